@@ -1,0 +1,50 @@
+"""Demo users, one or more per role, for a first look at the product."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from hotline import services
+from hotline.models import Role, Unit, UnitKind, User
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    full_name: str
+    unit_name: str
+    roles: tuple[Role, ...]
+    is_superuser: bool = False
+
+
+HOTLINE_CENTER = "北京市12345市民服务热线服务中心"
+DEMO_USERS = (
+    DemoUser("admin", "系统管理员", "北京市", (Role.CITY_ADMIN,), is_superuser=True),
+    DemoUser("agent", "王坐席", HOTLINE_CENTER, (Role.AGENT,)),
+    DemoUser("dispatcher", "李派单", HOTLINE_CENTER, (Role.DISPATCHER,)),
+    DemoUser("callback", "赵回访", HOTLINE_CENTER, (Role.CALLBACK_AGENT,)),
+    DemoUser("supervisor", "陈督办", HOTLINE_CENTER, (Role.HOTLINE_SUPERVISOR,)),
+    DemoUser("xincun", "刘承办", "新村街道", (Role.UNIT_OFFICER,)),
+    DemoUser("xincun_leader", "孙书记", "新村街道", (Role.UNIT_LEADER,)),
+    DemoUser("dahongmen", "周承办", "大红门街道", (Role.UNIT_OFFICER,)),
+    DemoUser("water", "吴专员", "市水务局", (Role.UNIT_OFFICER,)),
+    DemoUser("fengtai", "郑督查", "丰台区", (Role.DISTRICT_SUPERVISOR,)),
+)
+
+
+@transaction.atomic
+def load(*, password: str) -> list[str]:
+    """Create or reset the demo users; returns one printable line per login."""
+    lines = []
+    for demo in DEMO_USERS:
+        unit = Unit.objects.filter(name=demo.unit_name).exclude(kind=UnitKind.DISTRICT_DEPARTMENT).get()
+        user, _ = User.objects.get_or_create(username=demo.username)
+        user.full_name = demo.full_name
+        user.is_staff = user.is_superuser = demo.is_superuser
+        user.set_password(password)
+        user.save()
+        for role in demo.roles:
+            services.grant_role(user=user, unit=unit, role=role)
+        roles = "、".join(str(role.label) for role in demo.roles)
+        lines.append(f"{demo.username:<14} {password}  {roles} @ {unit.name}")
+    return lines

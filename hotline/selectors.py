@@ -1,0 +1,83 @@
+"""Reads for the shared core: who holds which role where, and which units a user may see."""
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from hotline.models import Category, Heartbeat, Membership, Role, Unit, UnitKind, User
+
+# Roles of the hotline centre: they see every ticket and the caller's contact data.
+HOTLINE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
+
+
+def user_roles(*, user: User) -> set[str]:
+    """The roles a user holds in any unit (cached on the user object for the request)."""
+    if not user.is_authenticated:
+        return set()
+    if not hasattr(user, "_role_cache"):
+        user._role_cache = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    return user._role_cache
+
+
+def has_role(*, user: User, roles: set[str] | frozenset[str]) -> bool:
+    return bool(user_roles(user=user) & set(roles))
+
+
+def is_hotline_staff(*, user: User) -> bool:
+    return user.is_superuser or has_role(user=user, roles=HOTLINE_ROLES)
+
+
+def memberships_of(*, user: User) -> QuerySet[Membership]:
+    return memberships_of_queryset().filter(user=user)
+
+
+def user_with_memberships(*, user_id: int) -> User:
+    return User.objects.prefetch_related(Prefetch("memberships", queryset=memberships_of_queryset())).get(pk=user_id)
+
+
+def memberships_of_queryset() -> QuerySet[Membership]:
+    return Membership.objects.select_related("unit").order_by("unit__name", "role")
+
+
+def units_in_district(*, district: Unit) -> QuerySet[Unit]:
+    """The district itself and every unit directly under it (streets, zones, departments)."""
+    return Unit.objects.filter(Q(pk=district.pk) | Q(parent=district))
+
+
+def scoped_unit_ids(*, user: User) -> set[int] | None:
+    """Ids of the units whose tickets a user may see; None means every unit (hotline roles).
+
+    Unit staff see their own units; district supervisors their whole district.
+    """
+    if is_hotline_staff(user=user):
+        return None
+    ids: set[int] = set()
+    for membership in Membership.objects.filter(user=user).select_related("unit"):
+        if membership.role == Role.DISTRICT_SUPERVISOR and membership.unit.kind == UnitKind.DISTRICT:
+            ids.update(units_in_district(district=membership.unit).values_list("pk", flat=True))
+        else:
+            ids.add(membership.unit_id)
+    return ids
+
+
+def districts() -> QuerySet[Unit]:
+    return Unit.objects.filter(kind=UnitKind.DISTRICT, is_active=True).order_by("code")
+
+
+def streets_of(*, district: Unit) -> QuerySet[Unit]:
+    return Unit.objects.filter(
+        parent=district, kind__in=[UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE], is_active=True
+    ).order_by("code")
+
+
+def leaf_categories() -> QuerySet[Category]:
+    return Category.objects.filter(level=3, is_active=True).select_related("parent__parent").order_by("code")
+
+
+def last_heartbeat() -> Heartbeat | None:
+    return Heartbeat.objects.order_by("-created_at").first()
+
+
+def workers_alive() -> bool:
+    beat = last_heartbeat()
+    return beat is not None and timezone.now() - beat.created_at <= settings.HEARTBEAT_MAX_AGE

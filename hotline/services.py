@@ -1,0 +1,118 @@
+"""Writes for the shared core: loading the org and category trees, memberships, heartbeats."""
+
+import csv
+import json
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from hotline.models import Category, DeadlineTier, Heartbeat, Membership, Role, Unit, UnitKind, User
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+UNITS_FILE = DATA_DIR / "beijing_units.csv"
+CATEGORIES_FILE = DATA_DIR / "categories.json"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def read_unit_rows(path: Path = UNITS_FILE) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(line for line in f if not line.startswith("#")))
+
+
+@transaction.atomic
+def load_units(*, rows: Iterable[dict[str, str]]) -> LoadResult:
+    """Create or update units from rows (parents first). Idempotent.
+
+    A row is matched by its official code, or by (parent, name) when it has none, so an
+    admin's later edits to other fields are overwritten only where the file disagrees.
+    """
+    by_code: dict[str, Unit] = {u.code: u for u in Unit.objects.exclude(code=None)}
+    created = updated = unchanged = 0
+    for row in rows:
+        parent = by_code[row["parent"]] if row["parent"] else None
+        values = {
+            "name": row["name"],
+            "kind": UnitKind(row["kind"]),
+            "division_type": row["division_type"],
+            "parent": parent,
+            "population": int(row["population"]) if row["population"] else None,
+        }
+        code = row["code"] or None
+        unit = by_code.get(code) if code else Unit.objects.filter(parent=parent, name=row["name"]).first()
+        if unit is None:
+            unit = Unit.objects.create(code=code, **values)
+            created += 1
+        elif any(getattr(unit, field) != value for field, value in values.items()):
+            for field, value in values.items():
+                setattr(unit, field, value)
+            unit.save()
+            updated += 1
+        else:
+            unchanged += 1
+        if code:
+            by_code[code] = unit
+    return LoadResult(created, updated, unchanged)
+
+
+def read_category_tree(path: Path = CATEGORIES_FILE) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return json.load(f)
+
+
+@transaction.atomic
+def load_categories(*, tree: list[dict]) -> LoadResult:
+    """Create or update the category tree, matched by stable code. Idempotent."""
+    existing = {c.code: c for c in Category.objects.all()}
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+
+    def upsert(node: dict, parent: Category | None, level: int) -> None:
+        values = {
+            "name": node["name"],
+            "name_en": node.get("name_en", ""),
+            "parent": parent,
+            "level": level,
+            "default_tier": DeadlineTier(node.get("tier", DeadlineTier.GENERAL)),
+            "is_functional": node.get("functional", False),
+        }
+        category = existing.get(node["code"])
+        if category is None:
+            category = Category.objects.create(code=node["code"], **values)
+            counts["created"] += 1
+        elif any(getattr(category, field) != value for field, value in values.items()):
+            for field, value in values.items():
+                setattr(category, field, value)
+            category.save()
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+        for child in node.get("children", []):
+            upsert(child, category, level + 1)
+
+    for root in tree:
+        upsert(root, None, 1)
+    return LoadResult(**counts)
+
+
+def grant_role(*, user: User, unit: Unit, role: Role) -> Membership:
+    membership, _ = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+    return membership
+
+
+def record_heartbeat() -> Heartbeat:
+    return Heartbeat.objects.create(worker=socket.gethostname())
+
+
+def prune_heartbeats(*, keep_days: int = 7) -> int:
+    deleted, _ = Heartbeat.objects.filter(created_at__lt=timezone.now() - timedelta(days=keep_days)).delete()
+    return deleted

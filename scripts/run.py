@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Run the product locally: venv, install, migrate, load Beijing + demo, start web + worker + beat.
+
+Needs only Python 3.11. Without DATABASE_URL / REDIS_URL it uses SQLite and kombu's
+filesystem broker under var/ (or $HOTLINE_VAR_DIR); with them, PostgreSQL and Redis.
+Stop with Ctrl-C: every child process is stopped with it.
+"""
+
+import argparse
+import hashlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+
+
+def log(message: str) -> None:
+    print(f"[run] {message}", flush=True)
+
+
+def ensure_venv() -> None:
+    """Create .venv and install requirements.txt, skipping the install when nothing changed."""
+    if sys.version_info < (3, 11):  # noqa: UP036 (people do start it with an older python3)
+        sys.exit("Python 3.11 or newer is required.")
+    if not PYTHON.exists():
+        log("creating .venv")
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    requirements = (ROOT / "requirements.txt").read_bytes()
+    stamp = VENV / ".requirements.sha256"
+    digest = hashlib.sha256(requirements).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    log("installing requirements (first run only)")
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "-q", "-r", str(ROOT / "requirements.txt")], check=True)
+    stamp.write_text(digest)
+
+
+def local_secrets(var_dir: Path) -> dict[str, str]:
+    """SECRET_KEY and the demo password, generated once per var dir and kept there."""
+    path = var_dir / "local.env"
+    values: dict[str, str] = {}
+    if path.exists():
+        values = dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    if not {"SECRET_KEY", "DEMO_PASSWORD"} <= values.keys():
+        values = {"SECRET_KEY": secrets.token_urlsafe(50), "DEMO_PASSWORD": secrets.token_urlsafe(9)}
+        path.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
+        path.chmod(0o600)
+    return values
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, processes: list[subprocess.Popen], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for process in processes:
+            if process.poll() is not None:
+                sys.exit(f"{process.args[0]} exited early with {process.returncode}; see the logs under var/log/")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    sys.exit(f"{url} did not answer within {timeout:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)), help="0 picks a free port")
+    args = parser.parse_args()
+
+    ensure_venv()
+    var_dir = Path(os.environ.get("HOTLINE_VAR_DIR", ROOT / "var")).resolve()
+    (var_dir / "log").mkdir(parents=True, exist_ok=True)
+    env = {"DEBUG": "true", **local_secrets(var_dir), **os.environ, "HOTLINE_VAR_DIR": str(var_dir)}
+    port = args.port or free_port()
+
+    def manage(*command: str) -> str:
+        result = subprocess.run(
+            [str(PYTHON), "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        )
+        return result.stdout
+
+    log(f"database: {'DATABASE_URL' if 'DATABASE_URL' in env else var_dir / 'hotline.sqlite3'}")
+    log(f"broker: {'REDIS_URL' if 'REDIS_URL' in env else 'embedded (filesystem) under ' + str(var_dir)}")
+    manage("migrate", "--noinput")
+    log(manage("load_org").strip().replace("\n", "; "))
+    logins = manage("load_demo")
+
+    bin_dir = VENV / "bin"
+    commands = {
+        "web": [str(bin_dir / "gunicorn"), "hotline.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        "worker": [str(bin_dir / "celery"), "-A", "hotline", "worker", "--loglevel", "INFO", "--concurrency", "2"],
+        "beat": [str(bin_dir / "celery"), "-A", "hotline", "beat", "--loglevel", "INFO"],
+    }
+    processes = []
+    for name, command in commands.items():
+        logfile = (var_dir / "log" / f"{name}.log").open("ab")
+        processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT))
+
+    def stop(*_: object) -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+    url = f"http://127.0.0.1:{port}/"
+    wait_for(url + "accounts/login/", processes)
+    print(f"\n12345 hotline is running at {url}  (logs: {var_dir / 'log'}; Ctrl-C stops)", flush=True)
+    print("Demo logins (username  password  role @ unit):", flush=True)
+    print(logins, flush=True)
+    while all(process.poll() is None for process in processes):
+        time.sleep(1)
+    log("a process exited; stopping the others")
+    stop()
+
+
+if __name__ == "__main__":
+    main()

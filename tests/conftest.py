@@ -1,0 +1,111 @@
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+from rest_framework.test import APIClient
+
+from hotline import services
+from hotline.models import Role, Unit, User
+from tests.factories import MembershipFactory, UnitFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def beijing(db) -> None:
+    """The real Beijing organisation and category trees, as the product ships them."""
+    services.load_units(rows=services.read_unit_rows())
+    services.load_categories(tree=services.read_category_tree())
+
+
+@pytest.fixture
+def make_user() -> Callable[..., User]:
+    """make_user(role, unit=None): a user holding `role` in `unit` (a new unit if none)."""
+
+    def make(role: Role, unit: Unit | None = None, **fields) -> User:
+        user = UserFactory(**fields)
+        MembershipFactory(user=user, unit=unit or UnitFactory(), role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path) -> Iterator[subprocess.Popen]:
+    """A real Celery worker process on the Redis broker, using this test's database.
+
+    The test must commit what the worker is to see, hence the transactional database.
+    """
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict),
+        "REDIS_URL": settings.REDIS_URL,
+    }
+    log = tmp_path / "worker.log"
+    command = [sys.executable, "-m", "celery", "-A", "hotline", "worker", "--loglevel", "INFO", "--pool", "solo"]
+    command += ["--without-gossip", "--without-mingle", "--hostname", f"test-{os.getpid()}@%h"]
+    with log.open("wb") as out:
+        worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: " ready." in log.read_text() or worker.poll() is not None, timeout=30)
+        if worker.poll() is not None:
+            pytest.fail(f"Celery worker exited:\n{log.read_text()}")
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(timeout=15)
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float = 20, interval: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch) -> Iterator:
+    """A page in Debian's headless Chromium (Playwright), against the live test server."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still synchronous, so Django's async-safety guard must stand aside here.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        page.js_errors = errors
+        yield page
+        browser.close()
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def login(page, username: str, password: str = "secret-pass-123") -> None:
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
