@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -74,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "hotline.context_processors.roles",
             ],
         },
     },
@@ -218,6 +220,15 @@ CELERY_BEAT_SCHEDULE = {
     },
     "prune-heartbeats": {"task": "hotline.tasks.prune_heartbeats", "schedule": crontab(minute=17, hour=3)},
 }
+
+# Business rules (DESIGN.md §5), all overridable from the environment.
+HOTLINE_DEADLINES = {
+    "emergency": timedelta(hours=env.float("DEADLINE_EMERGENCY_HOURS", default=2)),
+    "utility": timedelta(hours=env.float("DEADLINE_UTILITY_HOURS", default=24)),
+    "general": timedelta(days=env.float("DEADLINE_GENERAL_DAYS", default=7)),
+    "complex": timedelta(days=env.float("DEADLINE_COMPLEX_DAYS", default=15)),
+}
+HOTLINE_REPEAT_WINDOW_DAYS = env.int("REPEAT_WINDOW_DAYS", default=30)
 
 # How old the last beat-driven heartbeat may be before /healthz reports the workers down.
 HEARTBEAT_MAX_AGE = timedelta(seconds=env.int("HEARTBEAT_MAX_AGE_SECONDS", default=180))

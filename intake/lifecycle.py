@@ -1,0 +1,117 @@
+"""The ticket state machine (DESIGN.md §4), declared as data.
+
+Every state change goes through `intake.services.transition`, which looks the action up
+here. An action whose target is None keeps the status (events such as progress notes,
+extension requests or supervision are still transitions: they are checked and logged).
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    AWAITING_DISPATCH = "awaiting_dispatch", _("Awaiting dispatch")
+    DISPATCHED = "dispatched", _("Dispatched, awaiting sign")
+    RETURN_REQUESTED = "return_requested", _("Return under review")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_CALLBACK = "awaiting_callback", _("Awaiting callback")
+    CLOSED = "closed", _("Closed")
+    MERGED = "merged", _("Merged")
+
+
+class Action(models.TextChoices):
+    CREATE = "create", _("Received")
+    ANSWER_DIRECTLY = "answer_directly", _("Answered directly")
+    CLOSE_AT_INTAKE = "close_at_intake", _("Closed at intake")
+    QUEUE_FOR_DISPATCH = "queue_for_dispatch", _("Queued for dispatch")
+    MERGE = "merge", _("Merged into another ticket")
+    ADD_CONTACT = "add_contact", _("Repeat contact merged in")
+    DISPATCH = "dispatch", _("Dispatched")
+    REQUEST_RETURN = "request_return", _("Return requested")
+    APPROVE_RETURN = "approve_return", _("Return approved")
+    REJECT_RETURN = "reject_return", _("Return rejected")
+    SIGN = "sign", _("Signed")
+    RECORD_CONTACT = "record_contact", _("Caller contacted")
+    ADD_PROGRESS = "add_progress", _("Progress note")
+    REQUEST_EXTENSION = "request_extension", _("Extension requested")
+    APPROVE_EXTENSION = "approve_extension", _("Extension approved")
+    DENY_EXTENSION = "deny_extension", _("Extension denied")
+    WHISTLE = "whistle", _("Departments summoned (whistle)")
+    ASSIST_SIGN = "assist_sign", _("Assisting unit signed")
+    ASSIST_REPLY = "assist_reply", _("Assisting unit replied")
+    REPLY = "reply", _("Replied")
+    URGE = "urge", _("Urged")
+    SUPERVISE = "supervise", _("Supervised")
+    MARK_LATE_SIGN = "mark_late_sign", _("Not signed in time")
+    MARK_OVERDUE = "mark_overdue", _("Overdue, escalated")
+    CALLBACK_ATTEMPT = "callback_attempt", _("Callback attempt")
+    CLOSE = "close", _("Closed after callback")
+    REOPEN = "reopen", _("Reopened")
+    REQUEST_EXCLUSION = "request_exclusion", _("Exclusion or appeal requested")
+    DECIDE_EXCLUSION = "decide_exclusion", _("Exclusion or appeal decided")
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[Status]
+    target: Status | None  # None: the status stays as it is
+
+
+OPEN_AT_UNIT = frozenset({Status.DISPATCHED, Status.RETURN_REQUESTED, Status.IN_PROGRESS})
+# Everything after intake on which the rates may be appealed.
+EVALUABLE = frozenset({*OPEN_AT_UNIT, Status.AWAITING_CALLBACK, Status.CLOSED})
+CLOSED_STATES = frozenset({Status.CLOSED, Status.MERGED})
+
+
+def _t(sources: set[Status] | frozenset[Status], target: Status | None) -> Transition:
+    return Transition(frozenset(sources), target)
+
+
+TRANSITIONS: dict[Action, Transition] = {
+    # Intake
+    Action.ANSWER_DIRECTLY: _t({Status.RECEIVED}, Status.CLOSED),
+    Action.CLOSE_AT_INTAKE: _t({Status.RECEIVED}, Status.CLOSED),
+    Action.QUEUE_FOR_DISPATCH: _t({Status.RECEIVED}, Status.AWAITING_DISPATCH),
+    Action.MERGE: _t({Status.RECEIVED, Status.AWAITING_DISPATCH}, Status.MERGED),
+    Action.ADD_CONTACT: _t({Status.AWAITING_DISPATCH, *OPEN_AT_UNIT, Status.AWAITING_CALLBACK}, None),
+    # Dispatch and returns
+    Action.DISPATCH: _t({Status.AWAITING_DISPATCH}, Status.DISPATCHED),
+    Action.REQUEST_RETURN: _t({Status.DISPATCHED}, Status.RETURN_REQUESTED),
+    Action.APPROVE_RETURN: _t({Status.RETURN_REQUESTED}, Status.AWAITING_DISPATCH),
+    Action.REJECT_RETURN: _t({Status.RETURN_REQUESTED}, Status.DISPATCHED),
+    # Handling at the unit
+    Action.SIGN: _t({Status.DISPATCHED}, Status.IN_PROGRESS),
+    Action.RECORD_CONTACT: _t({Status.IN_PROGRESS}, None),
+    Action.ADD_PROGRESS: _t({Status.IN_PROGRESS}, None),
+    Action.REQUEST_EXTENSION: _t({Status.IN_PROGRESS}, None),
+    Action.APPROVE_EXTENSION: _t({Status.IN_PROGRESS}, None),
+    Action.DENY_EXTENSION: _t({Status.IN_PROGRESS}, None),
+    Action.WHISTLE: _t({Status.IN_PROGRESS}, None),
+    Action.ASSIST_SIGN: _t({Status.IN_PROGRESS}, None),
+    Action.ASSIST_REPLY: _t({Status.IN_PROGRESS}, None),
+    Action.REPLY: _t({Status.IN_PROGRESS}, Status.AWAITING_CALLBACK),
+    # Supervision overlay: the status stays, the event and its notification are the point.
+    Action.URGE: _t(OPEN_AT_UNIT, None),
+    Action.SUPERVISE: _t(OPEN_AT_UNIT, None),
+    Action.MARK_LATE_SIGN: _t({Status.DISPATCHED, Status.RETURN_REQUESTED}, None),
+    Action.MARK_OVERDUE: _t(OPEN_AT_UNIT, None),
+    # Callback and closure
+    Action.CALLBACK_ATTEMPT: _t({Status.AWAITING_CALLBACK, Status.CLOSED}, None),
+    Action.CLOSE: _t({Status.AWAITING_CALLBACK}, Status.CLOSED),
+    Action.REOPEN: _t({Status.AWAITING_CALLBACK}, Status.IN_PROGRESS),
+    # Exclusions and appeals: reviewed beside the lifecycle
+    Action.REQUEST_EXCLUSION: _t(EVALUABLE, None),
+    Action.DECIDE_EXCLUSION: _t(EVALUABLE, None),
+}
+
+
+def allowed_actions(status: Status | str) -> list[Action]:
+    return [action for action, transition in TRANSITIONS.items() if status in transition.sources]
+
+
+def target_of(action: Action, status: Status | str) -> Status:
+    transition = TRANSITIONS[action]
+    return transition.target or Status(status)

@@ -1,0 +1,276 @@
+"""Tickets (工单), callers, the append-only event log, knowledge base and personal-data audit."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hotline.models import Category, DeadlineTier, Unit
+from intake.lifecycle import Action, Status
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    ENTERPRISE_LINE = "enterprise_line", _("Enterprise line")
+    WECHAT = "wechat", _("WeChat")
+    WEIBO = "weibo", _("Weibo")
+    APP = "app", _("App")
+    WEB = "web", _("Website")
+    MESSAGE_BOARD = "message_board", _("Leaders' message board")
+    OPEN311 = "open311", _("Open311 client")
+
+
+ONLINE_CHANNELS = frozenset(set(Channel) - {Channel.PHONE, Channel.ENTERPRISE_LINE})
+
+
+class Kind(models.TextChoices):
+    CONSULTATION = "consultation", _("Consultation")
+    HELP = "help", _("Request for help")
+    COMPLAINT = "complaint", _("Complaint")
+    REPORT = "report", _("Report")
+    SUGGESTION = "suggestion", _("Suggestion")
+    PRAISE = "praise", _("Praise")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+    EMERGENCY = "emergency", _("Emergency")
+
+
+class Disposition(models.TextChoices):
+    ANSWERED_DIRECTLY = "answered_directly", _("Answered directly")
+    DISPATCHED = "dispatched", _("Dispatched")
+    TRANSFERRED_110 = "transferred_110", _("Transferred to 110")
+    TRANSFERRED_119 = "transferred_119", _("Transferred to 119")
+    TRANSFERRED_120 = "transferred_120", _("Transferred to 120")
+    TRANSFERRED_122 = "transferred_122", _("Transferred to 122")
+    LEGAL_ROUTE = "legal_route", _("Told the legal route")
+    EXPLAINED = "explained", _("Explained")
+
+
+# Dispositions that close a ticket at intake without a knowledge-base article.
+CLOSING_DISPOSITIONS = frozenset(
+    {
+        Disposition.TRANSFERRED_110,
+        Disposition.TRANSFERRED_119,
+        Disposition.TRANSFERRED_120,
+        Disposition.TRANSFERRED_122,
+        Disposition.LEGAL_ROUTE,
+        Disposition.EXPLAINED,
+    }
+)
+
+
+class Caller(models.Model):
+    """A citizen or enterprise, stored once per phone number. The phone is personal data."""
+
+    phone = models.CharField(_("phone"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=64, blank=True)
+    is_enterprise = models.BooleanField(_("enterprise"), default=False)
+    enterprise_name = models.CharField(_("enterprise name"), max_length=128, blank=True)
+    created_at = models.DateTimeField(_("first contact"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("caller")
+        verbose_name_plural = _("callers")
+
+    def __str__(self) -> str:
+        return self.name or _("Caller #%(id)s") % {"id": self.pk}
+
+
+class TicketNumberCounter(models.Model):
+    """Per-day sequence behind the human-readable tracking numbers (YYYYMMDD + 6 digits)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class KnowledgeArticle(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"))
+    categories = models.ManyToManyField(Category, verbose_name=_("categories"), blank=True, related_name="articles")
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    is_public = models.BooleanField(_("public"), default=True, help_text=_("may be read out to citizens"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("updated by"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("knowledge-base article")
+        verbose_name_plural = _("knowledge-base articles")
+        ordering = ["-updated_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_until__gte=models.F("valid_from")),
+                name="article_validity_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Ticket(models.Model):
+    number = models.CharField(_("tracking number"), max_length=16, unique=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
+    caller = models.ForeignKey(
+        Caller, verbose_name=_("caller"), on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    confidential = models.BooleanField(_("confidentiality requested"), default=False)
+    district = models.ForeignKey(
+        Unit, verbose_name=_("district"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    street = models.ForeignKey(
+        Unit, verbose_name=_("street/township"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    address = models.CharField(_("community / address"), max_length=200, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    title = models.CharField(_("summary"), max_length=100, blank=True)
+    description = models.TextField(_("description"), max_length=4000)
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    deadline_tier = models.CharField(_("deadline tier"), max_length=16, choices=DeadlineTier.choices)
+    tier_override_reason = models.CharField(_("reason for changing the tier"), max_length=200, blank=True)
+    disposition = models.CharField(_("disposition"), max_length=24, choices=Disposition.choices, blank=True)
+    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.RECEIVED)
+    article = models.ForeignKey(
+        KnowledgeArticle,
+        verbose_name=_("knowledge-base article used"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answer = models.TextField(_("answer given at intake"), blank=True)
+    public_reply = models.TextField(_("public reply"), blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("merged into"), on_delete=models.PROTECT, null=True, blank=True, related_name="merged"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("taken in by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[Status.CLOSED, Status.MERGED], closed_at__isnull=False)
+                | (~Q(status__in=[Status.CLOSED, Status.MERGED]) & Q(closed_at__isnull=True)),
+                name="ticket_closed_at_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=Status.MERGED, parent__isnull=False)
+                | (~Q(status=Status.MERGED) & Q(parent__isnull=True)),
+                name="ticket_parent_iff_merged",
+            ),
+            models.CheckConstraint(
+                condition=~Q(disposition=Disposition.ANSWERED_DIRECTLY) | Q(article__isnull=False) | ~Q(answer=""),
+                name="ticket_direct_answer_has_content",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="ticket_coordinates_paired",
+            ),
+        ]
+        # PostgreSQL-only indexes (BRIN on created_at, trigram on open descriptions) are
+        # created in migrations with RunSQL so that the SQLite demo still migrates.
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="ticket_status_created"),
+            # Open tickets are < 1 % of the table: partial indexes keep repeat detection small.
+            models.Index(
+                fields=["caller", "-created_at"], name="ticket_open_by_caller", condition=Q(closed_at__isnull=True)
+            ),
+            models.Index(
+                fields=["street", "category", "-created_at"],
+                name="ticket_open_by_place",
+                condition=Q(closed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class TicketEvent(models.Model):
+    """Append-only audit trail of a ticket (PostgreSQL refuses UPDATE and DELETE on it)."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
+    from_status = models.CharField(_("from"), max_length=24, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=24, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("empty for the system (deadline sweeps)"),
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("acting unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.action}"
+
+
+class PersonalDataAccess(models.Model):
+    """Every read of a caller's unmasked phone number or name (DESIGN.md §7)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    caller = models.ForeignKey(Caller, verbose_name=_("caller"), on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    purpose = models.CharField(_("purpose"), max_length=32)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("personal-data access")
+        verbose_name_plural = _("personal-data accesses")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.caller_id} ({self.purpose})"

@@ -1,0 +1,34 @@
+"""Phone numbers: one normal form for storage and lookup, and masking for display."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+_SEPARATORS = re.compile(r"[\s\-()]")
+# Mobile (1[3-9] + 9 digits), landline with area code (0 + 9-11 digits), or a local
+# 7-8 digit landline number as Beijing callers give it.
+_VALID = re.compile(r"^(1[3-9]\d{9}|0\d{9,11}|\d{7,8})$")
+
+
+def normalize_phone(raw: str) -> str:
+    """Digits only, without +86/0086; raises ValidationError when it is not a phone number."""
+    digits = _SEPARATORS.sub("", raw or "")
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    if not _VALID.match(digits):
+        raise ValidationError(_("Enter a mobile number (11 digits) or a landline number."), code="invalid_phone")
+    return digits
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678 for mobiles; every digit but the last four hidden otherwise."""
+    if len(phone) == 11 and phone.startswith("1"):
+        return f"{phone[:3]}****{phone[-4:]}"
+    return "*" * (len(phone) - 4) + phone[-4:]
+
+
+def mask_name(name: str) -> str:
+    """张** : the family name stays, the given name is hidden."""
+    return name[:1] + "*" * (len(name) - 1) if name else ""

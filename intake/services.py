@@ -1,0 +1,364 @@
+"""Writes for intake: callers, ticket creation, the one transition service, intake outcomes."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline.errors import DomainError
+from hotline.models import Category, DeadlineTier, Unit, UnitKind, User
+from intake.lifecycle import CLOSED_STATES, TRANSITIONS, Action, Status
+from intake.models import (
+    CLOSING_DISPOSITIONS,
+    Caller,
+    Channel,
+    Disposition,
+    Kind,
+    KnowledgeArticle,
+    PersonalDataAccess,
+    Ticket,
+    TicketEvent,
+    Urgency,
+)
+from intake.phones import normalize_phone
+
+
+def next_ticket_number(*, day: date) -> str:
+    """YYYYMMDD + a 6-digit per-day sequence, taken in one atomic statement.
+
+    The counter commits on its own (autocommit or the caller's transaction): a rolled-back
+    intake leaves a gap, which is fine for tracking numbers and keeps the hot row unlocked.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO intake_ticketnumbercounter (day, last) VALUES (%s, 1) "
+            "ON CONFLICT (day) DO UPDATE SET last = intake_ticketnumbercounter.last + 1 RETURNING last",
+            [day],
+        )
+        (sequence,) = cursor.fetchone()
+    return f"{day:%Y%m%d}{sequence:06d}"
+
+
+def upsert_caller(*, phone: str, name: str = "", is_enterprise: bool = False, enterprise_name: str = "") -> Caller:
+    """The caller of this phone number, created on first contact; a newly given name wins."""
+    phone = normalize_phone(phone)
+    caller, created = Caller.objects.get_or_create(
+        phone=phone, defaults={"name": name, "is_enterprise": is_enterprise, "enterprise_name": enterprise_name}
+    )
+    if not created:
+        changes = {"name": name, "is_enterprise": is_enterprise, "enterprise_name": enterprise_name}
+        changes = {key: value for key, value in changes.items() if value and getattr(caller, key) != value}
+        if changes:
+            Caller.objects.filter(pk=caller.pk).update(**changes)
+            for key, value in changes.items():
+                setattr(caller, key, value)
+    return caller
+
+
+def default_tier(*, category: Category, urgency: str) -> str:
+    """Emergencies get 2 h whatever their category; otherwise the category's tier."""
+    return DeadlineTier.EMERGENCY if urgency == Urgency.EMERGENCY else category.default_tier
+
+
+def _validate_new_ticket(
+    *, category: Category, district: Unit | None, street: Unit | None, tier: str, tier_reason: str, default: str
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if category.level != 3 or not category.is_active:
+        errors["category"] = [_("Choose an active category of the third level.")]
+    if district is not None and district.kind != UnitKind.DISTRICT:
+        errors["district"] = [_("This unit is not a district.")]
+    if street is not None:
+        if street.kind not in (UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE):
+            errors["street"] = [_("This unit is not a street/township.")]
+        elif district is not None and street.parent_id != district.pk:
+            errors["street"] = [_("This street/township is not in the chosen district.")]
+    if tier != default and not tier_reason.strip():
+        errors["tier_override_reason"] = [_("Give a reason for changing the deadline tier.")]
+    if errors:
+        raise DomainError("invalid", _("The input is not valid."), status=400, fields=errors)
+
+
+@dataclass
+class NewTicket:
+    """What an agent, a citizen form or an API client submits for one contact."""
+
+    channel: str
+    kind: str
+    category: Category
+    description: str
+    phone: str = ""
+    caller_name: str = ""
+    is_enterprise: bool = False
+    enterprise_name: str = ""
+    confidential: bool = False
+    district: Unit | None = None
+    street: Unit | None = None
+    address: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    title: str = ""
+    urgency: str = Urgency.NORMAL
+    deadline_tier: str | None = None
+    tier_override_reason: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def create_ticket(
+    *, data: NewTicket, actor: User | None, idempotency_key: str | None = None, number: str | None = None
+) -> Ticket:
+    """Create a ticket in status received, with its creation event.
+
+    With an idempotency key, a repeated submission returns the ticket the first one made
+    (also when both arrive at once: the unique key decides, the loser reads the winner's).
+    Callers inside a transaction pass a `number` taken before it, so the day's counter row
+    is not locked for the length of their transaction.
+    """
+    if idempotency_key:
+        existing = Ticket.objects.filter(idempotency_key=idempotency_key).first()
+        if existing:
+            return existing
+    street = data.street
+    district = data.district or (street.parent if street and street.parent.kind == UnitKind.DISTRICT else None)
+    default = default_tier(category=data.category, urgency=data.urgency)
+    tier = data.deadline_tier or default
+    _validate_new_ticket(
+        category=data.category,
+        district=district,
+        street=street,
+        tier=tier,
+        tier_reason=data.tier_override_reason,
+        default=default,
+    )
+    number = number or next_ticket_number(day=timezone.localdate())
+    try:
+        with transaction.atomic():
+            caller = (
+                upsert_caller(
+                    phone=data.phone,
+                    name=data.caller_name,
+                    is_enterprise=data.is_enterprise,
+                    enterprise_name=data.enterprise_name,
+                )
+                if data.phone
+                else None
+            )
+            ticket = Ticket.objects.create(
+                number=number,
+                channel=Channel(data.channel),
+                kind=Kind(data.kind),
+                category=data.category,
+                caller=caller,
+                confidential=data.confidential,
+                district=district,
+                street=street,
+                address=data.address,
+                latitude=data.latitude,
+                longitude=data.longitude,
+                title=data.title or data.description[:40],
+                description=data.description,
+                urgency=Urgency(data.urgency),
+                deadline_tier=DeadlineTier(tier),
+                tier_override_reason=data.tier_override_reason if tier != default else "",
+                created_by=actor,
+                idempotency_key=idempotency_key or None,
+            )
+            TicketEvent.objects.create(
+                ticket=ticket,
+                action=Action.CREATE,
+                from_status="",
+                to_status=Status.RECEIVED,
+                actor=actor,
+                payload={"channel": ticket.channel, **data.extra},
+            )
+    except IntegrityError:
+        if idempotency_key:
+            existing = Ticket.objects.filter(idempotency_key=idempotency_key).first()
+            if existing:
+                return existing
+        raise
+    return ticket
+
+
+def transition(
+    *,
+    ticket_id: int,
+    action: Action,
+    actor: User | None,
+    unit: Unit | None = None,
+    note: str = "",
+    payload: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+    check: Callable[[Ticket], None] | None = None,
+    after_commit: Callable[[Ticket, TicketEvent], None] | None = None,
+) -> tuple[Ticket, TicketEvent]:
+    """The one way a ticket changes state.
+
+    Locks the ticket row, checks the action against the transition table (and `check`,
+    for rules that depend on more than the status), applies the status and any field
+    `changes`, writes one append-only event, and runs `after_commit` once the surrounding
+    transaction has committed. Raises DomainError("invalid_transition") when the move is
+    not allowed, leaving everything unchanged.
+    """
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+        rule = TRANSITIONS[action]
+        if ticket.status not in rule.sources:
+            raise DomainError(
+                "invalid_transition",
+                _("“%(action)s” is not possible while the ticket is “%(status)s”.")
+                % {"action": Action(action).label, "status": Status(ticket.status).label},
+            )
+        if check is not None:
+            check(ticket)
+        from_status = ticket.status
+        ticket.status = rule.target or ticket.status
+        for name, value in (changes or {}).items():
+            setattr(ticket, name, value)
+        if ticket.status in CLOSED_STATES and ticket.closed_at is None:
+            ticket.closed_at = timezone.now()
+        elif ticket.status not in CLOSED_STATES:
+            ticket.closed_at = None
+        ticket.save()
+        event = TicketEvent.objects.create(
+            ticket=ticket,
+            action=action,
+            from_status=from_status,
+            to_status=ticket.status,
+            actor=actor,
+            unit=unit,
+            note=note,
+            payload=payload or {},
+        )
+        if after_commit is not None:
+            transaction.on_commit(lambda: after_commit(ticket, event))
+    return ticket, event
+
+
+def answer_directly(
+    *, ticket_id: int, actor: User, article: KnowledgeArticle | None = None, answer: str = ""
+) -> Ticket:
+    if article is None and not answer.strip():
+        raise DomainError(
+            "invalid",
+            _("Choose a knowledge-base article or write the answer."),
+            status=400,
+            fields={"answer": [_("Choose a knowledge-base article or write the answer.")]},
+        )
+    ticket, _event = transition(
+        ticket_id=ticket_id,
+        action=Action.ANSWER_DIRECTLY,
+        actor=actor,
+        payload={"article": article.pk if article else None},
+        changes={"disposition": Disposition.ANSWERED_DIRECTLY, "article": article, "answer": answer},
+    )
+    return ticket
+
+
+def close_at_intake(*, ticket_id: int, actor: User, disposition: str, note: str = "") -> Ticket:
+    """Transferred to 110/119/120/122, told the legal route, or explained: closed, not dispatched."""
+    if disposition not in CLOSING_DISPOSITIONS:
+        raise DomainError(
+            "invalid",
+            _("This outcome does not close a ticket at intake."),
+            status=400,
+            fields={"disposition": [_("This outcome does not close a ticket at intake.")]},
+        )
+    ticket, _event = transition(
+        ticket_id=ticket_id,
+        action=Action.CLOSE_AT_INTAKE,
+        actor=actor,
+        note=note,
+        payload={"disposition": disposition},
+        changes={"disposition": disposition, "answer": note},
+    )
+    return ticket
+
+
+def queue_for_dispatch(*, ticket_id: int, actor: User | None) -> Ticket:
+    ticket, _event = transition(
+        ticket_id=ticket_id,
+        action=Action.QUEUE_FOR_DISPATCH,
+        actor=actor,
+        changes={"disposition": Disposition.DISPATCHED},
+    )
+    return ticket
+
+
+def merge_into(*, ticket_id: int, parent_id: int, actor: User | None) -> Ticket:
+    """Merge a repeat contact into an open ticket; its caller is called back with the parent's."""
+    if ticket_id == parent_id:
+        raise DomainError("invalid_merge", _("A ticket cannot be merged into itself."))
+    with transaction.atomic():
+        # Lock both rows in id order, so two merges in opposite directions cannot deadlock.
+        locked = {
+            t.pk: t for t in Ticket.objects.select_for_update().filter(pk__in=[ticket_id, parent_id]).order_by("pk")
+        }
+        parent = locked[parent_id]
+        if parent.status in CLOSED_STATES or parent.status == Status.RECEIVED:
+            raise DomainError("invalid_merge", _("Merge only into an open ticket that has been taken in."))
+        ticket, _event = transition(
+            ticket_id=ticket_id,
+            action=Action.MERGE,
+            actor=actor,
+            payload={"parent": parent.number},
+            changes={"parent": parent, "disposition": parent.disposition},
+        )
+        transition(
+            ticket_id=parent_id,
+            action=Action.ADD_CONTACT,
+            actor=actor,
+            payload={"child": ticket.number, "caller": ticket.caller_id},
+        )
+    return ticket
+
+
+class Outcome:
+    """What the agent chose at the end of intake."""
+
+    DISPATCH = "dispatch"
+    ANSWER = "answer"
+    CLOSE = "close"
+    MERGE = "merge"
+
+
+def submit_intake(
+    *,
+    data: NewTicket,
+    actor: User | None,
+    outcome: str = Outcome.DISPATCH,
+    idempotency_key: str | None = None,
+    article: KnowledgeArticle | None = None,
+    answer: str = "",
+    disposition: str = "",
+    merge_into_id: int | None = None,
+) -> Ticket:
+    """Create a ticket and apply the agent's outcome in one transaction (all or nothing)."""
+    number = next_ticket_number(day=timezone.localdate())
+    with transaction.atomic():
+        ticket = create_ticket(data=data, actor=actor, idempotency_key=idempotency_key, number=number)
+        if ticket.status != Status.RECEIVED:
+            return ticket  # a repeated submission: the first one already applied its outcome
+        if outcome == Outcome.ANSWER:
+            return answer_directly(ticket_id=ticket.pk, actor=actor, article=article, answer=answer)
+        if outcome == Outcome.CLOSE:
+            return close_at_intake(ticket_id=ticket.pk, actor=actor, disposition=disposition, note=answer)
+        if outcome == Outcome.MERGE:
+            if merge_into_id is None:
+                raise DomainError("invalid", _("Choose the ticket to merge into."), status=400)
+            return merge_into(ticket_id=ticket.pk, parent_id=merge_into_id, actor=actor)
+        return queue_for_dispatch(ticket_id=ticket.pk, actor=actor)
+
+
+def set_public_reply(*, ticket_id: int, text: str) -> None:
+    """Called by dispatch when the lead unit replies: what the citizen sees on the status page."""
+    Ticket.objects.filter(pk=ticket_id).update(public_reply=text, updated_at=timezone.now())
+
+
+def record_personal_data_access(*, user: User, caller: Caller, ticket: Ticket | None, purpose: str) -> None:
+    PersonalDataAccess.objects.create(user=user, caller=caller, ticket=ticket, purpose=purpose)
