@@ -1,10 +1,24 @@
-"""Assignments of tickets to handling units (派单)."""
+"""Dispatch (派单): assignments of tickets to units, their handling records and the dispatch catalogue.
 
+An assignment is one unit's part in one ticket, the lead (主办) or an assisting unit (协办).
+It is *live* while `ended_at` is empty; the deadline sweeps and the inboxes read only live rows,
+through partial indexes whose predicates are constants.
+"""
+
+from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hotline.models import Unit
+from hotline.models import Category, Unit, UnitKind
 from intake.models import Ticket
+
+# Units that handle tickets; the city itself and the hotline centre do not.
+HANDLING_KINDS = frozenset(set(UnitKind) - {UnitKind.CITY, UnitKind.HOTLINE_CENTER})
+STREET_KINDS = frozenset({UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE})
+# Whom a street may summon with the whistle (吹哨报到): departments and enterprises, not streets.
+WHISTLE_KINDS = HANDLING_KINDS - STREET_KINDS
 
 
 class AssignmentRole(models.TextChoices):
@@ -12,17 +26,378 @@ class AssignmentRole(models.TextChoices):
     ASSIST = "assist", _("Assisting unit")
 
 
-class Assignment(models.Model):
-    """One unit's part in one ticket: the lead (主办) or an assisting unit (协办)."""
+class AssignmentStatus(models.TextChoices):
+    DISPATCHED = "dispatched", _("Awaiting sign")
+    SIGNED = "signed", _("Signed, in progress")
+    REPLIED = "replied", _("Replied")
+    RETURNED = "returned", _("Returned")
+    ENDED = "ended", _("Ended without reply")
 
+
+class ReplyOutcome(models.TextChoices):
+    RESOLVED = "resolved", _("Resolved")
+    PARTLY_RESOLVED = "partly_resolved", _("Partly resolved")
+    UNRESOLVED = "unresolved", _("Cannot be resolved")
+
+
+# Outcomes that need an explanation for the caller and the hotline.
+EXPLAINED_OUTCOMES = frozenset({ReplyOutcome.PARTLY_RESOLVED, ReplyOutcome.UNRESOLVED})
+
+
+class Assignment(models.Model):
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="assignments")
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="assignments")
     role = models.CharField(_("role"), max_length=8, choices=AssignmentRole.choices)
-    created_at = models.DateTimeField(_("dispatched at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.DISPATCHED
+    )
+    whistled_by = models.ForeignKey(
+        "self",
+        verbose_name=_("summoned by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="summoned",
+        help_text=_("the lead assignment whose street blew the whistle for this assisting unit"),
+    )
+    dispatched_at = models.DateTimeField(_("dispatched at"), default=timezone.now)
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("dispatched by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The deadlines are always set by dispatch.services; the columns stay nullable so that rows
+    # written by hand (fixtures, imports) without them are simply ignored by the sweeps.
+    sign_due_at = models.DateTimeField(_("sign by"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    first_contact_due_at = models.DateTimeField(_("contact the caller by"), null=True, blank=True)
+    first_contacted_at = models.DateTimeField(_("caller first contacted at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("handling deadline"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("replied by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reply = models.TextField(_("reply"), blank=True, max_length=4000)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=ReplyOutcome.choices, blank=True)
+    explanation = models.TextField(_("explanation"), blank=True, max_length=2000)
+    returned = models.BooleanField(
+        _("return requested"),
+        default=False,
+        help_text=_("the unit asked to return the ticket; counted by the evaluation whatever the decision"),
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=Q(role=AssignmentRole.LEAD, ended_at__isnull=True),
+                name="assignment_one_live_lead",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket", "unit"], condition=Q(ended_at__isnull=True), name="assignment_one_live_per_unit"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=AssignmentStatus.DISPATCHED) | Q(signed_at__isnull=True),
+                name="assignment_dispatched_unsigned",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[AssignmentStatus.SIGNED, AssignmentStatus.REPLIED])
+                | Q(signed_at__isnull=False),
+                name="assignment_signed_has_time",
+            ),
+            # A reopened assignment keeps its last reply (the callback asked about it) until it replies again.
+            models.CheckConstraint(
+                condition=~Q(status=AssignmentStatus.REPLIED)
+                | Q(replied_at__isnull=False) & ~Q(reply="") & ~Q(outcome=""),
+                name="assignment_reply_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome__in=EXPLAINED_OUTCOMES) | ~Q(explanation=""),
+                name="assignment_outcome_explained",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[AssignmentStatus.RETURNED, AssignmentStatus.ENDED])
+                | Q(ended_at__isnull=False),
+                name="assignment_returned_or_ended_is_over",
+            ),
+            models.CheckConstraint(
+                condition=Q(role=AssignmentRole.ASSIST) | Q(whistled_by__isnull=True),
+                name="assignment_only_assists_are_summoned",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=AssignmentStatus.RETURNED) | Q(role=AssignmentRole.LEAD, returned=True),
+                name="assignment_returned_by_lead",
+            ),
+            models.CheckConstraint(
+                condition=Q(sign_due_at__gte=F("dispatched_at")), name="assignment_sign_due_after_dispatch"
+            ),
+        ]
+        indexes = [
+            # The unit inbox: one unit's assignments by status, soonest deadline first.
+            models.Index(fields=["unit", "status", "due_at"], name="assignment_inbox"),
+            models.Index(fields=["unit", "due_at"], name="assignment_live_by_unit", condition=Q(ended_at__isnull=True)),
+            # Deadline sweeps (late sign, reminders, overdue) scan only live rows.
+            models.Index(
+                fields=["sign_due_at"],
+                name="assignment_live_sign_due",
+                condition=Q(ended_at__isnull=True, status=AssignmentStatus.DISPATCHED),
+            ),
+            models.Index(
+                fields=["due_at"],
+                name="assignment_live_due",
+                condition=Q(ended_at__isnull=True, status__in=[AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} → {self.unit_id} ({self.role})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == AssignmentRole.LEAD
+
+
+class ProgressNote(models.Model):
+    """A handling note (办理过程) of a unit, with optional photos and files."""
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.PROTECT, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("progress"), max_length=4000)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("progress note")
+        verbose_name_plural = _("progress notes")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["assignment", "created_at"], name="note_assignment_created")]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Attachment(models.Model):
+    note = models.ForeignKey(
+        ProgressNote, verbose_name=_("progress note"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to="dispatch/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    content_type = models.CharField(_("content type"), max_length=100)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ReturnReason(models.TextChoices):
+    NOT_RESPONSIBLE = "not_responsible", _("Not within our responsibilities")
+    OUTSIDE_AREA = "outside_area", _("Outside our area")
+    WRONG_CATEGORY = "wrong_category", _("Wrong category")
+    INSUFFICIENT_INFORMATION = "insufficient_information", _("Not enough information to handle")
+    OTHER = "other", _("Other")
+
+
+class ReturnRequest(models.Model):
+    """A unit's request to return a ticket (退单), reviewed by the hotline."""
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.PROTECT, related_name="return_requests"
+    )
+    reason = models.CharField(_("reason"), max_length=32, choices=ReturnReason.choices)
+    legal_basis = models.TextField(_("legal basis"), max_length=2000)
+    note = models.TextField(_("explanation"), blank=True, max_length=2000)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    needs_supervisor = models.BooleanField(
+        _("late: needs a hotline supervisor"),
+        default=False,
+        help_text=_("asked after the return window, so only a hotline supervisor may decide"),
+    )
+    status = models.CharField(_("status"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True, max_length=2000)
+    redispatched_to = models.ForeignKey(
+        Unit, verbose_name=_("re-dispatched to"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("return request")
+        verbose_name_plural = _("return requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"], condition=Q(status=ReviewStatus.PENDING), name="return_one_pending"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ReviewStatus.PENDING, decided_at__isnull=True)
+                | ~Q(status=ReviewStatus.PENDING) & Q(decided_at__isnull=False),
+                name="return_decided_iff_not_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(redispatched_to__isnull=True) | Q(status=ReviewStatus.APPROVED),
+                name="return_redispatch_only_when_approved",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["requested_at"], name="return_pending", condition=Q(status=ReviewStatus.PENDING))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}: {self.get_reason_display()}"
+
+
+class ExtensionRequest(models.Model):
+    """A unit's request for more time (延期), asked before the deadline and reviewed by the hotline."""
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.PROTECT, related_name="extension_requests"
+    )
+    extra_days = models.PositiveSmallIntegerField(_("extra days"))
+    reason = models.TextField(_("reason"), max_length=2000)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    previous_due_at = models.DateTimeField(_("deadline when asked"))
+    status = models.CharField(_("status"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True, max_length=2000)
+    granted_due_at = models.DateTimeField(_("new deadline"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"], condition=Q(status=ReviewStatus.PENDING), name="extension_one_pending"
+            ),
+            models.CheckConstraint(condition=Q(extra_days__gte=1), name="extension_at_least_a_day"),
+            models.CheckConstraint(
+                condition=Q(status=ReviewStatus.PENDING, decided_at__isnull=True)
+                | ~Q(status=ReviewStatus.PENDING) & Q(decided_at__isnull=False),
+                name="extension_decided_iff_not_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ReviewStatus.APPROVED, granted_due_at__gt=F("previous_due_at"))
+                | ~Q(status=ReviewStatus.APPROVED) & Q(granted_due_at__isnull=True),
+                name="extension_granted_iff_approved",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["requested_at"], name="extension_pending", condition=Q(status=ReviewStatus.PENDING))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}: +{self.extra_days}"
+
+
+class RoutingRule(models.Model):
+    """One line of the dispatch catalogue (派单目录): category × place → unit, valid for a period.
+
+    The category may be any level (a rule for a level-1 or level-2 node covers its leaves); the
+    place is a street, a district or nothing (city-wide). A rule already in effect is never
+    edited in place: a change ends it and starts a new version (`replaces`), so the catalogue
+    that applied on any past day can be read back.
+    """
+
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(
+        Unit, verbose_name=_("district"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    street = models.ForeignKey(
+        Unit, verbose_name=_("street/township"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("handling unit"), on_delete=models.PROTECT, related_name="routing_rules"
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True, help_text=_("last day; empty: open-ended"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("previous version"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dispatch catalogue rule")
+        verbose_name_plural = _("dispatch catalogue")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="rule_validity_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["category", "valid_from"], name="rule_category_from")]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} → {self.unit_id}"

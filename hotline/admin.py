@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from hotline.models import Category, Heartbeat, Membership, Unit, User
+from hotline.models import Category, Heartbeat, Holiday, Membership, Notification, SmsMessage, Unit, User
+from hotline.sms import mask_phone
 
 
 class MembershipInline(admin.TabularInline):
@@ -13,7 +14,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    fieldsets = (*DjangoUserAdmin.fieldsets, (_("Hotline"), {"fields": ["full_name"]}))
+    fieldsets = (*DjangoUserAdmin.fieldsets, (_("Hotline"), {"fields": ["full_name", "mobile"]}))
     list_display = ["username", "full_name", "is_active", "is_staff", "last_login"]
     search_fields = ["username", "full_name", "email"]
     inlines = [MembershipInline]
@@ -50,6 +51,54 @@ class CategoryAdmin(admin.ModelAdmin):
 class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ["created_at", "worker"]
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """The holiday calendar for working-day deadlines: enter each year's official arrangement."""
+
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "recipient", "kind", "title", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["recipient__username", "title", "key"]
+    list_select_related = ["recipient"]
+    raw_id_fields = ["recipient"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(admin.ModelAdmin):
+    """Delivery log; the phone number is shown masked, like in the logs."""
+
+    list_display = ["created_at", "masked_phone", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status"]
+    search_fields = ["key", "provider_id"]
+    fields = ["masked_phone", "text", "key", "status", "attempts", "provider_id", "last_error", "next_attempt_at"]
+    readonly_fields = fields
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj: SmsMessage) -> str:
+        return mask_phone(obj.phone)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -1,5 +1,7 @@
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
+from hotline.notifications import unread_count
 from hotline.selectors import is_hotline_staff, user_roles
 
 
@@ -10,3 +12,11 @@ def roles(request: HttpRequest) -> dict:
         "user_roles": user_roles(user=user),
         "is_hotline_staff": user.is_authenticated and is_hotline_staff(user=user),
     }
+
+
+def notifications(request: HttpRequest) -> dict:
+    """The header badge's unread count: one COUNT, and only on pages that render it."""
+    user = request.user
+    if not user.is_authenticated:
+        return {"unread_notifications": 0}
+    return {"unread_notifications": SimpleLazyObject(lambda: unread_count(user=user))}

@@ -1,13 +1,23 @@
 """Shared core: users, the organisation tree, roles and the category tree."""
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=64, blank=True)
+    # Optional: staff without one get in-app notifications only, never SMS.
+    mobile = models.CharField(
+        _("mobile phone"),
+        max_length=11,
+        blank=True,
+        validators=[RegexValidator(r"^1[3-9][0-9]{9}$", _("Enter an 11-digit mobile number."))],
+        help_text=_("for SMS notifications"),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -171,3 +181,118 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} @ {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class NotificationKind(models.TextChoices):
+    """Known notification kinds; other apps may pass their own (the column is free text)."""
+
+    DISPATCHED = "dispatched", _("New ticket dispatched")
+    RETURN_DECIDED = "return_decided", _("Return decided")
+    EXTENSION_DECIDED = "extension_decided", _("Extension decided")
+    WHISTLE = "whistle", _("Whistle: summoned to co-handle")
+    URGED = "urged", _("Urged")
+    SUPERVISED = "supervised", _("Supervised")
+    REMINDER = "reminder", _("Deadline reminder")
+    OVERDUE = "overdue", _("Overdue")
+    ESCALATED = "escalated", _("Escalated to the district")
+    REOPENED = "reopened", _("Reopened")
+    SYSTEM = "system", _("System message")
+
+
+class Notification(models.Model):
+    """One in-app message to one user. `key` makes every sender idempotent per recipient."""
+
+    recipient = models.ForeignKey(
+        User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=NotificationKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True, help_text=_("URL path inside this site"))
+    key = models.CharField(_("deduplication key"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notification_unique_recipient_key"),
+            models.CheckConstraint(
+                condition=Q(link="") | (Q(link__startswith="/") & ~Q(link__startswith="//")),
+                name="notification_link_is_local_path",
+            ),
+        ]
+        indexes = [
+            # The list page, newest first (keyset on id).
+            models.Index(fields=["recipient", "-id"], name="notification_recipient_id_idx"),
+            # The header badge counts a user's unread rows on every page: a small partial index.
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SmsStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class SmsMessage(models.Model):
+    """An SMS, recorded with its unique key before it is sent (DESIGN.md §11).
+
+    The key is also the provider's idempotency key, so a resend after a crash between the
+    provider accepting and our commit is deduplicated by the provider.
+    """
+
+    phone = models.CharField(_("phone"), max_length=20)
+    text = models.TextField(_("text"))
+    key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    status = models.CharField(_("status"), max_length=16, choices=SmsStatus.choices, default=SmsStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    provider_id = models.CharField(_("provider message id"), max_length=200, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS message")
+        verbose_name_plural = _("SMS messages")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="sent", sent_at__isnull=False) | (~Q(status="sent") & Q(sent_at__isnull=True)),
+                name="sms_sent_iff_sent_at",
+            ),
+        ]
+        indexes = [
+            # The catch-up sweep scans only the few pending rows.
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="sms_pending_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class HolidayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Public holiday (节假日)")
+    WORKDAY = "workday", _("Make-up workday (调休上班)")
+
+
+class Holiday(models.Model):
+    """A day that differs from the Monday–Friday week, for working-day deadlines."""
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=HolidayKind.choices)
+    name = models.CharField(_("name"), max_length=64, blank=True, help_text=_("e.g. National Day"))
+
+    class Meta:
+        verbose_name = _("holiday calendar day")
+        verbose_name_plural = _("holiday calendar")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()}"

@@ -6,10 +6,12 @@ kombu's filesystem transport, so the product runs on a machine that has only Pyt
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -44,6 +46,8 @@ INSTALLED_APPS = [
     "intake",
     "dispatch",
     "evaluation",
+    "analytics",
+    "open311",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "hotline.context_processors.roles",
+                "hotline.context_processors.notifications",
             ],
         },
     },
@@ -120,6 +125,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# Without a proxy in front, X-Forwarded-For is whatever the client says: use the socket address.
+if AXES_IPWARE_PROXY_COUNT == 0:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
@@ -173,6 +181,19 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "hotline.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Counted in the cache (Redis when REDIS_URL is set, so every web process shares the counts).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "hotline.api.throttling.AnonRateThrottle",
+        "hotline.api.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_THROTTLE_USER", default="2000/hour"),
+        "anon": env("API_THROTTLE_ANON", default="300/hour"),
+        "open311_submit": env("OPEN311_THROTTLE_SUBMIT", default="120/hour"),
+        "open311_read": env("OPEN311_THROTTLE_READ", default="1200/hour"),
+    },
+    # The client IP for per-IP limits: X-Forwarded-For only as far as our own proxies set it.
+    "NUM_PROXIES": env.int("PROXY_COUNT", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "12345 Hotline API",
@@ -184,7 +205,29 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One component name per choice set that several serializers share.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "intake.lifecycle.Status",
+        "TicketKindEnum": "intake.models.Kind",
+        "DispositionEnum": "intake.models.Disposition",
+        "UnitKindEnum": "hotline.models.UnitKind",
+        "RoleEnum": "hotline.models.Role",
+        "DeadlineTierEnum": "hotline.models.DeadlineTier",
+        "AssignmentRoleEnum": "dispatch.models.AssignmentRole",
+        "AssignmentStatusEnum": "dispatch.models.AssignmentStatus",
+        "ReviewStatusEnum": "dispatch.models.ReviewStatus",
+        "ReplyOutcomeEnum": "dispatch.models.ReplyOutcome",
+        "AppealKindEnum": "evaluation.models.AppealKind",
+        "CallbackStatusEnum": "evaluation.models.CallbackStatus",
+    },
 }
+
+# Open311 GeoReport v2 (open311/): the one jurisdiction this deployment serves, and what
+# the discovery document tells client developers.
+OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", default="beijing.gov.cn")
+OPEN311_CONTACT = env("OPEN311_CONTACT", default="12345 citizen service hotline: call 12345")
+OPEN311_KEY_SERVICE = env("OPEN311_KEY_SERVICE", default="Ask the hotline's system administrator for an api_key.")
+OPEN311_ENDPOINT_TYPE = env("OPEN311_ENDPOINT_TYPE", default="production")
 
 # Celery: Redis is only a transport; PostgreSQL holds the truth (DESIGN.md §8).
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
@@ -213,12 +256,29 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# One queue per app, so a deployment can give, say, dispatch's sweeps their own workers. Every
+# worker command (scripts/run.py, docker-compose.yml, tests' celery_worker) consumes
+# -Q celery,hotline,intake,dispatch,evaluation,analytics; anything else stays on the default queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {f"{app}.*": {"queue": app} for app in ("hotline", "intake", "dispatch", "evaluation", "analytics")}
 CELERY_BEAT_SCHEDULE = {
     "record-heartbeat": {
         "task": "hotline.tasks.record_heartbeat",
         "schedule": float(env.int("HEARTBEAT_INTERVAL_SECONDS", default=60)),
     },
     "prune-heartbeats": {"task": "hotline.tasks.prune_heartbeats", "schedule": crontab(minute=17, hour=3)},
+    "open-due-callbacks": {"task": "evaluation.tasks.open_due_callbacks", "schedule": 60.0},
+    # 00:30 on the 1st, Asia/Shanghai (CELERY_TIMEZONE): last month's callbacks are in by then.
+    "monthly-rankings": {
+        "task": "evaluation.tasks.compute_previous_month",
+        "schedule": crontab(minute=30, hour=0, day_of_month=1),
+    },
+    "requeue-pending-sms": {"task": "hotline.tasks.requeue_pending_sms", "schedule": 60.0},
+    # Analytics rollups: the days touched since the last run (analytics/services.py).
+    "refresh-rollups": {
+        "task": "analytics.tasks.refresh_rollups",
+        "schedule": float(env.int("ANALYTICS_REFRESH_INTERVAL_SECONDS", default=300)),
+    },
 }
 
 # Business rules (DESIGN.md §5), all overridable from the environment.
@@ -229,6 +289,83 @@ HOTLINE_DEADLINES = {
     "complex": timedelta(days=env.float("DEADLINE_COMPLEX_DAYS", default=15)),
 }
 HOTLINE_REPEAT_WINDOW_DAYS = env.int("REPEAT_WINDOW_DAYS", default=30)
+# Callbacks (回访): due within the window after the reply (or the missed deadline); after
+# the maximum of unreached attempts the callback closes as "not reached".
+CALLBACK_WINDOW = timedelta(hours=env.float("CALLBACK_WINDOW_HOURS", default=48))
+CALLBACK_MAX_ATTEMPTS = env.int("CALLBACK_MAX_ATTEMPTS", default=3)
+CALLBACK_SURVEY_MAX_AGE = env.int("CALLBACK_SURVEY_MAX_AGE_SECONDS", default=7 * 24 * 3600)
+EVALUATION_ATTACHMENT_MAX_BYTES = env.int("APPEAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Used for a unit kind and month that no EvaluationScheme (admin) covers: the 10/45/45 preset;
+# "partly resolved" counts 0 towards resolution and "basically satisfied" 0.8 towards satisfaction.
+EVALUATION_DEFAULT_PARAMETERS = {
+    "response_weight": Decimal("0.10"),
+    "resolution_weight": Decimal("0.45"),
+    "satisfaction_weight": Decimal("0.45"),
+    "basically_satisfied_factor": Decimal("0.8"),
+    "partly_resolved_factor": Decimal("0"),
+    "advanced_count": 10,
+    "improved_count": 5,
+    "rectify_count": 10,
+}
+# Public citizen pages (intake/views.py): per-IP limits within a fixed window, and the
+# signed form token's minimum fill time (bots submit at once) and maximum age.
+HOTLINE_PUBLIC_RATE_WINDOW = env.int("PUBLIC_RATE_WINDOW_SECONDS", default=600)
+HOTLINE_PUBLIC_SUBMIT_LIMIT = env.int("PUBLIC_SUBMIT_LIMIT", default=5)
+HOTLINE_PUBLIC_STATUS_LIMIT = env.int("PUBLIC_STATUS_LIMIT", default=20)
+HOTLINE_PUBLIC_MIN_FILL_SECONDS = env.int("PUBLIC_MIN_FILL_SECONDS", default=3)
+HOTLINE_PUBLIC_FORM_MAX_AGE = env.int("PUBLIC_FORM_MAX_AGE_SECONDS", default=2 * 3600)
+# Dispatch and handling at the unit (dispatch/services.py).
+HOTLINE_SIGN_DEADLINE = timedelta(minutes=env.float("SIGN_DEADLINE_MINUTES", default=60))
+HOTLINE_SIGN_DEADLINE_EMERGENCY = timedelta(minutes=env.float("SIGN_DEADLINE_EMERGENCY_MINUTES", default=15))
+HOTLINE_FIRST_CONTACT_DEADLINE = timedelta(hours=env.float("FIRST_CONTACT_HOURS", default=2))
+# Returns asked later than this after dispatch are decided by a hotline supervisor, not a dispatcher.
+HOTLINE_RETURN_WINDOW = timedelta(hours=env.float("RETURN_WINDOW_HOURS", default=2))
+HOTLINE_MAX_EXTENSIONS = env.int("MAX_EXTENSIONS", default=1)
+HOTLINE_MAX_EXTENSION_DAYS = env.int("MAX_EXTENSION_DAYS", default=15)
+# The workbench's "due soon" tab: live assignments whose handling deadline is this close.
+HOTLINE_DUE_SOON = timedelta(hours=env.float("DUE_SOON_HOURS", default=24))
+HOTLINE_ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
+HOTLINE_ATTACHMENT_TYPES = env.list(
+    "ATTACHMENT_TYPES", default=["jpg", "jpeg", "png", "pdf", "doc", "docx", "xls", "xlsx"]
+)
+# "calendar": every deadline is start + duration. "working_days": whole-day durations count
+# working days from the holiday calendar (admin); hour durations stay 24/7 (hotline/deadlines.py).
+HOTLINE_DEADLINE_MODE = env.str("DEADLINE_MODE", default="calendar")
+if HOTLINE_DEADLINE_MODE not in ("calendar", "working_days"):
+    raise ImproperlyConfigured("DEADLINE_MODE must be 'calendar' or 'working_days'.")
+
+# Notifications and SMS (hotline/notifications.py, hotline/sms.py).
+# Notification kinds that also go out as SMS to recipients with a mobile number.
+HOTLINE_SMS_KINDS = frozenset(env.list("SMS_NOTIFICATION_KINDS", default=["dispatched", "overdue", "escalated"]))
+# "console" (log only, phone masked), "http", or the dotted path of an SmsBackend class.
+SMS_BACKEND = env.str("SMS_BACKEND", default="console")
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT_SECONDS", default=10)
+SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)
+# Retry n waits SMS_RETRY_BACKOFF_SECONDS * 2**(n-1), at most SMS_RETRY_BACKOFF_MAX_SECONDS.
+SMS_RETRY_BACKOFF_SECONDS = env.float("SMS_RETRY_BACKOFF_SECONDS", default=30)
+SMS_RETRY_BACKOFF_MAX_SECONDS = env.float("SMS_RETRY_BACKOFF_MAX_SECONDS", default=1800)
+
+# Analytics (analytics/): rollup refresh and the hot-spot and monthly-topic rules.
+# A refresh re-reads changes from this long before its watermark: transactions still open at the
+# last run commit with earlier updated_at values (keep it above CELERY_TASK_TIME_LIMIT).
+ANALYTICS_ROLLUP_OVERLAP = timedelta(seconds=env.int("ANALYTICS_ROLLUP_OVERLAP_SECONDS", default=600))
+ANALYTICS_ROLLUP_BATCH_DAYS = env.int("ANALYTICS_ROLLUP_BATCH_DAYS", default=7)
+# A refresh stops starting new batches after this; the days left wait for the next run.
+ANALYTICS_REFRESH_TIME_BUDGET_SECONDS = env.float("ANALYTICS_REFRESH_TIME_BUDGET_SECONDS", default=60)
+# Hot spot: a category × street whose month has at least MIN_VOLUME tickets, at least
+# mean + Z·sd of its previous BASELINE_MONTHS months (missing months count 0; at least
+# MIN_BASELINE_MONTHS of history), and at least (1 + MIN_RISE) × that mean.
+ANALYTICS_HOTSPOT_BASELINE_MONTHS = env.int("ANALYTICS_HOTSPOT_BASELINE_MONTHS", default=6)
+ANALYTICS_HOTSPOT_MIN_BASELINE_MONTHS = env.int("ANALYTICS_HOTSPOT_MIN_BASELINE_MONTHS", default=3)
+ANALYTICS_HOTSPOT_MIN_VOLUME = env.int("ANALYTICS_HOTSPOT_MIN_VOLUME", default=10)
+ANALYTICS_HOTSPOT_Z = env.float("ANALYTICS_HOTSPOT_Z", default=3.0)
+ANALYTICS_HOTSPOT_MIN_RISE = env.float("ANALYTICS_HOTSPOT_MIN_RISE", default=0.5)
+# Monthly-topic candidate: one of the TOP_N second-level categories by volume, with at least
+# MIN_CALLBACKS answered callbacks and a resolution rate below the overall one.
+ANALYTICS_TOPIC_TOP_N = env.int("ANALYTICS_TOPIC_TOP_N", default=20)
+ANALYTICS_TOPIC_MIN_CALLBACKS = env.int("ANALYTICS_TOPIC_MIN_CALLBACKS", default=10)
 
 # How old the last beat-driven heartbeat may be before /healthz reports the workers down.
 HEARTBEAT_MAX_AGE = timedelta(seconds=env.int("HEARTBEAT_MAX_AGE_SECONDS", default=180))

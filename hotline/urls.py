@@ -11,6 +11,10 @@ from hotline import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read-all/", views.notification_read_all, name="notification_mark_all_read"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_mark_read"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -21,8 +25,11 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("hotline.api.router")),
+    path("open311/v2/", include("open311.urls")),
     path("", include("intake.urls")),
     path("", include("dispatch.urls")),
+    path("", include("evaluation.urls")),
+    path("", include("analytics.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

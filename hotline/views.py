@@ -1,17 +1,87 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from hotline import selectors
+from hotline import notifications, selectors
 from hotline.api.errors import error_body, json_not_found
+from hotline.errors import DomainError
+
+NOTIFICATIONS_PER_PAGE = 30
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     memberships = selectors.memberships_of(user=request.user)
     return render(request, "hotline/home.html", {"memberships": memberships})
+
+
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The notification centre: newest first, keyset-paged by id (?before=), ?unread=1 filters."""
+    unread_only = request.GET.get("unread") == "1"
+    rows = notifications.notifications_for(user=request.user, unread_only=unread_only)
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        rows = rows.filter(pk__lt=int(before))
+    page = list(rows[: NOTIFICATIONS_PER_PAGE + 1])
+    has_more = len(page) > NOTIFICATIONS_PER_PAGE
+    page = page[:NOTIFICATIONS_PER_PAGE]
+    context = {
+        "notifications": page,
+        "unread_only": unread_only,
+        "next_before": page[-1].pk if has_more else None,
+    }
+    return render(request, "hotline/notifications.html", context)
+
+
+def _back_to_list(request: HttpRequest) -> HttpResponseRedirect:
+    """Back where the form was (a page of the list), never to another site."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    return redirect(target or "notifications")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        notifications.mark_read(user=request.user, notification_id=pk)
+    except DomainError as exc:
+        raise Http404(exc.message) from exc
+    if _wants_json(request):
+        return JsonResponse({"unread": notifications.unread_count(user=request.user)})
+    return _back_to_list(request)
+
+
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    marked = notifications.mark_all_read(user=request.user)
+    if _wants_json(request):
+        return JsonResponse({"unread": 0, "marked": marked})
+    messages.success(request, _("Marked %(count)s notifications as read.") % {"count": marked})
+    return _back_to_list(request)
+
+
+@require_GET
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notification's link; opening it marks it read (idempotent, so GET is fine)."""
+    try:
+        notification = notifications.mark_read(user=request.user, notification_id=pk)
+    except DomainError as exc:
+        raise Http404(exc.message) from exc
+    # The database only holds local paths; check again rather than trust it as a redirect target.
+    if notification.link and url_has_allowed_host_and_scheme(notification.link, allowed_hosts=None):
+        return redirect(notification.link)
+    return redirect("notifications")
 
 
 @login_not_required

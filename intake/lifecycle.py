@@ -99,7 +99,8 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.MARK_LATE_SIGN: _t({Status.DISPATCHED, Status.RETURN_REQUESTED}, None),
     Action.MARK_OVERDUE: _t(OPEN_AT_UNIT, None),
     # Callback and closure
-    Action.CALLBACK_ATTEMPT: _t({Status.AWAITING_CALLBACK, Status.CLOSED}, None),
+    # Also on tickets still at the unit: overdue without a reply, the caller is asked anyway.
+    Action.CALLBACK_ATTEMPT: _t({*OPEN_AT_UNIT, Status.AWAITING_CALLBACK, Status.CLOSED}, None),
     Action.CLOSE: _t({Status.AWAITING_CALLBACK}, Status.CLOSED),
     Action.REOPEN: _t({Status.AWAITING_CALLBACK}, Status.IN_PROGRESS),
     # Exclusions and appeals: reviewed beside the lifecycle

@@ -1,18 +1,19 @@
 """Reads for intake: permission-scoped ticket querysets, repeat candidates, knowledge base."""
 
+import hmac
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hotline.models import User
+from hotline.models import Unit, UnitKind, User
 from hotline.selectors import scoped_unit_ids
-from intake.lifecycle import Status
+from intake.lifecycle import Action, Status
 from intake.models import Caller, KnowledgeArticle, Ticket, TicketEvent
 from intake.phones import normalize_phone
 
@@ -22,15 +23,16 @@ def _is_postgres() -> bool:
 
 
 def visible_tickets(*, user: User) -> QuerySet[Ticket]:
-    """Tickets a user may see: all for the hotline; for unit staff, those assigned to their units.
+    """Tickets a user may see: all for the hotline; for unit staff, those assigned to their units;
+    for a client system, also those it took in itself.
 
-    Assignments belong to the dispatch app; this reads its reverse relation, never writes it.
+    Assignments belong to the dispatch app; this reads its model, never writes it.
     """
     unit_ids = scoped_unit_ids(user=user)
     tickets = Ticket.objects.all()
     if unit_ids is None:
         return tickets
-    return tickets.filter(pk__in=_assigned_ticket_ids(unit_ids))
+    return tickets.filter(Q(pk__in=_assigned_ticket_ids(unit_ids)) | Q(created_by=user))
 
 
 def _assigned_ticket_ids(unit_ids: set[int]) -> QuerySet:
@@ -70,10 +72,21 @@ def caller_history(*, caller: Caller, limit: int = 20) -> list[Ticket]:
     return list(caller.tickets.select_related("category").order_by("-id")[:limit])
 
 
+REPEAT_REASONS = {
+    "same_caller": _("same caller"),
+    "same_place": _("same category and place"),
+    "similar_text": _("similar description"),
+}
+
+
 @dataclass
 class RepeatCandidate:
     ticket: Ticket
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # keys of REPEAT_REASONS
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [str(REPEAT_REASONS[reason]) for reason in self.reasons]
 
 
 def repeat_candidates(
@@ -97,14 +110,14 @@ def repeat_candidates(
             found.setdefault(ticket.pk, RepeatCandidate(ticket)).reasons.append(reason)
 
     if phone:
-        add(open_tickets.filter(caller__phone=phone).order_by("-created_at"), str(_("same caller")))
+        add(open_tickets.filter(caller__phone=phone).order_by("-created_at"), "same_caller")
     if category_id and street_id:
         since = timezone.now() - timedelta(days=settings.HOTLINE_REPEAT_WINDOW_DAYS)
         add(
             open_tickets.filter(category_id=category_id, street_id=street_id, created_at__gte=since).order_by(
                 "-created_at"
             ),
-            str(_("same category and place")),
+            "same_place",
         )
     text = text.strip()
     if len(text) >= 4:
@@ -116,7 +129,7 @@ def repeat_candidates(
             )
         else:
             similar = open_tickets.filter(description__icontains=text[:12]).order_by("-created_at")
-        add(similar, str(_("similar description")))
+        add(similar, "similar_text")
     return sorted(found.values(), key=lambda c: (-len(c.reasons), -c.ticket.pk))[:limit]
 
 
@@ -141,3 +154,60 @@ def search_articles(*, query: str, include_internal: bool = True, limit: int = 2
     else:
         articles = articles.order_by("-updated_at")
     return articles.prefetch_related("categories")[:limit]
+
+
+def streets() -> QuerySet[Unit]:
+    """Active streets/townships and functional zones, for district → street pickers."""
+    return Unit.objects.filter(kind__in=[UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE], is_active=True).order_by(
+        "code", "name"
+    )
+
+
+def article_list(*, query: str = "") -> QuerySet[KnowledgeArticle]:
+    """Every article, also expired or not yet valid ones, for the knowledge-base pages."""
+    articles = KnowledgeArticle.objects.select_related("updated_by").prefetch_related("categories")
+    for term in query.split():
+        articles = articles.filter(Q(title__icontains=term) | Q(body__icontains=term))
+    return articles.order_by("-updated_at", "-id")
+
+
+@dataclass
+class PublicStatus:
+    """What a citizen may see of their ticket: no caller data, no internal notes."""
+
+    number: str
+    status: str  # of the ticket that handles the matter: the parent when this one was merged
+    merged: bool
+    received_at: datetime
+    dispatched_at: datetime | None
+    replied_at: datetime | None
+    closed_at: datetime | None
+    public_reply: str
+
+
+def public_status(*, number: str, phone_last4: str) -> PublicStatus | None:
+    """The public view of a ticket; None both for an unknown number and for wrong phone digits,
+    so that the status page cannot tell which numbers exist.
+    """
+    ticket = Ticket.objects.select_related("caller", "parent").filter(number=number.strip()).first()
+    expected = ticket.caller.phone[-4:] if ticket is not None and ticket.caller is not None else ""
+    given = phone_last4.strip()
+    if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
+        return None
+    matter = ticket.parent or ticket
+    dates = {
+        row["action"]: row
+        for row in TicketEvent.objects.filter(ticket=matter, action__in=[Action.DISPATCH, Action.REPLY])
+        .values("action")
+        .annotate(first=Min("created_at"), last=Max("created_at"))
+    }
+    return PublicStatus(
+        number=ticket.number,
+        status=matter.status,
+        merged=ticket.parent_id is not None,
+        received_at=ticket.created_at,
+        dispatched_at=dates.get(Action.DISPATCH, {}).get("first"),
+        replied_at=dates.get(Action.REPLY, {}).get("last"),
+        closed_at=matter.closed_at if matter.status == Status.CLOSED else None,
+        public_reply=matter.public_reply,
+    )

@@ -362,3 +362,43 @@ def set_public_reply(*, ticket_id: int, text: str) -> None:
 
 def record_personal_data_access(*, user: User, caller: Caller, ticket: Ticket | None, purpose: str) -> None:
     PersonalDataAccess.objects.create(user=user, caller=caller, ticket=ticket, purpose=purpose)
+
+
+def record_personal_data_accesses(*, user: User, reads: list[tuple[Caller, Ticket | None]], purpose: str) -> None:
+    """Record several unmasked reads at once (a ticket page shows the caller and every merged contact)."""
+    PersonalDataAccess.objects.bulk_create(
+        PersonalDataAccess(user=user, caller=caller, ticket=ticket, purpose=purpose) for caller, ticket in reads
+    )
+
+
+@dataclass
+class ArticleData:
+    """What a supervisor writes into a knowledge-base article."""
+
+    title: str
+    body: str
+    categories: list[Category] = field(default_factory=list)
+    valid_from: date | None = None
+    valid_until: date | None = None
+    is_public: bool = True
+
+
+def save_article(*, data: ArticleData, actor: User, article_id: int | None = None) -> KnowledgeArticle:
+    """Create a knowledge-base article, or update the one with `article_id`."""
+    if data.valid_from and data.valid_until and data.valid_until < data.valid_from:
+        message = _("The end of the validity period must not be before its start.")
+        raise DomainError("invalid", message, status=400, fields={"valid_until": [message]})
+    with transaction.atomic():
+        if article_id is None:
+            article = KnowledgeArticle()
+        else:
+            article = KnowledgeArticle.objects.select_for_update().get(pk=article_id)
+        article.title = data.title
+        article.body = data.body
+        article.valid_from = data.valid_from
+        article.valid_until = data.valid_until
+        article.is_public = data.is_public
+        article.updated_by = actor
+        article.save()
+        article.categories.set(data.categories)
+    return article

@@ -104,7 +104,11 @@ def main() -> None:
     bin_dir = VENV / "bin"
     commands = {
         "web": [str(bin_dir / "gunicorn"), "hotline.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        "worker": [str(bin_dir / "celery"), "-A", "hotline", "worker", "--loglevel", "INFO", "--concurrency", "2"],
+        # -Q: every app's queue (settings.CELERY_TASK_ROUTES) and the default one.
+        "worker": [
+            *(str(bin_dir / "celery"), "-A", "hotline", "worker", "--loglevel", "INFO", "--concurrency", "2"),
+            *("-Q", "celery,hotline,intake,dispatch,evaluation,analytics"),
+        ],
         "beat": [str(bin_dir / "celery"), "-A", "hotline", "beat", "--loglevel", "INFO"],
     }
     processes = []

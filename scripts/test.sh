@@ -30,7 +30,7 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
 fi
 
 set +e
-.venv/bin/pytest -n 2 --create-db "$@"
+.venv/bin/pytest -n 2 "$@"
 status=$?
 set -e
 if [ "$status" = 5 ]; then

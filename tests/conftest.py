@@ -18,6 +18,18 @@ from tests.factories import MembershipFactory, UnitFactory, UserFactory
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_connections_at_teardown(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Threads and worker processes of concurrency tests may leave sessions open; end them so the
+    test database can be dropped."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture
 def beijing(db) -> None:
     """The real Beijing organisation and category trees, as the product ships them."""
@@ -57,6 +69,7 @@ def celery_worker(transactional_db, tmp_path) -> Iterator[subprocess.Popen]:
     }
     log = tmp_path / "worker.log"
     command = [sys.executable, "-m", "celery", "-A", "hotline", "worker", "--loglevel", "INFO", "--pool", "solo"]
+    command += ["-Q", "celery,hotline,intake,dispatch,evaluation,analytics"]
     command += ["--without-gossip", "--without-mingle", "--hostname", f"test-{os.getpid()}@%h"]
     with log.open("wb") as out:
         worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -12,6 +12,10 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from hotline.settings import *  # noqa: E402, F403
 
+# A test database of this process's own: several test runs (developers, CI, helpers) may share
+# one PostgreSQL server at the same time.
+DATABASES["default"]["TEST"] = {"NAME": f"test_hotline_{os.getpid()}"}  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 # Static files straight from the source folders: tests never run collectstatic.

@@ -4,11 +4,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from hotline.api.views import CategoryViewSet, MeView, UnitViewSet
+from hotline.api.views import CategoryViewSet, MeView, NotificationViewSet, UnitViewSet
 
 router = DefaultRouter()
 router.register("units", UnitViewSet, basename="unit")
 router.register("categories", CategoryViewSet, basename="category")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
@@ -17,4 +18,6 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include("intake.api.urls")),
     path("", include("dispatch.api.urls")),
+    path("", include("evaluation.api.urls")),
+    path("", include("analytics.api.urls")),
 ]

@@ -1,13 +1,24 @@
+import django_filters
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hotline import selectors
-from hotline.api.serializers import CategorySerializer, MeSerializer, UnitSerializer
+from hotline import notifications, selectors
+from hotline.api.serializers import (
+    CategorySerializer,
+    MarkedReadSerializer,
+    MeSerializer,
+    NotificationSerializer,
+    UnitSerializer,
+    UnreadCountSerializer,
+)
 from hotline.filters import CategoryFilter, UnitFilter
-from hotline.models import Category, Unit
+from hotline.models import Category, Notification, Unit
 
 
 class UnitViewSet(viewsets.ReadOnlyModelViewSet):
@@ -32,3 +43,53 @@ class MeView(APIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(selectors.user_with_memberships(user_id=request.user.pk)).data)
+
+
+class NotificationFilter(django_filters.FilterSet):
+    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", label="unread")
+    kind = django_filters.CharFilter()
+
+    class Meta:
+        model = Notification
+        fields = ["unread", "kind"]
+
+
+class NotificationPagination(CursorPagination):
+    """Keyset pages, newest first: a user's notifications only grow."""
+
+    ordering = "-id"
+    page_size = 50
+
+
+class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The authenticated user's own notifications; other users' ids are not found."""
+
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    lookup_value_regex = "[0-9]+"
+    pagination_class = NotificationPagination
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Notification.objects.none()
+        return notifications.notifications_for(user=self.request.user)
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        """Mark one notification read (idempotent)."""
+        notification = notifications.mark_read(user=request.user, notification_id=int(pk))
+        return Response(NotificationSerializer(notification).data)
+
+    @extend_schema(request=None, responses=MarkedReadSerializer)
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request: Request) -> Response:
+        """Mark every unread notification read."""
+        marked = notifications.mark_all_read(user=request.user)
+        return Response({"marked": marked, "unread": 0})
+
+    @extend_schema(responses=UnreadCountSerializer)
+    @action(detail=False, methods=["get"], url_path="unread-count", filterset_class=None, pagination_class=None)
+    def unread_count(self, request: Request) -> Response:
+        """The number behind the header badge."""
+        return Response({"unread": notifications.unread_count(user=request.user)})

@@ -1,0 +1,352 @@
+"""API shapes of dispatch: assignments (callers always masked), requests, the catalogue, action inputs."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from dispatch.models import (
+    Assignment,
+    Attachment,
+    ExtensionRequest,
+    ProgressNote,
+    ReplyOutcome,
+    ReturnReason,
+    ReturnRequest,
+    RoutingRule,
+)
+from dispatch.services import RuleData
+from hotline.models import Category, Unit
+from intake.models import Ticket, TicketEvent
+from intake.phones import mask_name, mask_phone
+
+
+class UnitRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "kind"]
+
+
+class TicketSummarySerializer(serializers.ModelSerializer):
+    """The ticket as a unit sees it: the caller's phone and name are masked."""
+
+    category = serializers.CharField(source="category.name")
+    district = serializers.CharField(source="district.name", default="")
+    street = serializers.CharField(source="street.name", default="")
+    caller_phone = serializers.SerializerMethodField()
+    caller_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "status",
+            "kind",
+            "channel",
+            "category",
+            "district",
+            "street",
+            "address",
+            "title",
+            "description",
+            "urgency",
+            "deadline_tier",
+            "confidential",
+            "caller_phone",
+            "caller_name",
+            "created_at",
+        ]
+
+    def get_caller_phone(self, ticket: Ticket) -> str:
+        return mask_phone(ticket.caller.phone) if ticket.caller else ""
+
+    def get_caller_name(self, ticket: Ticket) -> str:
+        return mask_name(ticket.caller.name) if ticket.caller else ""
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    ticket = TicketSummarySerializer()
+    unit = UnitRefSerializer()
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "ticket",
+            "unit",
+            "role",
+            "status",
+            "whistled_by",
+            "dispatched_at",
+            "sign_due_at",
+            "signed_at",
+            "first_contact_due_at",
+            "first_contacted_at",
+            "due_at",
+            "replied_at",
+            "reply",
+            "outcome",
+            "explanation",
+            "returned",
+            "ended_at",
+        ]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "size", "content_type", "url"]
+
+    def get_url(self, attachment: Attachment) -> str:
+        return reverse("api-attachment", args=[attachment.pk])
+
+
+class ProgressNoteSerializer(serializers.ModelSerializer):
+    author = serializers.StringRelatedField()
+    attachments = AttachmentSerializer(many=True)
+
+    class Meta:
+        model = ProgressNote
+        fields = ["id", "assignment", "author", "text", "created_at", "attachments"]
+
+
+class ReturnRequestSerializer(serializers.ModelSerializer):
+    assignment = AssignmentSerializer()
+
+    class Meta:
+        model = ReturnRequest
+        fields = [
+            "id",
+            "assignment",
+            "reason",
+            "legal_basis",
+            "note",
+            "requested_at",
+            "needs_supervisor",
+            "status",
+            "decided_at",
+            "decision_note",
+            "redispatched_to",
+        ]
+
+
+class ExtensionRequestSerializer(serializers.ModelSerializer):
+    assignment = AssignmentSerializer()
+
+    class Meta:
+        model = ExtensionRequest
+        fields = [
+            "id",
+            "assignment",
+            "extra_days",
+            "reason",
+            "requested_at",
+            "previous_due_at",
+            "status",
+            "decided_at",
+            "decision_note",
+            "granted_due_at",
+        ]
+
+
+class RequestRefSerializer(serializers.Serializer):
+    """A review request in an assignment's detail, without the assignment again."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_note = serializers.CharField()
+
+
+class AssignmentDetailSerializer(AssignmentSerializer):
+    """One assignment with its handling record and the ticket's other units (the lead reads the
+    assisting units' replies here)."""
+
+    notes = ProgressNoteSerializer(many=True)
+    units = serializers.SerializerMethodField()
+    return_requests = RequestRefSerializer(many=True)
+    extension_requests = RequestRefSerializer(many=True)
+
+    class Meta(AssignmentSerializer.Meta):
+        fields = [*AssignmentSerializer.Meta.fields, "notes", "units", "return_requests", "extension_requests"]
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.DictField()),
+    )
+    def get_units(self, assignment: Assignment) -> list[dict]:
+        return [
+            {
+                "id": other.pk,
+                "unit": other.unit.name,
+                "role": other.role,
+                "status": other.status,
+                "reply": other.reply,
+                "outcome": other.outcome,
+                "replied_at": other.replied_at,
+            }
+            for other in assignment.ticket.assignments.all()
+            if other.pk != assignment.pk
+        ]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "ticket", "action", "from_status", "to_status", "unit", "note", "payload", "created_at"]
+
+
+class TabCountsSerializer(serializers.Serializer):
+    to_sign = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    due_soon = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    replied = serializers.IntegerField()
+    review = serializers.IntegerField()
+
+
+# Inputs of the unit's steps
+
+
+class IdsSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=200)
+
+
+class BulkFailureSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class BulkResultSerializer(serializers.Serializer):
+    done = serializers.ListField(child=serializers.IntegerField(), help_text=_("ids of the created or changed rows"))
+    failed = BulkFailureSerializer(many=True)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class ProgressInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, max_length=10, help_text=_("photos or documents")
+    )
+
+
+class ReturnInputSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ReturnReason.choices)
+    legal_basis = serializers.CharField(max_length=2000)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class ExtensionInputSerializer(serializers.Serializer):
+    extra_days = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(max_length=2000)
+
+
+class WhistleInputSerializer(serializers.Serializer):
+    units = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=20)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class ReplyInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)
+    outcome = serializers.ChoiceField(choices=ReplyOutcome.choices)
+    explanation = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class SuperviseInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000)
+
+
+class CallerPhoneSerializer(serializers.Serializer):
+    phone = serializers.CharField()
+
+
+# Inputs of the dispatcher
+
+
+class DispatchInputSerializer(serializers.Serializer):
+    lead_unit = serializers.IntegerField()
+    assist_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, max_length=20)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class BulkDispatchItemSerializer(serializers.Serializer):
+    ticket = serializers.IntegerField()
+    lead_unit = serializers.IntegerField()
+    assist_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, max_length=20)
+
+
+class BulkDispatchInputSerializer(serializers.Serializer):
+    items = BulkDispatchItemSerializer(many=True, min_length=1, max_length=200)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class SuggestionSerializer(serializers.Serializer):
+    unit = UnitRefSerializer()
+    reason = serializers.CharField()
+    rule = serializers.IntegerField(source="rule_id", allow_null=True)
+
+
+class QueueTicketSerializer(TicketSummarySerializer):
+    suggestions = serializers.SerializerMethodField()
+
+    class Meta(TicketSummarySerializer.Meta):
+        fields = [*TicketSummarySerializer.Meta.fields, "suggestions"]
+
+    @extend_schema_field(SuggestionSerializer(many=True))
+    def get_suggestions(self, ticket: Ticket) -> list[dict]:
+        return SuggestionSerializer(self.context["suggestions"].get(ticket.pk, []), many=True).data
+
+
+class ApproveReturnInputSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    redispatch_to = serializers.IntegerField(required=False, allow_null=True, default=None)
+    assist_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, max_length=20)
+
+
+class ReasonInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000)
+
+
+# The dispatch catalogue
+
+
+class RoutingRuleSerializer(serializers.ModelSerializer):
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+    district = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False, allow_null=True)
+    street = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = RoutingRule
+        fields = [
+            "id",
+            "category",
+            "district",
+            "street",
+            "unit",
+            "valid_from",
+            "valid_until",
+            "note",
+            "replaces",
+            "created_at",
+        ]
+        read_only_fields = ["replaces", "created_at"]
+
+    def rule_data(self) -> RuleData:
+        data = self.validated_data
+        return RuleData(
+            category=data["category"],
+            unit=data["unit"],
+            valid_from=data["valid_from"],
+            district=data.get("district"),
+            street=data.get("street"),
+            valid_until=data.get("valid_until"),
+            note=data.get("note", ""),
+        )

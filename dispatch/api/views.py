@@ -1,0 +1,409 @@
+"""Dispatch API: the unit inbox and every step as an explicit POST action, the dispatcher's queue
+and review queues, and the dispatch catalogue. Thin: validate input, call a service, answer.
+
+Whatever a user may not see or do answers 404, as in the HTML pages (dispatch/permissions.py).
+"""
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dispatch import permissions, selectors, services
+from dispatch.api.serializers import (
+    ApproveReturnInputSerializer,
+    AssignmentDetailSerializer,
+    AssignmentSerializer,
+    BulkDispatchInputSerializer,
+    BulkResultSerializer,
+    CallerPhoneSerializer,
+    DispatchInputSerializer,
+    EventSerializer,
+    ExtensionInputSerializer,
+    ExtensionRequestSerializer,
+    IdsSerializer,
+    NoteSerializer,
+    ProgressInputSerializer,
+    ProgressNoteSerializer,
+    QueueTicketSerializer,
+    ReasonInputSerializer,
+    ReplyInputSerializer,
+    ReturnInputSerializer,
+    ReturnRequestSerializer,
+    RoutingRuleSerializer,
+    SuperviseInputSerializer,
+    TabCountsSerializer,
+    WhistleInputSerializer,
+)
+from dispatch.filters import (
+    AssignmentFilter,
+    ExtensionRequestFilter,
+    QueueFilter,
+    ReturnRequestFilter,
+    RoutingRuleFilter,
+)
+from dispatch.models import Assignment, ExtensionRequest, ReturnRequest, RoutingRule
+from intake.models import Ticket
+
+
+class NewestFirst(CursorPagination):
+    """Keyset pagination: deep pages cost the same as the first one."""
+
+    ordering = "-id"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class OldestFirst(NewestFirst):
+    ordering = "id"
+
+
+def _valid(serializer_class: type, request: Request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# Actions of unit staff work on their own units' assignments only.
+UNIT_ACTIONS = frozenset(
+    {"sign", "first_contact", "progress", "request_return", "extension", "whistle", "reply", "caller_phone"}
+)
+
+
+class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The unit workbench: assignments (派单) of the user's units, and each handling step.
+
+    `tab` picks a workbench tab (to_sign, in_progress, due_soon, overdue, replied, review, all).
+    """
+
+    queryset = Assignment.objects.none()  # for the schema; get_queryset scopes by user and action
+    filterset_class = AssignmentFilter
+    pagination_class = NewestFirst
+    serializer_class = AssignmentSerializer
+
+    def get_queryset(self) -> QuerySet[Assignment]:
+        user = self.request.user
+        if self.action in UNIT_ACTIONS:
+            assignments = Assignment.objects.filter(unit_id__in=permissions.acting_unit_ids(user=user))
+        elif self.action == "supervise":
+            unit_ids = permissions.supervised_unit_ids(user=user)
+            assignments = selectors.visible_assignments(user=user)
+            if unit_ids is not None:
+                assignments = assignments.filter(unit_id__in=unit_ids)
+        else:
+            assignments = selectors.visible_assignments(user=user)
+        return assignments.select_related(
+            "unit", "ticket__category", "ticket__caller", "ticket__district", "ticket__street"
+        )
+
+    def _answer(self, assignment_id: int, *, code: int = status.HTTP_200_OK) -> Response:
+        assignment = selectors.assignment_detail(user=self.request.user, assignment_id=assignment_id)
+        return Response(AssignmentDetailSerializer(assignment).data, status=code)
+
+    @extend_schema(responses=AssignmentDetailSerializer)
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return self._answer(self.get_object().pk)
+
+    @extend_schema(responses=TabCountsSerializer)
+    @action(detail=False, methods=["get"])
+    def counts(self, request: Request) -> Response:
+        """How many assignments each workbench tab holds (all but "all")."""
+        return Response(TabCountsSerializer(selectors.tab_counts(user=request.user)).data)
+
+    @extend_schema(request=None, responses=AssignmentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def sign(self, request: Request, pk: str) -> Response:
+        """签收: acknowledge the ticket (the lead's signing starts the handling)."""
+        assignment = services.sign(assignment_id=self.get_object().pk, actor=request.user)
+        return self._answer(assignment.pk)
+
+    @extend_schema(request=IdsSerializer, responses=BulkResultSerializer)
+    @action(detail=False, methods=["post"], url_path="bulk-sign")
+    def bulk_sign(self, request: Request) -> Response:
+        """Sign several assignments; each succeeds or fails on its own."""
+        result = services.bulk_sign(assignment_ids=_valid(IdsSerializer, request)["ids"], actor=request.user)
+        return Response(BulkResultSerializer(result).data)
+
+    @extend_schema(request=NoteSerializer, responses=AssignmentDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="first-contact")
+    def first_contact(self, request: Request, pk: str) -> Response:
+        """Record that the lead unit reached the caller."""
+        assignment = self.get_object()
+        data = _valid(NoteSerializer, request)
+        services.record_first_contact(assignment_id=assignment.pk, actor=request.user, note=data["note"])
+        return self._answer(assignment.pk)
+
+    @extend_schema(responses=CallerPhoneSerializer, request=None)
+    @action(detail=True, methods=["post"], url_path="caller-phone")
+    def caller_phone(self, request: Request, pk: str) -> Response:
+        """The caller's full number, for the lead unit to call; each reveal is recorded.
+        Refused (409) for confidential callers and outside the handling."""
+        phone = services.reveal_caller_phone(assignment_id=self.get_object().pk, actor=request.user)
+        return Response(CallerPhoneSerializer({"phone": phone}).data)
+
+    @extend_schema(request={"multipart/form-data": ProgressInputSerializer}, responses={201: ProgressNoteSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    def progress(self, request: Request, pk: str) -> Response:
+        """A progress note with optional photos and documents (multipart `files`)."""
+        assignment = self.get_object()
+        serializer = ProgressInputSerializer(data={"text": request.data.get("text", ""), "files": _files(request)})
+        serializer.is_valid(raise_exception=True)
+        note = services.add_progress(
+            assignment_id=assignment.pk,
+            actor=request.user,
+            text=serializer.validated_data["text"],
+            files=serializer.validated_data["files"],
+        )
+        return Response(ProgressNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReturnInputSerializer, responses={201: ReturnRequestSerializer})
+    @action(detail=True, methods=["post"], url_path="return")
+    def request_return(self, request: Request, pk: str) -> Response:
+        """退单: ask the hotline to take the ticket back (lead unit, before signing)."""
+        assignment = self.get_object()
+        data = _valid(ReturnInputSerializer, request)
+        created = services.request_return(assignment_id=assignment.pk, actor=request.user, **data)
+        return Response(ReturnRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ExtensionInputSerializer, responses={201: ExtensionRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def extension(self, request: Request, pk: str) -> Response:
+        """延期: ask for more days, before the deadline."""
+        assignment = self.get_object()
+        data = _valid(ExtensionInputSerializer, request)
+        created = services.request_extension(assignment_id=assignment.pk, actor=request.user, **data)
+        return Response(ExtensionRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WhistleInputSerializer, responses={201: AssignmentSerializer(many=True)})
+    @action(detail=True, methods=["post"])
+    def whistle(self, request: Request, pk: str) -> Response:
+        """吹哨报到: the lead street summons departments as assisting units."""
+        assignment = self.get_object()
+        data = _valid(WhistleInputSerializer, request)
+        created = services.whistle(
+            assignment_id=assignment.pk, actor=request.user, unit_ids=data["units"], note=data["note"]
+        )
+        summoned = Assignment.objects.filter(pk__in=[a.pk for a in created]).select_related(
+            "unit", "ticket__category", "ticket__caller", "ticket__district", "ticket__street"
+        )
+        return Response(AssignmentSerializer(summoned, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReplyInputSerializer, responses=AssignmentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reply(self, request: Request, pk: str) -> Response:
+        """The final reply: an assisting unit's to the lead, the lead's to the caller and the hotline."""
+        assignment = self.get_object()
+        data = _valid(ReplyInputSerializer, request)
+        services.reply(assignment_id=assignment.pk, actor=request.user, **data)
+        return self._answer(assignment.pk)
+
+    @extend_schema(request=SuperviseInputSerializer, responses={201: EventSerializer})
+    @action(detail=True, methods=["post"])
+    def supervise(self, request: Request, pk: str) -> Response:
+        """督办: a unit leader or district supervisor presses the unit, which is notified."""
+        assignment = self.get_object()
+        data = _valid(SuperviseInputSerializer, request)
+        event = services.supervise(assignment_id=assignment.pk, actor=request.user, comment=data["comment"])
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+def _files(request: Request) -> list:
+    return request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
+
+
+class AttachmentDownloadView(APIView):
+    """A photo or document of a progress note, for whoever may see its assignment."""
+
+    @extend_schema(
+        responses={
+            (200, content_type): OpenApiTypes.BINARY
+            for content_type in sorted({content_type for _head, content_type in services.FILE_SIGNATURES.values()})
+        }
+    )
+    def get(self, request: Request, pk: int) -> FileResponse:
+        found = selectors.attachment_for(user=request.user, attachment_id=pk)
+        if found is None:
+            raise NotFound
+        return FileResponse(
+            found.file.open("rb"),
+            as_attachment=not found.is_image,
+            filename=found.name,
+            content_type=found.content_type,
+        )
+
+
+class DispatchQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The dispatcher's queue: tickets awaiting dispatch, oldest first, with routing suggestions."""
+
+    permission_classes = [IsAuthenticated, permissions.IsDispatcher]
+    filterset_class = QueueFilter
+    pagination_class = OldestFirst
+    serializer_class = QueueTicketSerializer
+
+    def get_queryset(self) -> QuerySet[Ticket]:
+        return selectors.dispatch_queue()
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = {"suggestions": selectors.suggestions(tickets=page)}
+        return self.get_paginated_response(QueueTicketSerializer(page, many=True, context=context).data)
+
+    @extend_schema(request=DispatchInputSerializer, responses={201: AssignmentDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="dispatch")
+    def dispatch_ticket(self, request: Request, pk: str) -> Response:
+        """派单: send the ticket to a lead unit and optional assisting units."""
+        ticket = get_object_or_404(Ticket, pk=pk)
+        data = _valid(DispatchInputSerializer, request)
+        assignment = services.dispatch_ticket(
+            ticket_id=ticket.pk,
+            lead_unit_id=data["lead_unit"],
+            assist_unit_ids=data["assist_units"],
+            actor=request.user,
+            note=data["note"],
+        )
+        detail = selectors.assignment_detail(user=request.user, assignment_id=assignment.pk)
+        return Response(AssignmentDetailSerializer(detail).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=BulkDispatchInputSerializer, responses=BulkResultSerializer)
+    @action(detail=False, methods=["post"], url_path="bulk-dispatch")
+    def bulk_dispatch(self, request: Request) -> Response:
+        """Dispatch many tickets at once; `done` lists the lead assignments created, `failed` the rest."""
+        data = _valid(BulkDispatchInputSerializer, request)
+        items = [
+            services.DispatchItem(ticket_id=i["ticket"], lead_unit_id=i["lead_unit"], assist_unit_ids=i["assist_units"])
+            for i in data["items"]
+        ]
+        result = services.bulk_dispatch(items=items, actor=request.user, note=data["note"])
+        return Response(BulkResultSerializer(result).data)
+
+
+class ReturnRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Return requests (退单) for the hotline to review. Late ones (after the return window) can be
+    decided by hotline supervisors only."""
+
+    permission_classes = [IsAuthenticated, permissions.IsDispatcher]
+    filterset_class = ReturnRequestFilter
+    pagination_class = NewestFirst
+    serializer_class = ReturnRequestSerializer
+
+    def get_queryset(self) -> QuerySet[ReturnRequest]:
+        return selectors.review_requests(model=ReturnRequest)
+
+    @extend_schema(request=ApproveReturnInputSerializer, responses=ReturnRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        """Approve: the ticket goes back to the dispatch queue, or at once to `redispatch_to`."""
+        data = _valid(ApproveReturnInputSerializer, request)
+        decided = services.decide_return(
+            return_request_id=self.get_object().pk,
+            actor=request.user,
+            approve=True,
+            note=data["note"],
+            redispatch_to_id=data["redispatch_to"],
+            assist_unit_ids=data["assist_units"],
+        )
+        return Response(ReturnRequestSerializer(self.get_queryset().get(pk=decided.pk)).data)
+
+    @extend_schema(request=ReasonInputSerializer, responses=ReturnRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        """Reject with a reason: the unit must sign; its deadlines move by the review time."""
+        data = _valid(ReasonInputSerializer, request)
+        decided = services.decide_return(
+            return_request_id=self.get_object().pk, actor=request.user, approve=False, note=data["note"]
+        )
+        return Response(ReturnRequestSerializer(self.get_queryset().get(pk=decided.pk)).data)
+
+
+class ExtensionRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Extension requests (延期) for the hotline to review."""
+
+    permission_classes = [IsAuthenticated, permissions.IsDispatcher]
+    filterset_class = ExtensionRequestFilter
+    pagination_class = NewestFirst
+    serializer_class = ExtensionRequestSerializer
+
+    def get_queryset(self) -> QuerySet[ExtensionRequest]:
+        return selectors.review_requests(model=ExtensionRequest)
+
+    @extend_schema(request=NoteSerializer, responses=ExtensionRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        """Approve: the deadline moves by the days asked."""
+        data = _valid(NoteSerializer, request)
+        decided = services.decide_extension(
+            extension_request_id=self.get_object().pk, actor=request.user, approve=True, note=data["note"]
+        )
+        return Response(ExtensionRequestSerializer(self.get_queryset().get(pk=decided.pk)).data)
+
+    @extend_schema(request=ReasonInputSerializer, responses=ExtensionRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def deny(self, request: Request, pk: str) -> Response:
+        """Deny with a reason: the deadline stays."""
+        data = _valid(ReasonInputSerializer, request)
+        decided = services.decide_extension(
+            extension_request_id=self.get_object().pk, actor=request.user, approve=False, note=data["note"]
+        )
+        return Response(ExtensionRequestSerializer(self.get_queryset().get(pk=decided.pk)).data)
+
+
+CATALOGUE_PARAMETERS = [
+    OpenApiParameter("on", OpenApiTypes.DATE, description="the catalogue in effect on this day (default: today)"),
+    OpenApiParameter("history", OpenApiTypes.BOOL, description="every version, past and future"),
+]
+
+
+@extend_schema(parameters=CATALOGUE_PARAMETERS)
+class RoutingRuleViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The dispatch catalogue (派单目录): category × district/street → unit, with effective dates.
+
+    Dispatchers read it; hotline supervisors change it. Changing a rule in effect ends it and
+    starts a new version from the given day (today at the earliest); deleting one in effect ends it.
+    """
+
+    permission_classes = [IsAuthenticated, permissions.CatalogueAccess]
+    serializer_class = RoutingRuleSerializer
+    filterset_class = RoutingRuleFilter
+    pagination_class = NewestFirst
+    http_method_names = ["get", "post", "put", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[RoutingRule]:
+        if self.action != "list":
+            return RoutingRule.objects.all()
+        params = self.request.query_params
+        on = parse_date(params["on"]) if params.get("on") else None
+        if params.get("on") and on is None:
+            raise ValidationError({"on": [_("Enter a valid date.")]})
+        history = params.get("history", "").lower() in ("1", "true", "yes")
+        return selectors.catalogue(on=on, include_history=history)
+
+    def perform_create(self, serializer: RoutingRuleSerializer) -> None:
+        serializer.instance = services.create_rule(data=serializer.rule_data(), actor=self.request.user)
+
+    def perform_update(self, serializer: RoutingRuleSerializer) -> None:
+        serializer.instance = services.update_rule(
+            rule_id=serializer.instance.pk, data=serializer.rule_data(), actor=self.request.user
+        )
+
+    def perform_destroy(self, instance: RoutingRule) -> None:
+        services.retire_rule(rule_id=instance.pk, actor=self.request.user)

@@ -1,0 +1,129 @@
+"""Who may do what in dispatch. One set of rules for HTML and API: whoever may not act gets 404.
+
+- dispatchers and hotline supervisors dispatch and review returns and extensions (late returns:
+  hotline supervisors only); hotline supervisors edit the dispatch catalogue;
+- unit officers and unit leaders act for their own unit;
+- unit leaders supervise their unit, district supervisors their district's units, hotline
+  supervisors every unit.
+"""
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from hotline.errors import DomainError
+from hotline.models import Membership, Role, Unit, UnitKind, User
+from hotline.selectors import has_role, scoped_unit_ids
+
+DISPATCH_ROLES = frozenset({Role.DISPATCHER, Role.HOTLINE_SUPERVISOR})
+UNIT_STAFF_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_LEADER})
+WORKBENCH_ROLES = frozenset({*UNIT_STAFF_ROLES, Role.DISTRICT_SUPERVISOR})
+# Who reads the overdue and due-soon overview (within what they may see).
+OVERVIEW_ROLES = frozenset(
+    {Role.UNIT_LEADER, Role.DISTRICT_SUPERVISOR, Role.DISPATCHER, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN}
+)
+
+
+def _memberships(user: User) -> list[tuple[int, str, str]]:
+    """(unit id, role, unit kind) of each membership, cached on the user for the request."""
+    if not user.is_authenticated:
+        return []
+    if not hasattr(user, "_dispatch_memberships"):
+        user._dispatch_memberships = list(
+            Membership.objects.filter(user=user).values_list("unit_id", "role", "unit__kind")
+        )
+    return user._dispatch_memberships
+
+
+def visible_unit_ids(*, user: User) -> set[int] | None:
+    """hotline.selectors.scoped_unit_ids, computed once per request (None: every unit)."""
+    if not hasattr(user, "_dispatch_scope"):
+        user._dispatch_scope = scoped_unit_ids(user=user)
+    return user._dispatch_scope
+
+
+def can_dispatch(*, user: User) -> bool:
+    return user.is_superuser or has_role(user=user, roles=DISPATCH_ROLES)
+
+
+def can_review_return(*, user: User, late: bool) -> bool:
+    """Late returns (after the return window) are for hotline supervisors only."""
+    if user.is_superuser:
+        return True
+    return has_role(user=user, roles={Role.HOTLINE_SUPERVISOR} if late else DISPATCH_ROLES)
+
+
+def can_edit_catalogue(*, user: User) -> bool:
+    return user.is_superuser or has_role(user=user, roles={Role.HOTLINE_SUPERVISOR})
+
+
+def acting_unit_ids(*, user: User) -> set[int]:
+    """Units the user signs, handles and replies for."""
+    return {unit_id for unit_id, role, _kind in _memberships(user) if role in UNIT_STAFF_ROLES}
+
+
+def supervised_unit_ids(*, user: User) -> set[int] | None:
+    """Units whose assignments the user may supervise (督办); None means every unit."""
+    if user.is_superuser or has_role(user=user, roles={Role.HOTLINE_SUPERVISOR}):
+        return None
+    ids = {unit_id for unit_id, role, _kind in _memberships(user) if role == Role.UNIT_LEADER}
+    districts = [
+        unit_id
+        for unit_id, role, kind in _memberships(user)
+        if role == Role.DISTRICT_SUPERVISOR and kind == UnitKind.DISTRICT
+    ]
+    if districts:
+        ids.update(Unit.objects.filter(Q(pk__in=districts) | Q(parent_id__in=districts)).values_list("pk", flat=True))
+    return ids
+
+
+def can_read_overview(*, user: User) -> bool:
+    return user.is_superuser or has_role(user=user, roles=OVERVIEW_ROLES)
+
+
+def can_supervise(*, user: User, unit_id: int) -> bool:
+    ids = supervised_unit_ids(user=user)
+    return ids is None or unit_id in ids
+
+
+def not_found() -> DomainError:
+    return DomainError("not_found", _("Not found."), status=404)
+
+
+def require(allowed: bool) -> None:
+    """Refuse with 404, never 403: the existence of other units' tickets is not disclosed."""
+    if not allowed:
+        raise not_found()
+
+
+class _NotFoundUnless(BasePermission):
+    def allowed(self, user: User) -> bool:
+        raise NotImplementedError
+
+    def has_permission(self, request: Request, view) -> bool:
+        if not request.user.is_authenticated:
+            return False  # 401/403 from DRF's authentication, before anything is disclosed
+        if not self.allowed(request.user):
+            raise exceptions.NotFound()
+        return True
+
+
+class IsDispatcher(_NotFoundUnless):
+    def allowed(self, user: User) -> bool:
+        return can_dispatch(user=user)
+
+
+class CatalogueAccess(_NotFoundUnless):
+    """Dispatchers read the catalogue; hotline supervisors also change it."""
+
+    def has_permission(self, request: Request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not can_edit_catalogue(user=request.user):
+            raise exceptions.NotFound()
+        return True
+
+    def allowed(self, user: User) -> bool:
+        return can_dispatch(user=user)

@@ -1,0 +1,280 @@
+"""Reads for dispatch: scoped assignment inboxes, the dispatch queue, routing suggestions, review queues."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dispatch import permissions
+from dispatch.models import (
+    HANDLING_KINDS,
+    STREET_KINDS,
+    WHISTLE_KINDS,
+    Assignment,
+    AssignmentStatus,
+    Attachment,
+    ExtensionRequest,
+    ProgressNote,
+    ReturnRequest,
+    ReviewStatus,
+    RoutingRule,
+)
+from hotline.models import Unit, User
+from intake.lifecycle import Status
+from intake.models import Ticket, TicketEvent
+
+# Returned assignments stay in the unit's review tab this long after the return was approved.
+RETURNED_SHOWN_FOR = timedelta(days=30)
+OPEN = [AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED]
+
+
+class Tab(models.TextChoices):
+    TO_SIGN = "to_sign", gettext_lazy("To sign")
+    IN_PROGRESS = "in_progress", gettext_lazy("In progress")
+    DUE_SOON = "due_soon", gettext_lazy("Due soon")
+    OVERDUE = "overdue", gettext_lazy("Overdue")
+    REPLIED = "replied", gettext_lazy("Replied")
+    REVIEW = "review", gettext_lazy("Returned / awaiting review")
+    ALL = "all", gettext_lazy("All")
+
+
+def _pending(model: type[models.Model]) -> Exists:
+    return Exists(model.objects.filter(assignment=OuterRef("pk"), status=ReviewStatus.PENDING))
+
+
+def tab_condition(tab: str, *, now: datetime) -> Q:
+    """Which assignments a workbench tab shows; every tab but "all" reads only live rows."""
+    live = Q(ended_at__isnull=True)
+    conditions = {
+        Tab.TO_SIGN: live & Q(status=AssignmentStatus.DISPATCHED) & ~Q(_pending(ReturnRequest)),
+        Tab.IN_PROGRESS: live & Q(status=AssignmentStatus.SIGNED),
+        Tab.DUE_SOON: live & Q(status__in=OPEN, due_at__gte=now, due_at__lt=now + settings.HOTLINE_DUE_SOON),
+        Tab.OVERDUE: live & Q(status__in=OPEN, due_at__lt=now),
+        Tab.REPLIED: live & Q(status=AssignmentStatus.REPLIED),
+        Tab.REVIEW: live & (Q(_pending(ReturnRequest)) | Q(_pending(ExtensionRequest)))
+        | Q(status=AssignmentStatus.RETURNED, ended_at__gte=now - RETURNED_SHOWN_FOR),
+        Tab.ALL: Q(),
+    }
+    return conditions[Tab(tab)]
+
+
+def visible_assignments(*, user: User) -> QuerySet[Assignment]:
+    """Assignments a user may see: hotline roles all; unit staff their units'; district
+    supervisors their district's (the same scope as intake.selectors.visible_tickets)."""
+    unit_ids = permissions.visible_unit_ids(user=user)
+    if unit_ids is None:
+        return Assignment.objects.all()
+    return Assignment.objects.filter(unit_id__in=unit_ids)
+
+
+def inbox(*, user: User, tab: str = Tab.TO_SIGN) -> QuerySet[Assignment]:
+    """One workbench tab, soonest deadline first, with what the list shows."""
+    return (
+        visible_assignments(user=user)
+        .filter(tab_condition(tab, now=timezone.now()))
+        .select_related("unit", "ticket__category", "ticket__caller", "ticket__district", "ticket__street")
+        .order_by(models.F("due_at").asc(nulls_last=True), "id")
+    )
+
+
+def tab_counts(*, user: User) -> dict[str, int]:
+    """The count of every tab but "all", in one aggregate query."""
+    now = timezone.now()
+    tabs = [tab for tab in Tab if tab != Tab.ALL]
+    return visible_assignments(user=user).aggregate(
+        **{tab.value: Count("pk", filter=tab_condition(tab, now=now)) for tab in tabs}
+    )
+
+
+def assignment_detail(*, user: User, assignment_id: int) -> Assignment:
+    """One assignment with its ticket, timeline, notes, the ticket's other units and review requests.
+
+    Raises Assignment.DoesNotExist (→ 404) when the user may not see it.
+    """
+    notes = ProgressNote.objects.select_related("author").prefetch_related("attachments")
+    others = Assignment.objects.select_related("unit").order_by("role", "dispatched_at", "id")
+    events = TicketEvent.objects.select_related("actor", "unit").order_by("created_at", "id")
+    return (
+        visible_assignments(user=user)
+        .select_related(
+            "unit",
+            "whistled_by__unit",
+            "signed_by",
+            "replied_by",
+            "ticket__category__parent__parent",
+            "ticket__caller",
+            "ticket__district",
+            "ticket__street",
+        )
+        .prefetch_related(
+            Prefetch("notes", queryset=notes),
+            Prefetch("ticket__assignments", queryset=others),
+            Prefetch("ticket__events", queryset=events),
+            Prefetch("return_requests", queryset=ReturnRequest.objects.select_related("requested_by", "decided_by")),
+            Prefetch(
+                "extension_requests", queryset=ExtensionRequest.objects.select_related("requested_by", "decided_by")
+            ),
+        )
+        .get(pk=assignment_id)
+    )
+
+
+def attachment_for(*, user: User, attachment_id: int) -> Attachment | None:
+    """An attachment the user may download (its assignment is visible to them), or None."""
+    return (
+        Attachment.objects.filter(pk=attachment_id, note__assignment__in=visible_assignments(user=user))
+        .only("file", "name", "content_type")
+        .first()
+    )
+
+
+# The dispatcher's side
+
+
+def dispatch_queue() -> QuerySet[Ticket]:
+    """Tickets awaiting dispatch, oldest first (first come, first served)."""
+    return (
+        Ticket.objects.filter(status=Status.AWAITING_DISPATCH)
+        .select_related("category__parent__parent", "district", "street")
+        .order_by("id")
+    )
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    unit: Unit
+    reason: str
+    rule_id: int | None = None
+
+
+def rules_in_effect(*, on: date | None = None) -> QuerySet[RoutingRule]:
+    on = on or timezone.localdate()
+    return RoutingRule.objects.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on), valid_from__lte=on)
+
+
+def suggestions(*, tickets: Sequence[Ticket], on: date | None = None) -> dict[int, list[Suggestion]]:
+    """Where each ticket should go, best first, in one query for any number of tickets.
+
+    The dispatch catalogue first (the most specific rule first: street before district before
+    city-wide, a leaf category before its ancestors), then, for a street matter (category not
+    functional) whose street/township is known, direct dispatch to that street. Functional
+    matters are never suggested to streets. Tickets need category__parent__parent loaded.
+    """
+    chains = {ticket.pk: _category_chain(ticket) for ticket in tickets}
+    category_ids = {pk for chain in chains.values() for pk in chain}
+    rules = list(rules_in_effect(on=on).filter(category_id__in=category_ids).select_related("unit"))
+    result: dict[int, list[Suggestion]] = {}
+    for ticket in tickets:
+        chain = chains[ticket.pk]  # leaf first
+        scored = []
+        for rule in rules:
+            if rule.category_id not in chain or not rule.unit.is_active:
+                continue
+            if rule.street_id is not None and rule.street_id != ticket.street_id:
+                continue
+            if rule.district_id is not None and rule.district_id != ticket.district_id:
+                continue
+            place = 2 if rule.street_id else 1 if rule.district_id else 0
+            depth = len(chain) - chain.index(rule.category_id)
+            scored.append(((place, depth, rule.valid_from, rule.pk), rule))
+        scored.sort(key=lambda item: item[0], reverse=True)
+        found = [Suggestion(unit=rule.unit, reason=_("Dispatch catalogue"), rule_id=rule.pk) for _score, rule in scored]
+        if ticket.street is not None and ticket.street.is_active and not ticket.category.is_functional:
+            found.append(Suggestion(unit=ticket.street, reason=_("Street matter: direct dispatch to the street")))
+        seen: set[int] = set()
+        result[ticket.pk] = []
+        for suggestion in found:
+            if ticket.category.is_functional and suggestion.unit.kind in STREET_KINDS:
+                continue
+            if suggestion.unit.pk not in seen:
+                seen.add(suggestion.unit.pk)
+                result[ticket.pk].append(suggestion)
+    return result
+
+
+def _category_chain(ticket: Ticket) -> list[int]:
+    chain, node = [], ticket.category
+    while node is not None:
+        chain.append(node.pk)
+        node = node.parent if node.parent_id else None
+    return chain
+
+
+def handling_units() -> QuerySet[Unit]:
+    """Units a ticket can be dispatched to, for the dispatcher's choice."""
+    return (
+        Unit.objects.filter(is_active=True, kind__in=HANDLING_KINDS)
+        .select_related("parent")
+        .order_by("kind", "code", "name")
+    )
+
+
+def summonable_units() -> QuerySet[Unit]:
+    """Departments and enterprises a street can summon with the whistle."""
+    return (
+        Unit.objects.filter(is_active=True, kind__in=WHISTLE_KINDS)
+        .select_related("parent")
+        .order_by("kind", "code", "name")
+    )
+
+
+def pending_returns(*, user: User) -> QuerySet[ReturnRequest]:
+    """Return requests awaiting review that this user may decide (late ones: supervisors only)."""
+    requests = ReturnRequest.objects.filter(status=ReviewStatus.PENDING)
+    if not permissions.can_review_return(user=user, late=True):
+        requests = requests.filter(needs_supervisor=False)
+    return requests.select_related(
+        "requested_by", "assignment__unit", "assignment__ticket__category", "assignment__ticket__street"
+    ).order_by("requested_at", "id")
+
+
+def pending_extensions() -> QuerySet[ExtensionRequest]:
+    """Extension requests awaiting review whose unit is still handling the ticket."""
+    return (
+        ExtensionRequest.objects.filter(
+            status=ReviewStatus.PENDING,
+            assignment__ended_at__isnull=True,
+            assignment__status=AssignmentStatus.SIGNED,
+        )
+        .select_related("requested_by", "assignment__unit", "assignment__ticket__category")
+        .order_by("requested_at", "id")
+    )
+
+
+def review_requests(*, model: type[models.Model], status: str | None = None) -> QuerySet:
+    """Return or extension requests of any status, newest first, for the API lists."""
+    requests = model.objects.select_related("requested_by", "decided_by", "assignment__unit", "assignment__ticket")
+    if status:
+        requests = requests.filter(status=status)
+    return requests.order_by("-id")
+
+
+def catalogue(*, on: date | None = None, include_history: bool = False) -> QuerySet[RoutingRule]:
+    """The dispatch catalogue: the rules in effect on a day (today), or every version."""
+    rules = RoutingRule.objects.all() if include_history else rules_in_effect(on=on)
+    return rules.select_related("category__parent__parent", "district", "street", "unit", "created_by").order_by(
+        "category__code", "district__code", "street__code", "-valid_from", "id"
+    )
+
+
+def supervision_counts(*, user: User) -> list[dict]:
+    """Overdue and due-soon counts per unit in the user's scope, for leaders and district supervisors."""
+    now = timezone.now()
+    rows = (
+        visible_assignments(user=user)
+        .filter(ended_at__isnull=True, status__in=OPEN)
+        .values("unit__name")
+        .annotate(
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+            due_soon=Count("pk", filter=Q(due_at__gte=now, due_at__lt=now + settings.HOTLINE_DUE_SOON)),
+            open=Count("pk"),
+        )
+        .order_by("-overdue", "-due_soon", "unit__name")
+    )
+    return list(rows)

@@ -1,0 +1,816 @@
+"""Writes for dispatch: dispatch, sign, contact, progress, returns, extensions, whistle, reply, supervise.
+
+Every step is a ticket transition (intake.services.transition): it locks the ticket row first,
+and the assignment and request rows are locked only inside its `check`, after the ticket, so
+that all writers take the locks in the same order. Permission failures are 404 (DomainError
+"not_found"), bad input 400, a step that the current state does not allow 409.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import PurePath
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dispatch import permissions
+from dispatch.models import (
+    EXPLAINED_OUTCOMES,
+    HANDLING_KINDS,
+    STREET_KINDS,
+    WHISTLE_KINDS,
+    Assignment,
+    AssignmentRole,
+    AssignmentStatus,
+    Attachment,
+    ExtensionRequest,
+    ProgressNote,
+    ReplyOutcome,
+    ReturnReason,
+    ReturnRequest,
+    ReviewStatus,
+    RoutingRule,
+)
+from hotline.deadlines import deadline_after, tier_duration
+from hotline.errors import DomainError
+from hotline.models import Category, DeadlineTier, NotificationKind, Unit, UnitKind, User
+from hotline.notifications import notify_unit
+from intake import services as intake_services
+from intake.lifecycle import Action, Status
+from intake.models import Ticket, TicketEvent
+
+ReviewRequest = TypeVar("ReviewRequest", ReturnRequest, ExtensionRequest)
+
+# First bytes of each allowed file type: the extension alone is what the client claims.
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = b"PK\x03\x04"
+FILE_SIGNATURES: dict[str, tuple[bytes, str]] = {
+    "jpg": (b"\xff\xd8\xff", "image/jpeg"),
+    "jpeg": (b"\xff\xd8\xff", "image/jpeg"),
+    "png": (b"\x89PNG\r\n\x1a\n", "image/png"),
+    "pdf": (b"%PDF-", "application/pdf"),
+    "doc": (_OLE, "application/msword"),
+    "xls": (_OLE, "application/vnd.ms-excel"),
+    "docx": (_ZIP, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "xlsx": (_ZIP, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
+def _invalid(field_name: str, message: str) -> DomainError:
+    return DomainError("invalid", _("The input is not valid."), status=400, fields={field_name: [message]})
+
+
+def _conflict(code: str, message: str) -> DomainError:
+    return DomainError(code, message, status=409)
+
+
+def assignment_link(assignment_id: int) -> str:
+    return reverse("dispatch:assignment", args=[assignment_id])
+
+
+# Dispatch
+
+
+def _sign_duration(ticket: Ticket) -> timedelta:
+    if ticket.deadline_tier == DeadlineTier.EMERGENCY:
+        return settings.HOTLINE_SIGN_DEADLINE_EMERGENCY
+    return settings.HOTLINE_SIGN_DEADLINE
+
+
+def _handling_units(*, lead_unit_id: int, assist_unit_ids: Sequence[int]) -> tuple[Unit, list[Unit]]:
+    """The lead and assisting units, checked: active handling units, no unit twice."""
+    assist_ids = list(dict.fromkeys(assist_unit_ids))
+    if lead_unit_id in assist_ids:
+        raise _invalid("assist_units", _("The lead unit cannot also assist."))
+    units = Unit.objects.in_bulk([lead_unit_id, *assist_ids])
+    lead = units.get(lead_unit_id)
+    if lead is None or not lead.is_active or lead.kind not in HANDLING_KINDS:
+        raise _invalid("lead_unit", _("Choose an active handling unit."))
+    assists = [units.get(pk) for pk in assist_ids]
+    if any(unit is None or not unit.is_active or unit.kind not in HANDLING_KINDS for unit in assists):
+        raise _invalid("assist_units", _("Choose active handling units."))
+    return lead, assists
+
+
+def _new_assignment(
+    *,
+    ticket: Ticket,
+    unit: Unit,
+    role: AssignmentRole,
+    actor: User | None,
+    now,
+    due_at=None,
+    whistled_by: Assignment | None = None,
+) -> Assignment:
+    return Assignment(
+        ticket=ticket,
+        unit=unit,
+        role=role,
+        whistled_by=whistled_by,
+        dispatched_at=now,
+        dispatched_by=actor,
+        sign_due_at=deadline_after(start=now, duration=_sign_duration(ticket)),
+        due_at=due_at or deadline_after(start=now, duration=tier_duration(ticket.deadline_tier)),
+    )
+
+
+def _notify_new(assignments: Sequence[Assignment], *, kind: str, title: str) -> None:
+    for assignment in assignments:
+        notify_unit(
+            unit=assignment.unit,
+            kind=kind,
+            title=title,
+            body=f"{assignment.ticket.number} {assignment.ticket.title or assignment.ticket.description[:60]}",
+            link=assignment_link(assignment.pk),
+            key=f"assignment:{assignment.pk}:new",
+        )
+
+
+def _dispatch(*, ticket_id: int, lead: Unit, assists: Sequence[Unit], actor: User, note: str) -> Assignment:
+    """Inside a transaction: the DISPATCH transition and the new assignments."""
+    now = timezone.now()
+    ticket, _event = intake_services.transition(
+        ticket_id=ticket_id,
+        action=Action.DISPATCH,
+        actor=actor,
+        note=note,
+        payload={"lead": lead.pk, "lead_name": lead.name, "assist": [unit.pk for unit in assists]},
+    )
+    created = Assignment.objects.bulk_create(
+        [
+            _new_assignment(ticket=ticket, unit=lead, role=AssignmentRole.LEAD, actor=actor, now=now),
+            *(
+                _new_assignment(ticket=ticket, unit=u, role=AssignmentRole.ASSIST, actor=actor, now=now)
+                for u in assists
+            ),
+        ]
+    )
+    _notify_new(created, kind=NotificationKind.DISPATCHED, title=_("New ticket to sign"))
+    return created[0]
+
+
+def dispatch_ticket(
+    *, ticket_id: int, lead_unit_id: int, actor: User, assist_unit_ids: Sequence[int] = (), note: str = ""
+) -> Assignment:
+    """Send a ticket awaiting dispatch to a lead unit and optional assisting units; returns the lead's."""
+    permissions.require(permissions.can_dispatch(user=actor))
+    lead, assists = _handling_units(lead_unit_id=lead_unit_id, assist_unit_ids=assist_unit_ids)
+    with transaction.atomic():
+        return _dispatch(ticket_id=ticket_id, lead=lead, assists=assists, actor=actor, note=note)
+
+
+@dataclass
+class DispatchItem:
+    ticket_id: int
+    lead_unit_id: int
+    assist_unit_ids: Sequence[int] = ()
+
+
+@dataclass
+class BulkResult:
+    """Each item succeeds or fails on its own; failures carry the error's code and message."""
+
+    done: list[int] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+
+
+def bulk_dispatch(*, items: Sequence[DispatchItem], actor: User, note: str = "") -> BulkResult:
+    """Dispatch many tickets from the queue; one transaction per ticket, so one failure stops none."""
+    permissions.require(permissions.can_dispatch(user=actor))
+    result = BulkResult()
+    for item in items:
+        try:
+            assignment = dispatch_ticket(
+                ticket_id=item.ticket_id,
+                lead_unit_id=item.lead_unit_id,
+                assist_unit_ids=item.assist_unit_ids,
+                actor=actor,
+                note=note,
+            )
+        except Ticket.DoesNotExist:
+            result.failed.append({"id": item.ticket_id, "code": "not_found", "message": _("Not found.")})
+        except DomainError as error:
+            result.failed.append({"id": item.ticket_id, "code": error.code, "message": error.message})
+        else:
+            result.done.append(assignment.pk)
+    return result
+
+
+# Steps of the units
+
+
+def _for_unit_staff(*, assignment_id: int, actor: User) -> Assignment:
+    """The assignment if the actor works for its unit; otherwise not found."""
+    assignment = Assignment.objects.select_related("unit", "ticket").filter(pk=assignment_id).first()
+    permissions.require(assignment is not None and assignment.unit_id in permissions.acting_unit_ids(user=actor))
+    return assignment
+
+
+def _step(
+    *,
+    assignment: Assignment,
+    action: Action,
+    actor: User,
+    validate: Callable[[Assignment, Ticket], None],
+    note: str = "",
+    payload: dict | None = None,
+    changes: dict | None = None,
+) -> tuple[Assignment, Ticket, TicketEvent]:
+    """Run a ticket transition for a step of `assignment`, locking and validating the assignment
+    after the ticket. Must run inside the caller's transaction, which then writes the step."""
+    locked: dict[str, Assignment] = {}
+
+    def check(ticket: Ticket) -> None:
+        current = Assignment.objects.select_for_update().select_related("unit").get(pk=assignment.pk)
+        if current.ended_at is not None:
+            raise _conflict("assignment_ended", _("This assignment is no longer open."))
+        validate(current, ticket)
+        locked["assignment"] = current
+
+    ticket, event = intake_services.transition(
+        ticket_id=assignment.ticket_id,
+        action=action,
+        actor=actor,
+        unit=assignment.unit,
+        note=note,
+        payload={"assignment": assignment.pk, **(payload or {})},
+        changes=changes,
+        check=check,
+    )
+    return locked["assignment"], ticket, event
+
+
+def _require_status(assignment: Assignment, status: AssignmentStatus) -> None:
+    if assignment.status != status:
+        messages = {
+            AssignmentStatus.DISPATCHED: _("This assignment has already been signed."),
+            AssignmentStatus.SIGNED: _("Sign the ticket first."),
+        }
+        raise _conflict("invalid_state", messages.get(status, _("This step is not possible now.")))
+
+
+def _require_lead(assignment: Assignment) -> None:
+    if not assignment.is_lead:
+        raise _conflict("lead_only", _("Only the lead unit can do this."))
+
+
+def sign(*, assignment_id: int, actor: User) -> Assignment:
+    """签收: the unit acknowledges the ticket; the lead's signing puts the ticket in progress."""
+    assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
+    action = Action.SIGN if assignment.is_lead else Action.ASSIST_SIGN
+    with transaction.atomic():
+        assignment, _ticket, _event = _step(
+            assignment=assignment,
+            action=action,
+            actor=actor,
+            validate=lambda a, t: _require_status(a, AssignmentStatus.DISPATCHED),
+        )
+        now = timezone.now()
+        assignment.status = AssignmentStatus.SIGNED
+        assignment.signed_at = now
+        assignment.signed_by = actor
+        if assignment.is_lead:
+            assignment.first_contact_due_at = deadline_after(
+                start=now, duration=settings.HOTLINE_FIRST_CONTACT_DEADLINE
+            )
+        assignment.save(update_fields=["status", "signed_at", "signed_by", "first_contact_due_at"])
+    return assignment
+
+
+def bulk_sign(*, assignment_ids: Sequence[int], actor: User) -> BulkResult:
+    result = BulkResult()
+    for assignment_id in dict.fromkeys(assignment_ids):
+        try:
+            sign(assignment_id=assignment_id, actor=actor)
+        except DomainError as error:
+            result.failed.append({"id": assignment_id, "code": error.code, "message": error.message})
+        else:
+            result.done.append(assignment_id)
+    return result
+
+
+def record_first_contact(*, assignment_id: int, actor: User, note: str = "") -> Assignment:
+    """The lead unit reached the caller (part of the response rate)."""
+    assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
+
+    def validate(current: Assignment, ticket: Ticket) -> None:
+        _require_lead(current)
+        _require_status(current, AssignmentStatus.SIGNED)
+        if current.first_contacted_at is not None:
+            raise _conflict("already_contacted", _("The first contact has already been recorded."))
+
+    with transaction.atomic():
+        assignment, _ticket, _event = _step(
+            assignment=assignment, action=Action.RECORD_CONTACT, actor=actor, validate=validate, note=note
+        )
+        assignment.first_contacted_at = timezone.now()
+        assignment.save(update_fields=["first_contacted_at"])
+    return assignment
+
+
+def _check_file(upload: UploadedFile) -> tuple[str, str]:
+    """(safe name, content type) of an allowed upload, judged by its extension and first bytes."""
+    name = PurePath(upload.name or "file").name[-200:]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    allowed = [ext.lower() for ext in settings.HOTLINE_ATTACHMENT_TYPES]
+    if extension not in allowed or extension not in FILE_SIGNATURES:
+        raise _invalid(
+            "files", _("“%(name)s”: allowed file types are %(types)s.") % {"name": name, "types": ", ".join(allowed)}
+        )
+    if upload.size > settings.HOTLINE_ATTACHMENT_MAX_BYTES:
+        raise _invalid(
+            "files",
+            _("“%(name)s” is larger than %(size)s MB.")
+            % {"name": name, "size": settings.HOTLINE_ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+        )
+    signature, content_type = FILE_SIGNATURES[extension]
+    upload.seek(0)
+    head = upload.read(len(signature))
+    upload.seek(0)
+    if head != signature:
+        raise _invalid("files", _("“%(name)s” is not a valid %(type)s file.") % {"name": name, "type": extension})
+    return name, content_type
+
+
+def add_progress(*, assignment_id: int, actor: User, text: str, files: Sequence[UploadedFile] = ()) -> ProgressNote:
+    """A handling note with optional photos and documents, by the lead or an assisting unit."""
+    assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
+    text = text.strip()
+    if not text:
+        raise _invalid("text", _("Describe the progress."))
+    checked = [(upload, *_check_file(upload)) for upload in files]
+    with transaction.atomic():
+        assignment, _ticket, _event = _step(
+            assignment=assignment,
+            action=Action.ADD_PROGRESS,
+            actor=actor,
+            validate=lambda a, t: _require_status(a, AssignmentStatus.SIGNED),
+            note=text,
+            payload={"files": [name for _upload, name, _type in checked]},
+        )
+        note = ProgressNote.objects.create(assignment=assignment, author=actor, text=text)
+        for upload, name, content_type in checked:
+            attachment = Attachment(note=note, name=name, size=upload.size, content_type=content_type)
+            attachment.file.save(name, upload, save=False)
+            attachment.save()
+    return note
+
+
+def reveal_caller_phone(*, assignment_id: int, actor: User) -> str:
+    """The caller's full number for the live lead unit to call back; every reveal is recorded."""
+    assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
+    ticket = Ticket.objects.select_related("caller").get(pk=assignment.ticket_id)
+    if not assignment.is_lead or not assignment.is_live or ticket.status != Status.IN_PROGRESS:
+        raise _conflict("not_in_progress", _("The number is shown only to the lead unit while it handles the ticket."))
+    if ticket.confidential:
+        raise _conflict("confidential", _("The caller asked for confidentiality: contact them through the hotline."))
+    if ticket.caller is None:
+        raise _conflict("no_caller", _("This ticket has no caller phone number."))
+    intake_services.record_personal_data_access(
+        user=actor, caller=ticket.caller, ticket=ticket, purpose="first_contact"
+    )
+    return ticket.caller.phone
+
+
+# Returns (退单)
+
+
+def request_return(*, assignment_id: int, actor: User, reason: str, legal_basis: str, note: str = "") -> ReturnRequest:
+    """The lead unit says "not ours" before signing; the hotline reviews it (time stops meanwhile)."""
+    assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
+    if reason not in ReturnReason.values:
+        raise _invalid("reason", _("Choose a reason."))
+    if not legal_basis.strip():
+        raise _invalid("legal_basis", _("Cite the legal basis or the responsibility list."))
+
+    def validate(current: Assignment, ticket: Ticket) -> None:
+        _require_lead(current)
+        _require_status(current, AssignmentStatus.DISPATCHED)
+
+    with transaction.atomic():
+        assignment, _ticket, _event = _step(
+            assignment=assignment,
+            action=Action.REQUEST_RETURN,
+            actor=actor,
+            validate=validate,
+            note=legal_basis.strip(),
+            payload={"reason": reason},
+        )
+        now = timezone.now()
+        assignment.returned = True
+        assignment.save(update_fields=["returned"])
+        return ReturnRequest.objects.create(
+            assignment=assignment,
+            reason=reason,
+            legal_basis=legal_basis.strip(),
+            note=note.strip(),
+            requested_by=actor,
+            requested_at=now,
+            needs_supervisor=now > assignment.dispatched_at + settings.HOTLINE_RETURN_WINDOW,
+        )
+
+
+def _lock_pending(model: type[ReviewRequest], pk: int) -> ReviewRequest:
+    """Lock a pending review request (after the ticket); a decided one is a conflict."""
+    request = model.objects.select_for_update().get(pk=pk)
+    if request.status != ReviewStatus.PENDING:
+        raise _conflict("already_decided", _("This request has already been decided."))
+    return request
+
+
+def decide_return(
+    *,
+    return_request_id: int,
+    actor: User,
+    approve: bool,
+    note: str = "",
+    redispatch_to_id: int | None = None,
+    assist_unit_ids: Sequence[int] = (),
+) -> ReturnRequest:
+    """Approve (optionally re-dispatching at once) or reject a return request.
+
+    Approval ends the ticket's assignments and puts it back in the dispatch queue (or, with
+    `redispatch_to_id`, dispatches it again in the same transaction). Rejection sends it back
+    to the unit, whose deadlines move by the time the review took.
+    """
+    request = ReturnRequest.objects.select_related("assignment__unit").filter(pk=return_request_id).first()
+    permissions.require(
+        request is not None and permissions.can_review_return(user=actor, late=request.needs_supervisor)
+    )
+    note = note.strip()
+    if not approve and not note:
+        raise _invalid("note", _("Give the reason for rejecting the return."))
+    if redispatch_to_id is not None and not approve:
+        raise _invalid("redispatch_to", _("Only an approved return is re-dispatched."))
+    redispatch = None
+    if redispatch_to_id is not None:
+        redispatch = _handling_units(lead_unit_id=redispatch_to_id, assist_unit_ids=assist_unit_ids)
+    assignment = request.assignment
+    locked: dict[str, ReturnRequest] = {}
+
+    def check(ticket: Ticket) -> None:
+        locked["request"] = _lock_pending(ReturnRequest, request.pk)
+
+    with transaction.atomic():
+        now = timezone.now()
+        intake_services.transition(
+            ticket_id=assignment.ticket_id,
+            action=Action.APPROVE_RETURN if approve else Action.REJECT_RETURN,
+            actor=actor,
+            note=note,
+            payload={"assignment": assignment.pk, "unit": assignment.unit_id, "return_request": request.pk},
+            check=check,
+        )
+        request = locked["request"]
+        live = Assignment.objects.filter(ticket_id=assignment.ticket_id, ended_at__isnull=True)
+        if approve:
+            live.filter(pk=assignment.pk).update(status=AssignmentStatus.RETURNED, ended_at=now)
+            # Assisting units were dispatched with this lead: the new dispatch decides anew.
+            live.exclude(pk=assignment.pk).update(status=AssignmentStatus.ENDED, ended_at=now)
+        else:
+            pause = now - request.requested_at
+            live.update(
+                sign_due_at=F("sign_due_at") + pause,
+                due_at=F("due_at") + pause,
+                first_contact_due_at=F("first_contact_due_at") + pause,
+            )
+        request.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
+        request.decided_by = actor
+        request.decided_at = now
+        request.decision_note = note
+        if redispatch is not None:
+            lead, assists = redispatch
+            _dispatch(ticket_id=assignment.ticket_id, lead=lead, assists=assists, actor=actor, note=note)
+            request.redispatched_to = lead
+        request.save()
+        notify_unit(
+            unit=assignment.unit,
+            kind=NotificationKind.RETURN_DECIDED,
+            title=_("Return approved") if approve else _("Return rejected: please sign and handle the ticket"),
+            body=note,
+            link=assignment_link(assignment.pk),
+            key=f"return:{request.pk}:decided",
+        )
+    return request
+
+
+# Extensions (延期)
+
+
+def request_extension(*, assignment_id: int, actor: User, extra_days: int, reason: str) -> ExtensionRequest:
+    """Ask for more time, before the deadline; at most settings.HOTLINE_MAX_EXTENSIONS per assignment
+    (a denied request does not count)."""
+    assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
+    if not 1 <= extra_days <= settings.HOTLINE_MAX_EXTENSION_DAYS:
+        raise _invalid(
+            "extra_days",
+            _("Ask for 1 to %(max)s days.") % {"max": settings.HOTLINE_MAX_EXTENSION_DAYS},
+        )
+    if not reason.strip():
+        raise _invalid("reason", _("Give the reason for the extension."))
+
+    def validate(current: Assignment, ticket: Ticket) -> None:
+        _require_status(current, AssignmentStatus.SIGNED)
+        if current.due_at is not None and timezone.now() >= current.due_at:
+            raise _conflict("deadline_passed", _("An extension must be asked before the deadline."))
+        earlier = ExtensionRequest.objects.filter(assignment=current).exclude(status=ReviewStatus.REJECTED)
+        if earlier.filter(status=ReviewStatus.PENDING).exists():
+            raise _conflict("extension_pending", _("An extension request is already awaiting review."))
+        if earlier.count() >= settings.HOTLINE_MAX_EXTENSIONS:
+            raise _conflict("extension_limit", _("No more extensions can be granted for this assignment."))
+
+    with transaction.atomic():
+        assignment, _ticket, _event = _step(
+            assignment=assignment,
+            action=Action.REQUEST_EXTENSION,
+            actor=actor,
+            validate=validate,
+            note=reason.strip(),
+            payload={"extra_days": extra_days},
+        )
+        return ExtensionRequest.objects.create(
+            assignment=assignment,
+            extra_days=extra_days,
+            reason=reason.strip(),
+            requested_by=actor,
+            previous_due_at=assignment.due_at,
+        )
+
+
+def decide_extension(*, extension_request_id: int, actor: User, approve: bool, note: str = "") -> ExtensionRequest:
+    """Approve (the deadline moves by the days asked) or deny (with a reason; the deadline stays)."""
+    permissions.require(permissions.can_dispatch(user=actor))
+    request = ExtensionRequest.objects.select_related("assignment__unit").filter(pk=extension_request_id).first()
+    permissions.require(request is not None)
+    note = note.strip()
+    if not approve and not note:
+        raise _invalid("note", _("Give the reason for denying the extension."))
+    assignment = request.assignment
+    locked: dict[str, ExtensionRequest] = {}
+
+    def check(ticket: Ticket) -> None:
+        locked["request"] = _lock_pending(ExtensionRequest, request.pk)
+        current = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        if current.ended_at is not None or current.status != AssignmentStatus.SIGNED:
+            raise _conflict("assignment_not_open", _("The unit is no longer handling this ticket."))
+        locked["assignment"] = current
+
+    with transaction.atomic():
+        intake_services.transition(
+            ticket_id=assignment.ticket_id,
+            action=Action.APPROVE_EXTENSION if approve else Action.DENY_EXTENSION,
+            actor=actor,
+            note=note,
+            payload={"assignment": assignment.pk, "unit": assignment.unit_id, "extra_days": request.extra_days},
+            check=check,
+        )
+        request, current = locked["request"], locked["assignment"]
+        request.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
+        request.decided_by = actor
+        request.decided_at = timezone.now()
+        request.decision_note = note
+        if approve:
+            current.due_at = deadline_after(start=current.due_at, duration=timedelta(days=request.extra_days))
+            current.save(update_fields=["due_at"])
+            request.granted_due_at = current.due_at
+        request.save()
+        notify_unit(
+            unit=assignment.unit,
+            kind=NotificationKind.EXTENSION_DECIDED,
+            title=_("Extension approved") if approve else _("Extension denied"),
+            body=note,
+            link=assignment_link(assignment.pk),
+            key=f"extension:{request.pk}:decided",
+        )
+    return request
+
+
+# Whistle, reply, supervision
+
+
+def whistle(*, assignment_id: int, actor: User, unit_ids: Sequence[int], note: str = "") -> list[Assignment]:
+    """吹哨报到: the lead street summons departments, who sign and reply to it as assisting units."""
+    assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
+    unit_ids = list(dict.fromkeys(unit_ids))
+    if not unit_ids:
+        raise _invalid("units", _("Choose the departments to summon."))
+    units = Unit.objects.in_bulk(unit_ids)
+    if any(pk not in units or not units[pk].is_active or units[pk].kind not in WHISTLE_KINDS for pk in unit_ids):
+        raise _invalid("units", _("Only active departments and enterprises can be summoned."))
+
+    def validate(current: Assignment, ticket: Ticket) -> None:
+        _require_lead(current)
+        if current.unit.kind not in STREET_KINDS:
+            raise _conflict("streets_only", _("Only a street/township blows the whistle."))
+        _require_status(current, AssignmentStatus.SIGNED)
+        taken = Assignment.objects.filter(ticket=ticket, unit_id__in=unit_ids, ended_at__isnull=True)
+        if taken.exists():
+            raise _conflict("already_assigned", _("A chosen unit is already working on this ticket."))
+
+    with transaction.atomic():
+        lead, ticket, _event = _step(
+            assignment=assignment,
+            action=Action.WHISTLE,
+            actor=actor,
+            validate=validate,
+            note=note.strip(),
+            payload={"units": unit_ids, "unit_names": [units[pk].name for pk in unit_ids]},
+        )
+        now = timezone.now()
+        created = Assignment.objects.bulk_create(
+            [
+                _new_assignment(
+                    ticket=ticket,
+                    unit=units[pk],
+                    role=AssignmentRole.ASSIST,
+                    actor=actor,
+                    now=now,
+                    due_at=lead.due_at,
+                    whistled_by=lead,
+                )
+                for pk in unit_ids
+            ]
+        )
+        _notify_new(created, kind=NotificationKind.WHISTLE, title=_("Summoned by a street: sign and co-handle"))
+    return created
+
+
+def reply(*, assignment_id: int, actor: User, text: str, outcome: str, explanation: str = "") -> Assignment:
+    """The final reply (办结反馈). An assisting unit replies to the lead; the lead's reply goes to the
+    caller and the hotline, and the ticket awaits the callback."""
+    assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
+    text, explanation = text.strip(), explanation.strip()
+    errors: dict[str, list[str]] = {}
+    if not text:
+        errors["text"] = [_("Write the result.")]
+    if outcome not in ReplyOutcome.values:
+        errors["outcome"] = [_("Choose the outcome.")]
+    elif outcome in EXPLAINED_OUTCOMES and not explanation:
+        errors["explanation"] = [_("Explain what could not be resolved and why.")]
+    if errors:
+        raise DomainError("invalid", _("The input is not valid."), status=400, fields=errors)
+    with transaction.atomic():
+        assignment, ticket, _event = _step(
+            assignment=assignment,
+            action=Action.REPLY if assignment.is_lead else Action.ASSIST_REPLY,
+            actor=actor,
+            validate=lambda a, t: _require_status(a, AssignmentStatus.SIGNED),
+            note=text,
+            payload={"outcome": outcome, "explanation": explanation},
+        )
+        now = timezone.now()
+        assignment.status = AssignmentStatus.REPLIED
+        assignment.replied_at = now
+        assignment.replied_by = actor
+        assignment.reply = text
+        assignment.outcome = outcome
+        assignment.explanation = explanation
+        assignment.save(update_fields=["status", "replied_at", "replied_by", "reply", "outcome", "explanation"])
+        if assignment.is_lead:
+            # Assisting units that have not replied by now are done: the ticket left the units.
+            Assignment.objects.filter(
+                ticket=ticket,
+                ended_at__isnull=True,
+                status__in=[AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED],
+            ).update(status=AssignmentStatus.ENDED, ended_at=now)
+            public = f"{text}\n\n{explanation}" if explanation else text
+            intake_services.set_public_reply(ticket_id=ticket.pk, text=public)
+    return assignment
+
+
+def supervise(*, assignment_id: int, actor: User, comment: str) -> TicketEvent:
+    """督办: a unit leader or district supervisor presses the unit, which is notified."""
+    assignment = Assignment.objects.select_related("unit").filter(pk=assignment_id).first()
+    permissions.require(assignment is not None and permissions.can_supervise(user=actor, unit_id=assignment.unit_id))
+    comment = comment.strip()
+    if not comment:
+        raise _invalid("comment", _("Write the supervision comment."))
+    with transaction.atomic():
+        _current, _ticket, event = _step(
+            assignment=assignment,
+            action=Action.SUPERVISE,
+            actor=actor,
+            validate=lambda a, t: None,
+            note=comment,
+        )
+        notify_unit(
+            unit=assignment.unit,
+            kind=NotificationKind.SUPERVISED,
+            title=_("Supervision: %(number)s") % {"number": assignment.ticket.number},
+            body=comment,
+            link=assignment_link(assignment.pk),
+            key=f"supervise:{event.pk}",
+        )
+    return event
+
+
+def reopen_lead(*, ticket_id: int, due_at: datetime) -> Assignment:
+    """重办: after the REOPEN transition (the evaluation's callback), the lead unit that replied
+    handles the ticket again, already signed, until the new deadline. Its last reply stays on the
+    row until it replies again; the event log keeps every reply."""
+    with transaction.atomic():
+        lead = (
+            Assignment.objects.select_for_update()
+            .select_related("unit")
+            .filter(ticket_id=ticket_id, role=AssignmentRole.LEAD, ended_at__isnull=True)
+            .get()
+        )
+        lead.status = AssignmentStatus.SIGNED
+        lead.due_at = due_at
+        lead.save(update_fields=["status", "due_at"])
+    return lead
+
+
+def close_assignments(*, ticket_id: int) -> int:
+    """When the ticket closes (after the callback): its assignments stop being live.
+
+    For the evaluation app's close step; those without a reply are marked ended."""
+    now = timezone.now()
+    live = Assignment.objects.filter(ticket_id=ticket_id, ended_at__isnull=True)
+    ended = live.exclude(status=AssignmentStatus.REPLIED).update(status=AssignmentStatus.ENDED, ended_at=now)
+    return ended + live.update(ended_at=now)
+
+
+# The dispatch catalogue (派单目录)
+
+
+@dataclass
+class RuleData:
+    category: Category
+    unit: Unit
+    valid_from: date
+    district: Unit | None = None
+    street: Unit | None = None
+    valid_until: date | None = None
+    note: str = ""
+
+
+def _validate_rule(data: RuleData) -> RuleData:
+    errors: dict[str, list[str]] = {}
+    if data.street is not None:
+        if data.street.kind not in STREET_KINDS:
+            errors["street"] = [_("This unit is not a street/township.")]
+        elif data.district is None:
+            data.district = data.street.parent
+        elif data.street.parent_id != data.district.pk:
+            errors["street"] = [_("This street/township is not in the chosen district.")]
+    if data.district is not None and data.district.kind != UnitKind.DISTRICT:
+        errors["district"] = [_("This unit is not a district.")]
+    if not data.unit.is_active or data.unit.kind not in HANDLING_KINDS:
+        errors["unit"] = [_("Choose an active handling unit.")]
+    elif data.category.is_functional and data.unit.kind in STREET_KINDS:
+        errors["unit"] = [_("A functional-department matter is never dispatched to a street/township.")]
+    if data.valid_until is not None and data.valid_until < data.valid_from:
+        errors["valid_until"] = [_("The end date is before the start date.")]
+    if errors:
+        raise DomainError("invalid", _("The input is not valid."), status=400, fields=errors)
+    return data
+
+
+def create_rule(*, data: RuleData, actor: User) -> RoutingRule:
+    permissions.require(permissions.can_edit_catalogue(user=actor))
+    data = _validate_rule(data)
+    return RoutingRule.objects.create(**vars(data), created_by=actor)
+
+
+def update_rule(*, rule_id: int, data: RuleData, actor: User) -> RoutingRule:
+    """Change a rule. One not yet in effect changes in place; one in effect is ended the day before
+    the change applies (today at the earliest) and a new version takes over."""
+    permissions.require(permissions.can_edit_catalogue(user=actor))
+    data = _validate_rule(data)
+    today = timezone.localdate()
+    with transaction.atomic():
+        rule = RoutingRule.objects.select_for_update().get(pk=rule_id)
+        if rule.valid_from >= today:
+            for name, value in vars(data).items():
+                setattr(rule, name, value)
+            rule.save()
+            return rule
+        if rule.valid_until is not None and rule.valid_until < today:
+            raise _conflict("rule_expired", _("This rule has expired; create a new one instead."))
+        data.valid_from = max(data.valid_from, today)
+        if data.valid_until is not None and data.valid_until < data.valid_from:
+            raise _invalid("valid_until", _("The end date is before the start date."))
+        rule.valid_until = data.valid_from - timedelta(days=1)
+        rule.save(update_fields=["valid_until"])
+        return RoutingRule.objects.create(**vars(data), replaces=rule, created_by=actor)
+
+
+def retire_rule(*, rule_id: int, actor: User) -> None:
+    """Remove a rule from today on: deleted if it never took effect, otherwise ended yesterday."""
+    permissions.require(permissions.can_edit_catalogue(user=actor))
+    today = timezone.localdate()
+    with transaction.atomic():
+        rule = RoutingRule.objects.select_for_update().get(pk=rule_id)
+        if rule.valid_from >= today:
+            rule.delete()
+        elif rule.valid_until is None or rule.valid_until >= today:
+            rule.valid_until = today - timedelta(days=1)
+            rule.save(update_fields=["valid_until"])

@@ -1,0 +1,522 @@
+"""HTML pages of dispatch: the unit workbench, supervision, the dispatcher's queue and reviews,
+the dispatch catalogue. Thin: read through selectors, write through services; a DomainError is
+shown as a message (or field errors), and whatever the user may not see is a 404.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dispatch import permissions, selectors, services
+from dispatch.filters import AssignmentFilter, QueueFilter
+from dispatch.forms import (
+    Decision,
+    DispatchForm,
+    ExtensionDecisionForm,
+    ExtensionForm,
+    FirstContactForm,
+    ProgressForm,
+    ReplyForm,
+    ReturnDecisionForm,
+    ReturnForm,
+    RoutingRuleForm,
+    SuperviseForm,
+    WhistleForm,
+)
+from dispatch.models import STREET_KINDS, Assignment, AssignmentStatus, ReturnRequest, ReviewStatus, RoutingRule
+from dispatch.selectors import Tab
+from hotline.errors import DomainError
+from hotline.models import User
+from hotline.selectors import is_hotline_staff, user_roles
+from intake.lifecycle import Status
+from intake.models import Ticket
+from intake.phones import mask_name, mask_phone
+
+PAGE_SIZE = 50
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise Http404
+
+
+def _may_use_workbench(user: User) -> bool:
+    return is_hotline_staff(user=user) or bool(user_roles(user=user) & permissions.WORKBENCH_ROLES)
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _show_error(request: HttpRequest, error: DomainError, form: forms.Form | None = None) -> None:
+    """A domain error as field errors on the form when it has them, else as a message."""
+    if error.status == 404:
+        raise Http404
+    placed = False
+    if form is not None:
+        for name, errors in error.fields.items():
+            for message in errors:
+                form.add_error(name if name in form.fields else None, message)
+                placed = True
+    if not placed:
+        messages.error(request, error.message)
+
+
+# The unit workbench
+
+
+@require_GET
+def workbench(request: HttpRequest) -> HttpResponse:
+    _require(_may_use_workbench(request.user))
+    tab = request.GET.get("tab") or Tab.TO_SIGN
+    _require(tab in Tab.values)
+    params = request.GET.copy()
+    params.pop("tab", None)
+    params.pop("page", None)
+    filterset = AssignmentFilter(params, queryset=selectors.inbox(user=request.user, tab=tab), request=request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.tab_counts(user=request.user)
+    return render(
+        request,
+        "dispatch/workbench.html",
+        {
+            "tab": tab,
+            "tabs": [(value, label, counts.get(value)) for value, label in Tab.choices],
+            "filter": filterset,
+            "page": page,
+            "query": _query_without_page(request),
+            "now": timezone.now(),
+            "can_sign": bool(permissions.acting_unit_ids(user=request.user)),
+        },
+    )
+
+
+@require_POST
+def bulk_sign(request: HttpRequest) -> HttpResponse:
+    _require(bool(permissions.acting_unit_ids(user=request.user)))
+    ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+    if not ids:
+        messages.error(request, _("Select the tickets to sign."))
+        return redirect("dispatch:workbench")
+    result = services.bulk_sign(assignment_ids=ids, actor=request.user)
+    if result.done:
+        messages.success(request, _("Signed %(count)s tickets.") % {"count": len(result.done)})
+    for failure in result.failed:
+        messages.error(request, f"#{failure['id']}: {failure['message']}")
+    return redirect("dispatch:workbench")
+
+
+@dataclass
+class Panel:
+    """What the user may do on an assignment page right now."""
+
+    sign: bool = False
+    request_return: bool = False
+    contact: bool = False
+    phone: bool = False
+    progress: bool = False
+    extension: bool = False
+    whistle: bool = False
+    reply: bool = False
+    supervise: bool = False
+
+
+def _panel(user: User, assignment: Assignment) -> Panel:
+    panel = Panel()
+    if not assignment.is_live:
+        return panel
+    ticket = assignment.ticket
+    panel.supervise = permissions.can_supervise(user=user, unit_id=assignment.unit_id) and ticket.status in (
+        Status.DISPATCHED,
+        Status.RETURN_REQUESTED,
+        Status.IN_PROGRESS,
+    )
+    if assignment.unit_id not in permissions.acting_unit_ids(user=user):
+        return panel
+    pending_return = any(r.status == ReviewStatus.PENDING for r in assignment.return_requests.all())
+    if assignment.status == AssignmentStatus.DISPATCHED and not pending_return:
+        panel.sign = assignment.is_lead or ticket.status == Status.IN_PROGRESS
+        panel.request_return = assignment.is_lead
+    elif assignment.status == AssignmentStatus.SIGNED and ticket.status == Status.IN_PROGRESS:
+        panel.contact = assignment.is_lead and assignment.first_contacted_at is None
+        panel.phone = assignment.is_lead and ticket.caller_id is not None and not ticket.confidential
+        panel.progress = panel.reply = True
+        panel.whistle = assignment.is_lead and assignment.unit.kind in STREET_KINDS
+        extensions = [e for e in assignment.extension_requests.all() if e.status != ReviewStatus.REJECTED]
+        panel.extension = (
+            assignment.due_at is not None
+            and timezone.now() < assignment.due_at
+            and not any(e.status == ReviewStatus.PENDING for e in extensions)
+            and len(extensions) < settings.HOTLINE_MAX_EXTENSIONS
+        )
+    return panel
+
+
+STEP_FORMS: dict[str, type[forms.Form]] = {
+    "contact": FirstContactForm,
+    "progress": ProgressForm,
+    "return": ReturnForm,
+    "extension": ExtensionForm,
+    "whistle": WhistleForm,
+    "reply": ReplyForm,
+    "supervise": SuperviseForm,
+}
+
+
+def _assignment_page(
+    request: HttpRequest, pk: int, *, bound: dict[str, forms.Form] | None = None, status: int = 200, **extra: Any
+) -> HttpResponse:
+    try:
+        assignment = selectors.assignment_detail(user=request.user, assignment_id=pk)
+    except Assignment.DoesNotExist:
+        raise Http404 from None
+    panel = _panel(request.user, assignment)
+    step_forms = {name: form_class() for name, form_class in STEP_FORMS.items() if getattr(panel, _flag(name))}
+    step_forms.update(bound or {})
+    caller = assignment.ticket.caller
+    return render(
+        request,
+        "dispatch/assignment.html",
+        {
+            "assignment": assignment,
+            "ticket": assignment.ticket,
+            "others": [a for a in assignment.ticket.assignments.all() if a.pk != assignment.pk],
+            "panel": panel,
+            "forms": step_forms,
+            "caller_phone": mask_phone(caller.phone) if caller else "",
+            "caller_name": mask_name(caller.name) if caller else "",
+            "now": timezone.now(),
+            **extra,
+        },
+        status=status,
+    )
+
+
+def _flag(step: str) -> str:
+    return {"return": "request_return"}.get(step, step)
+
+
+@require_GET
+def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _assignment_page(request, pk)
+
+
+def _run_step(step: str, user: User, pk: int, data: dict) -> str:
+    """Call the service of one step; returns the success message."""
+    if step == "sign":
+        services.sign(assignment_id=pk, actor=user)
+        return _("Signed. The handling deadline is running.")
+    if step == "contact":
+        services.record_first_contact(assignment_id=pk, actor=user, note=data["note"])
+        return _("First contact recorded.")
+    if step == "progress":
+        services.add_progress(assignment_id=pk, actor=user, text=data["text"], files=data["files"])
+        return _("Progress recorded.")
+    if step == "return":
+        services.request_return(
+            assignment_id=pk, actor=user, reason=data["reason"], legal_basis=data["legal_basis"], note=data["note"]
+        )
+        return _("Return requested. The hotline will review it.")
+    if step == "extension":
+        services.request_extension(assignment_id=pk, actor=user, extra_days=data["extra_days"], reason=data["reason"])
+        return _("Extension requested. The hotline will review it.")
+    if step == "whistle":
+        services.whistle(assignment_id=pk, actor=user, unit_ids=[u.pk for u in data["units"]], note=data["note"])
+        return _("The departments have been summoned.")
+    if step == "reply":
+        services.reply(
+            assignment_id=pk, actor=user, text=data["text"], outcome=data["outcome"], explanation=data["explanation"]
+        )
+        return _("Reply sent.")
+    services.supervise(assignment_id=pk, actor=user, comment=data["comment"])
+    return _("Supervision sent to the unit.")
+
+
+@require_POST
+def assignment_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    _require(step == "sign" or step in STEP_FORMS)
+    form = STEP_FORMS[step](request.POST, request.FILES) if step in STEP_FORMS else None
+    if form is not None and not form.is_valid():
+        return _assignment_page(request, pk, bound={step: form}, status=400)
+    try:
+        done = _run_step(step, request.user, pk, form.cleaned_data if form else {})
+    except DomainError as error:
+        _show_error(request, error, form)
+        if form is not None and form.errors:
+            return _assignment_page(request, pk, bound={step: form}, status=400)
+    else:
+        messages.success(request, done)
+    return redirect("dispatch:assignment", pk=pk)
+
+
+@require_POST
+def caller_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the full number on the page (never in a redirect or message, which would store it)."""
+    try:
+        phone = services.reveal_caller_phone(assignment_id=pk, actor=request.user)
+    except DomainError as error:
+        _show_error(request, error)
+        return redirect("dispatch:assignment", pk=pk)
+    response = _assignment_page(request, pk, revealed_phone=phone)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    found = selectors.attachment_for(user=request.user, attachment_id=pk)
+    _require(found is not None)
+    return FileResponse(
+        found.file.open("rb"),
+        as_attachment=not found.is_image,
+        filename=found.name,
+        content_type=found.content_type,
+    )
+
+
+@require_GET
+def supervision(request: HttpRequest) -> HttpResponse:
+    """Overdue and due-soon work per unit, for unit leaders, district supervisors and the hotline."""
+    _require(permissions.can_read_overview(user=request.user))
+    return render(
+        request,
+        "dispatch/supervision.html",
+        {
+            "rows": selectors.supervision_counts(user=request.user),
+            "overdue": selectors.inbox(user=request.user, tab=Tab.OVERDUE)[:100],
+            "due_soon": selectors.inbox(user=request.user, tab=Tab.DUE_SOON)[:100],
+            "now": timezone.now(),
+        },
+    )
+
+
+# The dispatcher
+
+
+def _require_dispatcher(request: HttpRequest) -> None:
+    _require(permissions.can_dispatch(user=request.user))
+
+
+@require_http_methods(["GET", "POST"])
+def queue(request: HttpRequest) -> HttpResponse:
+    """Tickets awaiting dispatch with suggestions; POST dispatches the checked ones at once."""
+    _require_dispatcher(request)
+    if request.method == "POST":
+        items = [
+            services.DispatchItem(ticket_id=int(ticket_id), lead_unit_id=int(request.POST.get(f"lead_{ticket_id}")))
+            for ticket_id in request.POST.getlist("tickets")
+            if ticket_id.isdigit() and (request.POST.get(f"lead_{ticket_id}") or "").isdigit()
+        ]
+        if not items:
+            messages.error(request, _("Select tickets that have a unit chosen."))
+        else:
+            result = services.bulk_dispatch(items=items, actor=request.user)
+            if result.done:
+                messages.success(request, _("Dispatched %(count)s tickets.") % {"count": len(result.done)})
+            for failure in result.failed:
+                messages.error(request, f"#{failure['id']}: {failure['message']}")
+        return redirect(request.get_full_path())
+    filterset = QueueFilter(request.GET, queryset=selectors.dispatch_queue())
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    suggestions = selectors.suggestions(tickets=list(page))
+    rows = [(ticket, suggestions[ticket.pk]) for ticket in page]
+    return render(
+        request,
+        "dispatch/queue.html",
+        {"filter": filterset, "page": page, "rows": rows, "query": _query_without_page(request)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def dispatch_ticket(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_dispatcher(request)
+    ticket = get_object_or_404(Ticket.objects.select_related("category__parent__parent", "district", "street"), pk=pk)
+    suggestions = selectors.suggestions(tickets=[ticket])[ticket.pk]
+    if request.method == "POST":
+        form = DispatchForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.dispatch_ticket(
+                    ticket_id=ticket.pk,
+                    lead_unit_id=data["lead_unit"].pk,
+                    assist_unit_ids=[unit.pk for unit in data["assist_units"]],
+                    actor=request.user,
+                    note=data["note"],
+                )
+            except DomainError as error:
+                _show_error(request, error, form)
+            else:
+                messages.success(
+                    request,
+                    _("Ticket %(number)s dispatched to %(unit)s.")
+                    % {"number": ticket.number, "unit": data["lead_unit"]},
+                )
+                return redirect("dispatch:queue")
+    else:
+        form = DispatchForm(initial={"lead_unit": suggestions[0].unit.pk if suggestions else None})
+    return render(
+        request,
+        "dispatch/dispatch_ticket.html",
+        {
+            "ticket": ticket,
+            "suggestions": suggestions,
+            "form": form,
+            "awaiting": ticket.status == Status.AWAITING_DISPATCH,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def returns(request: HttpRequest) -> HttpResponse:
+    _require_dispatcher(request)
+    return render(
+        request,
+        "dispatch/returns.html",
+        {
+            "requests": selectors.pending_returns(user=request.user)[:200],
+            "extensions": selectors.pending_extensions()[:200],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def return_review(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_dispatcher(request)
+    found = get_object_or_404(
+        ReturnRequest.objects.select_related(
+            "requested_by",
+            "assignment__unit",
+            "assignment__ticket__category__parent__parent",
+            "assignment__ticket__district",
+            "assignment__ticket__street",
+        ),
+        pk=pk,
+    )
+    _require(permissions.can_review_return(user=request.user, late=found.needs_supervisor))
+    ticket = found.assignment.ticket
+    if request.method == "POST":
+        form = ReturnDecisionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            approve = data["decision"] == Decision.APPROVE
+            try:
+                services.decide_return(
+                    return_request_id=found.pk,
+                    actor=request.user,
+                    approve=approve,
+                    note=data["note"],
+                    redispatch_to_id=data["redispatch_to"].pk if data["redispatch_to"] else None,
+                )
+            except DomainError as error:
+                _show_error(request, error, form)
+            else:
+                messages.success(request, _("Return approved.") if approve else _("Return rejected."))
+                return redirect("dispatch:returns")
+    else:
+        form = ReturnDecisionForm()
+    suggestions = [
+        s for s in selectors.suggestions(tickets=[ticket])[ticket.pk] if s.unit.pk != found.assignment.unit_id
+    ]
+    return render(
+        request,
+        "dispatch/return_review.html",
+        {"request_": found, "ticket": ticket, "form": form, "suggestions": suggestions},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_dispatcher(request)
+    form = ExtensionDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The input is not valid."))
+        return redirect("dispatch:returns")
+    approve = form.cleaned_data["decision"] == Decision.APPROVE
+    try:
+        services.decide_extension(
+            extension_request_id=pk, actor=request.user, approve=approve, note=form.cleaned_data["note"]
+        )
+    except DomainError as error:
+        _show_error(request, error)
+    else:
+        messages.success(request, _("Extension approved.") if approve else _("Extension denied."))
+    return redirect("dispatch:returns")
+
+
+# The dispatch catalogue
+
+
+def _rule_data(form: RoutingRuleForm) -> services.RuleData:
+    return services.RuleData(**form.cleaned_data)
+
+
+@require_http_methods(["GET", "POST"])
+def catalogue(request: HttpRequest) -> HttpResponse:
+    _require_dispatcher(request)
+    can_edit = permissions.can_edit_catalogue(user=request.user)
+    form = RoutingRuleForm(request.POST or None, initial={"valid_from": timezone.localdate()})
+    if request.method == "POST":
+        _require(can_edit)
+        if form.is_valid():
+            try:
+                services.create_rule(data=_rule_data(form), actor=request.user)
+            except DomainError as error:
+                _show_error(request, error, form)
+            else:
+                messages.success(request, _("Rule added to the dispatch catalogue."))
+                return redirect("dispatch:catalogue")
+    history = request.GET.get("history") == "1"
+    rules = Paginator(selectors.catalogue(include_history=history), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dispatch/catalogue.html",
+        {
+            "rules": rules,
+            "form": form,
+            "can_edit": can_edit,
+            "history": history,
+            "today": timezone.localdate(),
+            "query": _query_without_page(request),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(permissions.can_edit_catalogue(user=request.user))
+    rule = get_object_or_404(RoutingRule, pk=pk)
+    initial = {name: getattr(rule, name) for name in RoutingRuleForm.base_fields}
+    form = RoutingRuleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_rule(rule_id=rule.pk, data=_rule_data(form), actor=request.user)
+        except DomainError as error:
+            _show_error(request, error, form)
+        else:
+            messages.success(request, _("Rule saved."))
+            return redirect("dispatch:catalogue")
+    return render(request, "dispatch/rule_form.html", {"rule": rule, "form": form}, status=400 if form.errors else 200)
+
+
+@require_POST
+def rule_retire(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(permissions.can_edit_catalogue(user=request.user))
+    get_object_or_404(RoutingRule, pk=pk)
+    services.retire_rule(rule_id=pk, actor=request.user)
+    messages.success(request, _("Rule removed from the dispatch catalogue."))
+    return redirect("dispatch:catalogue")

@@ -1,0 +1,375 @@
+"""Reads for evaluation: who may see which part of it, the callback queue, rankings, trends,
+the tickets behind each rate, and appeals.
+
+Access is decided here once and used by the HTML pages and the API alike; a user outside a
+page's roles or scope gets 404 from both.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from dispatch.models import Assignment, AssignmentRole
+from evaluation.models import (
+    Appeal,
+    AppealKind,
+    AppealStatus,
+    Callback,
+    CallbackAttempt,
+    CallbackStatus,
+    MonthlyRanking,
+    RankingAudit,
+    Resolution,
+    Satisfaction,
+    UnitResult,
+)
+from evaluation.services import month_bounds, previous_month
+from hotline.models import Membership, Role, Unit, UnitKind, User
+from hotline.selectors import has_role
+
+CALLBACK_ROLES = frozenset({Role.CALLBACK_AGENT, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
+# Recompute rankings, decide appeals, see every unit.
+EVALUATION_ADMIN_ROLES = frozenset({Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
+APPEAL_UNIT_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_LEADER})
+TREND_MONTHS = 12
+
+
+def _holds(user: User, roles: frozenset[str]) -> bool:
+    return user.is_superuser or has_role(user=user, roles=roles)
+
+
+def can_call_back(*, user: User) -> bool:
+    return _holds(user, CALLBACK_ROLES)
+
+
+def is_evaluation_admin(*, user: User) -> bool:
+    return _holds(user, EVALUATION_ADMIN_ROLES)
+
+
+def ranking_kind_of(unit_kind: str) -> str:
+    """The ranking a unit of this kind is ranked in: functional zones rank with the streets."""
+    return UnitKind.STREET if unit_kind == UnitKind.FUNCTIONAL_ZONE else unit_kind
+
+
+# --- Who sees which rankings ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankingScope:
+    """What a user may see of the rankings. None means every unit.
+
+    `table_unit_ids`: the rows of the ranking tables and exports; `detail_unit_ids`: the units
+    whose trend page and tickets behind the rates the user may open; `own_unit_ids`: rows to
+    highlight (a unit leader's own units).
+    """
+
+    table_unit_ids: frozenset[int] | None
+    detail_unit_ids: frozenset[int] | None
+    own_unit_ids: frozenset[int]
+
+    def shows(self, unit_id: int) -> bool:
+        return self.table_unit_ids is None or unit_id in self.table_unit_ids
+
+    def details(self, unit_id: int) -> bool:
+        return self.detail_unit_ids is None or unit_id in self.detail_unit_ids
+
+
+def ranking_scope(*, user: User) -> RankingScope | None:
+    """City admins and hotline supervisors see everything; district supervisors their district's
+    units; unit leaders the whole ranking with their own units highlighted. None: no access."""
+    if is_evaluation_admin(user=user):
+        return RankingScope(table_unit_ids=None, detail_unit_ids=None, own_unit_ids=frozenset())
+    rows = list(
+        Membership.objects.filter(user=user, role__in=[Role.DISTRICT_SUPERVISOR, Role.UNIT_LEADER]).values_list(
+            "unit_id", "role", "unit__kind"
+        )
+    )
+    if not rows:
+        return None
+    district_ids = [unit_id for unit_id, role, kind in rows if role == Role.DISTRICT_SUPERVISOR and kind == "district"]
+    district_units: set[int] = set()
+    if district_ids:
+        district_units = set(
+            Unit.objects.filter(Q(pk__in=district_ids) | Q(parent_id__in=district_ids)).values_list("pk", flat=True)
+        )
+    led = frozenset(unit_id for unit_id, role, _kind in rows if role == Role.UNIT_LEADER)
+    if not led and not district_units:
+        return None
+    return RankingScope(
+        table_unit_ids=None if led else frozenset(district_units),
+        detail_unit_ids=frozenset(district_units | led),
+        own_unit_ids=led,
+    )
+
+
+# --- Callbacks ------------------------------------------------------------------------------
+
+
+def _lead_reply() -> Subquery:
+    """The reply of the ticket's latest replying lead assignment (what the caller is asked about)."""
+    replies = Assignment.objects.filter(
+        ticket_id=OuterRef("ticket_id"), role=AssignmentRole.LEAD, replied_at__isnull=False
+    )
+    return Subquery(replies.order_by("-replied_at").values("reply")[:1])
+
+
+def callbacks() -> QuerySet[Callback]:
+    """Callbacks with what the queue shows: ticket, category, unit and the reply asked about."""
+    return Callback.objects.select_related("ticket__category", "unit").annotate(reply_text=_lead_reply())
+
+
+def callback_queue() -> QuerySet[Callback]:
+    """Pending callbacks, the most urgent first (overdue ones lead since they are due earliest)."""
+    return callbacks().filter(status=CallbackStatus.PENDING).order_by("due_at", "id")
+
+
+def callback_detail(*, callback_id: int) -> Callback:
+    """One callback with its ticket, caller, unit and attempts; Callback.DoesNotExist when unknown."""
+    return (
+        Callback.objects.select_related("ticket__category__parent__parent", "caller", "unit", "completed_by")
+        .prefetch_related(Prefetch("attempt_log", queryset=_attempts()))
+        .get(pk=callback_id)
+    )
+
+
+def _attempts() -> QuerySet[CallbackAttempt]:
+    return CallbackAttempt.objects.select_related("by").order_by("at", "id")
+
+
+def lead_reply_of(*, ticket_id: int) -> Assignment | None:
+    """The lead assignment whose reply the callback asks about (the latest one that replied)."""
+    return (
+        Assignment.objects.filter(ticket_id=ticket_id, role=AssignmentRole.LEAD, replied_at__isnull=False)
+        .select_related("unit", "replied_by")
+        .order_by("-replied_at")
+        .first()
+    )
+
+
+# --- Rankings -------------------------------------------------------------------------------
+
+
+def ranking_months() -> list[date]:
+    """Months that have a published ranking, newest first."""
+    return list(
+        MonthlyRanking.objects.filter(is_current=True).order_by("-month").values_list("month", flat=True).distinct()
+    )
+
+
+def ranking_for(*, month: date, unit_kind: str, version: int | None = None) -> MonthlyRanking | None:
+    """The current ranking of a month and kind, or the given version of it."""
+    rankings = MonthlyRanking.objects.filter(month=month, unit_kind=unit_kind).select_related("computed_by")
+    if version is None:
+        return rankings.filter(is_current=True).first()
+    return rankings.filter(version=version).first()
+
+
+def published_kinds(*, month: date) -> set[str]:
+    return set(MonthlyRanking.objects.filter(month=month, is_current=True).values_list("unit_kind", flat=True))
+
+
+def ranking_versions(*, month: date, unit_kind: str) -> list[MonthlyRanking]:
+    return list(
+        MonthlyRanking.objects.filter(month=month, unit_kind=unit_kind)
+        .select_related("computed_by")
+        .order_by("version")
+    )
+
+
+def ranking_audit(*, month: date, unit_kind: str) -> list[RankingAudit]:
+    return list(
+        RankingAudit.objects.filter(ranking__month=month, ranking__unit_kind=unit_kind)
+        .select_related("ranking", "actor")
+        .order_by("at", "id")
+    )
+
+
+def _in_district(district: Unit | None) -> Q:
+    if district is None:
+        return Q()
+    return Q(unit=district) | Q(unit__parent=district)
+
+
+def ranking_results(
+    *, ranking: MonthlyRanking, scope: RankingScope, district: Unit | None = None
+) -> QuerySet[UnitResult]:
+    """The lines of a ranking the user may see, best first."""
+    results = ranking.results.filter(_in_district(district)).select_related("unit__parent")
+    if scope.table_unit_ids is not None:
+        results = results.filter(unit_id__in=scope.table_unit_ids)
+    return results.order_by("rank", "unit__name", "id")
+
+
+def current_results(*, scope: RankingScope) -> QuerySet[UnitResult]:
+    """Unit lines of every current ranking the user may see (the API's results list)."""
+    results = UnitResult.objects.filter(ranking__is_current=True).select_related("ranking", "unit__parent")
+    if scope.table_unit_ids is not None:
+        results = results.filter(unit_id__in=scope.table_unit_ids)
+    return results.order_by("-ranking__month", "ranking__unit_kind", "rank", "id")
+
+
+def visible_rankings(*, scope: RankingScope, district: Unit | None = None) -> QuerySet[MonthlyRanking]:
+    """Rankings with their results prefetched, each limited to the lines the user may see."""
+    results = UnitResult.objects.filter(_in_district(district)).select_related("unit").order_by("rank", "id")
+    if scope.table_unit_ids is not None:
+        results = results.filter(unit_id__in=scope.table_unit_ids)
+    return (
+        MonthlyRanking.objects.select_related("computed_by")
+        .prefetch_related(Prefetch("results", queryset=results))
+        .order_by("-month", "unit_kind", "-version")
+    )
+
+
+def unit_trend(*, unit: Unit, until: date, months: int = TREND_MONTHS) -> list[UnitResult]:
+    """The unit's lines in the current rankings of its kind over the months up to `until`."""
+    since = until
+    for _ in range(months - 1):
+        since = previous_month(since)
+    return list(
+        UnitResult.objects.filter(
+            unit=unit,
+            ranking__is_current=True,
+            ranking__unit_kind=ranking_kind_of(unit.kind),
+            ranking__month__gte=since,
+            ranking__month__lte=until,
+        )
+        .select_related("ranking")
+        .order_by("ranking__month")
+    )
+
+
+def district_streets(*, district: Unit, month: date, scope: RankingScope) -> list[UnitResult]:
+    """The district's streets and zones in the month's street ranking (with their city-wide rank)."""
+    ranking = ranking_for(month=month, unit_kind=UnitKind.STREET)
+    if ranking is None:
+        return []
+    return list(ranking_results(ranking=ranking, scope=scope).filter(unit__parent=district))
+
+
+# --- The tickets behind the rates -----------------------------------------------------------
+#
+# These reproduce services.monthly_counts' filters for one ranked unit, so that every number in
+# a ranking can be opened as the list of tickets it counts.
+
+
+class Metric:
+    RESPONSE_REQUIRED = "response_required"
+    RESPONSE_FAILED = "response_failed"
+    CALLBACKS_ANSWERED = "callbacks_answered"
+    NOT_RESOLVED = "not_resolved"
+    NOT_SATISFIED = "not_satisfied"
+    EXCLUDED = "excluded"
+
+    RESPONSE = frozenset({RESPONSE_REQUIRED, RESPONSE_FAILED, EXCLUDED})
+    CALLBACK = frozenset({CALLBACKS_ANSWERED, NOT_RESOLVED, NOT_SATISFIED})
+    ALL = RESPONSE | CALLBACK
+
+
+def _counted_units(unit: Unit) -> Q:
+    """A unit's own rows; for a district, also those of every unit directly under it."""
+    if unit.kind == UnitKind.DISTRICT:
+        return Q(unit=unit) | Q(unit__parent=unit)
+    return Q(unit=unit)
+
+
+def _approved(kind: str, **outer: str) -> Exists:
+    return Exists(
+        Appeal.objects.filter(kind=kind, status=AppealStatus.APPROVED, **{k: OuterRef(v) for k, v in outer.items()})
+    )
+
+
+def response_rows(*, unit: Unit, month: date, metric: str) -> QuerySet[Assignment]:
+    """Lead assignments dispatched in the month: all required, those not in time, or excluded."""
+    start, end = month_bounds(month)
+    excluded = _approved(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id")
+    contacted = Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("first_contact_due_at")) | Q(
+        ticket__caller__isnull=True
+    )
+    in_time = Q(returned=False, signed_at__isnull=False, signed_at__lte=F("sign_due_at")) & contacted
+    rows = (
+        Assignment.objects.filter(_counted_units(unit), role=AssignmentRole.LEAD)
+        .filter(dispatched_at__gte=start, dispatched_at__lt=end)
+        .annotate(is_excluded=excluded)
+    )
+    if metric == Metric.EXCLUDED:
+        rows = rows.filter(is_excluded=True)
+    else:
+        rows = rows.filter(is_excluded=False)
+        if metric == Metric.RESPONSE_FAILED:
+            rows = rows.exclude(in_time)
+    return rows.select_related("ticket__category", "unit").order_by("dispatched_at", "id")
+
+
+def callback_rows(*, unit: Unit, month: date, metric: str) -> QuerySet[Callback]:
+    """Primary callbacks answered in the month that count, or those that lowered a rate."""
+    start, end = month_bounds(month)
+    rows = (
+        Callback.objects.filter(_counted_units(unit), is_primary=True, status=CallbackStatus.DONE)
+        .filter(completed_at__gte=start, completed_at__lt=end)
+        .filter(
+            ~_approved(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id"),
+            ~_approved(AppealKind.CALLBACK_RESULT, callback="id"),
+        )
+    )
+    if metric == Metric.NOT_RESOLVED:
+        rows = rows.exclude(resolution=Resolution.RESOLVED)
+    elif metric == Metric.NOT_SATISFIED:
+        rows = rows.exclude(satisfaction=Satisfaction.SATISFIED)
+    return rows.select_related("ticket__category", "unit").order_by("completed_at", "id")
+
+
+# --- Appeals --------------------------------------------------------------------------------
+
+
+def acting_unit_ids(*, user: User) -> set[int]:
+    """Units the user appeals for (officers and leaders)."""
+    return set(
+        Membership.objects.filter(user=user, role__in=APPEAL_UNIT_ROLES).values_list("unit_id", flat=True).distinct()
+    )
+
+
+def appeal_scope(*, user: User) -> set[int] | None:
+    """Units whose appeals the user sees: None (every unit) for reviewers; unit staff their own;
+    district supervisors their district's. An empty set means no access."""
+    if is_evaluation_admin(user=user):
+        return None
+    ids = acting_unit_ids(user=user)
+    scope = ranking_scope(user=user)
+    if scope is not None and scope.detail_unit_ids is not None:
+        ids |= scope.detail_unit_ids
+    return ids
+
+
+def appeals(*, unit_ids: set[int] | None) -> QuerySet[Appeal]:
+    rows = Appeal.objects.select_related("ticket", "unit", "callback", "requested_by", "decided_by")
+    if unit_ids is not None:
+        rows = rows.filter(unit_id__in=unit_ids)
+    return rows.order_by("-requested_at", "-id")
+
+
+def pending_appeals() -> QuerySet[Appeal]:
+    """The review queue, oldest first (first come, first served)."""
+    return (
+        Appeal.objects.filter(status=AppealStatus.PENDING)
+        .select_related("ticket", "unit", "callback", "requested_by")
+        .order_by("requested_at", "id")
+    )
+
+
+def appeal_unit_for(*, user: User, ticket_id: int) -> Unit | None:
+    """The user's unit that led the ticket, which may appeal it; None when the user has none."""
+    return (
+        Unit.objects.filter(
+            pk__in=acting_unit_ids(user=user),
+            assignments__ticket_id=ticket_id,
+            assignments__role=AssignmentRole.LEAD,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def appealable_callbacks(*, ticket_id: int, unit: Unit) -> QuerySet[Callback]:
+    """Completed callbacks of the ticket whose result counts for the unit."""
+    return Callback.objects.filter(ticket_id=ticket_id, unit=unit, status=CallbackStatus.DONE).order_by("round", "id")

@@ -1,0 +1,15 @@
+from celery import shared_task
+
+from evaluation import services
+
+
+@shared_task
+def compute_previous_month() -> list[int]:
+    """Beat: on the 1st of each month (Asia/Shanghai), publish last month's rankings."""
+    return [ranking.pk for ranking in services.compute_previous_month()]
+
+
+@shared_task
+def open_due_callbacks() -> int:
+    """Beat: every minute, callbacks that became due (replies, missed deadlines)."""
+    return services.open_due_callbacks()

@@ -1,0 +1,143 @@
+"""In-app notifications: idempotent senders, the reads behind the badge and list, mark-read.
+
+Senders are safe to call from retries and from sweeps that run twice: a notification is
+unique per (recipient, key), so a second call with the same key adds nothing. New
+notifications of a kind in settings.HOTLINE_SMS_KINDS also go out as SMS to recipients
+with a mobile number, recorded in the same transaction and sent after commit.
+"""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline import sms
+from hotline.errors import DomainError
+from hotline.models import Notification, Role, SmsMessage, Unit, User
+
+UNIT_STAFF_ROLES = (Role.UNIT_OFFICER, Role.UNIT_LEADER)
+_TITLE_MAX = Notification._meta.get_field("title").max_length
+_KEY_MAX = Notification._meta.get_field("key").max_length
+_SMS_TEXT_MAX = 300
+# Rows per INSERT: keeps the bound parameters under PostgreSQL's and SQLite's limits.
+_INSERT_BATCH = 1000
+
+
+def notify_users(*, users: Iterable[User], kind: str, title: str, body: str = "", link: str = "", key: str) -> int:
+    """Notify each user once per `key`; returns how many notifications are new."""
+    recipients = {user.pk: user for user in users}
+    if not recipients:
+        return 0
+    if len(key) > _KEY_MAX:
+        raise ValueError(f"notification key longer than {_KEY_MAX} characters")
+    title = title[:_TITLE_MAX]
+    with transaction.atomic():
+        ids = sorted(recipients)
+        new = [
+            row
+            for start in range(0, len(ids), _INSERT_BATCH)
+            for row in _insert_ignoring_duplicates(
+                recipient_ids=ids[start : start + _INSERT_BATCH], kind=kind, title=title, body=body, link=link, key=key
+            )
+        ]
+        if kind in settings.HOTLINE_SMS_KINDS:
+            text = f"{title}：{body}" if body else title
+            messages = [
+                SmsMessage(phone=recipients[recipient_id].mobile, text=text[:_SMS_TEXT_MAX], key=f"notification:{pk}")
+                for pk, recipient_id in new
+                if recipients[recipient_id].mobile
+            ]
+            # Keys derive from fresh notification ids, so these rows cannot exist yet.
+            created = SmsMessage.objects.bulk_create(messages)
+            sms.enqueue_on_commit(sms_ids=[message.pk for message in created])
+    return len(new)
+
+
+def _insert_ignoring_duplicates(
+    *, recipient_ids: list[int], kind: str, title: str, body: str, link: str, key: str
+) -> list[tuple[int, int]]:
+    """One INSERT … ON CONFLICT DO NOTHING RETURNING: (id, recipient_id) of the rows really added.
+
+    The ORM's bulk_create(ignore_conflicts=True) cannot tell new rows from skipped ones, and
+    SMS must go out only for new ones. PostgreSQL and SQLite ≥ 3.35 both speak this SQL.
+    """
+    meta = Notification._meta
+    values = {"kind": kind, "title": title, "body": body, "link": link, "key": key, "created_at": timezone.now()}
+    columns = ["recipient_id", *values]
+    prepared = [meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()]
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(recipient_ids))
+    params = [param for recipient_id in recipient_ids for param in (recipient_id, *prepared)]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES {placeholders} "
+        f"ON CONFLICT ({quote('recipient_id')}, {quote('key')}) DO NOTHING "
+        f"RETURNING {quote('id')}, {quote('recipient_id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(row[0], row[1]) for row in cursor.fetchall()]
+
+
+def unit_members(*, unit: Unit, roles: Iterable[str]) -> QuerySet[User]:
+    """Active users holding one of `roles` in `unit`."""
+    return User.objects.filter(is_active=True, memberships__unit=unit, memberships__role__in=list(roles)).distinct()
+
+
+def notify_unit(
+    *,
+    unit: Unit,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    key: str,
+    roles: Iterable[str] = UNIT_STAFF_ROLES,
+) -> int:
+    """Notify the unit's active members holding `roles` (officers and leaders by default)."""
+    users = unit_members(unit=unit, roles=roles)
+    return notify_users(users=users, kind=kind, title=title, body=body, link=link, key=key)
+
+
+def notify_district_supervisors(
+    *, district: Unit, kind: str, title: str, body: str = "", link: str = "", key: str
+) -> int:
+    """Notify the district supervisors of `district` (escalations of overdue tickets)."""
+    users = unit_members(unit=district, roles=[Role.DISTRICT_SUPERVISOR])
+    return notify_users(users=users, kind=kind, title=title, body=body, link=link, key=key)
+
+
+# Reads
+
+
+def notifications_for(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
+    """The user's notifications, newest first."""
+    rows = Notification.objects.filter(recipient=user)
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    return rows.order_by("-id")
+
+
+def unread_count(*, user: User) -> int:
+    """One COUNT over the partial index of unread rows."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# Writes
+
+
+def mark_read(*, user: User, notification_id: int) -> Notification:
+    """Mark one of the user's notifications read (idempotent); another user's id is not found."""
+    now = timezone.now()
+    Notification.objects.filter(pk=notification_id, recipient=user, read_at__isnull=True).update(read_at=now)
+    notification = Notification.objects.filter(pk=notification_id, recipient=user).first()
+    if notification is None:
+        raise DomainError("not_found", _("Notification not found."), status=404)
+    return notification
+
+
+def mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of the user read; returns how many changed."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

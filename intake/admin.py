@@ -1,0 +1,111 @@
+"""Admin for intake. Status changes and the audit trail are never edited here: they go
+through intake.services.transition, so the admin shows them read-only."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from intake.models import Caller, KnowledgeArticle, PersonalDataAccess, Ticket, TicketEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    fields = ["created_at", "action", "from_status", "to_status", "actor", "unit", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ["number", "status", "kind", "channel", "category", "district", "street", "created_at"]
+    list_filter = ["status", "channel", "kind", "urgency", "deadline_tier"]
+    list_select_related = ["category", "district", "street"]
+    search_fields = ["=number"]
+    show_full_result_count = False  # no COUNT(*) over millions of tickets
+    date_hierarchy = "created_at"
+    ordering = ["-id"]
+    raw_id_fields = ["category", "caller", "district", "street", "article", "parent", "created_by"]
+    readonly_fields = [
+        "number",
+        "status",
+        "disposition",
+        "parent",
+        "closed_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "idempotency_key",
+    ]
+    inlines = [TicketEventInline]
+
+    # Tickets are created with their event and tracking number by the desk, the public
+    # form or the API; deleting would break the audit trail.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Caller)
+class CallerAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "is_enterprise", "enterprise_name", "created_at"]
+    search_fields = ["=phone", "name", "enterprise_name"]
+    list_filter = ["is_enterprise"]
+    show_full_result_count = False
+    readonly_fields = ["created_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "ticket", "action", "from_status", "to_status", "actor", "unit"]
+    list_filter = ["action"]
+    list_select_related = ["ticket", "actor", "unit"]
+    search_fields = ["=ticket__number"]
+    show_full_result_count = False
+    ordering = ["-id"]
+
+
+@admin.register(KnowledgeArticle)
+class KnowledgeArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "is_public", "valid_from", "valid_until", "updated_by", "updated_at"]
+    list_filter = ["is_public"]
+    list_select_related = ["updated_by"]
+    search_fields = ["title", "body"]
+    filter_horizontal = ["categories"]
+    readonly_fields = ["updated_by", "created_at", "updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: KnowledgeArticle, form: object, change: bool) -> None:
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "caller", "ticket", "purpose"]
+    list_filter = ["purpose"]
+    list_select_related = ["user", "caller", "ticket"]
+    search_fields = ["=ticket__number", "=caller__phone", "user__username"]
+    show_full_result_count = False
+    ordering = ["-id"]

@@ -1,0 +1,233 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from hotline.models import Category, DeadlineTier, Unit, UnitKind
+from intake.lifecycle import Status
+from intake.models import CLOSING_DISPOSITIONS, Caller, Channel, Kind, KnowledgeArticle, Ticket, TicketEvent, Urgency
+from intake.phones import mask_name, mask_phone, normalize_phone
+from intake.services import NewTicket, Outcome
+
+OUTCOMES = [
+    (Outcome.DISPATCH, _("Queue for dispatch")),
+    (Outcome.ANSWER, _("Answer directly")),
+    (Outcome.CLOSE, _("Close at intake")),
+    (Outcome.MERGE, _("Merge into an open ticket")),
+]
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    """One citizen contact, and what the agent (or client system) decided to do with it."""
+
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.filter(level=3, is_active=True), help_text=_("id of a third-level category")
+    )
+    description = serializers.CharField(max_length=4000)
+    title = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    caller_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    is_enterprise = serializers.BooleanField(required=False, default=False)
+    enterprise_name = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    confidential = serializers.BooleanField(required=False, default=False)
+    district = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.filter(kind=UnitKind.DISTRICT), required=False, allow_null=True
+    )
+    street = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.filter(kind__in=[UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE]),
+        required=False,
+        allow_null=True,
+    )
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, default=Urgency.NORMAL)
+    deadline_tier = serializers.ChoiceField(
+        choices=DeadlineTier.choices, required=False, help_text=_("omit for the category's default")
+    )
+    tier_override_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    outcome = serializers.ChoiceField(choices=OUTCOMES, required=False, default=Outcome.DISPATCH)
+    article = serializers.PrimaryKeyRelatedField(
+        queryset=KnowledgeArticle.objects.all(), required=False, allow_null=True
+    )
+    answer = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    disposition = serializers.ChoiceField(
+        choices=[(d.value, d.label) for d in CLOSING_DISPOSITIONS], required=False, allow_blank=True
+    )
+    merge_into = serializers.PrimaryKeyRelatedField(
+        queryset=Ticket.objects.all(), required=False, allow_null=True, help_text=_("id of the open ticket")
+    )
+
+    def validate_phone(self, value: str) -> str:
+        if not value:
+            return value
+        try:
+            return normalize_phone(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+
+    def validate(self, attrs: dict) -> dict:
+        errors = {}
+        if ("latitude" in attrs) != ("longitude" in attrs):
+            errors["longitude" if "latitude" in attrs else "latitude"] = [_("Give both coordinates or neither.")]
+        outcome = attrs.get("outcome", Outcome.DISPATCH)
+        if outcome == Outcome.ANSWER and not attrs.get("article") and not attrs.get("answer", "").strip():
+            errors["answer"] = [_("Choose a knowledge-base article or write the answer.")]
+        if outcome == Outcome.CLOSE and not attrs.get("disposition"):
+            errors["disposition"] = [_("Choose how the ticket was closed.")]
+        if outcome == Outcome.MERGE and not attrs.get("merge_into"):
+            errors["merge_into"] = [_("Choose the ticket to merge into.")]
+        if attrs.get("channel") in (Channel.PHONE, Channel.ENTERPRISE_LINE) and not attrs.get("phone"):
+            errors["phone"] = [_("A phone contact needs the caller's number.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def new_ticket(self) -> NewTicket:
+        data = self.validated_data
+        return NewTicket(
+            channel=data["channel"],
+            kind=data["kind"],
+            category=data["category"],
+            description=data["description"],
+            title=data.get("title", ""),
+            phone=data.get("phone", ""),
+            caller_name=data.get("caller_name", ""),
+            is_enterprise=data["is_enterprise"],
+            enterprise_name=data.get("enterprise_name", ""),
+            confidential=data["confidential"],
+            district=data.get("district"),
+            street=data.get("street"),
+            address=data.get("address", ""),
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
+            urgency=data["urgency"],
+            deadline_tier=data.get("deadline_tier"),
+            tier_override_reason=data.get("tier_override_reason", ""),
+        )
+
+
+class CallerSerializer(serializers.ModelSerializer):
+    """The caller as the reader may see them: `masked` tells whether phone and name are masked."""
+
+    phone = serializers.SerializerMethodField()
+    name = serializers.SerializerMethodField()
+    masked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Caller
+        fields = ["id", "phone", "name", "is_enterprise", "enterprise_name", "masked"]
+
+    def _unmasked(self) -> bool:
+        return self.context.get("unmask", False)
+
+    def get_phone(self, caller: Caller) -> str:
+        return caller.phone if self._unmasked() else mask_phone(caller.phone)
+
+    def get_name(self, caller: Caller) -> str:
+        return caller.name if self._unmasked() else mask_name(caller.name)
+
+    def get_masked(self, caller: Caller) -> bool:
+        return not self._unmasked()
+
+
+class TicketEventSerializer(serializers.ModelSerializer):
+    actor = serializers.StringRelatedField()
+    unit = serializers.StringRelatedField()
+    action_label = serializers.CharField(source="get_action_display")
+
+    class Meta:
+        model = TicketEvent
+        fields = [
+            "id",
+            "action",
+            "action_label",
+            "from_status",
+            "to_status",
+            "actor",
+            "unit",
+            "note",
+            "payload",
+            "created_at",
+        ]
+
+
+class TicketListSerializer(serializers.ModelSerializer):
+    category_name = serializers.CharField(source="category.name")
+    district_name = serializers.CharField(source="district.name", default=None)
+    street_name = serializers.CharField(source="street.name", default=None)
+    status_label = serializers.CharField(source="get_status_display")
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "channel",
+            "kind",
+            "category",
+            "category_name",
+            "district",
+            "district_name",
+            "street",
+            "street_name",
+            "title",
+            "urgency",
+            "deadline_tier",
+            "disposition",
+            "status",
+            "status_label",
+            "created_at",
+            "closed_at",
+        ]
+
+
+class TicketDetailSerializer(TicketListSerializer):
+    caller = serializers.SerializerMethodField()
+    events = TicketEventSerializer(many=True, read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    merged = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True)
+
+    class Meta(TicketListSerializer.Meta):
+        fields = [
+            *TicketListSerializer.Meta.fields,
+            "caller",
+            "confidential",
+            "address",
+            "latitude",
+            "longitude",
+            "description",
+            "tier_override_reason",
+            "article",
+            "answer",
+            "public_reply",
+            "parent",
+            "merged",
+            "events",
+        ]
+
+    @extend_schema_field(CallerSerializer(allow_null=True))
+    def get_caller(self, ticket: Ticket) -> dict | None:
+        if ticket.caller is None:
+            return None
+        return CallerSerializer(ticket.caller, context=self.context).data
+
+
+class AnswerSerializer(serializers.Serializer):
+    article = serializers.PrimaryKeyRelatedField(
+        queryset=KnowledgeArticle.objects.all(), required=False, allow_null=True
+    )
+    answer = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+
+
+class CloseAtIntakeSerializer(serializers.Serializer):
+    disposition = serializers.ChoiceField(choices=[(d.value, d.label) for d in CLOSING_DISPOSITIONS])
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class MergeSerializer(serializers.Serializer):
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Ticket.objects.exclude(status__in=[Status.CLOSED, Status.MERGED])
+    )

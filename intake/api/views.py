@@ -1,0 +1,162 @@
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from hotline.models import Role
+from hotline.selectors import has_role, is_hotline_staff
+from intake import selectors, services
+from intake.api.serializers import (
+    AnswerSerializer,
+    CloseAtIntakeSerializer,
+    MergeSerializer,
+    TicketCreateSerializer,
+    TicketDetailSerializer,
+    TicketListSerializer,
+)
+from intake.filters import TicketFilter
+from intake.models import Ticket
+
+INTAKE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN, Role.API_CLIENT})
+
+
+class CanTakeIn(permissions.BasePermission):
+    message = _("Only hotline agents and client systems take in tickets.")
+
+    def has_permission(self, request: Request, view: viewsets.GenericViewSet) -> bool:
+        return has_role(user=request.user, roles=INTAKE_ROLES)
+
+
+class TicketCursorPagination(CursorPagination):
+    """Keyset pagination: deep pages cost the same as the first one."""
+
+    ordering = "-id"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class TicketViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Tickets (工单): take in, list, read with the event timeline, and close at intake.
+
+    Lists and reads are scoped: hotline roles see every ticket, unit staff those assigned to
+    their units (others answer 404). Callers' phone numbers are masked except for hotline
+    roles reading one ticket, and each such unmasked read is recorded.
+    """
+
+    filterset_class = TicketFilter
+    pagination_class = TicketCursorPagination
+
+    def get_permissions(self) -> list[permissions.BasePermission]:
+        if self.action in ("create", "answer", "close", "queue", "merge"):
+            return [permissions.IsAuthenticated(), CanTakeIn()]
+        return [permissions.IsAuthenticated()]
+
+    def get_queryset(self) -> QuerySet[Ticket]:
+        return selectors.ticket_list(user=self.request.user)
+
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        return {
+            "create": TicketCreateSerializer,
+            "list": TicketListSerializer,
+            "answer": AnswerSerializer,
+            "close": CloseAtIntakeSerializer,
+            "merge": MergeSerializer,
+        }.get(self.action, TicketDetailSerializer)
+
+    def _detail(self, ticket_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+        ticket = selectors.ticket_detail(user=self.request.user, ticket_id=ticket_id)
+        unmask = ticket.caller is not None and is_hotline_staff(user=self.request.user)
+        if unmask:
+            services.record_personal_data_access(
+                user=self.request.user, caller=ticket.caller, ticket=ticket, purpose="api_ticket_detail"
+            )
+        data = TicketDetailSerializer(ticket, context={"request": self.request, "unmask": unmask}).data
+        return Response(data, status=status_code)
+
+    @extend_schema(
+        request=TicketCreateSerializer,
+        responses={201: TicketDetailSerializer, 200: TicketDetailSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description=str(_("Repeat a request with the same key to get the first ticket back (200).")),
+            )
+        ],
+    )
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = TicketCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "")[:64] or None
+        replay = key is not None and Ticket.objects.filter(idempotency_key=key).exists()
+        data = serializer.validated_data
+        merge_into = data.get("merge_into")
+        ticket = services.submit_intake(
+            data=serializer.new_ticket(),
+            actor=request.user,
+            outcome=data["outcome"],
+            idempotency_key=key,
+            article=data.get("article"),
+            answer=data.get("answer", ""),
+            disposition=data.get("disposition", ""),
+            merge_into_id=merge_into.pk if merge_into else None,
+        )
+        return self._detail(ticket.pk, status_code=status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return self._detail(self.get_object().pk)
+
+    @extend_schema(request=AnswerSerializer, responses=TicketDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request: Request, pk: str) -> Response:
+        """Answer a received ticket directly (knowledge-base article or written answer) and close it."""
+        ticket = self.get_object()
+        serializer = AnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.answer_directly(
+            ticket_id=ticket.pk,
+            actor=request.user,
+            article=serializer.validated_data.get("article"),
+            answer=serializer.validated_data.get("answer", ""),
+        )
+        return self._detail(ticket.pk)
+
+    @extend_schema(request=CloseAtIntakeSerializer, responses=TicketDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str) -> Response:
+        """Close a received ticket at intake: transferred to 110/119/120/122, legal route or explained."""
+        ticket = self.get_object()
+        serializer = CloseAtIntakeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.close_at_intake(
+            ticket_id=ticket.pk,
+            actor=request.user,
+            disposition=serializer.validated_data["disposition"],
+            note=serializer.validated_data.get("note", ""),
+        )
+        return self._detail(ticket.pk)
+
+    @extend_schema(request=None, responses=TicketDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def queue(self, request: Request, pk: str) -> Response:
+        """Queue a received ticket for dispatch."""
+        ticket = self.get_object()
+        services.queue_for_dispatch(ticket_id=ticket.pk, actor=request.user)
+        return self._detail(ticket.pk)
+
+    @extend_schema(request=MergeSerializer, responses=TicketDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str) -> Response:
+        """Merge this repeat contact into an open ticket; its caller will be called back too."""
+        ticket = self.get_object()
+        serializer = MergeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.merge_into(ticket_id=ticket.pk, parent_id=serializer.validated_data["parent"].pk, actor=request.user)
+        return self._detail(ticket.pk)

@@ -1,0 +1,177 @@
+"""Demo knowledge base and tickets: a morning at the hotline, in every intake outcome."""
+
+from django.db import transaction
+
+from hotline.models import Category, Unit, User
+from intake import services
+from intake.models import Channel, Disposition, Kind, KnowledgeArticle, Ticket, Urgency
+from intake.services import NewTicket, Outcome
+
+ARTICLES = [
+    (
+        "北京市供暖期时间",
+        "本市法定供暖期为每年11月15日至次年3月15日，可根据天气提前或延长。供暖期内卧室、起居室温度不应低于18℃。",
+        ["010101", "010102"],
+    ),
+    (
+        "停水停电信息查询",
+        "计划停水可拨打自来水集团96116查询，计划停电可拨打国网北京市电力公司95598查询。",
+        ["010301", "010501"],
+    ),
+    (
+        "养犬登记办理流程",
+        "在本市重点管理区内养犬须办理养犬登记，携带犬只免疫证明到居住地派出所办理，每年年检。",
+        ["080503"],
+    ),
+    (
+        "预付卡消费退费维权",
+        "经营者停业或闭店的，消费者可保留合同、收据等凭证，向所在区市场监管部门投诉或依法提起民事诉讼。",
+        ["030401", "030402"],
+    ),
+]
+
+# (phone, name, category code, kind, street, description, outcome, extra)
+TICKETS = [
+    (
+        "13810001001",
+        "刘女士",
+        "010101",
+        Kind.COMPLAINT,
+        "新村街道",
+        "新村街道某小区5号楼暖气不热，室温只有15度。",
+        Outcome.DISPATCH,
+        {},
+    ),
+    (
+        "13810001002",
+        "陈先生",
+        "060101",
+        Kind.COMPLAINT,
+        "新村街道",
+        "小区旁工地夜间施工到凌晨两点，噪音扰民。",
+        Outcome.DISPATCH,
+        {},
+    ),
+    (
+        "13810001003",
+        "周女士",
+        "040501",
+        Kind.REPORT,
+        "大红门街道",
+        "楼下一套两居室隔成十几间出租，存在消防隐患。",
+        Outcome.DISPATCH,
+        {},
+    ),
+    (
+        "13810001004",
+        "吴先生",
+        "010301",
+        Kind.HELP,
+        "大红门街道",
+        "整栋楼从早上开始停水，没有接到任何通知。",
+        Outcome.DISPATCH,
+        {},
+    ),
+    (
+        "13810001005",
+        "郑女士",
+        "080501",
+        Kind.COMPLAINT,
+        "新村街道",
+        "小区内多人遛狗不拴绳，孩子被吓到。",
+        Outcome.DISPATCH,
+        {},
+    ),
+    (
+        "13810001006",
+        "王先生",
+        "010102",
+        Kind.CONSULTATION,
+        "",
+        "想问今年什么时候开始供暖。",
+        Outcome.ANSWER,
+        {"article": "北京市供暖期时间"},
+    ),
+    (
+        "13810001007",
+        "李女士",
+        "080503",
+        Kind.CONSULTATION,
+        "",
+        "咨询养犬登记需要带什么材料。",
+        Outcome.ANSWER,
+        {"article": "养犬登记办理流程"},
+    ),
+    (
+        "13810001008",
+        "赵先生",
+        "010601",
+        Kind.HELP,
+        "",
+        "楼道里有很浓的燃气味。",
+        Outcome.CLOSE,
+        {"disposition": Disposition.TRANSFERRED_119},
+    ),
+    (
+        "13810001009",
+        "孙女士",
+        "030402",
+        Kind.COMPLAINT,
+        "",
+        "健身房突然闭店，会员卡还剩两万元。",
+        Outcome.CLOSE,
+        {"disposition": Disposition.LEGAL_ROUTE},
+    ),
+]
+
+
+@transaction.atomic
+def load(*, password: str) -> list[str]:
+    """Idempotent: articles by title, tickets by an idempotency key per demo row."""
+    categories = {c.code: c for c in Category.objects.filter(level=3)}
+    admin = User.objects.get(username="admin")
+    agent = User.objects.get(username="agent")
+    articles = {}
+    for title, body, codes in ARTICLES:
+        article, _created = KnowledgeArticle.objects.get_or_create(
+            title=title, defaults={"body": body, "updated_by": admin}
+        )
+        article.categories.set([categories[code] for code in codes])
+        articles[title] = article
+    streets = {u.name: u for u in Unit.objects.filter(name__in=["新村街道", "大红门街道"], parent__name="丰台区")}
+    for index, (phone, name, code, kind, street, description, outcome, extra) in enumerate(TICKETS):
+        services.submit_intake(
+            data=NewTicket(
+                channel=Channel.PHONE,
+                kind=kind,
+                category=categories[code],
+                description=description,
+                phone=phone,
+                caller_name=name,
+                street=streets.get(street),
+                urgency=Urgency.EMERGENCY if code == "010601" else Urgency.NORMAL,
+            ),
+            actor=agent,
+            outcome=outcome,
+            idempotency_key=f"demo-{index}",
+            article=articles.get(extra.get("article", "")),
+            disposition=extra.get("disposition", ""),
+        )
+    # A repeat caller about the heating in the same building, merged into the first ticket.
+    first = Ticket.objects.get(idempotency_key="demo-0")
+    services.submit_intake(
+        data=NewTicket(
+            channel=Channel.WECHAT,
+            kind=Kind.COMPLAINT,
+            category=categories["010101"],
+            description="同一小区5号楼，暖气一直不热。",
+            phone="13810001010",
+            caller_name="钱先生",
+            street=streets["新村街道"],
+        ),
+        actor=agent,
+        outcome=Outcome.MERGE,
+        merge_into_id=first.pk,
+        idempotency_key="demo-merge",
+    )
+    return []

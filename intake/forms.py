@@ -1,0 +1,309 @@
+"""Forms of the agent desk, the knowledge base and the public citizen pages."""
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.db.models import Model
+from django.utils.translation import gettext_lazy as _
+
+from hotline.models import Category, DeadlineTier
+from hotline.selectors import districts, leaf_categories
+from intake import selectors
+from intake.models import CLOSING_DISPOSITIONS, Channel, Disposition, Kind, KnowledgeArticle, Ticket, Urgency
+from intake.phones import normalize_phone
+from intake.services import ArticleData, NewTicket, Outcome
+
+
+class DataSelect(forms.Select):
+    """A select whose options carry data-* attributes taken from their model instance.
+
+    The small scripts of the intake pages read them: data-parent chains a select to
+    another one (district → street), data-tier pre-fills the deadline tier.
+    """
+
+    def __init__(self, *args: Any, option_data: Callable[[Any], dict[str, Any]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.option_data = option_data
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"].update({f"data-{key}": str(data) for key, data in self.option_data(instance).items()})
+        return option
+
+
+class LeafCategoryField(forms.ModelChoiceField):
+    """A third-level category, labelled with its path: 公共服务 › 供暖 › 不热."""
+
+    def label_from_instance(self, obj: Model) -> str:
+        return f"{obj.parent.parent.name} › {obj.parent.name} › {obj.name}"
+
+
+class LeafCategoriesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Model) -> str:
+        return f"{obj.parent.parent.name} › {obj.parent.name} › {obj.name}"
+
+
+class ShortLeafCategoryField(forms.ModelChoiceField):
+    """A third-level category under an already chosen top level: 供暖 › 不热."""
+
+    def label_from_instance(self, obj: Model) -> str:
+        return f"{obj.parent.name} › {obj.name}"
+
+
+def _street_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=_("Street/township"),
+        queryset=selectors.streets(),
+        required=False,
+        widget=DataSelect(option_data=lambda unit: {"parent": unit.parent_id}, attrs={"data-chain": "id_district"}),
+    )
+
+
+def _phone(value: str) -> str:
+    return normalize_phone(value) if value else value
+
+
+class DeskForm(forms.Form):
+    """One contact taken in by an agent, and what becomes of it (the outcome).
+
+    The outcome comes from the button pressed: the outcome buttons send `outcome`, an
+    "answer directly" button of the knowledge-base panel sends `answer_with` (an article),
+    a "merge" button of the repeat panel sends `merge_into` (a ticket id).
+    """
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    phone = forms.CharField(
+        label=_("Caller's phone"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "tel", "autocomplete": "off"}),
+    )
+    caller_name = forms.CharField(label=_("Caller's name"), max_length=64, required=False)
+    is_enterprise = forms.BooleanField(label=_("Enterprise"), required=False)
+    enterprise_name = forms.CharField(label=_("Enterprise name"), max_length=128, required=False)
+    confidential = forms.BooleanField(label=_("Caller asks for confidentiality"), required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[(c.value, c.label) for c in Channel if c != Channel.OPEN311], initial=Channel.PHONE
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "---------"), *Kind.choices])
+    category = LeafCategoryField(
+        label=_("Category"),
+        queryset=leaf_categories(),
+        widget=DataSelect(option_data=lambda category: {"tier": category.default_tier}),
+    )
+    district = forms.ModelChoiceField(label=_("District"), queryset=districts(), required=False)
+    street = _street_field()
+    address = forms.CharField(label=_("Community / address"), max_length=200, required=False)
+    description = forms.CharField(label=_("Description"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5}))
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    deadline_tier = forms.ChoiceField(
+        label=_("Deadline tier"), choices=[("", _("By category")), *DeadlineTier.choices], required=False
+    )
+    tier_override_reason = forms.CharField(label=_("Reason for changing the tier"), max_length=200, required=False)
+    answer = forms.CharField(
+        label=_("Answer or note to the caller"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    disposition = forms.ChoiceField(
+        label=_("Closing outcome"),
+        choices=[("", "---------"), *[(d.value, d.label) for d in Disposition if d in CLOSING_DISPOSITIONS]],
+        required=False,
+        widget=forms.Select(attrs={"aria-label": _("Closing outcome")}),
+    )
+    outcome = forms.ChoiceField(
+        choices=[(Outcome.DISPATCH, ""), (Outcome.ANSWER, ""), (Outcome.CLOSE, "")], required=False
+    )
+    answer_with = forms.ModelChoiceField(queryset=KnowledgeArticle.objects.all(), required=False)
+    merge_into = forms.ModelChoiceField(queryset=Ticket.objects.all(), required=False)
+
+    def clean_phone(self) -> str:
+        return _phone(self.cleaned_data["phone"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("merge_into"):
+            data["outcome"] = Outcome.MERGE
+        elif data.get("answer_with"):
+            data["outcome"] = Outcome.ANSWER
+        else:
+            data["outcome"] = data.get("outcome") or Outcome.DISPATCH
+        if data.get("is_enterprise") and not data.get("enterprise_name"):
+            self.add_error("enterprise_name", _("Give the enterprise's name."))
+        if data["outcome"] == Outcome.CLOSE and not data.get("disposition"):
+            self.add_error("disposition", _("Choose how the contact was closed."))
+        return data
+
+    def new_ticket(self) -> NewTicket:
+        data = self.cleaned_data
+        return NewTicket(
+            channel=data["channel"],
+            kind=data["kind"],
+            category=data["category"],
+            description=data["description"],
+            phone=data["phone"],
+            caller_name=data["caller_name"],
+            is_enterprise=data["is_enterprise"],
+            enterprise_name=data["enterprise_name"] if data["is_enterprise"] else "",
+            confidential=data["confidential"],
+            district=data["district"],
+            street=data["street"],
+            address=data["address"],
+            urgency=data["urgency"],
+            deadline_tier=data["deadline_tier"] or None,
+            tier_override_reason=data["tier_override_reason"],
+        )
+
+    @staticmethod
+    def new_key() -> str:
+        return uuid.uuid4().hex
+
+
+class CandidateQueryForm(forms.Form):
+    """The fields of the desk form that repeat detection looks at (all optional)."""
+
+    phone = forms.CharField(required=False, max_length=32)
+    category = forms.IntegerField(required=False)
+    street = forms.IntegerField(required=False)
+    description = forms.CharField(required=False, max_length=4000)
+
+    def clean_phone(self) -> str:
+        try:
+            return _phone(self.cleaned_data["phone"])
+        except forms.ValidationError:
+            return ""  # half-typed numbers simply match nothing yet
+
+
+class ArticleForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("Body"), widget=forms.Textarea(attrs={"rows": 12}))
+    categories = LeafCategoriesField(
+        label=_("Categories"),
+        queryset=leaf_categories(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+    )
+    valid_from = forms.DateField(label=_("Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(
+        label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    is_public = forms.BooleanField(
+        label=_("Public"), required=False, initial=True, help_text=_("may be read out to citizens")
+    )
+
+    @classmethod
+    def initial_from(cls, article: KnowledgeArticle) -> dict[str, Any]:
+        return {
+            "title": article.title,
+            "body": article.body,
+            "categories": list(article.categories.all()),
+            "valid_from": article.valid_from,
+            "valid_until": article.valid_until,
+            "is_public": article.is_public,
+        }
+
+    def article_data(self) -> ArticleData:
+        data = self.cleaned_data
+        return ArticleData(
+            title=data["title"],
+            body=data["body"],
+            categories=list(data["categories"]),
+            valid_from=data["valid_from"],
+            valid_until=data["valid_until"],
+            is_public=data["is_public"],
+        )
+
+
+PUBLIC_FORM_SALT = "intake.public_submit"
+
+
+def public_form_token() -> str:
+    """Signed when the form is rendered: when it was shown, and the submission's idempotency key."""
+    return signing.dumps({"at": int(time.time()), "key": uuid.uuid4().hex}, salt=PUBLIC_FORM_SALT)
+
+
+class PublicSubmitForm(forms.Form):
+    """A citizen's request through the website: no login, so guarded against bots."""
+
+    token = forms.CharField(widget=forms.HiddenInput)
+    # Honeypot: hidden from people by CSS, filled in by naive bots.
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+    kind = forms.ChoiceField(label=_("What kind of request is it?"), choices=[("", "---------"), *Kind.choices])
+    topic = forms.ModelChoiceField(
+        label=_("Topic"),
+        queryset=Category.objects.filter(level=1, is_active=True).order_by("code"),
+        required=False,
+    )
+    category = ShortLeafCategoryField(
+        label=_("Matter"),
+        queryset=leaf_categories(),
+        widget=DataSelect(
+            option_data=lambda category: {"parent": category.parent.parent_id}, attrs={"data-chain": "id_topic"}
+        ),
+    )
+    description = forms.CharField(
+        label=_("Describe your request"), max_length=2000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    phone = forms.CharField(
+        label=_("Your phone number"),
+        max_length=32,
+        help_text=_("We call you back on it; you also need its last four digits to follow your request."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    name = forms.CharField(label=_("Your name"), max_length=64, required=False)
+    confidential = forms.BooleanField(label=_("Keep my name and number confidential"), required=False)
+    district = forms.ModelChoiceField(label=_("District"), queryset=districts(), required=False)
+    street = _street_field()
+    address = forms.CharField(label=_("Community / address"), max_length=200, required=False)
+
+    def clean_phone(self) -> str:
+        return normalize_phone(self.cleaned_data["phone"])
+
+    def clean_token(self) -> dict[str, Any]:
+        try:
+            token = signing.loads(
+                self.cleaned_data["token"], salt=PUBLIC_FORM_SALT, max_age=settings.HOTLINE_PUBLIC_FORM_MAX_AGE
+            )
+        except signing.BadSignature as error:  # also SignatureExpired
+            raise forms.ValidationError(_("The form has expired. Please send it again."), code="expired") from error
+        if time.time() - token["at"] < settings.HOTLINE_PUBLIC_MIN_FILL_SECONDS:
+            raise forms.ValidationError(
+                _("That was very fast. Please check your request and send it again."), code="too_fast"
+            )
+        return token
+
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website"))
+
+    def new_ticket(self) -> NewTicket:
+        data = self.cleaned_data
+        return NewTicket(
+            channel=Channel.WEB,
+            kind=data["kind"],
+            category=data["category"],
+            description=data["description"],
+            phone=data["phone"],
+            caller_name=data["name"],
+            confidential=data["confidential"],
+            district=data["district"],
+            street=data["street"],
+            address=data["address"],
+        )
+
+
+class PublicStatusForm(forms.Form):
+    number = forms.CharField(label=_("Tracking number"), max_length=16)
+    phone_last4 = forms.RegexField(
+        label=_("Last four digits of your phone number"),
+        regex=r"^\d{4}$",
+        max_length=4,
+        error_messages={"invalid": _("Enter four digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )

@@ -1,0 +1,373 @@
+"""HTML pages of intake: agent desk, ticket list and detail, knowledge base, public citizen pages."""
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from hotline.errors import DomainError
+from hotline.models import Role, User
+from hotline.selectors import has_role, is_hotline_staff
+from intake import selectors, services
+from intake.filters import TicketFilter
+from intake.forms import (
+    ArticleForm,
+    CandidateQueryForm,
+    DeskForm,
+    PublicStatusForm,
+    PublicSubmitForm,
+    public_form_token,
+)
+from intake.lifecycle import Status
+from intake.models import Disposition, KnowledgeArticle, Ticket
+from intake.phones import mask_name, mask_phone, normalize_phone
+
+DESK_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
+ARTICLE_EDITOR_ROLES = frozenset({Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
+TICKETS_PER_PAGE = 50
+ARTICLES_PER_PAGE = 25
+
+# What citizens read on the status page: plain words, not the internal workflow.
+PUBLIC_STATUS_LABELS = {
+    Status.RECEIVED: gettext_lazy("Received"),
+    Status.AWAITING_DISPATCH: gettext_lazy("Received, being assigned"),
+    Status.DISPATCHED: gettext_lazy("Being handled"),
+    Status.RETURN_REQUESTED: gettext_lazy("Being handled"),
+    Status.IN_PROGRESS: gettext_lazy("Being handled"),
+    Status.AWAITING_CALLBACK: gettext_lazy("Replied, we will call you back"),
+    Status.CLOSED: gettext_lazy("Completed"),
+    # The parent was itself merged later on: its matter goes on elsewhere.
+    Status.MERGED: gettext_lazy("Handled together with the same matter"),
+}
+
+
+def _require_roles(user: User, roles: frozenset[str]) -> None:
+    """Pages of other roles do not exist for a user (404, never 403)."""
+    if not (user.is_superuser or has_role(user=user, roles=roles)):
+        raise Http404
+
+
+def _require_hotline(user: User) -> None:
+    if not is_hotline_staff(user=user):
+        raise Http404
+
+
+def _show_domain_error(form: Form, error: DomainError) -> None:
+    """Put a service's field messages onto the form; the rest becomes a form-wide error."""
+    for name, field_messages in error.fields.items():
+        for message in field_messages:
+            form.add_error(name if name in form.fields else None, message)
+    if not error.fields:
+        form.add_error(None, error.message)
+
+
+# --- Agent desk -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def desk(request: HttpRequest) -> HttpResponse:
+    _require_roles(request.user, DESK_ROLES)
+    if request.method == "POST":
+        form = DeskForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket = services.submit_intake(
+                    data=form.new_ticket(),
+                    actor=request.user,
+                    outcome=data["outcome"],
+                    idempotency_key=data["idempotency_key"],
+                    article=data["answer_with"],
+                    answer=data["answer"],
+                    disposition=data["disposition"],
+                    merge_into_id=data["merge_into"].pk if data["merge_into"] else None,
+                )
+            except DomainError as error:
+                _show_domain_error(form, error)
+            else:
+                messages.success(request, _outcome_message(ticket))
+                return redirect("intake:desk")
+    else:
+        form = DeskForm(initial={"idempotency_key": DeskForm.new_key()})
+    context = {"form": form, "articles": selectors.search_articles(query="", limit=10)}
+    return render(request, "intake/desk.html", context)
+
+
+def _outcome_message(ticket: Ticket) -> str:
+    """Told from the ticket's state, so a repeated submission reports what the first one did."""
+    if ticket.status == Status.MERGED:
+        return _("Ticket %(number)s merged into ticket %(parent)s.") % {
+            "number": ticket.number,
+            "parent": ticket.parent.number,
+        }
+    if ticket.status == Status.CLOSED and ticket.disposition == Disposition.ANSWERED_DIRECTLY:
+        return _("Ticket %(number)s answered directly and closed.") % {"number": ticket.number}
+    if ticket.status == Status.CLOSED:
+        return _("Ticket %(number)s closed: %(outcome)s.") % {
+            "number": ticket.number,
+            "outcome": Disposition(ticket.disposition).label,
+        }
+    return _("Ticket %(number)s taken in and queued for dispatch.") % {"number": ticket.number}
+
+
+@require_GET
+def desk_caller(request: HttpRequest) -> HttpResponse:
+    """Fragment: who calls from this number, and their previous tickets."""
+    _require_roles(request.user, DESK_ROLES)
+    try:
+        phone = normalize_phone(request.GET.get("phone", ""))
+    except ValidationError:
+        return render(request, "intake/_caller.html", {"looked_up": False})
+    caller = selectors.caller_by_phone(phone=phone)
+    history: list[Ticket] = []
+    if caller is not None:
+        history = selectors.caller_history(caller=caller)
+        services.record_personal_data_access(user=request.user, caller=caller, ticket=None, purpose="desk_lookup")
+    return render(request, "intake/_caller.html", {"looked_up": True, "caller": caller, "history": history})
+
+
+@require_GET
+def desk_candidates(request: HttpRequest) -> HttpResponse:
+    """Fragment: open tickets the contact being typed may repeat, each with a merge button."""
+    _require_roles(request.user, DESK_ROLES)
+    query = CandidateQueryForm(request.GET)
+    query.is_valid()  # every field is optional; invalid ones are simply left out
+    data = query.cleaned_data
+    candidates = selectors.repeat_candidates(
+        phone=data.get("phone", ""),
+        category_id=data.get("category"),
+        street_id=data.get("street"),
+        text=data.get("description", ""),
+    )
+    return render(request, "intake/_candidates.html", {"candidates": candidates})
+
+
+@require_GET
+def desk_articles(request: HttpRequest) -> HttpResponse:
+    """Fragment: knowledge-base search results, each with an "answer directly" button."""
+    _require_roles(request.user, DESK_ROLES)
+    articles = selectors.search_articles(query=request.GET.get("q", "")[:100], limit=10)
+    return render(request, "intake/_articles.html", {"articles": articles})
+
+
+# --- Tickets --------------------------------------------------------------------------------
+
+
+@dataclass
+class KeysetPage:
+    rows: list[Ticket]
+    newer: int | None  # id for ?after= (the page before), None on the first page
+    older: int | None  # id for ?before= (the page after), None on the last page
+
+
+def _keyset_page(tickets: QuerySet[Ticket], *, before: str | None, after: str | None) -> KeysetPage:
+    """A page of tickets by descending id, without COUNT(*) or OFFSET (the table is large)."""
+    size = TICKETS_PER_PAGE
+    if after and after.isdigit():
+        rows = list(tickets.filter(id__gt=int(after)).order_by("id")[: size + 1])
+        has_newer = len(rows) > size
+        rows = rows[:size][::-1]
+        return KeysetPage(rows, rows[0].pk if rows and has_newer else None, rows[-1].pk if rows else None)
+    if before and before.isdigit():
+        tickets = tickets.filter(id__lt=int(before))
+    rows = list(tickets.order_by("-id")[: size + 1])
+    has_older = len(rows) > size
+    rows = rows[:size]
+    newer = rows[0].pk if rows and before else None
+    return KeysetPage(rows, newer, rows[-1].pk if has_older else None)
+
+
+@require_GET
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    filterset = TicketFilter(request.GET or None, queryset=selectors.ticket_list(user=request.user))
+    page = _keyset_page(filterset.qs, before=request.GET.get("before"), after=request.GET.get("after"))
+    return render(request, "intake/ticket_list.html", {"filter": filterset, "page": page})
+
+
+@dataclass
+class ContactView:
+    """One contact of a ticket as the current user may see it."""
+
+    ticket: Ticket
+    phone: str
+    name: str
+    masked: bool
+
+
+@require_GET
+def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    try:
+        ticket = selectors.ticket_detail(user=request.user, ticket_id=ticket_id)
+    except Ticket.DoesNotExist as error:
+        raise Http404 from error
+    # Hotline roles call citizens back and see their data (every view recorded); unit staff
+    # see it masked, and confidential callers are masked for everyone but the hotline.
+    unmasked = is_hotline_staff(user=request.user)
+    contacts = [contact for contact in [ticket, *ticket.merged.all()] if contact.caller is not None]
+    if unmasked and contacts:
+        services.record_personal_data_accesses(
+            user=request.user, reads=[(contact.caller, contact) for contact in contacts], purpose="ticket_detail"
+        )
+    views = [
+        ContactView(
+            ticket=contact,
+            phone=contact.caller.phone if unmasked else mask_phone(contact.caller.phone),
+            name=contact.caller.name if unmasked else mask_name(contact.caller.name),
+            masked=not unmasked,
+        )
+        for contact in contacts
+    ]
+    return render(request, "intake/ticket_detail.html", {"ticket": ticket, "contacts": views})
+
+
+# --- Knowledge base -------------------------------------------------------------------------
+
+
+@require_GET
+def article_list(request: HttpRequest) -> HttpResponse:
+    _require_hotline(request.user)
+    query = request.GET.get("q", "")[:100]
+    page = Paginator(selectors.article_list(query=query), ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    can_edit = request.user.is_superuser or has_role(user=request.user, roles=ARTICLE_EDITOR_ROLES)
+    return render(request, "intake/article_list.html", {"page": page, "q": query, "can_edit": can_edit})
+
+
+@require_http_methods(["GET", "POST"])
+def article_create(request: HttpRequest) -> HttpResponse:
+    return _article_form(request, article=None)
+
+
+@require_http_methods(["GET", "POST"])
+def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
+    _require_roles(request.user, ARTICLE_EDITOR_ROLES)
+    try:
+        article = KnowledgeArticle.objects.prefetch_related("categories").get(pk=article_id)
+    except KnowledgeArticle.DoesNotExist as error:
+        raise Http404 from error
+    return _article_form(request, article=article)
+
+
+def _article_form(request: HttpRequest, *, article: KnowledgeArticle | None) -> HttpResponse:
+    _require_roles(request.user, ARTICLE_EDITOR_ROLES)
+    if request.method == "POST":
+        form = ArticleForm(request.POST)
+        if form.is_valid():
+            try:
+                saved = services.save_article(
+                    data=form.article_data(), actor=request.user, article_id=article.pk if article else None
+                )
+            except DomainError as error:
+                _show_domain_error(form, error)
+            else:
+                messages.success(request, _("Article “%(title)s” saved.") % {"title": saved.title})
+                return redirect("intake:article_list")
+    else:
+        form = ArticleForm(initial=ArticleForm.initial_from(article) if article else None)
+    return render(request, "intake/article_form.html", {"form": form, "article": article})
+
+
+# --- Public citizen pages (no login) --------------------------------------------------------
+
+
+def _client_ip(request: HttpRequest) -> str:
+    """The citizen's address: behind PROXY_COUNT reverse proxies, the entry they appended."""
+    proxies = settings.AXES_IPWARE_PROXY_COUNT
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _hit(key: str) -> int:
+    """Count one hit in a fixed window shared by every web process (the cache is Redis)."""
+    window = settings.HOTLINE_PUBLIC_RATE_WINDOW
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window ended between add and incr
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def _over_limit(request: HttpRequest, *, scope: str, limit: int) -> bool:
+    return _hit(f"intake:rate:{scope}:{_client_ip(request)}") > limit
+
+
+def _rate_limited(request: HttpRequest) -> HttpResponse:
+    response = render(request, "intake/public/rate_limited.html", status=429)
+    response["Retry-After"] = str(settings.HOTLINE_PUBLIC_RATE_WINDOW)
+    return response
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def public_submit(request: HttpRequest) -> HttpResponse:
+    status = 200
+    if request.method == "POST":
+        if _over_limit(request, scope="submit", limit=settings.HOTLINE_PUBLIC_SUBMIT_LIMIT):
+            return _rate_limited(request)
+        form = PublicSubmitForm(request.POST)
+        status = 400  # unless it goes through
+        if form.is_bot():
+            # No hint for the bot about why: the same words as any failure.
+            form = PublicSubmitForm()
+            messages.error(request, _("Your request could not be sent. Please try again."))
+        elif form.is_valid():
+            key = f"web-{form.cleaned_data['token']['key']}"
+            try:
+                ticket = services.submit_intake(data=form.new_ticket(), actor=None, idempotency_key=key)
+            except DomainError as error:
+                _show_domain_error(form, error)
+            else:
+                return render(request, "intake/public/submitted.html", {"number": ticket.number})
+    else:
+        form = PublicSubmitForm()
+    # A fresh token each time the form is shown: the minimum fill time starts again.
+    context = {"form": form, "token": public_form_token()}
+    return render(request, "intake/public/submit.html", context, status=status)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def public_status(request: HttpRequest) -> HttpResponse:
+    """Status of a request for the citizen: tracking number plus the phone's last four digits.
+
+    Unknown numbers and wrong digits get the same answer. Besides the per-IP limit, a number
+    that failed too often in the window answers "not found" even to the right digits, so
+    guessing the digits from many addresses does not work either.
+    """
+    result = None
+    not_found = False
+    if request.method == "POST":
+        limit = settings.HOTLINE_PUBLIC_STATUS_LIMIT
+        if _over_limit(request, scope="status", limit=limit):
+            return _rate_limited(request)
+        form = PublicStatusForm(request.POST)
+        if form.is_valid():
+            number = form.cleaned_data["number"].strip()
+            failures_key = f"intake:rate:status-number:{hashlib.sha256(number.encode()).hexdigest()}"
+            if (cache.get(failures_key) or 0) < limit:
+                result = selectors.public_status(number=number, phone_last4=form.cleaned_data["phone_last4"])
+            if result is None:
+                _hit(failures_key)
+                not_found = True
+    else:
+        form = PublicStatusForm()
+    context: dict[str, Any] = {"form": form, "result": result, "not_found": not_found}
+    if result is not None:
+        context["status_label"] = PUBLIC_STATUS_LABELS[Status(result.status)]
+    return render(request, "intake/public/status.html", context)

@@ -1,0 +1,149 @@
+// Agent desk: keyboard flow, category search, deadline tier default, and the side panels
+// (caller history, repeat candidates, knowledge base) refreshed while the agent types.
+"use strict";
+(() => {
+  const form = document.getElementById("desk-form");
+  if (!form) return;
+  const field = (name) => form.elements.namedItem(name);
+
+  const debounce = (fn, ms) => {
+    let timer;
+    return () => {
+      clearTimeout(timer);
+      timer = setTimeout(fn, ms);
+    };
+  };
+
+  // Only the latest response of each panel is shown, whatever order they arrive in.
+  const latest = new Map();
+  const load = async (target, url, params) => {
+    const ticket = (latest.get(target) || 0) + 1;
+    latest.set(target, ticket);
+    try {
+      const response = await fetch(`${url}?${new URLSearchParams(params)}`, { credentials: "same-origin" });
+      if (response.ok && latest.get(target) === ticket) target.innerHTML = await response.text();
+    } catch {
+      // Offline or leaving the page: keep what the panel shows.
+    }
+  };
+
+  // After a refused submit, the first field in error takes the focus (instead of the phone).
+  const invalid = form.querySelector(".field.invalid input, .field.invalid select, .field.invalid textarea");
+  if (invalid) invalid.focus();
+
+  // Enter in a one-line field moves on to the next field instead of submitting.
+  const focusable = () =>
+    Array.from(form.querySelectorAll("input, select, textarea, button")).filter(
+      (el) => !el.disabled && el.type !== "hidden" && el.tabIndex >= 0 && el.offsetParent !== null,
+    );
+  form.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (event.key !== "Enter" || target.tagName !== "INPUT" || ["submit", "button"].includes(target.type)) return;
+    event.preventDefault();
+    const items = focusable();
+    const next = items[items.indexOf(target) + 1];
+    if (next) next.focus();
+  });
+
+  // Category: typing in the search box narrows the select and picks the first match.
+  const category = field("category");
+  const categoryFilter = document.getElementById("category-filter");
+  const categoryOptions = Array.from(category.options);
+  categoryFilter.addEventListener("input", () => {
+    const terms = categoryFilter.value.trim().split(/\s+/).filter(Boolean);
+    const matches = categoryOptions.filter((option) => option.value && terms.every((term) => option.text.includes(term)));
+    const blank = categoryOptions.filter((option) => !option.value);
+    category.replaceChildren(...blank, ...(terms.length ? matches : categoryOptions.filter((option) => option.value)));
+    const value = terms.length && matches.length ? matches[0].value : category.value;
+    if (category.value !== value || terms.length) {
+      category.value = value;
+      category.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+
+  // Deadline tier follows category and urgency until the agent changes it; a changed tier needs a reason.
+  const urgency = field("urgency");
+  const tier = field("deadline_tier");
+  const reason = field("tier_override_reason");
+  const reasonRow = document.getElementById("tier-reason");
+  const defaultTier = () => {
+    if (urgency.value === "emergency") return "emergency";
+    const option = category.selectedOptions[0];
+    return option && option.dataset.tier ? option.dataset.tier : "";
+  };
+  let tierChanged = tier.value !== "" && tier.value !== defaultTier();
+  const syncTier = () => {
+    if (!tierChanged) tier.value = defaultTier();
+    const overridden = tier.value !== "" && tier.value !== defaultTier();
+    reasonRow.hidden = !overridden;
+    reason.required = overridden;
+  };
+  tier.addEventListener("change", () => {
+    tierChanged = tier.value !== defaultTier();
+    syncTier();
+  });
+  category.addEventListener("change", syncTier);
+  urgency.addEventListener("change", syncTier);
+  syncTier();
+
+  // The enterprise name is asked for enterprises only.
+  const isEnterprise = field("is_enterprise");
+  const enterpriseRow = document.getElementById("enterprise-name");
+  const syncEnterprise = () => {
+    enterpriseRow.hidden = !isEnterprise.checked;
+  };
+  isEnterprise.addEventListener("change", syncEnterprise);
+  syncEnterprise();
+
+  // Caller history by phone number.
+  const phone = field("phone");
+  const callerPanel = document.getElementById("caller-panel");
+  const lookUpCaller = debounce(async () => {
+    await load(callerPanel, form.dataset.callerUrl, { phone: phone.value });
+    const card = callerPanel.querySelector("[data-caller-name]");
+    if (card && !field("caller_name").value) field("caller_name").value = card.dataset.callerName;
+  }, 400);
+
+  // Repeat candidates from phone, category, street and description.
+  const candidates = document.getElementById("candidates");
+  const findCandidates = debounce(() => {
+    load(candidates, form.dataset.candidatesUrl, {
+      phone: phone.value,
+      category: category.value,
+      street: field("street").value,
+      description: field("description").value,
+    });
+  }, 500);
+  phone.addEventListener("input", () => {
+    lookUpCaller();
+    findCandidates();
+  });
+  for (const name of ["category", "street"]) field(name).addEventListener("change", findCandidates);
+  field("description").addEventListener("input", findCandidates);
+  if (phone.value) {
+    lookUpCaller();
+    findCandidates();
+  }
+
+  // Alt+S queues for dispatch, Alt+A answers directly, Alt+X closes: the outcome buttons'
+  // shortcuts (by key position, so they work with any keyboard layout).
+  const shortcuts = { KeyS: "dispatch", KeyA: "answer", KeyX: "close" };
+  document.addEventListener("keydown", (event) => {
+    const outcome = shortcuts[event.code];
+    if (!outcome || !event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    form.querySelector(`button[name="outcome"][value="${outcome}"]`).click();
+  });
+
+  // Knowledge-base search beside the form.
+  const kbQuery = document.getElementById("kb-q");
+  const kbResults = document.getElementById("kb-results");
+  const searchArticles = debounce(() => load(kbResults, kbQuery.dataset.url, { q: kbQuery.value }), 300);
+  kbQuery.addEventListener("input", searchArticles);
+  kbQuery.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      searchArticles();
+    }
+  });
+})();

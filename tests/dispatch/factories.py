@@ -1,0 +1,101 @@
+import itertools
+
+import factory
+from django.utils import timezone
+
+from dispatch.models import Assignment, AssignmentRole, RoutingRule
+from hotline.models import DeadlineTier, Unit, UnitKind
+from intake.lifecycle import Status
+from intake.models import Caller, Channel, Kind, Ticket
+from tests.factories import CategoryFactory, StreetFactory
+
+
+class CallerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Caller
+        django_get_or_create = ["phone"]
+
+    phone = factory.Sequence(lambda n: f"137{n:08d}")
+    name = "王小明"
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    """A ticket placed directly in `status` (awaiting dispatch by default), located in `street`."""
+
+    class Meta:
+        model = Ticket
+
+    number = factory.Sequence(lambda n: f"20250202{n:06d}")
+    channel = Channel.PHONE
+    kind = Kind.COMPLAINT
+    category = factory.SubFactory(CategoryFactory)
+    caller = factory.SubFactory(CallerFactory)
+    street = factory.SubFactory(StreetFactory)
+    district = factory.LazyAttribute(lambda o: o.street.parent if o.street else None)
+    title = factory.Sequence(lambda n: f"小区噪音扰民{n}")
+    description = "小区旁工地夜间施工，噪音扰民。"
+    deadline_tier = DeadlineTier.GENERAL
+    status = Status.AWAITING_DISPATCH
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    """A live lead assignment awaiting sign, with the deadlines the services would set."""
+
+    class Meta:
+        model = Assignment
+
+    ticket = factory.SubFactory(TicketFactory, status=Status.DISPATCHED)
+    unit = factory.SubFactory(StreetFactory)
+    role = AssignmentRole.LEAD
+    dispatched_at = factory.LazyFunction(timezone.now)
+    sign_due_at = factory.LazyAttribute(lambda o: o.dispatched_at + timezone.timedelta(hours=1))
+    due_at = factory.LazyAttribute(lambda o: o.dispatched_at + timezone.timedelta(days=7))
+
+
+class RoutingRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoutingRule
+
+    category = factory.SubFactory(CategoryFactory)
+    unit = factory.SubFactory(StreetFactory)
+    valid_from = factory.LazyFunction(lambda: timezone.localdate() - timezone.timedelta(days=30))
+
+
+_bulk_numbers = itertools.count(1)
+
+
+def assign_many(unit: Unit, count: int) -> list[Assignment]:
+    """`count` tickets awaiting the unit's signature, bulk-created (for query-count tests)."""
+    category = CategoryFactory()
+    street = unit if unit.kind == UnitKind.STREET else None
+    now = timezone.now()
+    tickets = Ticket.objects.bulk_create(
+        [
+            Ticket(
+                number=f"2025{next(_bulk_numbers):012d}",
+                channel=Channel.PHONE,
+                kind=Kind.COMPLAINT,
+                category=category,
+                street=street,
+                district=street.parent if street else None,
+                title=f"批量工单{index}",
+                description="批量生成的测试工单。",
+                deadline_tier=DeadlineTier.GENERAL,
+                status=Status.DISPATCHED,
+            )
+            for index in range(count)
+        ]
+    )
+    return Assignment.objects.bulk_create(
+        [
+            Assignment(
+                ticket=ticket,
+                unit=unit,
+                role=AssignmentRole.LEAD,
+                dispatched_at=now,
+                sign_due_at=now + timezone.timedelta(hours=1),
+                due_at=now + timezone.timedelta(days=7, minutes=index),
+            )
+            for index, ticket in enumerate(tickets)
+        ]
+    )

@@ -1,0 +1,307 @@
+"""The HTML side of dispatch: the unit workbench, the assignment page, the dispatcher's pages."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from dispatch import services
+from dispatch.models import Assignment, AssignmentStatus, ExtensionRequest, ReturnRequest, RoutingRule
+from hotline.models import User
+from intake.lifecycle import Status
+from intake.models import PersonalDataAccess, Ticket
+from tests.dispatch.factories import assign_many
+
+pytestmark = pytest.mark.django_db
+
+
+def browser(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_workbench_lists_the_units_tickets_in_chinese_with_tab_counts(org, staff, dispatched):
+    # Given one ticket for street A to sign, one signed, and one of street B
+    to_sign = dispatched(org.street_a, title="井盖缺失")
+    signed = services.sign(assignment_id=dispatched(org.street_a, title="路灯不亮").pk, actor=staff.officer_a)
+    dispatched(org.street_b, title="大红门的工单")
+    # When A's officer opens the workbench
+    page = browser(staff.officer_a).get("/workbench/")
+    html = page.content.decode()
+    # Then the "to sign" tab lists A's ticket only, with a countdown, in Chinese
+    assert page.status_code == 200
+    assert "承办单位工作台" in html
+    assert "待签收" in html
+    assert to_sign.ticket.number in html
+    assert "剩余" in html
+    assert signed.ticket.number not in html
+    assert "大红门的工单" not in html
+    counts = {value: count for value, _label, count in page.context["tabs"]}
+    assert (counts["to_sign"], counts["in_progress"], counts["overdue"]) == (1, 1, 0)
+    in_progress = browser(staff.officer_a).get("/workbench/", {"tab": "in_progress"}).content.decode()
+    assert signed.ticket.number in in_progress
+
+
+def test_workbench_search_and_overdue_tab(org, staff, dispatched):
+    late = dispatched(org.street_a, title="暖气不热")
+    Assignment.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=3))
+    dispatched(org.street_a, title="噪音扰民")
+    client = browser(staff.officer_a)
+    overdue = client.get("/workbench/", {"tab": "overdue"}).content.decode()
+    assert late.ticket.number in overdue
+    assert "已超时3小时" in overdue
+    found = client.get("/workbench/", {"tab": "all", "q": "暖气"})
+    assert [a.pk for a in found.context["page"]] == [late.pk]
+
+
+def test_officer_of_street_a_gets_404_for_street_b_in_every_page(org, staff, dispatched, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    theirs = services.sign(assignment_id=dispatched(org.street_b).pk, actor=staff.officer_b)
+    note = services.add_progress(
+        assignment_id=theirs.pk,
+        actor=staff.officer_b,
+        text="照片",
+        files=[SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n1234")],
+    )
+    client = browser(staff.officer_a)
+    before = Assignment.objects.get(pk=theirs.pk).status
+    assert client.get(f"/workbench/{theirs.pk}/").status_code == 404
+    assert client.post(f"/workbench/{theirs.pk}/sign/").status_code == 404
+    assert client.post(f"/workbench/{theirs.pk}/reply/", {"text": "x", "outcome": "resolved"}).status_code == 404
+    assert client.post(f"/workbench/{theirs.pk}/caller-phone/").status_code == 404
+    assert client.get(f"/workbench/attachments/{note.attachments.get().pk}/").status_code == 404
+    assert client.get(f"/tickets/{theirs.ticket_id}/").status_code == 404
+    assert Assignment.objects.get(pk=theirs.pk).status == before
+    # and the dispatcher's pages do not exist for unit staff
+    for url in ("/dispatch/", "/dispatch/reviews/", "/dispatch/catalogue/", f"/dispatch/tickets/{theirs.ticket_id}/"):
+        assert client.get(url).status_code == 404
+
+
+def test_sign_then_reply_from_the_assignment_page(org, staff, dispatched):
+    assignment = dispatched(org.street_a)
+    client = browser(staff.officer_a)
+    # When the officer signs
+    signed = client.post(f"/workbench/{assignment.pk}/sign/", follow=True)
+    assert "已签收，办理时限计时中。" in messages_of(signed)
+    # and replies "cannot be resolved" without an explanation
+    refused = client.post(f"/workbench/{assignment.pk}/reply/", {"text": "无法解决", "outcome": "unresolved"})
+    # Then the form comes back with the field error and nothing is replied
+    assert refused.status_code == 400
+    assert refused.context["forms"]["reply"].errors["explanation"]
+    assert Assignment.objects.get(pk=assignment.pk).status == AssignmentStatus.SIGNED
+    # and with the explanation, the reply goes through
+    done = client.post(
+        f"/workbench/{assignment.pk}/reply/",
+        {"text": "产权不明", "outcome": "unresolved", "explanation": "涉及历史遗留问题，已上报区政府"},
+        follow=True,
+    )
+    assert "已反馈。" in messages_of(done)
+    assert Ticket.objects.get(pk=assignment.ticket_id).status == Status.AWAITING_CALLBACK
+
+
+def test_a_refused_step_shows_the_reason(org, staff, dispatched):
+    assignment = services.sign(assignment_id=dispatched(org.street_a).pk, actor=staff.officer_a)
+    response = browser(staff.officer_a).post(f"/workbench/{assignment.pk}/sign/", follow=True)
+    assert response.status_code == 200
+    (message,) = response.context["messages"]
+    assert message.level_tag == "error"
+    assert "办理中" in str(message)
+
+
+def test_bulk_sign_from_the_workbench(org, staff, dispatched):
+    first, second = dispatched(org.street_a), dispatched(org.street_a)
+    response = browser(staff.officer_a).post("/workbench/sign/", {"ids": [first.pk, second.pk]}, follow=True)
+    assert "已签收 2 件工单。" in messages_of(response)
+    assert set(Assignment.objects.values_list("status", flat=True)) == {AssignmentStatus.SIGNED}
+
+
+def test_caller_number_page_shows_it_once_and_records_it(org, staff, dispatched):
+    assignment = services.sign(
+        assignment_id=dispatched(org.street_a, caller__phone="13698765432").pk, actor=staff.officer_a
+    )
+    client = browser(staff.officer_a)
+    page = client.get(f"/workbench/{assignment.pk}/").content.decode()
+    assert "136****5432" in page
+    assert "13698765432" not in page
+    revealed = client.post(f"/workbench/{assignment.pk}/caller-phone/")
+    assert "13698765432" in revealed.content.decode()
+    assert revealed["Cache-Control"] == "no-store"
+    assert PersonalDataAccess.objects.filter(user=staff.officer_a, purpose="first_contact").count() == 1
+
+
+def test_progress_with_a_photo_from_the_page(org, staff, dispatched, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    assignment = services.sign(assignment_id=dispatched(org.street_a).pk, actor=staff.officer_a)
+    client = browser(staff.officer_a)
+    photo = SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff\xe0" + b"0" * 100, content_type="image/jpeg")
+    client.post(f"/workbench/{assignment.pk}/progress/", {"text": "已到现场", "files": [photo]})
+    page = client.get(f"/workbench/{assignment.pk}/").content.decode()
+    assert "已到现场" in page
+    assert "<img" in page
+    attachment = assignment.notes.get().attachments.get()
+    assert client.get(f"/workbench/attachments/{attachment.pk}/")["Content-Type"] == "image/jpeg"
+    # A leader of the unit reads it too
+    assert browser(staff.leader_a).get(f"/workbench/attachments/{attachment.pk}/").status_code == 200
+
+
+def test_return_and_extension_requests_from_the_page(org, staff, dispatched):
+    client = browser(staff.officer_a)
+    to_return = dispatched(org.street_a)
+    client.post(f"/workbench/{to_return.pk}/return/", {"reason": "outside_area", "legal_basis": "辖区划分文件"})
+    assert ReturnRequest.objects.get().assignment == to_return
+    to_extend = services.sign(assignment_id=dispatched(org.street_a).pk, actor=staff.officer_a)
+    client.post(f"/workbench/{to_extend.pk}/extension/", {"extra_days": 2, "reason": "需要协调"})
+    assert ExtensionRequest.objects.get().assignment == to_extend
+    # the page now shows the request and no longer offers another one
+    page = client.get(f"/workbench/{to_extend.pk}/")
+    assert "forms" in page.context
+    assert "extension" not in page.context["forms"]
+
+
+def test_workbench_runs_a_bounded_number_of_queries_at_1000_tickets(org, staff, django_assert_max_num_queries):
+    # Given 1,000 tickets awaiting street A's signature
+    assign_many(org.street_a, 1000)
+    client = browser(staff.officer_a)
+    client.get("/workbench/")  # warm the session and caches
+    # When the officer opens each tab, the page costs the same few queries
+    for tab in ("to_sign", "due_soon", "all"):
+        with django_assert_max_num_queries(12):
+            response = client.get("/workbench/", {"tab": tab})
+        assert response.status_code == 200
+    assert {value: count for value, _label, count in response.context["tabs"]}["to_sign"] == 1000
+    assert len(response.context["page"].object_list) == 50
+
+
+def test_dispatcher_bulk_dispatches_from_the_queue_with_suggestions(org, staff, awaiting):
+    first, second = awaiting(), awaiting(street=org.street_b)
+    client = browser(staff.dispatcher)
+    page = client.get("/dispatch/")
+    html = page.content.decode()
+    assert "街乡镇事项：直派街乡镇" in html
+    assert {t.pk: [s.unit for s in found] for t, found in page.context["rows"]} == {
+        first.pk: [org.street_a],
+        second.pk: [org.street_b],
+    }
+    done = client.post(
+        "/dispatch/",
+        {"tickets": [first.pk, second.pk], f"lead_{first.pk}": org.street_a.pk, f"lead_{second.pk}": org.street_b.pk},
+        follow=True,
+    )
+    assert "已派出 2 件工单。" in messages_of(done)
+    assert {(a.ticket_id, a.unit_id) for a in Assignment.objects.all()} == {
+        (first.pk, org.street_a.pk),
+        (second.pk, org.street_b.pk),
+    }
+
+
+def test_dispatch_page_offers_the_suggestion_and_sends_to_lead_and_assisting_units(org, staff, awaiting):
+    ticket = awaiting()
+    client = browser(staff.dispatcher)
+    page = client.get(f"/dispatch/tickets/{ticket.pk}/")
+    assert page.context["form"].initial["lead_unit"] == org.street_a.pk
+    client.post(
+        f"/dispatch/tickets/{ticket.pk}/",
+        {"lead_unit": org.street_a.pk, "assist_units": [org.department.pk], "note": "请尽快处理"},
+    )
+    assert sorted(Assignment.objects.filter(ticket=ticket).values_list("role", flat=True)) == ["assist", "lead"]
+    # dispatching it again is refused with a message, not an error page
+    again = client.post(f"/dispatch/tickets/{ticket.pk}/", {"lead_unit": org.street_b.pk})
+    assert again.status_code == 200
+    assert Assignment.objects.filter(ticket=ticket).count() == 2
+
+
+def test_return_review_page_approves_and_redispatches(org, staff, dispatched):
+    wrong = dispatched(org.street_b)
+    request = services.request_return(
+        assignment_id=wrong.pk, actor=staff.officer_b, reason="outside_area", legal_basis="不在辖区"
+    )
+    client = browser(staff.dispatcher)
+    listed = client.get("/dispatch/reviews/").content.decode()
+    assert wrong.ticket.number in listed
+    page = client.get(f"/dispatch/reviews/returns/{request.pk}/")
+    assert [s.unit for s in page.context["suggestions"]] == [org.street_a]
+    client.post(f"/dispatch/reviews/returns/{request.pk}/", {"decision": "approve", "redispatch_to": org.street_a.pk})
+    assert Assignment.objects.get(ticket=wrong.ticket, ended_at__isnull=True).unit == org.street_a
+    # rejecting needs a reason
+    other = services.request_return(
+        assignment_id=dispatched(org.street_b).pk, actor=staff.officer_b, reason="other", legal_basis="x"
+    )
+    refused = client.post(f"/dispatch/reviews/returns/{other.pk}/", {"decision": "reject"})
+    assert refused.status_code == 400
+    assert refused.context["form"].errors["note"]
+
+
+def test_extension_decisions_on_the_review_page(org, staff, dispatched):
+    assignment = services.sign(assignment_id=dispatched(org.street_a).pk, actor=staff.officer_a)
+    request = services.request_extension(assignment_id=assignment.pk, actor=staff.officer_a, extra_days=2, reason="x")
+    client = browser(staff.dispatcher)
+    assert "延期申请" in client.get("/dispatch/reviews/").content.decode()
+    client.post(f"/dispatch/reviews/extensions/{request.pk}/", {"decision": "approve"})
+    assert Assignment.objects.get(pk=assignment.pk).due_at == assignment.due_at + timedelta(days=2)
+
+
+def test_catalogue_page_is_edited_by_supervisors_only(org, staff):
+    rule = {
+        "category": org.functional_matter.pk,
+        "district": org.district.pk,
+        "unit": org.department.pk,
+        "valid_from": timezone.localdate().isoformat(),
+    }
+    assert browser(staff.dispatcher).get("/dispatch/catalogue/").status_code == 200
+    assert browser(staff.dispatcher).post("/dispatch/catalogue/", rule).status_code == 404
+    refused = browser(staff.hotline_supervisor).post("/dispatch/catalogue/", {**rule, "unit": org.street_a.pk})
+    assert refused.status_code == 400
+    assert refused.context["form"].errors["unit"]
+    browser(staff.hotline_supervisor).post("/dispatch/catalogue/", rule)
+    assert RoutingRule.objects.get().unit == org.department
+    page = browser(staff.hotline_supervisor).get("/dispatch/catalogue/").content.decode()
+    assert "市水务局" in page
+
+
+def test_supervision_page_and_supervise_form(org, staff, dispatched):
+    late = dispatched(org.street_b)
+    Assignment.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(days=1))
+    client = browser(staff.district_supervisor)
+    page = client.get("/supervision/")
+    assert [row["unit__name"] for row in page.context["rows"]] == ["大红门街道"]
+    assert page.context["rows"][0]["overdue"] == 1
+    detail = client.get(f"/workbench/{late.pk}/")
+    assert "supervise" in detail.context["forms"]
+    assert not detail.context["panel"].sign
+    client.post(f"/workbench/{late.pk}/supervise/", {"comment": "请今日办结"})
+    assert late.ticket.events.filter(action="supervise", note="请今日办结").exists()
+    assert browser(staff.officer_a).get("/supervision/").status_code == 404
+
+
+def test_editing_a_rule_in_effect_from_its_page_starts_a_new_version(org, staff):
+    from tests.dispatch.factories import RoutingRuleFactory
+
+    rule = RoutingRuleFactory(category=org.functional_matter, unit=org.department)
+    client = browser(staff.hotline_supervisor)
+    page = client.get(f"/dispatch/catalogue/{rule.pk}/")
+    assert page.status_code == 200
+    assert page.context["form"].initial["unit"] == org.department
+    client.post(
+        f"/dispatch/catalogue/{rule.pk}/",
+        {
+            "category": org.functional_matter.pk,
+            "unit": org.other_department.pk,
+            "valid_from": rule.valid_from.isoformat(),
+        },
+    )
+    current = RoutingRule.objects.get(valid_until__isnull=True)
+    assert (current.unit, current.replaces_id, current.valid_from) == (
+        org.other_department,
+        rule.pk,
+        timezone.localdate(),
+    )
+    assert browser(staff.dispatcher).get(f"/dispatch/catalogue/{rule.pk}/").status_code == 404
+    client.post(f"/dispatch/catalogue/{current.pk}/retire/")
+    assert not RoutingRule.objects.filter(valid_until__isnull=True).exists()

@@ -1,0 +1,184 @@
+"""Appeals (申诉 / 不纳入考核) through the pages and the API: request, review, effect on the rates."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from evaluation import services
+from evaluation.models import Appeal, AppealKind, AppealStatus, UnitResult
+from hotline.models import Role
+from intake.lifecycle import Action
+from intake.models import TicketEvent
+from tests.evaluation.conftest import OCTOBER
+from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, at
+from tests.factories import StreetFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def october_work(street):
+    """The street's October: one ticket signed in time, one signed late (a response failure)."""
+    dispatched = at(2026, 10, 8)
+    LeadAssignmentFactory(unit=street, dispatched_at=dispatched)
+    late = LeadAssignmentFactory(unit=street, dispatched_at=dispatched, signed_at=dispatched + timedelta(hours=5))
+    return late.ticket
+
+
+@pytest.fixture
+def officer(make_user, street):
+    return make_user(Role.UNIT_OFFICER, unit=street, username="officer")
+
+
+def new_appeal_url(ticket) -> str:
+    return reverse("evaluation:appeal_create") + f"?ticket={ticket.pk}"
+
+
+def test_request_approve_and_the_next_compute_excludes_the_ticket(client, officer, supervisor, street, october_work):
+    # Given a published October in which the late ticket counts against the street
+    first = services.compute_month(month=OCTOBER, unit_kind="street")
+    before = UnitResult.objects.get(ranking=first, unit=street)
+    assert (before.required_response, before.responded_in_time, before.excluded) == (2, 1, 0)
+    # When the street's officer asks to take the ticket out of the rates, with evidence
+    client.force_login(officer)
+    assert client.get(new_appeal_url(october_work)).status_code == 200
+    evidence = SimpleUploadedFile("evidence.pdf", b"%PDF-1.4 proof", content_type="application/pdf")
+    response = client.post(
+        new_appeal_url(october_work),
+        {"kind": AppealKind.EXCLUDE_TICKET, "reason": "诉求人要求超出法定职责范围", "attachment": evidence},
+    )
+    appeal = Appeal.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("evaluation:appeal_detail", args=[appeal.pk])
+    assert (appeal.unit, appeal.status, appeal.requested_by) == (street, AppealStatus.PENDING, officer)
+    assert client.get(reverse("evaluation:appeal_attachment", args=[appeal.pk])).getvalue() == b"%PDF-1.4 proof"
+    # And a hotline supervisor approves it from the review queue
+    client.force_login(supervisor)
+    queue = client.get(reverse("evaluation:appeal_review"))
+    assert october_work.number in queue.content.decode()
+    decided = client.post(reverse("evaluation:appeal_detail", args=[appeal.pk]), {"decision": "approve", "note": ""})
+    assert decided.status_code == 302
+    appeal.refresh_from_db()
+    assert (appeal.status, appeal.decided_by) == (AppealStatus.APPROVED, supervisor)
+    assert TicketEvent.objects.filter(ticket=october_work, action=Action.DECIDE_EXCLUSION).count() == 1
+    # Then the next compute (a recompute of the published month) leaves the ticket out
+    second = services.compute_month(
+        month=OCTOBER, unit_kind="street", recompute=True, reason="申诉通过", actor=supervisor
+    )
+    after = UnitResult.objects.get(ranking=second, unit=street)
+    assert (after.required_response, after.responded_in_time, after.excluded) == (1, 1, 1)
+    assert after.response_rate > before.response_rate
+
+
+def test_rejecting_needs_a_note(client, officer, supervisor, october_work, street):
+    appeal = services.request_appeal(
+        ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason="非本单位职责", actor=officer
+    )
+    client.force_login(supervisor)
+    url = reverse("evaluation:appeal_detail", args=[appeal.pk])
+    # Without a note the rejection is refused with a field error
+    response = client.post(url, {"decision": "reject", "note": ""})
+    assert response.status_code == 200
+    assert response.context["form"].errors["note"] == ["请说明驳回理由。"]
+    appeal.refresh_from_db()
+    assert appeal.status == AppealStatus.PENDING
+    # With one it is rejected and the note kept
+    client.post(url, {"decision": "reject", "note": "属于本单位职责范围"})
+    appeal.refresh_from_db()
+    assert (appeal.status, appeal.decision_note) == (AppealStatus.REJECTED, "属于本单位职责范围")
+
+
+def test_a_unit_cannot_appeal_another_units_ticket(client, api_client, make_user, october_work):
+    # Given an officer of another street
+    stranger = make_user(Role.UNIT_OFFICER, unit=StreetFactory())
+    client.force_login(stranger)
+    # Then the appeal page of the ticket does not exist for them, in HTML and in the API
+    assert client.get(new_appeal_url(october_work)).status_code == 404
+    assert client.post(new_appeal_url(october_work), {"kind": "exclude_ticket", "reason": "x"}).status_code == 404
+    api_client.force_authenticate(stranger)
+    response = api_client.post(
+        "/api/v1/appeals/", {"ticket": october_work.pk, "kind": "exclude_ticket", "reason": "x"}, format="json"
+    )
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert not Appeal.objects.exists()
+
+
+def test_the_attachment_and_the_appeal_stay_with_their_unit(client, make_user, officer, october_work, street):
+    appeal = services.request_appeal(
+        ticket_id=october_work.pk,
+        unit=street,
+        kind=AppealKind.EXCLUDE_TICKET,
+        reason="非本单位职责",
+        actor=officer,
+        attachment=SimpleUploadedFile("proof.pdf", b"%PDF-1.4 x"),
+    )
+    client.force_login(make_user(Role.UNIT_OFFICER, unit=StreetFactory()))
+    assert client.get(reverse("evaluation:appeal_detail", args=[appeal.pk])).status_code == 404
+    assert client.get(reverse("evaluation:appeal_attachment", args=[appeal.pk])).status_code == 404
+    assert october_work.number not in client.get(reverse("evaluation:appeal_list")).content.decode()
+    # Nor may unit staff decide their own appeal
+    client.force_login(officer)
+    assert (
+        client.post(reverse("evaluation:appeal_detail", args=[appeal.pk]), {"decision": "approve"}).status_code == 404
+    )
+    assert october_work.number in client.get(reverse("evaluation:appeal_list")).content.decode()
+
+
+def test_callback_result_appeal_through_the_api(api_client, officer, supervisor, street):
+    # Given an unsatisfied callback on a ticket the street led
+    lead = LeadAssignmentFactory(unit=street, dispatched_at=at(2026, 10, 2))
+    callback = CallbackFactory(ticket=lead.ticket, unit=street, resolution="unresolved", satisfaction="unsatisfied")
+    # When the officer appeals the result and a supervisor approves it
+    api_client.force_authenticate(officer)
+    created = api_client.post(
+        "/api/v1/appeals/",
+        {"ticket": lead.ticket_id, "kind": "callback_result", "callback": callback.pk, "reason": "诉求人已撤诉"},
+        format="json",
+    )
+    assert created.status_code == 201
+    body = created.json()
+    assert (body["kind"], body["status"], body["callback"], body["unit"]) == (
+        "callback_result",
+        "pending",
+        callback.pk,
+        street.pk,
+    )
+    assert api_client.post(f"/api/v1/appeals/{body['id']}/decide/", {"approve": True}, format="json").status_code == 404
+    api_client.force_authenticate(supervisor)
+    refused = api_client.post(f"/api/v1/appeals/{body['id']}/decide/", {"approve": False}, format="json")
+    assert refused.status_code == 400
+    assert "note" in refused.json()["error"]["fields"]
+    decided = api_client.post(f"/api/v1/appeals/{body['id']}/decide/", {"approve": True}, format="json")
+    assert (decided.status_code, decided.json()["status"]) == (200, "approved")
+    # Then the callback leaves the street's resolution and satisfaction rates
+    result = services.compute_month(month=OCTOBER, unit_kind="street").results.get(unit=street)
+    assert result.callbacks_answered == 0
+
+
+def test_appeal_lists_are_scoped(api_client, make_user, officer, supervisor, october_work, street):
+    services.request_appeal(
+        ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason="非本单位职责", actor=officer
+    )
+    other_street = StreetFactory()
+    other_lead = LeadAssignmentFactory(unit=other_street)
+    services.request_appeal(
+        ticket_id=other_lead.ticket_id,
+        unit=other_street,
+        kind=AppealKind.EXCLUDE_TICKET,
+        reason="重复诉求",
+        actor=make_user(Role.UNIT_LEADER, unit=other_street),
+    )
+    api_client.force_authenticate(officer)
+    assert [row["ticket"] for row in api_client.get("/api/v1/appeals/").json()["results"]] == [october_work.pk]
+    api_client.force_authenticate(supervisor)
+    assert api_client.get("/api/v1/appeals/").json()["count"] == 2
+    api_client.force_authenticate(make_user(Role.AGENT))
+    assert api_client.get("/api/v1/appeals/").status_code == 404

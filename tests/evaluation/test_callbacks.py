@@ -1,0 +1,212 @@
+"""Callbacks: due queue, attempts, closing, reopening, merged callers, the online survey."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from dispatch import services as dispatch_services
+from dispatch.models import Assignment, AssignmentStatus
+from evaluation import services
+from evaluation.models import Callback, CallbackStatus, Resolution, Satisfaction
+from evaluation.services import CallbackAnswer
+from hotline.errors import DomainError
+from hotline.models import Notification, Role
+from intake import services as intake_services
+from intake.lifecycle import Action, Status
+from intake.models import Channel, Kind, Ticket
+from intake.services import NewTicket, Outcome
+from tests.factories import CategoryFactory, StreetFactory
+
+pytestmark = pytest.mark.django_db
+
+SATISFIED = CallbackAnswer(reached=True, resolution=Resolution.RESOLVED, satisfaction=Satisfaction.SATISFIED)
+FAILED = CallbackAnswer(
+    reached=True, resolution=Resolution.UNRESOLVED, satisfaction=Satisfaction.UNSATISFIED, unit_at_fault=True
+)
+NOT_REACHED = CallbackAnswer(reached=False)
+
+
+@pytest.fixture
+def people(make_user):
+    street = StreetFactory()
+    return {
+        "street": street,
+        "agent": make_user(Role.AGENT),
+        "dispatcher": make_user(Role.DISPATCHER),
+        "officer": make_user(Role.UNIT_OFFICER, unit=street),
+        "callback": make_user(Role.CALLBACK_AGENT),
+    }
+
+
+def replied_ticket(people, *, phone: str = "13800138000") -> Ticket:
+    """A ticket taken in, dispatched to the street, signed and replied to."""
+    ticket = intake_services.submit_intake(
+        data=NewTicket(
+            channel=Channel.PHONE,
+            kind=Kind.COMPLAINT,
+            category=CategoryFactory(),
+            description="楼道灯坏了一个月",
+            phone=phone,
+            street=people["street"],
+        ),
+        actor=people["agent"],
+    )
+    lead = dispatch_services.dispatch_ticket(
+        ticket_id=ticket.pk, lead_unit_id=people["street"].pk, actor=people["dispatcher"]
+    )
+    dispatch_services.sign(assignment_id=lead.pk, actor=people["officer"])
+    dispatch_services.reply(assignment_id=lead.pk, actor=people["officer"], text="已更换灯泡", outcome="resolved")
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+def test_replied_ticket_becomes_due_once(people):
+    ticket = replied_ticket(people)
+    assert services.open_due_callbacks() == 1
+    assert services.open_due_callbacks() == 0
+    callback = Callback.objects.get()
+    assert (callback.ticket, callback.unit, callback.is_primary) == (ticket, people["street"], True)
+    replied_at = Assignment.objects.get(ticket=ticket).replied_at
+    assert callback.due_at == replied_at + timedelta(hours=48)
+
+
+def test_satisfied_callback_closes_the_ticket_and_its_assignments(people):
+    ticket = replied_ticket(people)
+    services.open_due_callbacks()
+    callback = services.record_callback(
+        callback_id=Callback.objects.get().pk, answer=SATISFIED, actor=people["callback"]
+    )
+    assert callback.status == CallbackStatus.DONE
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    assert not Assignment.objects.filter(ticket=ticket, ended_at__isnull=True).exists()
+
+
+def test_a_completed_callback_cannot_be_submitted_twice(people):
+    replied_ticket(people)
+    services.open_due_callbacks()
+    callback_id = Callback.objects.get().pk
+    services.record_callback(callback_id=callback_id, answer=SATISFIED, actor=people["callback"])
+    with pytest.raises(DomainError) as error:
+        services.record_callback(callback_id=callback_id, answer=FAILED, actor=people["callback"])
+    assert error.value.code == "callback_done"
+    assert Callback.objects.get().resolution == Resolution.RESOLVED
+
+
+def test_three_unreached_attempts_close_as_not_reached(people):
+    ticket = replied_ticket(people)
+    services.open_due_callbacks()
+    callback_id = Callback.objects.get().pk
+    for _ in range(2):
+        assert services.record_callback(
+            callback_id=callback_id, answer=NOT_REACHED, actor=people["callback"]
+        ).status == (CallbackStatus.PENDING)
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.AWAITING_CALLBACK
+    final = services.record_callback(callback_id=callback_id, answer=NOT_REACHED, actor=people["callback"])
+    assert (final.status, final.attempts) == (CallbackStatus.NOT_REACHED, 3)
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
+
+
+def test_unsatisfied_with_the_unit_at_fault_reopens_with_a_new_deadline(people):
+    # Given a replied ticket and its callback
+    ticket = replied_ticket(people)
+    services.open_due_callbacks()
+    old_due = Assignment.objects.get(ticket=ticket).due_at
+    # When the caller is unsatisfied and the unit is at fault
+    services.record_callback(callback_id=Callback.objects.get().pk, answer=FAILED, actor=people["callback"])
+    # Then the ticket is back in progress at the same unit, with a new deadline and a notification
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS
+    lead = Assignment.objects.get(ticket=ticket, ended_at__isnull=True)
+    assert (lead.unit, lead.status) == (people["street"], AssignmentStatus.SIGNED)
+    assert lead.due_at > old_due
+    assert lead.due_at > timezone.now() + timedelta(days=6)
+    assert Notification.objects.filter(recipient=people["officer"], kind="reopened").exists()
+    assert ticket.events.filter(action=Action.REOPEN).count() == 1
+    # And after the next reply a second-round callback becomes due
+    dispatch_services.reply(assignment_id=lead.pk, actor=people["officer"], text="已彻底修复", outcome="resolved")
+    assert services.open_due_callbacks() == 1
+    assert sorted(Callback.objects.values_list("round", flat=True)) == [1, 2]
+
+
+def test_unsatisfied_without_fault_closes(people):
+    ticket = replied_ticket(people)
+    services.open_due_callbacks()
+    answer = CallbackAnswer(reached=True, resolution=Resolution.UNRESOLVED, satisfaction=Satisfaction.UNSATISFIED)
+    services.record_callback(callback_id=Callback.objects.get().pk, answer=answer, actor=people["callback"])
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
+
+
+def test_merged_repeat_callers_are_called_back_too(people):
+    ticket = replied_ticket(people)
+    child = intake_services.submit_intake(
+        data=NewTicket(
+            channel=Channel.PHONE,
+            kind=Kind.COMPLAINT,
+            category=CategoryFactory(),
+            description="同上",
+            phone="13900139000",
+        ),
+        actor=people["agent"],
+        outcome=Outcome.MERGE,
+        merge_into_id=ticket.pk,
+    )
+    assert services.open_due_callbacks() == 2
+    secondary = Callback.objects.get(is_primary=False)
+    assert secondary.caller == child.caller
+    # The secondary callback records the answer but does not decide the ticket
+    services.record_callback(callback_id=secondary.pk, answer=FAILED, actor=people["callback"])
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.AWAITING_CALLBACK
+
+
+def test_overdue_without_reply_is_called_back(people):
+    ticket = intake_services.submit_intake(
+        data=NewTicket(
+            channel=Channel.PHONE,
+            kind=Kind.HELP,
+            category=CategoryFactory(),
+            description="无人处理",
+            phone="13800138000",
+        ),
+        actor=people["agent"],
+    )
+    lead = dispatch_services.dispatch_ticket(
+        ticket_id=ticket.pk, lead_unit_id=people["street"].pk, actor=people["dispatcher"]
+    )
+    assert services.open_due_callbacks() == 0
+    Assignment.objects.filter(pk=lead.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    assert services.open_due_callbacks() == 1
+    services.record_callback(callback_id=Callback.objects.get().pk, answer=FAILED, actor=people["callback"])
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.DISPATCHED  # still the unit's to handle
+
+
+def test_online_survey_link(people):
+    ticket = replied_ticket(people)
+    services.open_due_callbacks()
+    callback = Callback.objects.get()
+    token = services.survey_token(callback_id=callback.pk)
+    services.answer_survey_online(
+        token=token,
+        answer=CallbackAnswer(reached=True, resolution=Resolution.RESOLVED, satisfaction=Satisfaction.BASICALLY),
+    )
+    callback.refresh_from_db()
+    assert (callback.status, callback.answered_online, callback.satisfaction) == (
+        CallbackStatus.DONE,
+        True,
+        Satisfaction.BASICALLY,
+    )
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
+    with pytest.raises(DomainError) as error:
+        services.answer_survey_online(token=token + "x", answer=SATISFIED)
+    assert error.value.status == 404
+
+
+def test_reached_needs_both_answers(people):
+    replied_ticket(people)
+    services.open_due_callbacks()
+    with pytest.raises(DomainError) as error:
+        services.record_callback(
+            callback_id=Callback.objects.get().pk, answer=CallbackAnswer(reached=True), actor=people["callback"]
+        )
+    assert set(error.value.fields) == {"resolution", "satisfaction"}
+    assert Callback.objects.get().attempts == 0

@@ -1,0 +1,264 @@
+"""SMS: recorded before sending, sent at most once, retried with backoff, phone never logged."""
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from hotline import notifications, sms, tasks
+from hotline.models import SmsMessage, SmsStatus
+from tests.conftest import wait_until
+from tests.factories import UserFactory
+
+PHONE = "13812345678"
+
+
+@pytest.fixture
+def http_backend(settings, sms_provider):
+    settings.SMS_BACKEND = "http"
+    settings.SMS_HTTP_URL = sms_provider.url
+    settings.SMS_HTTP_TOKEN = "secret-token"
+    return sms_provider
+
+
+@pytest.mark.django_db
+def test_an_sms_is_recorded_before_it_is_sent(sms_outbox, settings, django_capture_on_commit_callbacks):
+    # Given an SMS kind and a recipient with a mobile number
+    settings.HOTLINE_SMS_KINDS = frozenset({"overdue"})
+    user = UserFactory(mobile=PHONE)
+    # When a notification is sent, the SMS is only enqueued when the transaction commits
+    with django_capture_on_commit_callbacks() as callbacks:
+        notifications.notify_users(users=[user], kind="overdue", title="工单超期", key="o:1")
+    # Then the message is already recorded as pending and nothing has been sent yet
+    message = SmsMessage.objects.get()
+    assert (message.status, message.attempts, sms_outbox) == (SmsStatus.PENDING, 0, [])
+    assert len(callbacks) == 1
+    # And when the task runs, the provider is called while the pending row exists
+    tasks.send_sms.apply(args=[message.pk])
+    assert [(s["phone"], s["key"], s["recorded_before"]) for s in sms_outbox] == [(PHONE, message.key, True)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_outage_does_not_fail_the_committed_work(monkeypatch, settings):
+    # Given an SMS kind and a broker that is down
+    settings.HOTLINE_SMS_KINDS = frozenset({"overdue"})
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(tasks.send_sms, "delay", broker_down)
+    user = UserFactory(mobile=PHONE)
+    # When a notification commits
+    assert notifications.notify_users(users=[user], kind="overdue", title="工单超期", key="o:1") == 1
+    # Then the notification and the pending SMS are kept for the sweep to send later
+    assert SmsMessage.objects.get().status == SmsStatus.PENDING
+    assert notifications.unread_count(user=user) == 1
+
+
+@pytest.mark.django_db
+def test_running_the_task_twice_sends_once(sms_outbox):
+    # Given a recorded SMS
+    message = sms.queue_sms(phone=PHONE, text="您有新工单", key="k1")
+    # When the task is delivered twice (a duplicate enqueue, the sweep)
+    tasks.send_sms.apply(args=[message.pk])
+    tasks.send_sms.apply(args=[message.pk])
+    # Then the backend was called once and the message is sent
+    assert len(sms_outbox) == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.provider_id) == (SmsStatus.SENT, 1, "rec-1")
+    assert message.sent_at is not None
+
+
+@pytest.mark.django_db
+def test_queueing_the_same_key_twice_records_one_message(sms_outbox):
+    first = sms.queue_sms(phone=PHONE, text="a", key="same")
+    second = sms.queue_sms(phone=PHONE, text="b", key="same")
+    assert first.pk == second.pk
+    assert SmsMessage.objects.count() == 1
+
+
+class SlowRecordingBackend:
+    calls: list[str] = []
+
+    def send(self, *, phone: str, text: str, key: str) -> str:
+        self.calls.append(key)
+        time.sleep(0.5)
+        return "slow-1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_deliveries_send_once(settings):
+    # Given a committed SMS and a slow provider
+    settings.SMS_BACKEND = f"{__name__}.SlowRecordingBackend"
+    SlowRecordingBackend.calls = []
+    message = SmsMessage.objects.create(phone=PHONE, text="x", key="race")
+    results: list = []
+
+    def deliver() -> None:
+        try:
+            results.append(sms.deliver(sms_id=message.pk))
+        finally:
+            connection.close()
+
+    # When two workers deliver it at the same time, from two database connections
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then one sent it and the other skipped the locked row
+    assert SlowRecordingBackend.calls == ["race"]
+    assert sorted(result is None for result in results) == [False, True]
+    assert SmsMessage.objects.get().status == SmsStatus.SENT
+
+
+@pytest.mark.django_db
+def test_http_backend_retries_a_server_error_and_sends_once(http_backend):
+    # Given a provider that answers 500 once, then 200
+    http_backend.statuses = [500]
+    message = sms.queue_sms(phone=PHONE, text="您有新工单", key="http-1")
+    # When the task runs (eagerly: the retry runs at once)
+    tasks.send_sms.apply(args=[message.pk])
+    # Then the provider saw two requests with the same idempotency key and token, and it is sent
+    assert [r["idempotency_key"] for r in http_backend.requests] == ["http-1", "http-1"]
+    assert http_backend.requests[0]["authorization"] == "Bearer secret-token"
+    assert http_backend.requests[0]["body"] == {"phone": PHONE, "text": "您有新工单", "key": "http-1"}
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.provider_id) == (SmsStatus.SENT, 2, "prov-2")
+
+
+@pytest.mark.django_db
+def test_a_retryable_failure_is_recorded_with_exponential_backoff(http_backend, settings):
+    # Given a provider that keeps failing, base backoff 30 s
+    settings.SMS_RETRY_BACKOFF_SECONDS = 30
+    http_backend.statuses = [503, 503]
+    message = sms.queue_sms(phone=PHONE, text="x", key="backoff")
+    # When delivery fails twice
+    delays = []
+    for _ in range(2):
+        before = timezone.now()
+        with pytest.raises(sms.RetryLaterError) as retry:
+            sms.deliver(sms_id=message.pk)
+        delays.append(retry.value.countdown)
+        message.refresh_from_db()
+        # Then the next attempt is recorded, so the sweep does not hurry it
+        assert message.next_attempt_at >= before + timedelta(seconds=retry.value.countdown)
+    assert delays == [30, 60]
+    assert (message.status, message.attempts, message.last_error) == ("pending", 2, "SMS provider answered HTTP 503")
+
+
+@pytest.mark.django_db
+def test_attempts_are_capped(http_backend, settings):
+    settings.SMS_MAX_ATTEMPTS = 3
+    http_backend.statuses = [500, 500, 500, 200]
+    message = sms.queue_sms(phone=PHONE, text="x", key="cap")
+    tasks.send_sms.apply(args=[message.pk])
+    message.refresh_from_db()
+    assert (message.status, message.attempts, len(http_backend.requests)) == (SmsStatus.FAILED, 3, 3)
+
+
+@pytest.mark.django_db
+def test_a_client_error_fails_without_retry(http_backend):
+    http_backend.statuses = [400]
+    message = sms.queue_sms(phone=PHONE, text="x", key="bad")
+    tasks.send_sms.apply(args=[message.pk])
+    message.refresh_from_db()
+    assert (message.status, message.attempts, len(http_backend.requests)) == (SmsStatus.FAILED, 1, 1)
+
+
+@pytest.mark.django_db
+def test_an_unreachable_provider_is_retryable(settings):
+    settings.SMS_BACKEND = "http"
+    settings.SMS_HTTP_URL = "http://127.0.0.1:9/sms"  # discard port: connection refused
+    message = sms.queue_sms(phone=PHONE, text="x", key="down")
+    with pytest.raises(sms.RetryLaterError):
+        sms.deliver(sms_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == SmsStatus.PENDING
+    assert "unreachable" in message.last_error
+
+
+@pytest.mark.django_db
+def test_logs_never_contain_the_full_phone(settings, caplog):
+    # Given the default console backend
+    settings.SMS_BACKEND = "console"
+    message = sms.queue_sms(phone=PHONE, text="您有新工单", key="log-1")
+    # When the message is delivered
+    with caplog.at_level(logging.INFO, logger="hotline.sms"):
+        tasks.send_sms.apply(args=[message.pk])
+    # Then the log shows the masked number only
+    assert "138****5678" in caplog.text
+    assert PHONE not in caplog.text
+    message.refresh_from_db()
+    assert message.status == SmsStatus.SENT
+
+
+@pytest.mark.django_db
+def test_the_sweep_picks_only_pending_messages_overdue_for_an_attempt():
+    # Given a pending message whose enqueue was lost, a fresh one, a sent one, a failed one
+    old = timezone.now() - timedelta(minutes=5)
+    lost = SmsMessage.objects.create(phone=PHONE, text="x", key="lost", next_attempt_at=old)
+    SmsMessage.objects.create(phone=PHONE, text="x", key="fresh")
+    SmsMessage.objects.create(phone=PHONE, text="x", key="sent", status="sent", sent_at=old, next_attempt_at=old)
+    SmsMessage.objects.create(phone=PHONE, text="x", key="failed", status="failed", next_attempt_at=old)
+    # Then only the lost one is due for a new enqueue
+    assert sms.due_for_requeue() == [lost.pk]
+
+
+@pytest.mark.celery_worker
+def test_a_real_worker_retries_with_backoff_and_sends_once(sms_worker, sms_provider):
+    # Given a provider that answers 500 twice, then 200, and a worker with 1 s base backoff
+    sms_provider.statuses = [500, 500]
+    user = UserFactory(mobile=PHONE)
+    # When a committed notification of an SMS kind enqueues its SMS on the Redis broker
+    notifications.notify_users(users=[user], kind="dispatched", title="您有新工单", key="d:1")
+    # Then the worker sends it, backing off 1 s and then 2 s, and records it sent once
+    wait_until(lambda: SmsMessage.objects.filter(status=SmsStatus.SENT).exists(), timeout=30)
+    message = SmsMessage.objects.get()
+    assert (message.attempts, message.provider_id) == (3, "prov-3")
+    times = [r["at"] for r in sms_provider.requests]
+    assert len(times) == 3
+    assert times[1] - times[0] >= 0.9
+    assert times[2] - times[1] >= 1.9
+    assert {r["idempotency_key"] for r in sms_provider.requests} == {message.key}
+
+
+@pytest.mark.celery_worker
+def test_the_sweep_catches_up_a_lost_enqueue_through_a_real_worker(sms_worker, sms_provider):
+    # Given a pending SMS whose enqueue Redis lost a while ago
+    message = SmsMessage.objects.create(
+        phone=PHONE, text="x", key="lost", next_attempt_at=timezone.now() - timedelta(minutes=2)
+    )
+    # When the beat-scheduled sweep runs
+    assert tasks.requeue_pending_sms() == 1
+    # Then the worker sends it once
+    wait_until(lambda: SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENT).exists(), timeout=20)
+    assert len(sms_provider.requests) == 1
+
+
+def test_sms_tasks_go_to_the_hotline_queue_that_every_worker_consumes():
+    from pathlib import Path
+
+    from hotline.celery import app
+
+    # Given the per-app routes, the SMS task lands on the "hotline" queue
+    assert app.amqp.router.route({}, "hotline.tasks.send_sms")["queue"].name == "hotline"
+    # And every worker command consumes it (and every other app's queue)
+    root = Path(__file__).resolve().parents[2]
+    queues = "celery,hotline,intake,dispatch,evaluation"
+    for path in ("scripts/run.py", "docker-compose.yml", "tests/conftest.py"):
+        assert queues in (root / path).read_text(), path
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_the_phone_masked(admin_client):
+    message = SmsMessage.objects.create(phone=PHONE, text="x", key="adm")
+    listing = admin_client.get("/admin/hotline/smsmessage/").content.decode()
+    detail = admin_client.get(f"/admin/hotline/smsmessage/{message.pk}/change/").content.decode()
+    assert "138****5678" in listing
+    assert PHONE not in listing
+    assert PHONE not in detail

@@ -1,0 +1,104 @@
+"""The agent desk in a real headless browser, driven by the keyboard as agents use it."""
+
+import pytest
+
+from hotline.models import DeadlineTier, Role
+from intake import services
+from intake.lifecycle import Status
+from intake.models import Channel, Kind, Ticket
+from intake.services import NewTicket, Outcome
+from tests.conftest import login
+from tests.factories import CategoryFactory, StreetFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_agent_takes_in_a_call_by_keyboard_and_sees_the_repeat(desk_page, make_user):
+    # Given an agent, a heating category and an open ticket of the same caller
+    make_user(Role.AGENT, username="deskagent")
+    category = CategoryFactory(name="不热", default_tier=DeadlineTier.UTILITY)
+    street = StreetFactory()
+    earlier = services.submit_intake(
+        data=NewTicket(
+            channel=Channel.PHONE,
+            kind=Kind.COMPLAINT,
+            category=category,
+            description="暖气不热已经三天",
+            phone="13800138000",
+            caller_name="张三",
+            street=street,
+        ),
+        actor=None,
+        outcome=Outcome.DISPATCH,
+    )
+    page = desk_page
+    login(page, "deskagent")
+    page.wait_for_url("**/")
+    page.goto("/desk/")
+
+    # When the agent types the caller's number into the focused phone field
+    assert page.evaluate("document.activeElement.name") == "phone"
+    page.keyboard.type("13800138000")
+    # Then the earlier ticket appears as a repeat candidate, and the caller's history with it
+    page.wait_for_selector(f'#candidates [data-ticket="{earlier.number}"]')
+    page.wait_for_selector(f'#caller-panel >> text="{earlier.number}"')
+    assert "同一诉求人" in page.inner_text("#candidates")
+
+    # When the agent tabs through the form, choosing with the arrow keys and typing
+    page.keyboard.press("Tab")  # name
+    page.keyboard.press("Tab")  # enterprise flag
+    page.keyboard.press("Tab")  # confidentiality
+    page.keyboard.press("Tab")  # channel (phone by default)
+    page.keyboard.press("Tab")  # kind
+    assert page.evaluate("document.activeElement.name") == "kind"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")  # category search
+    page.keyboard.type("不热")
+    page.keyboard.press("Enter")  # moves on to the category select rather than submitting
+    assert page.evaluate("document.activeElement.name") == "category"
+    assert page.input_value("#id_category") == str(category.pk)
+    # the deadline tier follows the category
+    assert page.input_value("#id_deadline_tier") == DeadlineTier.UTILITY
+    assert page.is_hidden("#tier-reason")
+    page.keyboard.press("Tab")  # district
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")  # street, narrowed to the district
+    page.keyboard.press("ArrowDown")
+    assert page.input_value("#id_street") == str(street.pk)
+    page.keyboard.press("Tab")  # address
+    page.keyboard.type("幸福小区3号楼")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.name") == "description"
+    page.keyboard.type("家里暖气还是不热，室温十四度")
+    assert Ticket.objects.count() == 1  # no Enter has submitted anything
+
+    # And queues the contact for dispatch with the outcome's shortcut
+    page.settle()
+    page.keyboard.press("Alt+s")
+    page.wait_for_selector(".messages li.success")
+
+    # Then the new ticket exists and the success message shows its tracking number
+    ticket = Ticket.objects.exclude(pk=earlier.pk).get()
+    assert ticket.status == Status.AWAITING_DISPATCH
+    assert (ticket.category_id, ticket.street_id, ticket.address) == (category.pk, street.pk, "幸福小区3号楼")
+    assert ticket.number in page.inner_text(".messages")
+    assert page.url.endswith("/desk/")
+    assert page.js_errors == []
+
+
+def test_changing_the_tier_asks_for_a_reason(desk_page, make_user):
+    make_user(Role.AGENT, username="deskagent2")
+    category = CategoryFactory(name="停暖", default_tier=DeadlineTier.UTILITY)
+    page = desk_page
+    login(page, "deskagent2")
+    page.wait_for_url("**/")
+    page.goto("/desk/")
+    page.select_option("#id_category", str(category.pk))
+    assert page.is_hidden("#tier-reason")
+    page.select_option("#id_deadline_tier", DeadlineTier.COMPLEX)
+    assert page.is_visible("#tier-reason")
+    assert page.evaluate("document.getElementById('id_tier_override_reason').required")
+    page.select_option("#id_urgency", "emergency")
+    page.select_option("#id_deadline_tier", DeadlineTier.EMERGENCY)
+    assert page.is_hidden("#tier-reason")
+    assert page.js_errors == []

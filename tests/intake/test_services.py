@@ -1,0 +1,220 @@
+"""Intake services: creation, numbering, callers, outcomes, merge, repeat detection, KB search."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from hotline.errors import DomainError
+from hotline.models import DeadlineTier, Role
+from intake import selectors, services
+from intake.lifecycle import Action, Status
+from intake.models import Caller, Channel, Disposition, Kind, Ticket, TicketEvent, Urgency
+from intake.services import NewTicket, Outcome
+from tests.factories import CategoryFactory, StreetFactory
+from tests.intake.factories import KnowledgeArticleFactory, TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def new(**overrides) -> NewTicket:
+    values = {
+        "channel": Channel.PHONE,
+        "kind": Kind.COMPLAINT,
+        "category": overrides.pop("category", None) or CategoryFactory(),
+        "description": "小区暖气不热，室温只有十四度。",
+        "phone": "13800138000",
+        "caller_name": "张三",
+    }
+    return NewTicket(**{**values, **overrides})
+
+
+def test_tracking_numbers_are_dated_and_sequential():
+    day = timezone.localdate()
+    first, second = (services.next_ticket_number(day=day) for _ in range(2))
+    assert first.startswith(day.strftime("%Y%m%d"))
+    assert len(first) == 14
+    assert int(second[-6:]) == int(first[-6:]) + 1
+
+
+def test_create_writes_the_ticket_its_caller_and_one_event(admin_user):
+    ticket = services.create_ticket(data=new(), actor=admin_user)
+    assert ticket.status == Status.RECEIVED
+    assert ticket.caller.phone == "13800138000"
+    assert ticket.title == "小区暖气不热，室温只有十四度。"
+    assert list(ticket.events.values_list("action", "to_status")) == [(Action.CREATE, Status.RECEIVED)]
+
+
+def test_callers_are_stored_once_per_phone(admin_user):
+    services.create_ticket(data=new(phone="138-0013-8000"), actor=admin_user)
+    services.create_ticket(data=new(phone="+86 13800138000", caller_name="张三丰"), actor=admin_user)
+    assert Caller.objects.count() == 1
+    assert Caller.objects.get().name == "张三丰"
+
+
+def test_tier_defaults_from_category_and_urgency(admin_user):
+    heating = CategoryFactory(default_tier=DeadlineTier.UTILITY)
+    assert services.create_ticket(data=new(category=heating), actor=admin_user).deadline_tier == DeadlineTier.UTILITY
+    emergency = services.create_ticket(data=new(category=heating, urgency=Urgency.EMERGENCY), actor=admin_user)
+    assert emergency.deadline_tier == DeadlineTier.EMERGENCY
+
+
+def test_overriding_the_tier_needs_a_reason(admin_user):
+    with pytest.raises(DomainError) as error:
+        services.create_ticket(data=new(deadline_tier=DeadlineTier.COMPLEX), actor=admin_user)
+    assert "tier_override_reason" in error.value.fields
+    assert not Ticket.objects.exists()
+    ticket = services.create_ticket(
+        data=new(deadline_tier=DeadlineTier.COMPLEX, tier_override_reason="涉及多个部门"), actor=admin_user
+    )
+    assert ticket.deadline_tier == DeadlineTier.COMPLEX
+
+
+def test_street_must_lie_in_the_district(admin_user):
+    street, other_street = StreetFactory(), StreetFactory()
+    with pytest.raises(DomainError) as error:
+        services.create_ticket(data=new(district=other_street.parent, street=street), actor=admin_user)
+    assert "street" in error.value.fields
+    ticket = services.create_ticket(data=new(street=street), actor=admin_user)
+    assert ticket.district == street.parent
+
+
+def test_only_leaf_categories(admin_user):
+    leaf = CategoryFactory()
+    with pytest.raises(DomainError) as error:
+        services.create_ticket(data=new(category=leaf.parent), actor=admin_user)
+    assert "category" in error.value.fields
+
+
+@pytest.mark.parametrize(
+    ("outcome", "extra", "status", "disposition"),
+    [
+        (Outcome.DISPATCH, {}, Status.AWAITING_DISPATCH, Disposition.DISPATCHED),
+        (Outcome.ANSWER, {"answer": "供暖热线已解答"}, Status.CLOSED, Disposition.ANSWERED_DIRECTLY),
+        (Outcome.CLOSE, {"disposition": Disposition.TRANSFERRED_119}, Status.CLOSED, Disposition.TRANSFERRED_119),
+    ],
+)
+def test_submit_intake_applies_the_outcome(admin_user, outcome, extra, status, disposition):
+    ticket = services.submit_intake(data=new(), actor=admin_user, outcome=outcome, **extra)
+    assert (ticket.status, ticket.disposition) == (status, disposition)
+    assert ticket.events.count() == 2
+
+
+def test_answer_directly_records_the_article(admin_user):
+    article = KnowledgeArticleFactory()
+    ticket = services.submit_intake(data=new(), actor=admin_user, outcome=Outcome.ANSWER, article=article)
+    assert ticket.article == article
+    assert ticket.closed_at is not None
+    assert ticket.events.last().payload == {"article": article.pk}
+
+
+def test_a_failing_outcome_writes_nothing(admin_user):
+    with pytest.raises(DomainError):
+        services.submit_intake(data=new(), actor=admin_user, outcome=Outcome.ANSWER)
+    assert not Ticket.objects.exists()
+    assert not TicketEvent.objects.exists()
+
+
+def test_same_idempotency_key_creates_one_ticket(admin_user):
+    first = services.submit_intake(data=new(), actor=admin_user, idempotency_key="key-1")
+    second = services.submit_intake(data=new(), actor=admin_user, idempotency_key="key-1")
+    assert first.pk == second.pk
+    assert Ticket.objects.count() == 1
+    assert TicketEvent.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submits_with_one_key_create_one_ticket(admin_user):
+    # Given two requests with the same idempotency key arriving at once on two connections
+    category = CategoryFactory()
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def submit() -> None:
+        try:
+            barrier.wait()
+            results.append(services.submit_intake(data=new(category=category), actor=admin_user, idempotency_key="k"))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then both get the same ticket and only one exists
+    assert errors == []
+    assert len({ticket.pk for ticket in results}) == 1
+    assert Ticket.objects.count() == 1
+
+
+def test_merge_keeps_both_callers(admin_user):
+    parent = services.submit_intake(data=new(), actor=admin_user)
+    child = services.submit_intake(
+        data=new(phone="13900139000", caller_name="李四"),
+        actor=admin_user,
+        outcome=Outcome.MERGE,
+        merge_into_id=parent.pk,
+    )
+    assert (child.status, child.parent) == (Status.MERGED, parent)
+    parent.refresh_from_db()
+    assert parent.status == Status.AWAITING_DISPATCH
+    callers = {parent.caller.phone, *parent.merged.values_list("caller__phone", flat=True)}
+    assert callers == {"13800138000", "13900139000"}
+    assert parent.events.last().action == Action.ADD_CONTACT
+
+
+def test_merge_refuses_a_closed_parent(admin_user):
+    closed = TicketFactory(status=Status.CLOSED)
+    ticket = services.create_ticket(data=new(), actor=admin_user)
+    with pytest.raises(DomainError):
+        services.merge_into(ticket_id=ticket.pk, parent_id=closed.pk, actor=admin_user)
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.RECEIVED
+
+
+def test_repeat_candidates_by_caller_place_and_text(admin_user):
+    # Given open tickets: one of the same caller, one in the same street and category, one similar text,
+    street = StreetFactory()
+    category = CategoryFactory()
+    same_caller = services.submit_intake(data=new(description="楼道灯坏了"), actor=admin_user)
+    same_place = services.submit_intake(
+        data=new(phone="13700000001", street=street, category=category, description="路灯不亮"), actor=admin_user
+    )
+    similar = services.submit_intake(
+        data=new(phone="13700000002", description="幸福小区3号楼暖气不热已经一周了"), actor=admin_user
+    )
+    # and a closed one and an old one that must not be offered
+    services.submit_intake(data=new(), actor=admin_user, outcome=Outcome.ANSWER, answer="已答复")
+    old = services.submit_intake(
+        data=new(phone="13700000003", street=street, category=category, description="旧事"), actor=admin_user
+    )
+    Ticket.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    # When a new contact is typed
+    candidates = selectors.repeat_candidates(
+        phone="13800138000", category_id=category.pk, street_id=street.pk, text="幸福小区3号楼暖气不热"
+    )
+    # Then each expected ticket is offered with its reason, and nothing else
+    reasons = {c.ticket.pk: c.reasons for c in candidates}
+    assert set(reasons) == {same_caller.pk, same_place.pk, similar.pk}
+    assert reasons[same_caller.pk] == ["same_caller"]
+    assert reasons[same_place.pk] == ["same_place"]
+    assert reasons[similar.pk] == ["similar_text"]
+
+
+def test_knowledge_base_search_finds_chinese_substrings_and_respects_validity():
+    today = timezone.localdate()
+    heating = KnowledgeArticleFactory(title="供暖期时间", body="本市供暖期为11月15日至3月15日")
+    KnowledgeArticleFactory(title="过期的供暖通知", valid_until=today - timedelta(days=1))
+    KnowledgeArticleFactory(title="垃圾分类指南", body="厨余垃圾投放到绿色桶")
+    internal = KnowledgeArticleFactory(title="供暖内部口径", body="仅供坐席参考", is_public=False)
+    assert set(selectors.search_articles(query="供暖")) == {heating, internal}
+    assert list(selectors.search_articles(query="供暖 3月15日")) == [heating]
+    assert list(selectors.search_articles(query="供暖", include_internal=False)) == [heating]
+
+
+def test_roles_fixture_sanity(make_user):
+    assert make_user(Role.AGENT).memberships.get().role == Role.AGENT

@@ -1,0 +1,507 @@
+"""The intake HTML pages: agent desk and its panels, ticket list and detail, knowledge base, admin."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import translation
+
+from dispatch.models import Assignment
+from hotline.models import DeadlineTier, Role
+from intake import services
+from intake.lifecycle import Action, Status
+from intake.models import Caller, Channel, Disposition, Kind, KnowledgeArticle, PersonalDataAccess, Ticket
+from intake.services import NewTicket, Outcome
+from tests.factories import CategoryFactory, StreetFactory, UnitFactory
+from tests.intake.factories import KnowledgeArticleFactory, TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+DESK = reverse("intake:desk")
+
+
+def success_message(response) -> str:
+    return " ".join(str(message) for message in get_messages(response.wsgi_request))
+
+
+def taken_in(*, category, street=None, phone="13911112222", name="李四", description="楼道灯坏了一个月") -> Ticket:
+    """An open ticket as the desk leaves it: taken in and queued for dispatch."""
+    data = NewTicket(
+        channel=Channel.PHONE,
+        kind=Kind.COMPLAINT,
+        category=category,
+        description=description,
+        phone=phone,
+        caller_name=name,
+        street=street,
+    )
+    return services.submit_intake(data=data, actor=None, outcome=Outcome.DISPATCH)
+
+
+# --- Desk access ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.DISPATCHER, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN])
+def test_desk_opens_for_hotline_intake_roles_in_chinese(client, make_user, role):
+    client.force_login(make_user(role))
+    response = client.get(DESK)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "坐席" in content
+    assert 'name="idempotency_key"' in content
+
+
+@pytest.mark.parametrize("role", [Role.UNIT_OFFICER, Role.CALLBACK_AGENT, Role.DISTRICT_SUPERVISOR])
+def test_desk_does_not_exist_for_other_roles(client, make_user, role):
+    client.force_login(make_user(role))
+    assert client.get(DESK).status_code == 404
+    assert client.get(reverse("intake:desk_candidates")).status_code == 404
+
+
+def test_each_desk_rendering_carries_a_new_idempotency_key(agent_client):
+    first = agent_client.get(DESK).context["form"]["idempotency_key"].value()
+    second = agent_client.get(DESK).context["form"]["idempotency_key"].value()
+    assert first
+    assert second
+    assert first != second
+
+
+# --- Desk outcomes -------------------------------------------------------------------------
+
+
+def test_queue_for_dispatch_creates_the_ticket_and_shows_its_number(agent_client, agent, desk_data, street):
+    # Given a complete desk form
+    # When the agent queues it for dispatch
+    response = agent_client.post(DESK, desk_data(outcome="dispatch"))
+    # Then the desk redirects back (PRG) and says which tracking number the ticket got
+    assert response.status_code == 302
+    assert response["Location"] == DESK
+    ticket = Ticket.objects.get()
+    assert ticket.status == Status.AWAITING_DISPATCH
+    assert ticket.disposition == Disposition.DISPATCHED
+    assert ticket.caller.phone == "13800138000"
+    assert ticket.street == street
+    assert ticket.created_by == agent
+    assert ticket.deadline_tier == DeadlineTier.GENERAL
+    assert ticket.number in success_message(response)
+    page = agent_client.get(DESK)
+    assert ticket.number in page.content.decode()
+
+
+def test_answer_directly_with_an_article_records_it_and_closes(agent_client, desk_data):
+    article = KnowledgeArticleFactory()
+    # When the agent presses the article's "answer directly" button
+    response = agent_client.post(DESK, desk_data(answer_with=article.pk))
+    # Then the ticket is closed as answered directly with that article
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert ticket.status == Status.CLOSED
+    assert ticket.disposition == Disposition.ANSWERED_DIRECTLY
+    assert ticket.article == article
+    assert ticket.closed_at is not None
+    assert ticket.number in success_message(response)
+
+
+def test_answer_directly_with_written_text(agent_client, desk_data):
+    agent_client.post(DESK, desk_data(outcome="answer", answer="供暖期为11月15日起。"))
+    ticket = Ticket.objects.get()
+    assert (ticket.status, ticket.answer, ticket.article) == (Status.CLOSED, "供暖期为11月15日起。", None)
+
+
+def test_answer_directly_without_article_or_text_is_a_field_error(agent_client, desk_data):
+    response = agent_client.post(DESK, desk_data(outcome="answer"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["answer"]
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize("disposition", [Disposition.TRANSFERRED_110, Disposition.LEGAL_ROUTE])
+def test_close_with_a_closing_outcome(agent_client, desk_data, disposition):
+    response = agent_client.post(DESK, desk_data(outcome="close", disposition=disposition, answer="已转接"))
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert ticket.status == Status.CLOSED
+    assert ticket.disposition == disposition
+    assert not ticket.assignments.exists()
+    assert ticket.number in success_message(response)
+
+
+def test_close_without_choosing_how_is_a_field_error(agent_client, desk_data):
+    response = agent_client.post(DESK, desk_data(outcome="close"))
+    assert response.context["form"].errors["disposition"]
+    assert not Ticket.objects.exists()
+
+
+def test_merge_into_a_candidate_keeps_both_callers(agent_client, desk_data, category, street):
+    # Given an open ticket of another caller about the same matter
+    parent = taken_in(category=category, street=street, phone="13911112222", name="李四")
+    # When the agent merges the new contact into it
+    response = agent_client.post(DESK, desk_data(merge_into=parent.pk))
+    # Then the new ticket is merged into the parent, which stays open
+    assert response.status_code == 302
+    child = Ticket.objects.exclude(pk=parent.pk).get()
+    assert child.status == Status.MERGED
+    assert child.parent == parent
+    assert parent.number in success_message(response)
+    parent.refresh_from_db()
+    assert parent.status == Status.AWAITING_DISPATCH
+    # And the parent's page lists both callers
+    detail = agent_client.get(reverse("intake:ticket_detail", args=[parent.pk]))
+    contacts = detail.context["contacts"]
+    assert [(contact.ticket, contact.phone) for contact in contacts] == [
+        (parent, "13911112222"),
+        (child, "13800138000"),
+    ]
+    assert "13800138000" in detail.content.decode()
+
+
+def test_merge_into_a_closed_ticket_is_refused_without_writing(agent_client, desk_data, category):
+    closed = TicketFactory(status=Status.CLOSED, category=category)
+    response = agent_client.post(DESK, desk_data(merge_into=closed.pk))
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert Ticket.objects.count() == 1
+
+
+def test_merge_into_an_unknown_ticket_is_a_form_error(agent_client, desk_data):
+    response = agent_client.post(DESK, desk_data(merge_into=987654))
+    assert response.context["form"].errors["merge_into"]
+    assert not Ticket.objects.exists()
+
+
+def test_double_submit_with_the_same_key_creates_one_ticket(agent_client, desk_data):
+    data = desk_data(idempotency_key="same-key-1", outcome="dispatch")
+    first = agent_client.post(DESK, data)
+    second = agent_client.post(DESK, data)
+    assert first.status_code == second.status_code == 302
+    ticket = Ticket.objects.get()
+    # The repeat reports the same ticket rather than an error
+    assert ticket.number in success_message(second)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"description": ""}, "description"),
+        ({"phone": "12345"}, "phone"),
+        ({"phone": "1380013800a"}, "phone"),
+        ({"description": "长" * 10_000}, "description"),
+        ({"category": 99_999_999}, "category"),
+        ({"kind": "gossip"}, "kind"),
+        ({"is_enterprise": "on", "enterprise_name": ""}, "enterprise_name"),
+        ({"deadline_tier": DeadlineTier.COMPLEX}, "tier_override_reason"),
+    ],
+)
+def test_bad_input_re_renders_with_the_field_error_and_writes_nothing(agent_client, desk_data, overrides, field):
+    # When the agent submits a form with one bad field
+    data = desk_data(**overrides)
+    response = agent_client.post(DESK, data)
+    # Then the desk shows the form again with that field's error, and nothing is stored
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors[field]
+    assert 'class="field invalid"' in response.content.decode()
+    assert not Ticket.objects.exists()
+    assert not Caller.objects.exists()
+    # The form keeps its key, so fixing and resubmitting still creates at most one ticket
+    assert form["idempotency_key"].value() == data["idempotency_key"]
+
+
+def test_a_street_outside_the_district_is_a_field_error(agent_client, desk_data):
+    other = StreetFactory()
+    response = agent_client.post(DESK, desk_data(street=other.pk))
+    assert response.context["form"].errors["street"]
+    assert not Ticket.objects.exists()
+
+
+def test_changing_the_tier_with_a_reason_is_kept(agent_client, desk_data):
+    agent_client.post(DESK, desk_data(deadline_tier=DeadlineTier.COMPLEX, tier_override_reason="涉及多个部门"))
+    ticket = Ticket.objects.get()
+    assert (ticket.deadline_tier, ticket.tier_override_reason) == (DeadlineTier.COMPLEX, "涉及多个部门")
+
+
+def test_desk_category_options_show_the_path_and_default_tier(agent_client, category):
+    content = agent_client.get(DESK).content.decode()
+    assert f"{category.parent.parent.name} › {category.parent.name} › {category.name}" in content
+    assert f'data-tier="{category.default_tier}"' in content
+
+
+# --- Desk panels ---------------------------------------------------------------------------
+
+
+def test_repeat_candidates_endpoint_returns_matching_open_tickets(agent_client, category, street):
+    # Given open tickets of the same caller, of the same place and category, and unrelated ones
+    same_caller = taken_in(category=CategoryFactory(), phone="13800138000", description="噪音扰民")
+    same_place = taken_in(category=category, street=street, phone="13922223333", description="路灯不亮")
+    taken_in(category=category, street=StreetFactory(), phone="13944445555", description="垃圾没清运")
+    TicketFactory(status=Status.CLOSED, category=category, caller__phone="13800138000")
+    # When the desk asks for candidates of a contact by that caller in that place and category
+    response = agent_client.get(
+        reverse("intake:desk_candidates"),
+        {"phone": "138 0013 8000", "category": category.pk, "street": street.pk, "description": ""},
+    )
+    # Then exactly the two open matches come back, each with its reason and a merge button
+    assert response.status_code == 200
+    candidates = response.context["candidates"]
+    assert {candidate.ticket for candidate in candidates} == {same_caller, same_place}
+    reasons = {candidate.ticket: candidate.reasons for candidate in candidates}
+    assert reasons[same_caller] == ["same_caller"]
+    assert reasons[same_place] == ["same_place"]
+    content = response.content.decode()
+    assert f'name="merge_into" value="{same_place.pk}"' in content
+    assert str(candidates[0].reason_labels[0]) in content
+
+
+def test_repeat_candidates_ignore_half_typed_input(agent_client):
+    response = agent_client.get(reverse("intake:desk_candidates"), {"phone": "138", "category": "x"})
+    assert response.status_code == 200
+    assert response.context["candidates"] == []
+
+
+def test_caller_lookup_shows_previous_tickets_and_records_the_read(agent_client, agent, category):
+    previous = taken_in(category=category, phone="13800138000", name="王五")
+    response = agent_client.get(reverse("intake:desk_caller"), {"phone": "13800138000"})
+    content = response.content.decode()
+    assert "王五" in content
+    assert previous.number in content
+    access = PersonalDataAccess.objects.get()
+    assert (access.user, access.caller, access.purpose) == (agent, previous.caller, "desk_lookup")
+
+
+def test_caller_lookup_for_a_new_number(agent_client):
+    response = agent_client.get(reverse("intake:desk_caller"), {"phone": "13800000000"})
+    assert response.context["caller"] is None
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_knowledge_search_panel_finds_valid_articles(agent_client):
+    KnowledgeArticleFactory(title="供暖时间说明")
+    KnowledgeArticleFactory(title="供暖旧规定", valid_until=date(2000, 1, 1))
+    KnowledgeArticleFactory(title="公交线路调整", body="10路公交改线。")
+    response = agent_client.get(reverse("intake:desk_articles"), {"q": "供暖"})
+    assert [article.title for article in response.context["articles"]] == ["供暖时间说明"]
+    assert 'name="answer_with"' in response.content.decode()
+
+
+# --- Ticket list ---------------------------------------------------------------------------
+
+
+def test_ticket_list_filters_and_pages_by_id(agent_client, category):
+    queued = [taken_in(category=category, phone=f"1390000{n:04d}") for n in range(3)]
+    other = TicketFactory(status=Status.CLOSED)
+    response = agent_client.get(reverse("intake:ticket_list"), {"status": Status.AWAITING_DISPATCH})
+    rows = response.context["page"].rows
+    assert rows == sorted(queued, key=lambda ticket: -ticket.pk)
+    assert other not in rows
+    by_number = agent_client.get(reverse("intake:ticket_list"), {"q": queued[1].number})
+    assert by_number.context["page"].rows == [queued[1]]
+
+
+def test_ticket_list_filters_by_date_range_category_branch_and_place(agent_client, category, street):
+    # Given tickets received on different days, in different categories and places
+    in_march = TicketFactory(category=category, district=street.parent, street=street)
+    in_april = TicketFactory(category=category)
+    elsewhere = TicketFactory(category=CategoryFactory(), district=street.parent)
+    Ticket.objects.filter(pk=in_march.pk).update(created_at=datetime(2024, 3, 10, 9, tzinfo=UTC))
+    Ticket.objects.filter(pk__in=[in_april.pk, elsewhere.pk]).update(created_at=datetime(2024, 4, 1, 9, tzinfo=UTC))
+
+    def rows(**params) -> set[Ticket]:
+        return set(agent_client.get(reverse("intake:ticket_list"), params).context["page"].rows)
+
+    # Then the received-between range includes both end days
+    assert rows(created_after="2024-03-10", created_before="2024-03-31") == {in_march}
+    assert rows(created_after="2024-03-11", created_before="2024-04-01") == {in_april, elsewhere}
+    # a top-level category matches the tickets of every leaf below it
+    assert rows(category=category.parent.parent_id) == {in_march, in_april}
+    assert rows(category=category.parent_id, district=street.parent_id) == {in_march}
+    assert rows(street=street.pk) == {in_march}
+
+
+def test_ticket_list_keyset_pages(agent_client, monkeypatch):
+    monkeypatch.setattr("intake.views.TICKETS_PER_PAGE", 2)
+    tickets = sorted(TicketFactory.create_batch(5), key=lambda ticket: -ticket.pk)
+    first = agent_client.get(reverse("intake:ticket_list")).context["page"]
+    assert first.rows == tickets[:2]
+    assert first.newer is None
+    second = agent_client.get(reverse("intake:ticket_list"), {"before": first.older}).context["page"]
+    assert second.rows == tickets[2:4]
+    last = agent_client.get(reverse("intake:ticket_list"), {"before": second.older}).context["page"]
+    assert last.rows == tickets[4:]
+    assert last.older is None
+    back = agent_client.get(reverse("intake:ticket_list"), {"after": second.newer}).context["page"]
+    assert back.rows == tickets[:2]
+
+
+def test_ticket_list_queries_do_not_grow_with_tickets(agent_client, django_assert_max_num_queries):
+    TicketFactory.create_batch(3)
+    with django_assert_max_num_queries(10) as few:
+        agent_client.get(reverse("intake:ticket_list"), {"status": Status.RECEIVED})
+    TicketFactory.create_batch(30, street=StreetFactory())
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = agent_client.get(reverse("intake:ticket_list"), {"status": Status.RECEIVED})
+    assert len(response.context["page"].rows) == 33
+
+
+def test_unit_staff_list_only_their_units_tickets(client, make_user):
+    unit = UnitFactory()
+    officer = make_user(Role.UNIT_OFFICER, unit=unit)
+    mine, _theirs = TicketFactory(status=Status.DISPATCHED), TicketFactory(status=Status.DISPATCHED)
+    Assignment.objects.create(ticket=mine, unit=unit, role="lead")
+    client.force_login(officer)
+    assert client.get(reverse("intake:ticket_list")).context["page"].rows == [mine]
+
+
+# --- Ticket detail -------------------------------------------------------------------------
+
+
+def test_hotline_role_sees_the_full_phone_and_the_read_is_recorded(agent_client, agent):
+    ticket = TicketFactory(caller__phone="13812345678", caller__name="张三", confidential=True)
+    response = agent_client.get(reverse("intake:ticket_detail", args=[ticket.pk]))
+    content = response.content.decode()
+    assert "13812345678" in content
+    assert "张三" in content
+    access = PersonalDataAccess.objects.get()
+    assert (access.user, access.caller, access.ticket, access.purpose) == (
+        agent,
+        ticket.caller,
+        ticket,
+        "ticket_detail",
+    )
+
+
+def test_unit_officer_of_an_assigned_unit_sees_only_the_masked_phone(client, make_user):
+    unit = UnitFactory()
+    officer = make_user(Role.UNIT_OFFICER, unit=unit)
+    ticket = TicketFactory(status=Status.DISPATCHED, caller__phone="13812345678", caller__name="张三丰")
+    Assignment.objects.create(ticket=ticket, unit=unit, role="lead")
+    client.force_login(officer)
+    response = client.get(reverse("intake:ticket_detail", args=[ticket.pk]))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "13812345678" not in content
+    assert "138****5678" in content
+    assert "张三丰" not in content
+    assert "张**" in content
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_user_without_access_gets_404(client, make_user):
+    ticket = TicketFactory(status=Status.DISPATCHED)
+    Assignment.objects.create(ticket=ticket, unit=UnitFactory(), role="lead")
+    client.force_login(make_user(Role.UNIT_OFFICER))
+    assert client.get(reverse("intake:ticket_detail", args=[ticket.pk])).status_code == 404
+    assert client.get(reverse("intake:ticket_detail", args=[987654])).status_code == 404
+
+
+def test_ticket_detail_shows_the_timeline(agent_client, desk_data):
+    agent_client.post(DESK, desk_data(outcome="close", disposition=Disposition.EXPLAINED, answer="已解释政策"))
+    ticket = Ticket.objects.get()
+    content = agent_client.get(reverse("intake:ticket_detail", args=[ticket.pk])).content.decode()
+    timeline = content[content.index('class="timeline"') :]
+    with translation.override("zh-hans"):
+        created, closed = str(Action.CREATE.label), str(Action.CLOSE_AT_INTAKE.label)
+    assert created in timeline
+    assert closed in timeline
+    assert timeline.index(created) < timeline.index(closed)
+    assert "已解释政策" in timeline
+
+
+def test_ticket_detail_queries_do_not_grow_with_events_and_contacts(
+    agent_client, category, django_assert_max_num_queries
+):
+    parent = taken_in(category=category)
+
+    def merge_contacts(count: int, start: int) -> None:
+        for n in range(count):
+            child = taken_in(category=category, phone=f"1370000{start + n:04d}")
+            # a repeat contact is received then merged, adding events to both tickets
+            services.merge_into(ticket_id=child.pk, parent_id=parent.pk, actor=None)
+
+    merge_contacts(1, 0)
+    with django_assert_max_num_queries(12) as few:
+        agent_client.get(reverse("intake:ticket_detail", args=[parent.pk]))
+    merge_contacts(10, 100)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = agent_client.get(reverse("intake:ticket_detail", args=[parent.pk]))
+    assert len(response.context["contacts"]) == 12
+    assert PersonalDataAccess.objects.filter(ticket__in=[parent, *parent.merged.all()]).count() == 2 + 12
+
+
+# --- Knowledge base ------------------------------------------------------------------------
+
+
+def test_knowledge_base_list_for_hotline_roles_only(client, agent_client, make_user):
+    KnowledgeArticleFactory(title="供暖时间说明")
+    KnowledgeArticleFactory(title="过期的说明", valid_until=date(2000, 1, 1))
+    response = agent_client.get(reverse("intake:article_list"), {"q": "说明"})
+    assert {article.title for article in response.context["page"]} == {"供暖时间说明", "过期的说明"}
+    assert not response.context["can_edit"]
+    client.force_login(make_user(Role.UNIT_OFFICER))
+    assert client.get(reverse("intake:article_list")).status_code == 404
+
+
+def test_supervisor_creates_and_edits_an_article(client, make_user, category):
+    supervisor = make_user(Role.HOTLINE_SUPERVISOR)
+    client.force_login(supervisor)
+    response = client.post(
+        reverse("intake:article_create"),
+        {
+            "title": "供暖时间",
+            "body": "每年11月15日开始供暖。",
+            "categories": [category.pk],
+            "valid_from": "2024-01-01",
+            "is_public": "on",
+        },
+    )
+    assert response.status_code == 302
+    article = KnowledgeArticle.objects.get()
+    assert (article.updated_by, list(article.categories.all()), article.is_public) == (supervisor, [category], True)
+    edit = reverse("intake:article_edit", args=[article.pk])
+    assert client.get(edit).context["form"]["title"].value() == "供暖时间"
+    client.post(edit, {"title": "供暖时间（新）", "body": "正文", "valid_from": "2024-01-01"})
+    article.refresh_from_db()
+    assert (article.title, article.is_public, list(article.categories.all())) == ("供暖时间（新）", False, [])
+
+
+def test_article_validity_must_be_ordered(client, make_user):
+    client.force_login(make_user(Role.CITY_ADMIN))
+    response = client.post(
+        reverse("intake:article_create"),
+        {"title": "t", "body": "b", "valid_from": "2024-02-01", "valid_until": "2024-01-01"},
+    )
+    assert response.context["form"].errors["valid_until"]
+    assert not KnowledgeArticle.objects.exists()
+
+
+def test_agents_cannot_write_articles(agent_client):
+    article = KnowledgeArticleFactory()
+    assert agent_client.get(reverse("intake:article_create")).status_code == 404
+    assert agent_client.post(reverse("intake:article_edit", args=[article.pk]), {"title": "x"}).status_code == 404
+
+
+# --- Navigation and admin ------------------------------------------------------------------
+
+
+def test_navigation_links_follow_roles(client, agent_client, make_user):
+    content = agent_client.get("/").content.decode()
+    assert reverse("intake:desk") in content
+    assert reverse("intake:article_list") in content
+    client.force_login(make_user(Role.UNIT_OFFICER))
+    content = client.get("/").content.decode()
+    assert reverse("intake:desk") not in content
+
+
+@pytest.mark.parametrize("model", ["ticket", "caller", "ticketevent", "knowledgearticle", "personaldataaccess"])
+def test_admin_lists_intake_models(admin_client, model):
+    TicketFactory()
+    assert admin_client.get(reverse(f"admin:intake_{model}_changelist")).status_code == 200
+
+
+def test_admin_never_changes_status_or_events(admin_client):
+    ticket = TicketFactory()
+    page = admin_client.get(reverse("admin:intake_ticket_change", args=[ticket.pk]))
+    assert page.status_code == 200
+    assert 'name="status"' not in page.content.decode()
+    assert admin_client.get(reverse("admin:intake_ticket_add")).status_code == 403
+    assert admin_client.get(reverse("admin:intake_ticketevent_add")).status_code == 403
