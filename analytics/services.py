@@ -220,7 +220,9 @@ def _lock_state() -> RollupState:
 
 def _local_days(queryset: QuerySet, field: str) -> set[date]:
     tz = timezone.get_default_timezone()
-    return set(queryset.annotate(receipt_day=TruncDate(field, tzinfo=tz)).values_list("receipt_day", flat=True).distinct())
+    return set(
+        queryset.annotate(receipt_day=TruncDate(field, tzinfo=tz)).values_list("receipt_day", flat=True).distinct()
+    )
 
 
 def changed_days(*, since: datetime | None, now: datetime) -> set[date]:
@@ -267,7 +269,9 @@ def recompute_dirty_days(*, now: datetime, budget_seconds: float | None = None) 
     while True:
         with transaction.atomic():
             state = _lock_state()
-            batch = list(DirtyDay.objects.order_by("day").values_list("day", flat=True)[: settings.ANALYTICS_ROLLUP_BATCH_DAYS])
+            batch = list(
+                DirtyDay.objects.order_by("day").values_list("day", flat=True)[: settings.ANALYTICS_ROLLUP_BATCH_DAYS]
+            )
             if batch:
                 recompute_days(days=batch, now=now)
                 DirtyDay.objects.filter(day__in=batch).delete()

@@ -34,6 +34,16 @@ class AssignmentStatus(models.TextChoices):
     ENDED = "ended", _("Ended without reply")
 
 
+class ReminderStage(models.TextChoices):
+    """The next deadline alert of an assignment (see dispatch/sweeps.py)."""
+
+    NONE = "", _("None")
+    SEVENTY_FIVE = "75", _("75 % of the time")
+    ONE_HOUR = "1h", _("1 hour before the deadline")
+    OVERDUE = "overdue", _("Deadline reached")
+    DONE = "done", _("All alerts sent")
+
+
 class ReplyOutcome(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     PARTLY_RESOLVED = "partly_resolved", _("Partly resolved")
@@ -102,6 +112,13 @@ class Assignment(models.Model):
         help_text=_("the unit asked to return the ticket; counted by the evaluation whatever the decision"),
     )
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # Deadline enforcement (dispatch/sweeps.py): what the sweeps did, so they do it once.
+    late_sign_marked_at = models.DateTimeField(_("marked not signed in time at"), null=True, blank=True)
+    next_alert_stage = models.CharField(
+        _("next deadline alert"), max_length=8, choices=ReminderStage.choices, blank=True
+    )
+    next_alert_at = models.DateTimeField(_("next deadline alert at"), null=True, blank=True)
+    overdue_at = models.DateTimeField(_("marked overdue at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("assignment")
@@ -159,7 +176,14 @@ class Assignment(models.Model):
             models.Index(
                 fields=["sign_due_at"],
                 name="assignment_live_sign_due",
-                condition=Q(ended_at__isnull=True, status=AssignmentStatus.DISPATCHED),
+                condition=Q(
+                    ended_at__isnull=True, status=AssignmentStatus.DISPATCHED, late_sign_marked_at__isnull=True
+                ),
+            ),
+            models.Index(
+                fields=["next_alert_at"],
+                name="assignment_live_next_alert",
+                condition=Q(ended_at__isnull=True, next_alert_at__isnull=False),
             ),
             models.Index(
                 fields=["due_at"],

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dispatch import permissions
+from dispatch import alerts, permissions
 from dispatch.models import (
     EXPLAINED_OUTCOMES,
     HANDLING_KINDS,
@@ -38,7 +38,7 @@ from dispatch.models import (
     ReviewStatus,
     RoutingRule,
 )
-from hotline.deadlines import deadline_after, tier_duration
+from hotline.deadlines import Days, deadline_after, tier_duration
 from hotline.errors import DomainError
 from hotline.models import Category, DeadlineTier, NotificationKind, Unit, UnitKind, User
 from hotline.notifications import notify_unit
@@ -109,7 +109,7 @@ def _new_assignment(
     due_at=None,
     whistled_by: Assignment | None = None,
 ) -> Assignment:
-    return Assignment(
+    assignment = Assignment(
         ticket=ticket,
         unit=unit,
         role=role,
@@ -119,6 +119,8 @@ def _new_assignment(
         sign_due_at=deadline_after(start=now, duration=_sign_duration(ticket)),
         due_at=due_at or deadline_after(start=now, duration=tier_duration(ticket.deadline_tier)),
     )
+    alerts.schedule_alerts(assignment=assignment, now=now)
+    return assignment
 
 
 def _notify_new(assignments: Sequence[Assignment], *, kind: str, title: str) -> None:
@@ -481,6 +483,9 @@ def decide_return(
                 due_at=F("due_at") + pause,
                 first_contact_due_at=F("first_contact_due_at") + pause,
             )
+            for moved in live:
+                alerts.schedule_alerts(assignment=moved, now=now)
+                moved.save(update_fields=["next_alert_stage", "next_alert_at"])
         request.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
         request.decided_by = actor
         request.decided_at = now
@@ -577,8 +582,9 @@ def decide_extension(*, extension_request_id: int, actor: User, approve: bool, n
         request.decided_at = timezone.now()
         request.decision_note = note
         if approve:
-            current.due_at = deadline_after(start=current.due_at, duration=timedelta(days=request.extra_days))
-            current.save(update_fields=["due_at"])
+            current.due_at = deadline_after(start=current.due_at, duration=Days(days=request.extra_days))
+            alerts.schedule_alerts(assignment=current)
+            current.save(update_fields=["due_at", "next_alert_stage", "next_alert_at"])
             request.granted_due_at = current.due_at
         request.save()
         notify_unit(
@@ -724,7 +730,8 @@ def reopen_lead(*, ticket_id: int, due_at: datetime) -> Assignment:
         )
         lead.status = AssignmentStatus.SIGNED
         lead.due_at = due_at
-        lead.save(update_fields=["status", "due_at"])
+        alerts.schedule_alerts(assignment=lead)
+        lead.save(update_fields=["status", "due_at", "next_alert_stage", "next_alert_at"])
     return lead
 
 

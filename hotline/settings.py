@@ -210,6 +210,7 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "intake.lifecycle.Status",
         "TicketKindEnum": "intake.models.Kind",
         "DispositionEnum": "intake.models.Disposition",
+        "ClosingDispositionEnum": "intake.api.serializers.CLOSING_CHOICES",
         "UnitKindEnum": "hotline.models.UnitKind",
         "RoleEnum": "hotline.models.Role",
         "DeadlineTierEnum": "hotline.models.DeadlineTier",
@@ -260,7 +261,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # worker command (scripts/run.py, docker-compose.yml, tests' celery_worker) consumes
 # -Q celery,hotline,intake,dispatch,evaluation,analytics; anything else stays on the default queue.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {f"{app}.*": {"queue": app} for app in ("hotline", "intake", "dispatch", "evaluation", "analytics")}
+CELERY_TASK_ROUTES = {
+    f"{app}.*": {"queue": app} for app in ("hotline", "intake", "dispatch", "evaluation", "analytics")
+}
 CELERY_BEAT_SCHEDULE = {
     "record-heartbeat": {
         "task": "hotline.tasks.record_heartbeat",
@@ -268,6 +271,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "prune-heartbeats": {"task": "hotline.tasks.prune_heartbeats", "schedule": crontab(minute=17, hour=3)},
     "open-due-callbacks": {"task": "evaluation.tasks.open_due_callbacks", "schedule": 60.0},
+    "sweep-late-signs": {"task": "dispatch.tasks.sweep_late_signs", "schedule": 60.0},
+    "sweep-deadline-alerts": {"task": "dispatch.tasks.sweep_deadline_alerts", "schedule": 60.0},
     # 00:30 on the 1st, Asia/Shanghai (CELERY_TIMEZONE): last month's callbacks are in by then.
     "monthly-rankings": {
         "task": "evaluation.tasks.compute_previous_month",
@@ -289,6 +294,11 @@ HOTLINE_DEADLINES = {
     "complex": timedelta(days=env.float("DEADLINE_COMPLEX_DAYS", default=15)),
 }
 HOTLINE_REPEAT_WINDOW_DAYS = env.int("REPEAT_WINDOW_DAYS", default=30)
+# Deadline sweeps (dispatch/sweeps.py): reminders at this fraction of the time and this long
+# before the deadline; at most this many assignments per sweep run (beat runs them every minute).
+HOTLINE_REMINDER_FRACTION = env.float("REMINDER_FRACTION", default=0.75)
+HOTLINE_REMINDER_BEFORE = timedelta(minutes=env.int("REMINDER_BEFORE_MINUTES", default=60))
+HOTLINE_SWEEP_BATCH = env.int("SWEEP_BATCH", default=500)
 # Callbacks (回访): due within the window after the reply (or the missed deadline); after
 # the maximum of unreached attempts the callback closes as "not reached".
 CALLBACK_WINDOW = timedelta(hours=env.float("CALLBACK_WINDOW_HOURS", default=48))

@@ -96,7 +96,8 @@ TRANSITIONS: dict[Action, Transition] = {
     # Supervision overlay: the status stays, the event and its notification are the point.
     Action.URGE: _t(OPEN_AT_UNIT, None),
     Action.SUPERVISE: _t(OPEN_AT_UNIT, None),
-    Action.MARK_LATE_SIGN: _t({Status.DISPATCHED, Status.RETURN_REQUESTED}, None),
+    # Assisting units are dispatched while the ticket is in progress: they can sign late too.
+    Action.MARK_LATE_SIGN: _t({Status.DISPATCHED, Status.RETURN_REQUESTED, Status.IN_PROGRESS}, None),
     Action.MARK_OVERDUE: _t(OPEN_AT_UNIT, None),
     # Callback and closure
     # Also on tickets still at the unit: overdue without a reply, the caller is asked anyway.

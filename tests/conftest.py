@@ -54,6 +54,26 @@ def api_client() -> APIClient:
     return APIClient()
 
 
+def start_celery_worker(log: Path, *, name: str = "w") -> subprocess.Popen:
+    """Start a real Celery worker process on the Redis broker, using this test's database, and
+    wait until it is ready. The caller stops it (terminate, or kill to simulate a crash)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict),
+        "REDIS_URL": settings.REDIS_URL,
+    }
+    command = [sys.executable, "-m", "celery", "-A", "hotline", "worker", "--loglevel", "INFO", "--pool", "solo"]
+    command += ["-Q", "celery,hotline,intake,dispatch,evaluation,analytics"]
+    command += ["--without-gossip", "--without-mingle", "--hostname", f"test-{name}-{os.getpid()}@%h"]
+    with log.open("wb") as out:
+        worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    wait_until(lambda: " ready." in log.read_text() or worker.poll() is not None, timeout=30)
+    if worker.poll() is not None:
+        pytest.fail(f"Celery worker exited:\n{log.read_text()}")
+    return worker
+
+
 @pytest.fixture
 def celery_worker(transactional_db, tmp_path) -> Iterator[subprocess.Popen]:
     """A real Celery worker process on the Redis broker, using this test's database.
@@ -61,22 +81,8 @@ def celery_worker(transactional_db, tmp_path) -> Iterator[subprocess.Popen]:
     The test must commit what the worker is to see, hence the transactional database.
     """
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict),
-        "REDIS_URL": settings.REDIS_URL,
-    }
-    log = tmp_path / "worker.log"
-    command = [sys.executable, "-m", "celery", "-A", "hotline", "worker", "--loglevel", "INFO", "--pool", "solo"]
-    command += ["-Q", "celery,hotline,intake,dispatch,evaluation,analytics"]
-    command += ["--without-gossip", "--without-mingle", "--hostname", f"test-{os.getpid()}@%h"]
-    with log.open("wb") as out:
-        worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    worker = start_celery_worker(tmp_path / "worker.log")
     try:
-        wait_until(lambda: " ready." in log.read_text() or worker.poll() is not None, timeout=30)
-        if worker.poll() is not None:
-            pytest.fail(f"Celery worker exited:\n{log.read_text()}")
         yield worker
     finally:
         worker.terminate()

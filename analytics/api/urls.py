@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from django.urls import path
+
+from analytics.api import views
+
+urlpatterns = [
+    path("analytics/volume/", views.VolumeView.as_view(), name="api-analytics-volume"),
+    path("analytics/top-categories/", views.TopCategoriesView.as_view(), name="api-analytics-top-categories"),
+    path("analytics/districts/", views.DistrictTableView.as_view(), name="api-analytics-districts"),
+    path("analytics/hotspots/", views.HotSpotsView.as_view(), name="api-analytics-hotspots"),
+]

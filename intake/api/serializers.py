@@ -5,10 +5,22 @@ from rest_framework import serializers
 
 from hotline.models import Category, DeadlineTier, Unit, UnitKind
 from intake.lifecycle import Status
-from intake.models import CLOSING_DISPOSITIONS, Caller, Channel, Kind, KnowledgeArticle, Ticket, TicketEvent, Urgency
+from intake.models import (
+    CLOSING_DISPOSITIONS,
+    Caller,
+    Channel,
+    Disposition,
+    Kind,
+    KnowledgeArticle,
+    Ticket,
+    TicketEvent,
+    Urgency,
+)
 from intake.phones import mask_name, mask_phone, normalize_phone
 from intake.services import NewTicket, Outcome
 
+# In the enum's own order, so that the generated schema is the same on every run.
+CLOSING_CHOICES = [(d.value, d.label) for d in Disposition if d in CLOSING_DISPOSITIONS]
 OUTCOMES = [
     (Outcome.DISPATCH, _("Queue for dispatch")),
     (Outcome.ANSWER, _("Answer directly")),
@@ -53,9 +65,7 @@ class TicketCreateSerializer(serializers.Serializer):
         queryset=KnowledgeArticle.objects.all(), required=False, allow_null=True
     )
     answer = serializers.CharField(max_length=4000, required=False, allow_blank=True)
-    disposition = serializers.ChoiceField(
-        choices=[(d.value, d.label) for d in CLOSING_DISPOSITIONS], required=False, allow_blank=True
-    )
+    disposition = serializers.ChoiceField(choices=CLOSING_CHOICES, required=False, allow_blank=True)
     merge_into = serializers.PrimaryKeyRelatedField(
         queryset=Ticket.objects.all(), required=False, allow_null=True, help_text=_("id of the open ticket")
     )
@@ -134,8 +144,8 @@ class CallerSerializer(serializers.ModelSerializer):
 
 
 class TicketEventSerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
-    unit = serializers.StringRelatedField()
+    actor = serializers.StringRelatedField(allow_null=True)
+    unit = serializers.StringRelatedField(allow_null=True)
     action_label = serializers.CharField(source="get_action_display")
 
     class Meta:
@@ -156,8 +166,8 @@ class TicketEventSerializer(serializers.ModelSerializer):
 
 class TicketListSerializer(serializers.ModelSerializer):
     category_name = serializers.CharField(source="category.name")
-    district_name = serializers.CharField(source="district.name", default=None)
-    street_name = serializers.CharField(source="street.name", default=None)
+    district_name = serializers.CharField(source="district.name", default=None, allow_null=True)
+    street_name = serializers.CharField(source="street.name", default=None, allow_null=True)
     status_label = serializers.CharField(source="get_status_display")
 
     class Meta:
@@ -187,7 +197,7 @@ class TicketListSerializer(serializers.ModelSerializer):
 class TicketDetailSerializer(TicketListSerializer):
     caller = serializers.SerializerMethodField()
     events = TicketEventSerializer(many=True, read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     merged = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True)
 
     class Meta(TicketListSerializer.Meta):
@@ -223,7 +233,7 @@ class AnswerSerializer(serializers.Serializer):
 
 
 class CloseAtIntakeSerializer(serializers.Serializer):
-    disposition = serializers.ChoiceField(choices=[(d.value, d.label) for d in CLOSING_DISPOSITIONS])
+    disposition = serializers.ChoiceField(choices=CLOSING_CHOICES)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 

@@ -58,6 +58,8 @@ class TicketViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
         return [permissions.IsAuthenticated()]
 
     def get_queryset(self) -> QuerySet[Ticket]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no real user
+            return Ticket.objects.none()
         return selectors.ticket_list(user=self.request.user)
 
     def get_serializer_class(self) -> type[BaseSerializer]:
@@ -87,14 +89,16 @@ class TicketViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
                 "Idempotency-Key",
                 location=OpenApiParameter.HEADER,
                 required=False,
-                description=str(_("Repeat a request with the same key to get the first ticket back (200).")),
+                description=_("Repeat a request with the same key to get the first ticket back (200)."),
             )
         ],
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = TicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        key = request.headers.get("Idempotency-Key", "")[:64] or None
+        # Keys are the client's own: namespaced by user, so one client cannot read another's ticket.
+        raw_key = request.headers.get("Idempotency-Key", "")[:40]
+        key = f"api:{request.user.pk}:{raw_key}" if raw_key else None
         replay = key is not None and Ticket.objects.filter(idempotency_key=key).exists()
         data = serializer.validated_data
         merge_into = data.get("merge_into")

@@ -1,0 +1,108 @@
+"""Shapes of the analytics API: query parameters in, the pages' series out (read-only)."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from intake.models import Channel, Kind
+
+PERIOD_HELP = _("A year (2026) or a month (2026-10); default: the current month.")
+
+
+class PeriodQuerySerializer(serializers.Serializer):
+    period = serializers.CharField(required=False, allow_blank=True, max_length=7, help_text=PERIOD_HELP)
+
+
+class TopCategoriesQuerySerializer(PeriodQuerySerializer):
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False, help_text=_("only requests of this kind"))
+    level = serializers.ChoiceField(
+        choices=[(1, "1"), (2, "2"), (3, "3")], required=False, default=1, help_text=_("category level")
+    )
+
+
+class HotSpotQuerySerializer(serializers.Serializer):
+    month = serializers.CharField(
+        required=False, allow_blank=True, max_length=7, help_text=_("A month (2026-10); default: the current month.")
+    )
+
+
+class KindCountSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    count = serializers.IntegerField()
+
+
+class ChannelCountSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    count = serializers.IntegerField()
+
+
+class MonthVolumeSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text=_("YYYY-MM"))
+    received = serializers.IntegerField()
+    answered_directly = serializers.IntegerField()
+    dispatched = serializers.IntegerField()
+    by_kind = KindCountSerializer(many=True)
+    by_channel = ChannelCountSerializer(many=True)
+
+
+class VolumeSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    months = MonthVolumeSerializer(
+        many=True, help_text=_("the year's twelve months, or the twelve ending with the month")
+    )
+
+
+class CategoryLineSerializer(serializers.Serializer):
+    category = serializers.IntegerField(source="category_id")
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+    previous = serializers.IntegerField(help_text=_("in the previous period of the same length"))
+    change = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    share = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True)
+    tickets_url = serializers.CharField(source="url")
+
+
+class TopCategoriesSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    total = serializers.IntegerField()
+    results = CategoryLineSerializer(many=True)
+
+
+class DistrictLineSerializer(serializers.Serializer):
+    district = serializers.IntegerField(source="district.pk")
+    name = serializers.CharField(source="district.name")
+    population = serializers.IntegerField(source="district.population", allow_null=True)
+    received = serializers.IntegerField()
+    per_10k = serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True)
+    response_rate = serializers.DecimalField(source="rates.response", max_digits=5, decimal_places=4, allow_null=True)
+    resolution_rate = serializers.DecimalField(
+        source="rates.resolution", max_digits=5, decimal_places=4, allow_null=True
+    )
+    satisfaction_rate = serializers.DecimalField(
+        source="rates.satisfaction", max_digits=5, decimal_places=4, allow_null=True
+    )
+
+
+class DistrictTableSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    results = DistrictLineSerializer(many=True)
+
+
+class HotSpotLineSerializer(serializers.Serializer):
+    category = serializers.IntegerField(source="category_id")
+    category_name = serializers.CharField(source="category")
+    street = serializers.IntegerField(source="street_id")
+    street_name = serializers.CharField(source="street")
+    district_name = serializers.CharField(source="district")
+    count = serializers.IntegerField()
+    baseline = serializers.ListField(child=serializers.IntegerField(), help_text=_("previous months, oldest first"))
+    mean = serializers.FloatField()
+    sd = serializers.FloatField()
+    score = serializers.FloatField(help_text=_("standard deviations above the mean"))
+    tickets_url = serializers.CharField(source="url")
+
+
+class HotSpotsSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    enough_history = serializers.BooleanField()
+    baseline_months = serializers.ListField(child=serializers.CharField())
+    results = HotSpotLineSerializer(many=True)

@@ -1,0 +1,671 @@
+"""Reads for analytics: who may see which figures, and every figure the pages show.
+
+Everything here reads the monthly rollup (one aggregate query per figure group), never the
+ticket table; only the live overdue / due-soon counts read the live lead assignments, through
+their partial index. Rates follow DESIGN.md §6 with the configured default factors.
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from analytics.models import COUNT_FIELDS, MonthlyRollup
+from analytics.periods import Period, add_months
+from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
+from hotline.models import Membership, Role, Unit, UnitKind, User
+from hotline.selectors import has_role
+from intake.models import ONLINE_CHANNELS, Channel, Kind
+
+ADMIN_ROLES = frozenset({Role.CITY_ADMIN, Role.HOTLINE_SUPERVISOR})
+TOP = 10
+# Calls to 12345 itself and to its enterprise line; everything else is online (ONLINE_CHANNELS).
+PHONE_CHANNELS = (Channel.PHONE, Channel.ENTERPRISE_LINE)
+
+
+@dataclass(frozen=True)
+class UnitGroup:
+    key: str
+    label: Any  # lazy translation
+    kinds: frozenset[str]
+
+
+# Handling units by kind, as the annual disclosure groups them.
+UNIT_GROUPS = (
+    UnitGroup(
+        "district",
+        _("Districts and district departments"),
+        frozenset({UnitKind.DISTRICT, UnitKind.DISTRICT_DEPARTMENT}),
+    ),
+    UnitGroup("street", _("Streets/townships"), frozenset({UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE})),
+    UnitGroup("city_department", _("City departments"), frozenset({UnitKind.CITY_DEPARTMENT})),
+    UnitGroup("state_enterprise", _("State-owned enterprises"), frozenset({UnitKind.STATE_ENTERPRISE})),
+    UnitGroup("platform_company", _("Platform companies"), frozenset({UnitKind.PLATFORM_COMPANY})),
+)
+GROUP_OF_KIND = {kind: group for group in UNIT_GROUPS for kind in group.kinds}
+
+
+# --- Access ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The rollup rows a user may see: everything, or those of some districts (the ticket's place)
+    and of some handling units."""
+
+    everything: bool
+    district_ids: frozenset[int] = frozenset()
+    unit_ids: frozenset[int] = frozenset()
+
+    def rollups(self) -> Q:
+        if self.everything:
+            return Q()
+        return Q(district_id__in=self.district_ids) | Q(unit_id__in=self.unit_ids)
+
+    def assignments(self) -> Q:
+        if self.everything:
+            return Q()
+        return Q(ticket__district_id__in=self.district_ids) | Q(unit_id__in=self.unit_ids)
+
+
+EVERYTHING = Scope(everything=True)
+
+
+def analytics_scope(*, user: User) -> Scope | None:
+    """City admins and hotline supervisors see everything, district supervisors their district,
+    unit leaders their units. None: no access (the pages answer 404)."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser or has_role(user=user, roles=ADMIN_ROLES):
+        return EVERYTHING
+    rows = Membership.objects.filter(user=user, role__in=[Role.DISTRICT_SUPERVISOR, Role.UNIT_LEADER]).values_list(
+        "unit_id", "role", "unit__kind"
+    )
+    districts = frozenset(u for u, role, kind in rows if role == Role.DISTRICT_SUPERVISOR and kind == UnitKind.DISTRICT)
+    units = frozenset(u for u, role, _kind in rows if role == Role.UNIT_LEADER)
+    if not districts and not units:
+        return None
+    return Scope(everything=False, district_ids=districts, unit_ids=units)
+
+
+# --- Shared helpers ------------------------------------------------------------------------------
+
+
+def rollup_rows(scope: Scope, start: date, end: date) -> QuerySet[MonthlyRollup]:
+    return MonthlyRollup.objects.filter(scope.rollups(), month__gte=start, month__lt=end)
+
+
+def _sums(condition: Q | None = None) -> dict[str, Coalesce]:
+    """Sum of every count, aliased n_<count> (an alias may not shadow the column it sums)."""
+    return {f"n_{name}": Coalesce(Sum(name, filter=condition), 0) for name in COUNT_FIELDS}
+
+
+def counts_of(row: Mapping[str, Any]) -> dict[str, int]:
+    """The counts of a row annotated with _sums(), by count name."""
+    return {name: row[f"n_{name}"] for name in COUNT_FIELDS}
+
+
+def ratio(numerator: float | Decimal, denominator: int) -> Decimal | None:
+    """numerator / denominator to 4 places (a rate), None when there is nothing to divide by."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def change(current: int, previous: int) -> Decimal | None:
+    """Relative change against the previous period (0.25 = +25 %), None without a previous figure."""
+    return ratio(current - previous, previous) if previous else None
+
+
+@dataclass(frozen=True)
+class Rates:
+    response: Decimal | None
+    resolution: Decimal | None
+    satisfaction: Decimal | None
+
+    @classmethod
+    def of(cls, counts: Mapping[str, int]) -> "Rates":
+        """Response = signed in time / requiring a response; resolution = (resolved + partly·f) /
+        answered; satisfaction = (satisfied + basically·k) / answered (DESIGN.md §6)."""
+        parameters = settings.EVALUATION_DEFAULT_PARAMETERS
+        answered = counts["callbacks_answered"]
+        resolved = (
+            counts["callbacks_resolved"] + parameters["partly_resolved_factor"] * counts["callbacks_partly_resolved"]
+        )
+        satisfied = (
+            counts["callbacks_satisfied"]
+            + parameters["basically_satisfied_factor"] * counts["callbacks_basically_satisfied"]
+        )
+        return cls(
+            response=ratio(counts["signed_in_time"], counts["response_required"]),
+            resolution=ratio(resolved, answered),
+            satisfaction=ratio(satisfied, answered),
+        )
+
+
+def tickets_url(
+    *,
+    period_start: date,
+    period_end: date,
+    category_id: int | None = None,
+    street_id: int | None = None,
+    district_id: int | None = None,
+    kind: str | None = None,
+) -> str:
+    """The ticket list behind a figure (intake.filters.TicketFilter; both dates inclusive)."""
+    query: dict[str, Any] = {
+        "created_after": period_start.isoformat(),
+        "created_before": date.fromordinal(period_end.toordinal() - 1).isoformat(),
+    }
+    for name, value in (("category", category_id), ("street", street_id), ("district", district_id), ("kind", kind)):
+        if value:
+            query[name] = value
+    return f"{reverse('intake:ticket_list')}?{urlencode(query)}"
+
+
+# --- Totals and trends ---------------------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    counts: dict[str, int]
+    previous_received: int
+    phone: int
+    online: int
+    enterprise_line: int
+    enterprise_answered: int
+    enterprise_dispatched: int
+
+    @property
+    def received(self) -> int:
+        return self.counts["received"]
+
+    @property
+    def change(self) -> Decimal | None:
+        return change(self.received, self.previous_received)
+
+    @property
+    def rates(self) -> Rates:
+        return Rates.of(self.counts)
+
+    def share(self, value: int) -> Decimal | None:
+        return ratio(value, self.received)
+
+
+def summary(*, scope: Scope, period: Period) -> Summary:
+    """The period's totals, its channels, and the previous period's volume: one query."""
+    previous = period.previous()
+    current = Q(month__gte=period.start)
+    enterprise = current & Q(channel=Channel.ENTERPRISE_LINE)
+    values = rollup_rows(scope, previous.start, period.end).aggregate(
+        **_sums(current),
+        previous_received=Coalesce(Sum("received", filter=Q(month__lt=period.start)), 0),
+        phone=Coalesce(Sum("received", filter=current & Q(channel__in=PHONE_CHANNELS)), 0),
+        online=Coalesce(Sum("received", filter=current & Q(channel__in=ONLINE_CHANNELS)), 0),
+        enterprise_line=Coalesce(Sum("received", filter=enterprise), 0),
+        enterprise_answered=Coalesce(Sum("answered_directly", filter=enterprise), 0),
+        enterprise_dispatched=Coalesce(Sum("dispatched", filter=enterprise), 0),
+    )
+    return Summary(
+        counts=counts_of(values),
+        previous_received=values["previous_received"],
+        phone=values["phone"],
+        online=values["online"],
+        enterprise_line=values["enterprise_line"],
+        enterprise_answered=values["enterprise_answered"],
+        enterprise_dispatched=values["enterprise_dispatched"],
+    )
+
+
+@dataclass
+class Trend:
+    months: list[date]
+    received: list[int]
+    answered_directly: list[int]
+    dispatched: list[int]
+    by_kind: dict[str, list[int]]
+    by_channel: dict[str, list[int]]
+
+
+def monthly_trend(*, scope: Scope, period: Period) -> Trend:
+    """Volume per month (the period's trend months) split by kind and by channel: one query."""
+    months = period.trend_months()
+    index = {month: position for position, month in enumerate(months)}
+    trend = Trend(
+        months=months,
+        received=[0] * 12,
+        answered_directly=[0] * 12,
+        dispatched=[0] * 12,
+        by_kind={kind: [0] * 12 for kind in Kind.values},
+        by_channel={channel: [0] * 12 for channel in Channel.values},
+    )
+    rows = (
+        rollup_rows(scope, months[0], add_months(months[-1], 1))
+        .values("month", "kind", "channel")
+        .annotate(n=Sum("received"), answered=Sum("answered_directly"), dispatched=Sum("dispatched"))
+        .order_by()
+    )
+    for row in rows:
+        position = index[row["month"]]
+        trend.received[position] += row["n"]
+        trend.answered_directly[position] += row["answered"]
+        trend.dispatched[position] += row["dispatched"]
+        trend.by_kind[row["kind"]][position] += row["n"]
+        trend.by_channel[row["channel"]][position] += row["n"]
+    return trend
+
+
+# --- Categories ----------------------------------------------------------------------------------
+
+CATEGORY_PATHS = {1: "category__parent__parent", 2: "category__parent", 3: "category"}
+
+
+@dataclass
+class CategoryLine:
+    category_id: int
+    name: str
+    count: int
+    previous: int
+    share: Decimal | None = None  # of the list's total (the kind's, or everything)
+    url: str = ""
+
+    @property
+    def change(self) -> Decimal | None:
+        return change(self.count, self.previous)
+
+
+@dataclass
+class KindBlock:
+    kind: str
+    label: str
+    total: int
+    share: Decimal | None  # of all tickets
+    lines: list[CategoryLine]
+
+
+@dataclass
+class CategoryRanking:
+    total: int
+    overall: list[CategoryLine]
+    by_kind: list[KindBlock]
+
+
+def category_ranking(*, scope: Scope, period: Period, level: int = 1, top: int = TOP) -> CategoryRanking:
+    """Top categories of one level, overall and per kind, against the previous period: one query."""
+    previous = period.previous()
+    path = CATEGORY_PATHS[level]
+    rows = (
+        rollup_rows(scope, previous.start, period.end)
+        .values(f"{path}_id", f"{path}__name", "kind")
+        .annotate(
+            current=Coalesce(Sum("received", filter=Q(month__gte=period.start)), 0),
+            before=Coalesce(Sum("received", filter=Q(month__lt=period.start)), 0),
+        )
+        .order_by()
+    )
+    overall: dict[int, CategoryLine] = {}
+    per_kind: dict[str, dict[int, CategoryLine]] = defaultdict(dict)
+    for row in rows:
+        category_id, name = row[f"{path}_id"], row[f"{path}__name"]
+        for lines in (overall, per_kind[row["kind"]]):
+            line = lines.setdefault(category_id, CategoryLine(category_id, name, 0, 0))
+            line.count += row["current"]
+            line.previous += row["before"]
+
+    def ranked(lines: dict[int, CategoryLine], *, kind: str | None = None) -> tuple[int, list[CategoryLine]]:
+        total = sum(line.count for line in lines.values())
+        chosen = sorted((line for line in lines.values() if line.count), key=lambda line: (-line.count, line.name))
+        for line in chosen[:top]:
+            line.share = ratio(line.count, total)
+            line.url = tickets_url(
+                period_start=period.start, period_end=period.end, category_id=line.category_id, kind=kind
+            )
+        return total, chosen[:top]
+
+    total, overall_lines = ranked(overall)
+    blocks = []
+    for kind in Kind:
+        kind_total, lines = ranked(per_kind.get(kind.value, {}), kind=kind.value)
+        blocks.append(KindBlock(kind.value, str(kind.label), kind_total, ratio(kind_total, total), lines))
+    return CategoryRanking(total=total, overall=overall_lines, by_kind=blocks)
+
+
+# --- Places and handling units ---------------------------------------------------------------------
+
+
+@dataclass
+class DistrictLine:
+    district: Unit
+    counts: dict[str, int]
+    url: str
+
+    @property
+    def received(self) -> int:
+        return self.counts["received"]
+
+    @property
+    def per_10k(self) -> Decimal | None:
+        """Tickets per 10,000 residents (万人承办量)."""
+        if not self.district.population:
+            return None
+        return (Decimal(self.received) * 10000 / self.district.population).quantize(Decimal("0.1"))
+
+    @property
+    def rates(self) -> Rates:
+        return Rates.of(self.counts)
+
+
+def district_table(*, scope: Scope, period: Period) -> list[DistrictLine]:
+    """Per district (the tickets' place): volume, volume per 10k residents and the three rates."""
+    rows = {
+        row["district_id"]: counts_of(row)
+        for row in rollup_rows(scope, period.start, period.end)
+        .exclude(district=None)
+        .values("district_id")
+        .annotate(**_sums())
+        .order_by()
+    }
+    districts = Unit.objects.filter(kind=UnitKind.DISTRICT)
+    if scope.everything:
+        districts = districts.filter(Q(is_active=True) | Q(pk__in=rows))
+    else:
+        districts = districts.filter(pk__in=set(rows) | scope.district_ids)
+    empty = dict.fromkeys(COUNT_FIELDS, 0)
+    return [
+        DistrictLine(
+            district,
+            {name: rows.get(district.pk, empty)[name] for name in COUNT_FIELDS},
+            tickets_url(period_start=period.start, period_end=period.end, district_id=district.pk),
+        )
+        for district in districts.order_by("code", "name")
+    ]
+
+
+@dataclass
+class GroupLine:
+    group: UnitGroup
+    counts: dict[str, int]
+    share: Decimal | None
+
+    @property
+    def handled(self) -> int:
+        return self.counts["dispatched"]
+
+    @property
+    def rates(self) -> Rates:
+        return Rates.of(self.counts)
+
+
+@dataclass
+class UnitLine:
+    unit_id: int
+    name: str
+    parent_name: str
+    group: UnitGroup
+    counts: dict[str, int]
+
+    @property
+    def handled(self) -> int:
+        return self.counts["dispatched"]
+
+    @property
+    def rates(self) -> Rates:
+        return Rates.of(self.counts)
+
+    @property
+    def full_name(self) -> str:
+        """ "丰台区新村街道": streets and district departments carry their district's name."""
+        return f"{self.parent_name}{self.name}" if self.parent_name else self.name
+
+
+@dataclass
+class Handling:
+    total: int
+    groups: list[GroupLine]
+    top_units: dict[str, list[UnitLine]] = field(default_factory=dict)  # group key → most tickets first
+
+
+def handling(*, scope: Scope, period: Period, top: int = TOP) -> Handling:
+    """Dispatched tickets by handling unit (one query): shares by unit kind and the busiest units."""
+    rows = (
+        rollup_rows(scope, period.start, period.end)
+        .exclude(unit=None)
+        .values("unit_id", "unit__name", "unit__kind", "unit__parent__name", "unit__parent__kind")
+        .annotate(**_sums())
+        .order_by()
+    )
+    group_counts: dict[str, dict[str, int]] = {group.key: dict.fromkeys(COUNT_FIELDS, 0) for group in UNIT_GROUPS}
+    units: dict[str, list[UnitLine]] = {group.key: [] for group in UNIT_GROUPS}
+    for row in rows:
+        group = GROUP_OF_KIND.get(row["unit__kind"])
+        if group is None:
+            continue
+        counts = counts_of(row)
+        for name in COUNT_FIELDS:
+            group_counts[group.key][name] += counts[name]
+        parent = row["unit__parent__name"] if row["unit__parent__kind"] == UnitKind.DISTRICT else ""
+        units[group.key].append(UnitLine(row["unit_id"], row["unit__name"], parent or "", group, counts))
+    total = sum(counts["dispatched"] for counts in group_counts.values())
+    groups = [
+        GroupLine(group, group_counts[group.key], ratio(group_counts[group.key]["dispatched"], total))
+        for group in UNIT_GROUPS
+    ]
+    top_units = {
+        key: sorted(lines, key=lambda line: (-line.handled, line.full_name))[:top] for key, lines in units.items()
+    }
+    return Handling(total=total, groups=groups, top_units=top_units)
+
+
+# --- Live deadlines ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveDeadlines:
+    overdue: int
+    due_soon: int
+
+
+def live_deadlines(*, scope: Scope, now: datetime) -> LiveDeadlines:
+    """Live lead assignments past their deadline, and due within HOTLINE_DUE_SOON: one count over
+    the live-deadline partial index."""
+    soon = now + settings.HOTLINE_DUE_SOON
+    counts = Assignment.objects.filter(
+        scope.assignments(),
+        role=AssignmentRole.LEAD,
+        ended_at__isnull=True,
+        status__in=[AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED],
+        due_at__lt=soon,
+    ).aggregate(overdue=Count("pk", filter=Q(due_at__lt=now)), due_soon=Count("pk", filter=Q(due_at__gte=now)))
+    return LiveDeadlines(overdue=counts["overdue"], due_soon=counts["due_soon"])
+
+
+# --- Hot spots and monthly-topic candidates -------------------------------------------------------
+
+
+@dataclass
+class HotSpot:
+    category_id: int
+    category: str
+    category_parent: str
+    street_id: int
+    street: str
+    district: str
+    count: int
+    baseline: list[int]  # oldest month first
+    mean: float
+    sd: float
+    url: str
+
+    @property
+    def score(self) -> float:
+        """Standard deviations above the baseline (the sd counts as at least 1 ticket)."""
+        return (self.count - self.mean) / max(self.sd, 1.0)
+
+
+@dataclass
+class HotSpots:
+    month: date
+    baseline_months: list[date]
+    spots: list[HotSpot]
+    enough_history: bool
+
+
+def hot_spots(*, scope: Scope, month: date, limit: int = 50) -> HotSpots:
+    """Category × street clusters whose month jumps against their own recent past (three queries).
+
+    Rule: in the month the cluster has at least ANALYTICS_HOTSPOT_MIN_VOLUME tickets, at least
+    mean + Z·sd of its baseline (the previous ANALYTICS_HOTSPOT_BASELINE_MONTHS months since the
+    data begins; a month without tickets counts 0; population standard deviation) and at least
+    (1 + MIN_RISE) × the mean. Fewer than MIN_BASELINE_MONTHS months of history: nothing is
+    flagged. Ordered by standard deviations above the mean.
+    """
+    first = MonthlyRollup.objects.aggregate(first=Min("month"))["first"]
+    baseline_months = [
+        add_months(month, -offset)
+        for offset in range(settings.ANALYTICS_HOTSPOT_BASELINE_MONTHS, 0, -1)
+        if first is not None and add_months(month, -offset) >= first
+    ]
+    if len(baseline_months) < settings.ANALYTICS_HOTSPOT_MIN_BASELINE_MONTHS:
+        return HotSpots(month, baseline_months, [], enough_history=False)
+    end = add_months(month, 1)
+    current = list(
+        rollup_rows(scope, month, end)
+        .exclude(street=None)
+        .values(
+            "category_id",
+            "category__name",
+            "category__parent__name",
+            "street_id",
+            "street__name",
+            "street__parent__name",
+        )
+        .annotate(n=Sum("received"))
+        .filter(n__gte=settings.ANALYTICS_HOTSPOT_MIN_VOLUME)
+        .order_by()
+    )
+    if not current:
+        return HotSpots(month, baseline_months, [], enough_history=True)
+    history: dict[tuple[int, int], dict[date, int]] = defaultdict(dict)
+    for row in (
+        rollup_rows(scope, baseline_months[0], month)
+        .filter(category_id__in={r["category_id"] for r in current}, street_id__in={r["street_id"] for r in current})
+        .values("category_id", "street_id", "month")
+        .annotate(n=Sum("received"))
+        .order_by()
+    ):
+        history[(row["category_id"], row["street_id"])][row["month"]] = row["n"]
+    spots = []
+    for row in current:
+        past = history.get((row["category_id"], row["street_id"]), {})
+        baseline = [past.get(m, 0) for m in baseline_months]
+        mean = sum(baseline) / len(baseline)
+        sd = math.sqrt(sum((value - mean) ** 2 for value in baseline) / len(baseline))
+        count = row["n"]
+        if count < mean + settings.ANALYTICS_HOTSPOT_Z * sd or count < (1 + settings.ANALYTICS_HOTSPOT_MIN_RISE) * mean:
+            continue
+        spots.append(
+            HotSpot(
+                category_id=row["category_id"],
+                category=row["category__name"],
+                category_parent=row["category__parent__name"] or "",
+                street_id=row["street_id"],
+                street=row["street__name"],
+                district=row["street__parent__name"] or "",
+                count=count,
+                baseline=baseline,
+                mean=round(mean, 1),
+                sd=round(sd, 1),
+                url=tickets_url(
+                    period_start=month, period_end=end, category_id=row["category_id"], street_id=row["street_id"]
+                ),
+            )
+        )
+    spots.sort(key=lambda spot: (-spot.score, -spot.count, spot.street))
+    return HotSpots(month, baseline_months, spots[:limit], enough_history=True)
+
+
+@dataclass
+class TopicCandidate:
+    category_id: int
+    name: str
+    parent: str
+    received: int
+    callbacks_answered: int
+    resolution: Decimal
+    url: str
+
+    @property
+    def unresolved_estimate(self) -> int:
+        """Tickets of the period likely left unresolved: volume × (1 − resolution rate)."""
+        return round(self.received * (1 - self.resolution))
+
+
+@dataclass
+class Topics:
+    overall_resolution: Decimal | None
+    candidates: list[TopicCandidate]
+
+
+def topic_candidates(*, scope: Scope, period: Period) -> Topics:
+    """Monthly-topic (每月一题) candidates: second-level categories among the ANALYTICS_TOPIC_TOP_N
+    by volume, with at least ANALYTICS_TOPIC_MIN_CALLBACKS answered callbacks and a resolution
+    rate below the overall one; the most tickets likely unresolved first. One query."""
+    rows = [
+        (row, counts_of(row))
+        for row in rollup_rows(scope, period.start, period.end)
+        .values("category__parent_id", "category__parent__name", "category__parent__parent__name")
+        .annotate(**_sums())
+        .order_by()
+    ]
+    total = dict.fromkeys(COUNT_FIELDS, 0)
+    for _row, counts in rows:
+        for name in COUNT_FIELDS:
+            total[name] += counts[name]
+    overall = Rates.of(total).resolution
+    if overall is None:
+        return Topics(None, [])
+    frequent = sorted(rows, key=lambda item: (-item[1]["received"], item[0]["category__parent__name"]))
+    candidates = []
+    for row, counts in frequent[: settings.ANALYTICS_TOPIC_TOP_N]:
+        resolution = Rates.of(counts).resolution
+        if counts["callbacks_answered"] < settings.ANALYTICS_TOPIC_MIN_CALLBACKS or resolution is None:
+            continue
+        if resolution < overall:
+            candidates.append(
+                TopicCandidate(
+                    category_id=row["category__parent_id"],
+                    name=row["category__parent__name"],
+                    parent=row["category__parent__parent__name"] or "",
+                    received=counts["received"],
+                    callbacks_answered=counts["callbacks_answered"],
+                    resolution=resolution,
+                    url=tickets_url(
+                        period_start=period.start, period_end=period.end, category_id=row["category__parent_id"]
+                    ),
+                )
+            )
+    candidates.sort(key=lambda candidate: (-candidate.unresolved_estimate, candidate.name))
+    return Topics(overall, candidates)
+
+
+def period_choices(*, today: date) -> tuple[list[Period], list[Period]]:
+    """Years and months (newest first) from the first month with rollups to today's (one query)."""
+    first = MonthlyRollup.objects.aggregate(first=Min("month"))["first"] or today.replace(day=1)
+    current = today.replace(day=1)
+    months = []
+    month = current
+    while month >= first:
+        months.append(Period.month(month))
+        month = add_months(month, -1)
+    years = [Period.year(year) for year in range(current.year, first.year - 1, -1)]
+    return years, months

@@ -1,0 +1,137 @@
+"""What the pages read: hot spots against each cluster's own baseline, monthly-topic candidates,
+the district table with its per-10k volume and rates, and the scope of each role."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from analytics import selectors, services
+from analytics.models import MonthlyRollup
+from analytics.periods import Period
+from analytics.selectors import EVERYTHING, Scope
+from hotline.models import Role
+from tests.analytics.factories import add_months, month_start, series
+
+pytestmark = pytest.mark.django_db
+
+
+def months_before(month: date, counts: list[int]) -> dict[date, int]:
+    """counts[0] for the month len(counts) months before `month`, …, counts[-1] for the month before."""
+    return {add_months(month, index - len(counts)): count for index, count in enumerate(counts)}
+
+
+def test_hot_spots_find_a_planted_surge_and_leave_steady_categories_alone(city):
+    # Given last month and the six before it, in a generated city
+    month = add_months(month_start(timezone.localdate()), -1)
+    surge, steady, noisy, small = city.tree.leaves
+    one, two = city.streets[0], city.streets[1]
+    # a category at one street that jumps from about 6 a month to 30 (the planted surge),
+    series(city, category=surge, street=one, counts={**months_before(month, [5, 6, 5, 7, 5, 6]), month: 30}, seed=1)
+    # the same street's steady category, a noisy but steady one elsewhere, and a small jump below the minimum volume
+    series(city, category=steady, street=one, counts={**months_before(month, [20] * 6), month: 21}, seed=2)
+    series(
+        city, category=noisy, street=two, counts={**months_before(month, [15, 25, 18, 22, 16, 24]), month: 26}, seed=3
+    )
+    series(city, category=small, street=two, counts={**months_before(month, [1, 2, 1, 2, 1, 1]), month: 8}, seed=4)
+    services.refresh_rollups()
+    # When the hot spots of last month are computed
+    found = selectors.hot_spots(scope=EVERYTHING, month=month)
+    # Then only the surge is flagged, with its baseline and the tickets behind it
+    assert found.enough_history
+    assert [(spot.category_id, spot.street_id) for spot in found.spots] == [(surge.pk, one.pk)]
+    spot = found.spots[0]
+    assert (spot.count, spot.baseline, spot.mean) == (30, [5, 6, 5, 7, 5, 6], 5.7)
+    assert spot.score > 3
+    assert f"category={surge.pk}" in spot.url
+    assert f"street={one.pk}" in spot.url
+    assert f"created_after={month:%Y-%m}-01" in spot.url
+    # And a district supervisor of the other district sees none of it
+    scope = Scope(everything=False, district_ids=frozenset({city.districts[1].pk}))
+    assert selectors.hot_spots(scope=scope, month=month).spots == []
+
+
+def test_hot_spots_need_a_few_months_of_history(city):
+    # Given only two months of data before the surge
+    month = add_months(month_start(timezone.localdate()), -1)
+    series(
+        city, category=city.tree.leaves[0], street=city.streets[0], counts={**months_before(month, [1, 1]), month: 40}
+    )
+    services.refresh_rollups()
+    # When the hot spots are computed, then nothing is flagged: the baseline is too short to tell
+    found = selectors.hot_spots(scope=EVERYTHING, month=month)
+    assert (found.enough_history, found.spots) == (False, [])
+
+
+def rollup(month: date, category, **counts) -> MonthlyRollup:
+    return MonthlyRollup.objects.create(month=month, category=category, kind="complaint", channel="phone", **counts)
+
+
+def test_topic_candidates_are_frequent_categories_with_low_resolution(city, settings):
+    # Given October's rollups: heating frequent and poorly resolved, parking frequent and well
+    # resolved, water poorly resolved but with too few callbacks to tell
+    settings.ANALYTICS_TOPIC_MIN_CALLBACKS = 10
+    october = date(2025, 10, 1)
+    cold, _stop, water, parking = city.tree.leaves
+    rollup(october, cold, received=200, callbacks_answered=50, callbacks_resolved=20)
+    rollup(october, parking, received=150, callbacks_answered=40, callbacks_resolved=36)
+    rollup(october, water, received=30, callbacks_answered=5, callbacks_resolved=0)
+    # When the monthly-topic candidates of October are listed
+    topics = selectors.topic_candidates(scope=EVERYTHING, period=Period.month(october))
+    # Then heating (second level) alone is a candidate, below the overall 56/95
+    assert topics.overall_resolution == Decimal("0.5895")
+    assert [(c.name, c.received, c.resolution) for c in topics.candidates] == [("供暖", 200, Decimal("0.4000"))]
+    assert topics.candidates[0].unresolved_estimate == 120
+    assert f"category={cold.parent_id}" in topics.candidates[0].url
+
+
+def test_district_table_has_volume_per_10k_residents_and_the_three_rates(city, settings):
+    # Given October's rollups in both districts (populations 500,000 and 1,200,000)
+    east, west = city.districts
+    october = date(2025, 10, 1)
+    leaf = city.tree.leaves[0]
+    MonthlyRollup.objects.create(
+        month=october,
+        category=leaf,
+        kind="complaint",
+        channel="phone",
+        district=east,
+        received=250,
+        dispatched=100,
+        response_required=80,
+        signed_in_time=60,
+        callbacks_answered=50,
+        callbacks_resolved=40,
+        callbacks_partly_resolved=5,
+        callbacks_satisfied=30,
+        callbacks_basically_satisfied=10,
+    )
+    MonthlyRollup.objects.create(month=october, category=leaf, kind="help", channel="web", district=west, received=60)
+    # When the district table of October is read
+    lines = {line.district: line for line in selectors.district_table(scope=EVERYTHING, period=Period.month(october))}
+    # Then volume per 10k residents and the rates follow DESIGN.md §6 (basically satisfied counts 0.8)
+    assert (lines[east].received, lines[east].per_10k) == (250, Decimal("5.0"))
+    assert (lines[west].received, lines[west].per_10k) == (60, Decimal("0.5"))
+    rates = lines[east].rates
+    assert (rates.response, rates.resolution, rates.satisfaction) == (
+        Decimal("0.7500"),
+        Decimal("0.8000"),
+        Decimal("0.7600"),
+    )
+    assert lines[west].rates.resolution is None
+    # And a unit leader sees only the rows of their unit (none here)
+    scope = Scope(everything=False, unit_ids=frozenset({city.handlers[0].pk}))
+    assert selectors.district_table(scope=scope, period=Period.month(october)) == []
+
+
+def test_scope_follows_the_role(city, make_user):
+    east = city.districts[0]
+    assert selectors.analytics_scope(user=make_user(Role.CITY_ADMIN)) == EVERYTHING
+    assert selectors.analytics_scope(user=make_user(Role.HOTLINE_SUPERVISOR)) == EVERYTHING
+    district = selectors.analytics_scope(user=make_user(Role.DISTRICT_SUPERVISOR, east))
+    assert (district.everything, district.district_ids, district.unit_ids) == (False, {east.pk}, frozenset())
+    leader = selectors.analytics_scope(user=make_user(Role.UNIT_LEADER, city.streets[0]))
+    assert (leader.everything, leader.district_ids, leader.unit_ids) == (False, frozenset(), {city.streets[0].pk})
+    for role in (Role.AGENT, Role.DISPATCHER, Role.UNIT_OFFICER, Role.CALLBACK_AGENT):
+        assert selectors.analytics_scope(user=make_user(role, city.streets[0])) is None

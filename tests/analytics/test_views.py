@@ -1,0 +1,150 @@
+"""The analytics pages: who may open them, that they read the rollups (never the ticket table) in a
+bounded number of queries whatever the number of tickets, and what they show."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from analytics import services
+from analytics.periods import Period
+from dispatch.models import Assignment
+from hotline.models import Role
+from intake.models import Ticket
+from tests.analytics.factories import generate
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["analytics:overview", "analytics:categories", "analytics:places", "analytics:hotspots", "analytics:report"]
+# Session, user, roles, notification badge, period choices, then each page's own figures.
+MAX_QUERIES = {
+    "analytics:overview": 9,
+    "analytics:categories": 7,
+    "analytics:places": 8,
+    "analytics:hotspots": 10,
+    "analytics:report": 16,
+}
+
+
+def this_month() -> str:
+    return Period.parse(None).param
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_each_page_reads_rollups_in_bounded_queries_whatever_the_volume(
+    name, client, city, city_admin, django_assert_max_num_queries
+):
+    client.force_login(city_admin)
+    url = f"{reverse(name)}?period={timezone.localdate():%Y}"
+    now = timezone.now()
+    # Given sixty tickets counted by the rollups
+    generate(city, count=60, first=now - timedelta(days=100), days=98, seed=1)
+    services.refresh_rollups(now=now)
+    # When the page is opened, then it runs at most its fixed number of queries, none on the ticket table
+    with django_assert_max_num_queries(MAX_QUERIES[name]), CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    assert not [query for query in small.captured_queries if "intake_ticket" in query["sql"]]
+    # And with five times as many tickets it runs the same number
+    generate(city, count=240, first=now - timedelta(days=100), days=98, seed=2)
+    services.refresh_rollups()
+    with django_assert_max_num_queries(MAX_QUERIES[name]), CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_overview_shows_the_rollups_not_the_live_tickets(client, city, city_admin):
+    # Given tickets of this month that the rollups do not count yet
+    now = timezone.now()
+    generate(city, count=30, first=now.replace(day=1, hour=0, minute=1) if now.day > 1 else now, days=1)
+    client.force_login(city_admin)
+    url = f"{reverse('analytics:overview')}?period={this_month()}"
+    # When the overview is opened, then it shows no requests: it reads the rollups
+    assert client.get(url).context["summary"].received == 0
+    # When the refresh has run, then it shows all thirty, split by channel and disposition
+    services.refresh_rollups()
+    summary = client.get(url).context["summary"]
+    assert summary.received == 30
+    assert summary.phone + summary.online == 30
+    received = Ticket.objects.filter(created_at__gte=Period.parse(None).start)
+    assert summary.counts["answered_directly"] == received.filter(disposition="answered_directly").count()
+
+
+def test_overview_counts_live_overdue_and_due_soon_lead_assignments(client, city, city_admin):
+    # Given generated tickets, some with live lead assignments past their deadline or due within a day
+    now = timezone.now()
+    generate(city, count=120, first=now - timedelta(days=12), days=11)
+    live = Assignment.objects.filter(role="lead", ended_at__isnull=True, status__in=["dispatched", "signed"])
+    client.force_login(city_admin)
+    # When the overview is opened
+    live_counts = client.get(reverse("analytics:overview")).context["live"]
+    # Then the live counts are those of the assignments right now
+    assert live_counts.overdue == live.filter(due_at__lt=now).count() > 0
+    assert live_counts.due_soon == live.filter(due_at__gte=now, due_at__lt=now + timedelta(hours=24)).count()
+
+
+def test_district_supervisor_sees_their_district_only(client, city, make_user):
+    # Given rollups over both districts, and the supervisor of the first
+    now = timezone.now()
+    generate(city, count=150, first=now - timedelta(days=60), days=58)
+    services.refresh_rollups(now=now)
+    east, west = city.districts
+    client.force_login(make_user(Role.DISTRICT_SUPERVISOR, east))
+    period = f"{timezone.localdate():%Y}"
+    # When they open the overview and the districts page
+    overview = client.get(f"{reverse('analytics:overview')}?period={period}")
+    places = client.get(f"{reverse('analytics:places')}?period={period}")
+    # Then the totals are their district's tickets and the district table lists their district alone
+    in_east = Ticket.objects.filter(district=east, created_at__year=timezone.localdate().year).count()
+    assert overview.context["summary"].received == in_east
+    assert [line.district for line in places.context["districts"]] == [east]
+    assert west.name not in places.content.decode()
+
+
+def test_unit_leader_sees_their_units_tickets(client, city, make_user):
+    now = timezone.now()
+    generate(city, count=150, first=now - timedelta(days=60), days=58)
+    services.refresh_rollups(now=now)
+    street = city.streets[0]
+    client.force_login(make_user(Role.UNIT_LEADER, street))
+    response = client.get(f"{reverse('analytics:overview')}?period={timezone.localdate():%Y}")
+    handled = Ticket.objects.filter(
+        assignments__unit=street,
+        assignments__role="lead",
+        created_at__year=timezone.localdate().year,
+    ).exclude(assignments__status="returned", assignments__unit=street)
+    assert response.context["summary"].counts["dispatched"] == handled.distinct().count()
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.DISPATCHER, Role.UNIT_OFFICER, Role.CALLBACK_AGENT])
+@pytest.mark.parametrize("name", PAGES)
+def test_other_roles_get_404(client, make_user, role, name):
+    client.force_login(make_user(role))
+    assert client.get(reverse(name)).status_code == 404
+
+
+def test_anonymous_users_are_sent_to_log_in(client):
+    response = client.get(reverse("analytics:overview"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_a_bad_period_shows_a_message_and_the_current_month(client, city_admin):
+    client.force_login(city_admin)
+    response = client.get(f"{reverse('analytics:overview')}?period=2026-13")
+    assert response.status_code == 200
+    assert response.context["period"] == Period.parse(None)
+    assert "请填写年份（如2026）或月份（如2026-10）。" in response.content.decode()
+
+
+def test_pages_link_the_figures_to_the_tickets_behind_them(client, city, city_admin):
+    now = timezone.now()
+    generate(city, count=60, first=now - timedelta(days=20), days=18)
+    services.refresh_rollups(now=now)
+    client.force_login(city_admin)
+    year = timezone.localdate().year
+    content = client.get(f"{reverse('analytics:categories')}?period={year}").content.decode()
+    root = city.tree.roots[0]
+    assert f"/tickets/?created_after={year}-01-01&amp;created_before={year}-12-31&amp;category={root.pk}" in content

@@ -1,0 +1,202 @@
+"""Deadline sweeps: reminders, late signs, overdue and escalation, once each, at the right moment."""
+
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import override_settings
+from django.utils import timezone
+
+from dispatch import alerts, services, sweeps
+from dispatch.models import Assignment, AssignmentStatus, ReminderStage
+from hotline.models import DeadlineTier, Holiday, HolidayKind, Notification, NotificationKind
+from intake.lifecycle import Action
+from intake.models import Ticket, TicketEvent
+
+pytestmark = pytest.mark.django_db
+TZ = timezone.get_default_timezone()
+
+
+def events(assignment: Assignment, action: Action) -> int:
+    return TicketEvent.objects.filter(ticket_id=assignment.ticket_id, action=action).count()
+
+
+def run_all(now: datetime) -> None:
+    sweeps.sweep_late_signs(now=now)
+    sweeps.sweep_deadline_alerts(now=now)
+
+
+@pytest.mark.parametrize(
+    ("tier", "span"),
+    [
+        (DeadlineTier.EMERGENCY, timedelta(hours=2)),
+        (DeadlineTier.UTILITY, timedelta(hours=24)),
+        (DeadlineTier.GENERAL, timedelta(days=7)),
+        (DeadlineTier.COMPLEX, timedelta(days=15)),
+    ],
+)
+def test_reminders_and_overdue_fire_at_their_moments_and_not_before(tier, span, org, staff, dispatched):
+    # Given a ticket of the tier dispatched now and signed
+    lead = dispatched(org.street_a, deadline_tier=tier)
+    services.sign(assignment_id=lead.pk, actor=staff.officer_a)
+    start = lead.dispatched_at
+    assert lead.due_at == start + span
+    schedule = alerts.reminder_schedule(dispatched_at=start, due_at=lead.due_at)
+    # (for 2 h, "1 h before" comes at 50 %, before "75 %": the schedule is in time order)
+    assert [stage for stage, _at in schedule][-1] == ReminderStage.OVERDUE
+    assert {at for _stage, at in schedule} == {start + span * 0.75, start + span - timedelta(hours=1), start + span}
+    second = timedelta(seconds=1)
+    # Then each alert fires at its moment, not a second before, and once
+    for fired, (stage, at) in enumerate(schedule):
+        run_all(at - second)
+        assert events(lead, Action.URGE) + events(lead, Action.MARK_OVERDUE) == fired, stage
+        run_all(at)
+        assert events(lead, Action.URGE) + events(lead, Action.MARK_OVERDUE) == fired + 1, stage
+    assert events(lead, Action.MARK_OVERDUE) == 1
+    lead.refresh_from_db()
+    assert (lead.overdue_at, lead.next_alert_stage, lead.next_alert_at) == (lead.due_at, ReminderStage.DONE, None)
+    # and the overdue is escalated to the district supervisor; the unit got both reminders
+    assert (
+        Notification.objects.filter(recipient=staff.district_supervisor, kind=NotificationKind.ESCALATED).count() == 1
+    )
+    assert Notification.objects.filter(recipient=staff.officer_a, kind=NotificationKind.REMINDER).count() == 2
+    # Nothing more ever fires for this deadline
+    run_all(lead.due_at + timedelta(days=30))
+    assert events(lead, Action.URGE) + events(lead, Action.MARK_OVERDUE) == 3
+
+
+def test_a_late_sweep_sends_the_overdue_alert_not_stale_reminders(org, staff, dispatched):
+    lead = dispatched(org.street_a)
+    run_all(lead.due_at + timedelta(hours=5))
+    assert events(lead, Action.URGE) == 0
+    assert events(lead, Action.MARK_OVERDUE) == 1
+
+
+def test_late_sign_is_marked_once_at_the_sign_deadline(org, staff, dispatched):
+    lead = dispatched(org.street_a)
+    run_all(lead.sign_due_at - timedelta(seconds=1))
+    assert events(lead, Action.MARK_LATE_SIGN) == 0
+    run_all(lead.sign_due_at)
+    run_all(lead.sign_due_at + timedelta(minutes=5))
+    assert events(lead, Action.MARK_LATE_SIGN) == 1
+    lead.refresh_from_db()
+    assert lead.late_sign_marked_at is not None
+    assert Notification.objects.filter(recipient=staff.officer_a, key=f"late-sign:{lead.pk}").count() == 1
+
+
+def test_a_signed_or_replied_assignment_gets_no_alerts(org, staff, dispatched):
+    lead = dispatched(org.street_a)
+    services.sign(assignment_id=lead.pk, actor=staff.officer_a)
+    services.reply(assignment_id=lead.pk, actor=staff.officer_a, text="已处理", outcome="resolved")
+    run_all(lead.due_at + timedelta(days=1))
+    assert events(lead, Action.MARK_LATE_SIGN) == events(lead, Action.URGE) == events(lead, Action.MARK_OVERDUE) == 0
+
+
+def test_an_approved_extension_moves_the_alerts(org, staff, dispatched):
+    lead = dispatched(org.street_a)
+    services.sign(assignment_id=lead.pk, actor=staff.officer_a)
+    request = services.request_extension(assignment_id=lead.pk, actor=staff.officer_a, extra_days=3, reason="需协调")
+    services.decide_extension(extension_request_id=request.pk, actor=staff.dispatcher, approve=True)
+    lead.refresh_from_db()
+    old_due = lead.due_at - timedelta(days=3)
+    run_all(old_due)
+    assert events(lead, Action.MARK_OVERDUE) == 0
+    run_all(lead.due_at)
+    assert events(lead, Action.MARK_OVERDUE) == 1
+
+
+@override_settings(HOTLINE_DEADLINE_MODE="working_days")
+def test_working_day_deadline_across_national_day_and_a_make_up_workday(org, staff, dispatched):
+    # Given National Day 2026-10-01..07 and Saturday 10-10 as a make-up workday
+    for day in range(1, 8):
+        Holiday.objects.create(date=f"2026-10-{day:02d}", kind=HolidayKind.HOLIDAY, name="国庆节")
+    Holiday.objects.create(date="2026-10-10", kind=HolidayKind.WORKDAY, name="国庆调休")
+    # When a general (7 working days) ticket is dispatched on Wednesday 2026-09-30 at 10:00
+    with time_machine.travel(datetime(2026, 9, 30, 10, 0, tzinfo=TZ), tick=False):
+        lead = dispatched(org.street_a)
+    # Then the deadline skips the holiday week and counts the make-up Saturday: 10-08, 09, 10, 12, 13, 14, 15
+    assert timezone.localtime(lead.due_at) == datetime(2026, 10, 15, 10, 0, tzinfo=TZ)
+    run_all(datetime(2026, 10, 15, 9, 59, tzinfo=TZ))
+    assert events(lead, Action.MARK_OVERDUE) == 0
+    run_all(datetime(2026, 10, 15, 10, 0, tzinfo=TZ))
+    assert events(lead, Action.MARK_OVERDUE) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_sweeps_fire_each_alert_once(org, staff, dispatched):
+    # Given 20 overdue assignments
+    leads = [dispatched(org.street_a) for _ in range(20)]
+    later = max(lead.due_at for lead in leads) + timedelta(minutes=1)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def sweep() -> None:
+        try:
+            barrier.wait()
+            sweeps.sweep_deadline_alerts(now=later)
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    # When two sweeps run at once on two connections
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then every assignment got exactly one overdue event and one escalation
+    assert errors == []
+    for lead in leads:
+        assert events(lead, Action.MARK_OVERDUE) == 1
+    assert Notification.objects.filter(kind=NotificationKind.ESCALATED).count() == 20
+
+
+def test_the_sweep_reads_the_open_deadline_index(org, staff, dispatched):
+    # Given 100,000 ended assignments and 1,000 live ones
+    lead = dispatched(org.street_a)
+    open_tickets = Ticket.objects.bulk_create(
+        Ticket(
+            number=f"20260101{index:06d}",
+            channel="phone",
+            kind="help",
+            category=lead.ticket.category,
+            description="待办",
+            deadline_tier=DeadlineTier.GENERAL,
+            status="dispatched",
+        )
+        for index in range(1000)
+    )
+    columns = (
+        "ticket_id, unit_id, role, status, dispatched_at, sign_due_at, due_at, reply, outcome, explanation, "
+        "returned, ended_at, next_alert_stage, next_alert_at"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO dispatch_assignment ({columns}) "
+            "SELECT %s, %s, 'assist', 'ended', now() - interval '30 days', now(), now(), '', '', '', "
+            "false, now(), 'done', NULL FROM generate_series(1, 100000)",
+            [lead.ticket_id, org.street_b.pk],
+        )
+        cursor.execute(
+            f"INSERT INTO dispatch_assignment ({columns}) "
+            "SELECT t, %s, 'lead', 'dispatched', now(), now(), now() + interval '7 days', '', '', '', "
+            "false, NULL, '75', now() + (t %% 1000 || ' minutes')::interval FROM unnest(%s::bigint[]) t",
+            [org.department.pk, [ticket.pk for ticket in open_tickets]],
+        )
+        cursor.execute("ANALYZE dispatch_assignment")
+    # When the sweep's candidate query is planned
+    query = (
+        Assignment.objects.filter(
+            ended_at__isnull=True,
+            status__in=[AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED],
+            next_alert_at__lte=timezone.now(),
+        )
+        .order_by("next_alert_at")
+        .values_list("pk", "ticket_id", "next_alert_stage", "dispatched_at", "due_at")[:500]
+    )
+    plan = query.explain()
+    # Then it uses the partial index on live deadlines, whatever the ended rows
+    assert "assignment_live_next_alert" in plan, plan
