@@ -68,8 +68,8 @@ class Period:
     @property
     def label(self) -> str:
         if self.is_year:
-            return _("%(year)s (year)") % {"year": self.start.year}
-        return _("%(year)s-%(month)s (month)") % {"year": self.start.year, "month": self.start.month}
+            return _("year %(year)s") % {"year": self.start.year}
+        return _("%(month)s/%(year)s") % {"year": self.start.year, "month": self.start.month}
 
     def previous(self) -> "Period":
         return Period(add_months(self.start, -self.months), self.months)

@@ -223,7 +223,8 @@ def _request_types(period: Period, ranking: selectors.CategoryRanking, breakdown
         )
         months = breakdown[block.kind]["months"]
         if period.is_year and months:
-            peak, peak_count = max(months.items(), key=lambda item: (item[1], item[0]))
+            # On a tie the earlier month wins, both ways.
+            peak, peak_count = max(months.items(), key=lambda item: (item[1], -item[0].toordinal()))
             low, low_count = min(months.items(), key=lambda item: (item[1], item[0]))
             section.paragraphs.append(
                 _(

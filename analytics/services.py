@@ -164,12 +164,12 @@ def _insert_select(*, model: type, period_column: str, queryset: QuerySet, const
     quote = connection.ops.quote_name
     sql, params = queryset.query.sql_with_params()
     columns = [period_column] + [model._meta.get_field(name).column for name in KEY_FIELDS] + list(COUNT_FIELDS)
-    period = "%s" if constant is not None else f"rows.{quote('r_' + period_column)}"
-    selected = [period] + [f"rows.{quote('r_' + name)}" for name in KEY_FIELDS]
-    selected += [f"rows.{quote(name)}" for name in COUNT_FIELDS]
+    period = "%s" if constant is not None else f"rollup_rows.{quote('r_' + period_column)}"
+    selected = [period] + [f"rollup_rows.{quote('r_' + name)}" for name in KEY_FIELDS]
+    selected += [f"rollup_rows.{quote(name)}" for name in COUNT_FIELDS]
     statement = (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
-        f"SELECT {', '.join(selected)} FROM ({sql}) rows"
+        f"SELECT {', '.join(selected)} FROM ({sql}) rollup_rows"
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, ([constant] if constant is not None else []) + list(params))

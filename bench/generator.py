@@ -232,7 +232,7 @@ TABLE_COLUMNS = {
     "dispatch_assignment": (
         "id, ticket_id, unit_id, role, status, dispatched_at, dispatched_by_id, sign_due_at, signed_at, signed_by_id, "
         "first_contact_due_at, first_contacted_at, due_at, replied_at, replied_by_id, reply, outcome, explanation, "
-        "returned, ended_at"
+        "returned, ended_at, late_sign_marked_at, overdue_at, next_alert_stage, next_alert_at"
     ),
     "evaluation_callback": (
         "id, ticket_id, caller_id, unit_id, is_primary, round, due_at, status, attempts, resolution, satisfaction, "
@@ -406,12 +406,22 @@ class ChunkGenerator:
             ticket.status, ticket.updated = "awaiting_callback", replied
             ended = self.call_back(ticket, unit=unit, replied=replied, outcome=outcome)
         status = "replied" if replied else ("signed" if signed else "dispatched")
+        # What the deadline sweeps would have recorded by now.
+        late_sign = sign_due if (signed or now) > sign_due else None
+        overdue = due if (replied or now) > due else None
+        stage, alert_at = "done", None
+        if not replied:
+            for candidate, at in ((75, dispatched + span * 3 // 4), ("1h", due - 3600), ("overdue", due)):
+                if at > now:
+                    stage, alert_at = str(candidate), at
+                    break
         officer, ts = self.officer, self.ts
         self.buffers["dispatch_assignment"].write(
             f"{self.ref.bases['dispatch_assignment'] + ticket.local}\t{ticket.id}\t{unit}\tlead\t{status}\t"
             f"{ts(dispatched)}\t{self.dispatcher}\t{ts(sign_due)}\t{ts(signed)}\t{officer if signed else NULL}\t"
             f"{ts(signed and signed + 7200)}\t{ts(contact)}\t{ts(due)}\t{ts(replied)}\t{officer if replied else NULL}\t"
-            f"{ticket.public_reply}\t{outcome}\t{explanation}\tf\t{ts(ended)}\n"
+            f"{ticket.public_reply}\t{outcome}\t{explanation}\tf\t{ts(ended)}\t{ts(late_sign)}\t{ts(overdue)}\t"
+            f"{stage}\t{ts(alert_at)}\n"
         )
         self.counts["dispatch_assignment"] += 1
 

@@ -38,7 +38,7 @@ class ReminderStage(models.TextChoices):
     """The next deadline alert of an assignment (see dispatch/sweeps.py)."""
 
     NONE = "", _("None")
-    SEVENTY_FIVE = "75", _("75 % of the time")
+    SEVENTY_FIVE = "75", _("Three quarters of the time")
     ONE_HOUR = "1h", _("1 hour before the deadline")
     OVERDUE = "overdue", _("Deadline reached")
     DONE = "done", _("All alerts sent")

@@ -82,6 +82,17 @@ def _handle_one(
     return True
 
 
+def _in_commit_groups(candidates: list[tuple], handle: Callable[..., bool]) -> int:
+    """Handle the candidates in transactions of HOTLINE_SWEEP_COMMIT_EVERY, each one in its own
+    savepoint: one commit per group rather than per row, and a crash loses (rolls back) at most
+    the group in progress, which the next run does again."""
+    handled, size = 0, settings.HOTLINE_SWEEP_COMMIT_EVERY
+    for start in range(0, len(candidates), size):
+        with transaction.atomic():
+            handled += sum(handle(*candidate) for candidate in candidates[start : start + size])
+    return handled
+
+
 def sweep_late_signs(*, now: datetime | None = None, batch: int | None = None) -> SweepResult:
     """Live assignments not signed by their sign deadline: marked once (feeds the response rate)."""
     now = now or timezone.now()
@@ -92,7 +103,7 @@ def sweep_late_signs(*, now: datetime | None = None, batch: int | None = None) -
             late_sign_marked_at__isnull=True,
             sign_due_at__lte=now,
         )
-        .order_by("sign_due_at")
+        .order_by("sign_due_at", "pk")
         .values_list("pk", "ticket_id")[: batch or settings.HOTLINE_SWEEP_BATCH]
     )
 
@@ -115,11 +126,16 @@ def sweep_late_signs(*, now: datetime | None = None, batch: int | None = None) -
             key=f"late-sign:{current.pk}",
         )
 
-    handled = sum(
-        _handle_one(
-            assignment_id=pk, ticket_id=t, action=Action.MARK_LATE_SIGN, payload={}, still_due=still_due, step=step
-        )
-        for pk, t in candidates
+    handled = _in_commit_groups(
+        candidates,
+        lambda pk, ticket_id: _handle_one(
+            assignment_id=pk,
+            ticket_id=ticket_id,
+            action=Action.MARK_LATE_SIGN,
+            payload={},
+            still_due=still_due,
+            step=step,
+        ),
     )
     return SweepResult(handled, len(candidates) - handled)
 
@@ -147,13 +163,13 @@ def sweep_deadline_alerts(*, now: datetime | None = None, batch: int | None = No
             status__in=[AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED],
             next_alert_at__lte=now,
         )
-        .order_by("next_alert_at")
+        .order_by("next_alert_at", "pk")
         .values_list("pk", "ticket_id", "next_alert_stage", "dispatched_at", "due_at")[
             : batch or settings.HOTLINE_SWEEP_BATCH
         ]
     )
-    handled = 0
-    for pk, ticket_id, stored, dispatched_at, due_at in candidates:
+
+    def handle(pk: int, ticket_id: int, stored: str, dispatched_at: datetime, due_at: datetime) -> bool:
         stage = _alert_to_fire(stored=stored, dispatched_at=dispatched_at, due_at=due_at, now=now)
 
         def still_due(current: Assignment, stored: str = stored) -> bool:
@@ -168,7 +184,7 @@ def sweep_deadline_alerts(*, now: datetime | None = None, batch: int | None = No
         def step(current: Assignment, event: TicketEvent, stage: str = stage) -> None:
             _fire_alert(current, stage=stage, now=now)
 
-        handled += _handle_one(
+        return _handle_one(
             assignment_id=pk,
             ticket_id=ticket_id,
             action=Action.MARK_OVERDUE if stage == ReminderStage.OVERDUE else Action.URGE,
@@ -176,6 +192,8 @@ def sweep_deadline_alerts(*, now: datetime | None = None, batch: int | None = No
             still_due=still_due,
             step=step,
         )
+
+    handled = _in_commit_groups(candidates, handle)
     return SweepResult(handled, len(candidates) - handled)
 
 

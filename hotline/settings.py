@@ -298,7 +298,8 @@ HOTLINE_REPEAT_WINDOW_DAYS = env.int("REPEAT_WINDOW_DAYS", default=30)
 # before the deadline; at most this many assignments per sweep run (beat runs them every minute).
 HOTLINE_REMINDER_FRACTION = env.float("REMINDER_FRACTION", default=0.75)
 HOTLINE_REMINDER_BEFORE = timedelta(minutes=env.int("REMINDER_BEFORE_MINUTES", default=60))
-HOTLINE_SWEEP_BATCH = env.int("SWEEP_BATCH", default=500)
+HOTLINE_SWEEP_BATCH = env.int("SWEEP_BATCH", default=1000)
+HOTLINE_SWEEP_COMMIT_EVERY = env.int("SWEEP_COMMIT_EVERY", default=100)
 # Callbacks (回访): due within the window after the reply (or the missed deadline); after
 # the maximum of unreached attempts the callback closes as "not reached".
 CALLBACK_WINDOW = timedelta(hours=env.float("CALLBACK_WINDOW_HOURS", default=48))

@@ -224,7 +224,7 @@ def transition(
             ticket.closed_at = timezone.now()
         elif ticket.status not in CLOSED_STATES:
             ticket.closed_at = None
-        ticket.save()
+        ticket.save(update_fields=["status", "closed_at", "updated_at", *(changes or {})])
         event = TicketEvent.objects.create(
             ticket=ticket,
             action=action,

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='assignment',
             name='next_alert_stage',
-            field=models.CharField(blank=True, choices=[('', 'None'), ('75', '75 % of the time'), ('1h', '1 hour before the deadline'), ('overdue', 'Deadline reached'), ('done', 'All alerts sent')], max_length=8, verbose_name='next deadline alert'),
+            field=models.CharField(blank=True, choices=[('', 'None'), ('75', 'Three quarters of the time'), ('1h', '1 hour before the deadline'), ('overdue', 'Deadline reached'), ('done', 'All alerts sent')], max_length=8, verbose_name='next deadline alert'),
         ),
         migrations.AddField(
             model_name='assignment',

@@ -1,0 +1,470 @@
+"""The benchmark: one command, at a chosen scale, on a PostgreSQL database of its own.
+
+    .venv/bin/python -m bench.run --tickets 1000000
+
+1. generates the data set once (bench.generator, COPY) into $BENCH_DATABASE_URL (default the
+   local database `hotline_bench`, created if missing) and reuses it while the size matches;
+2. serves the product with gunicorn (bench.settings: the product plus a bare one-INSERT endpoint)
+   and measures, each several times (median and min–max):
+   intake API at a fixed offered rate (achieved rate, p50/p95/p99) and at saturation, beside the
+   bare INSERT endpoint in the same run; officer inbox and ticket list API at deep cursor pages;
+3. in-process: a deadline sweep over 100,000 open assignments with 1,000 due; one month's
+   evaluation of every unit kind beside the raw SQL aggregate of the same counts; the analytics
+   dashboard page;
+4. writes bench/results/<tickets>.json and .md (the table README shows).
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/hotline_bench"
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-deployment-key-" + "x" * 20)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def ensure_database(database_url: str) -> None:
+    import psycopg2
+
+    url = urlparse(database_url)
+    name = url.path.lstrip("/")
+    admin = psycopg2.connect(dbname="postgres", user=url.username, host=url.hostname, port=url.port or 5432)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def prepare_data(*, tickets: int, years: float) -> dict:
+    """Migrate, load the org, and generate `tickets` unless the database already holds them."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.generator import generate
+    from evaluation.management.commands.generate_data import database_dsn
+
+    call_command("migrate", verbosity=0)
+    call_command("load_org", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM intake_ticket")
+        existing = cursor.fetchone()[0]
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_bare (id bigserial PRIMARY KEY, payload text, created_at timestamptz)"
+        )
+    if existing >= tickets:
+        return {"generated": False, "tickets": existing}
+    connection.close()
+    result = generate(dsn=database_dsn(), tickets=tickets - existing, years=years, workers=2)
+    return {"generated": True, **result}
+
+
+def summary(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    if not ordered:
+        return {}
+
+    def percentile(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+    return {
+        "n": len(ordered),
+        "p50_ms": round(percentile(0.50) * 1000, 1),
+        "p95_ms": round(percentile(0.95) * 1000, 1),
+        "p99_ms": round(percentile(0.99) * 1000, 1),
+    }
+
+
+def spread(values: list[float]) -> dict:
+    return {"median": round(statistics.median(values), 3), "min": round(min(values), 3), "max": round(max(values), 3)}
+
+
+class Server:
+    """gunicorn serving bench.settings on a free local port."""
+
+    def __init__(self, workers: int) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+        command = [sys.executable, "-m", "gunicorn", "bench.wsgi", "--bind", f"127.0.0.1:{self.port}"]
+        command += ["--workers", str(workers), "--log-level", "warning"]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                status, _body = self.request("GET", "/healthz")
+                if status in (200, 503):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def load(
+    server: Server, *, method: str, path: str, body_for, headers: dict, rate: float | None, seconds: float, clients: int
+):
+    """Open-loop at `rate` requests/s shared by the clients (None: closed loop, as fast as possible)."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    start = time.perf_counter()
+    stop_at = start + seconds
+    interval = clients / rate if rate else 0.0
+
+    def client(index: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        next_at = start + index * (interval / clients if rate else 0)
+        sequence = 0
+        while True:
+            now = time.perf_counter()
+            if now >= stop_at:
+                break
+            if rate and now < next_at:
+                time.sleep(next_at - now)
+            sequence += 1
+            began = time.perf_counter()
+            try:
+                connection.request(method, path, body=body_for(index, sequence), headers=headers)
+                response = connection.getresponse()
+                response.read()
+                ok = response.status < 400
+            except OSError:
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+                ok = False
+            elapsed = time.perf_counter() - began
+            with lock:
+                if ok:
+                    latencies.append(elapsed)
+                else:
+                    errors[0] += 1
+            next_at += interval
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    duration = time.perf_counter() - start
+    return {"achieved_per_s": round(len(latencies) / duration, 1), "errors": errors[0], **summary(latencies)}
+
+
+def bench_intake(server: Server, *, token: str, category_id: int, street_id: int, repeats: int) -> dict:
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+
+    def ticket_body(index: int, sequence: int) -> bytes:
+        return json.dumps(
+            {
+                "channel": "phone",
+                "kind": "complaint",
+                "category": category_id,
+                "street": street_id,
+                "phone": f"1390{index:03d}{sequence % 10000:04d}",
+                "caller_name": "压测",
+                "description": "小区楼道灯坏了一个多月，晚上出行不便，希望尽快维修。",
+            }
+        ).encode()
+
+    def bare_body(index: int, sequence: int) -> bytes:
+        return b'{"payload": "x"}'
+
+    out: dict[str, list] = {"intake_fixed": [], "bare_fixed": [], "intake_max": [], "bare_max": []}
+    for _ in range(repeats):
+        for name, path, body in (("intake", "/api/v1/tickets/", ticket_body), ("bare", "/bench/bare/", bare_body)):
+            out[f"{name}_fixed"].append(
+                load(server, method="POST", path=path, body_for=body, headers=headers, rate=200, seconds=8, clients=8)
+            )
+            out[f"{name}_max"].append(
+                load(server, method="POST", path=path, body_for=body, headers=headers, rate=None, seconds=8, clients=8)
+            )
+    return out
+
+
+def bench_pages(server: Server, *, token: str, path: str, depth: int) -> dict:
+    """Follow the cursor `depth` pages deep, timing every page."""
+    headers = {"Authorization": f"Token {token}"}
+    timings, url = [], path
+    for _ in range(depth):
+        began = time.perf_counter()
+        status, body = server.request("GET", url, headers=headers)
+        timings.append(time.perf_counter() - began)
+        if status != 200:
+            raise RuntimeError(f"{url}: {status} {body[:200]!r}")
+        following = json.loads(body).get("next")
+        if not following:
+            break
+        parsed = urlparse(following)
+        url = f"{parsed.path}?{parsed.query}"
+    return {"pages": len(timings), "first_ms": round(timings[0] * 1000, 1), **summary(timings)}
+
+
+def bench_sweep(*, repeats: int) -> dict:
+    """100,000 open assignments, 1,000 of them due: one sweep run handles the 1,000."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from dispatch import sweeps
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM dispatch_assignment WHERE ended_at IS NULL")
+        live = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM dispatch_assignment")
+        total = cursor.fetchone()[0]
+    timings = []
+    for _ in range(repeats):
+        with connection.cursor() as cursor:
+            # Open up to 100,000 assignments (reopening closed ones, their tickets back in progress),
+            # 1,000 of them at their deadline now; the rest due in the coming week.
+            cursor.execute(
+                "WITH picked AS (SELECT id, ticket_id FROM dispatch_assignment WHERE role = 'lead' "
+                "ORDER BY id DESC LIMIT 100000) "
+                "UPDATE dispatch_assignment a SET ended_at = NULL, status = 'signed', overdue_at = NULL, "
+                "dispatched_at = now() - interval '7 days', sign_due_at = now() - interval '7 days' + interval '1 hour', "
+                "signed_at = now() - interval '7 days' + interval '20 minutes', "
+                "due_at = now() + (row_number * interval '1 second'), "
+                "next_alert_stage = 'overdue', next_alert_at = now() + (row_number * interval '1 second') "
+                "FROM (SELECT id, row_number() OVER (ORDER BY id) - 1001 AS row_number FROM picked) n "
+                "WHERE a.id = n.id"
+            )
+            cursor.execute(
+                "UPDATE intake_ticket SET status = 'in_progress', closed_at = NULL WHERE id IN "
+                "(SELECT ticket_id FROM dispatch_assignment WHERE ended_at IS NULL)"
+            )
+            cursor.execute("ANALYZE dispatch_assignment")
+        began = time.perf_counter()
+        result = sweeps.sweep_deadline_alerts(now=timezone.now(), batch=1000)
+        timings.append(time.perf_counter() - began)
+        assert result.handled == 1000, result
+    return {"live_before": live, "assignments": total, "open": 100_000, "due": 1000, **spread(timings)}
+
+
+def bench_evaluation(*, month: date, repeats: int) -> dict:
+    from django.db import connection
+
+    from evaluation import services
+
+    sql = (
+        "SELECT a.unit_id, count(*) FILTER (WHERE NOT a.returned AND a.signed_at <= a.sign_due_at), count(*) "
+        "FROM dispatch_assignment a JOIN hotline_unit u ON u.id = a.unit_id "
+        "WHERE a.role = 'lead' AND a.dispatched_at >= %(start)s AND a.dispatched_at < %(end)s GROUP BY a.unit_id; "
+        "SELECT c.unit_id, count(*), count(*) FILTER (WHERE c.resolution = 'resolved'), "
+        "count(*) FILTER (WHERE c.satisfaction = 'satisfied'), count(*) FILTER (WHERE c.satisfaction = 'basically') "
+        "FROM evaluation_callback c WHERE c.is_primary AND c.status = 'done' "
+        "AND c.completed_at >= %(start)s AND c.completed_at < %(end)s GROUP BY c.unit_id"
+    )
+    start, end = services.month_bounds(month)
+    evaluation, raw = [], []
+    for index in range(repeats):
+        began = time.perf_counter()
+        for kind in services.RANKED_KINDS:
+            services.compute_month(month=month, unit_kind=kind, recompute=True, reason=f"benchmark run {index}")
+        evaluation.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        with connection.cursor() as cursor:
+            for statement in sql.split("; "):
+                cursor.execute(statement, {"start": start, "end": end})
+                cursor.fetchall()
+        raw.append(time.perf_counter() - began)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM dispatch_assignment "
+            "WHERE role = 'lead' AND dispatched_at >= %s AND dispatched_at < %s",
+            [start, end],
+        )
+        dispatched = cursor.fetchone()[0]
+    ratio = statistics.median(evaluation) / statistics.median(raw)
+    return {
+        "month": f"{month:%Y-%m}",
+        "dispatched_in_month": dispatched,
+        "evaluation_s": spread(evaluation),
+        "raw_sql_s": spread(raw),
+        "ratio": round(ratio, 2),
+    }
+
+
+def bench_dashboard(*, repeats: int) -> dict:
+    from django.test import Client
+
+    from hotline.models import User
+
+    admin = User.objects.get(username="bench-admin")
+    client = Client()
+    client.force_login(admin)
+    timings = []
+    for _ in range(repeats * 5):
+        began = time.perf_counter()
+        response = client.get("/analytics/", HTTP_HOST="localhost")
+        timings.append(time.perf_counter() - began)
+        assert response.status_code == 200, response.status_code
+    return summary(timings)
+
+
+def bench_users() -> tuple[str, str]:
+    """An agent (API token) and the officer of the busiest street (API token); a city admin."""
+    from django.db.models import Count
+    from rest_framework.authtoken.models import Token
+
+    from dispatch.models import Assignment
+    from hotline.models import Membership, Role, Unit, UnitKind, User
+
+    hotline = Unit.objects.get(kind=UnitKind.HOTLINE_CENTER)
+    agent, _ = User.objects.get_or_create(username="bench-agent")
+    Membership.objects.get_or_create(user=agent, unit=hotline, role=Role.AGENT)
+    busiest = (
+        Assignment.objects.filter(unit__kind=UnitKind.STREET)
+        .values("unit")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    officer, _ = User.objects.get_or_create(username="bench-officer")
+    Membership.objects.get_or_create(user=officer, unit_id=busiest["unit"], role=Role.UNIT_OFFICER)
+    admin, _ = User.objects.get_or_create(username="bench-admin", defaults={"is_superuser": True, "is_staff": True})
+    Membership.objects.get_or_create(user=admin, unit=Unit.objects.get(kind=UnitKind.CITY), role=Role.CITY_ADMIN)
+    return Token.objects.get_or_create(user=agent)[0].key, Token.objects.get_or_create(user=officer)[0].key
+
+
+def markdown(results: dict) -> str:
+    runs = results["intake"]
+
+    def med(runs: list[dict], key: str) -> str:
+        return (
+            f"{statistics.median(r[key] for r in runs):g} ({min(r[key] for r in runs):g}–{max(r[key] for r in runs):g})"
+        )
+
+    evaluation = results["evaluation"]
+    lines = [
+        f"Benchmark at {results['tickets']:,} tickets ({results['machine']}), {results['finished']}.",
+        "Median of the runs, (min–max) in brackets.",
+        "",
+        "| measurement | result |",
+        "|---|---|",
+        f"| intake API at 200/s offered: achieved/s | {med(runs['intake_fixed'], 'achieved_per_s')} |",
+        f"| intake API at 200/s: p50 / p95 / p99 ms | {med(runs['intake_fixed'], 'p50_ms')} / "
+        f"{med(runs['intake_fixed'], 'p95_ms')} / {med(runs['intake_fixed'], 'p99_ms')} |",
+        f"| bare INSERT endpoint at 200/s: p50 / p95 ms | {med(runs['bare_fixed'], 'p50_ms')} / "
+        f"{med(runs['bare_fixed'], 'p95_ms')} |",
+        f"| intake API saturated (8 clients): tickets/s | {med(runs['intake_max'], 'achieved_per_s')} |",
+        f"| bare INSERT endpoint saturated: requests/s | {med(runs['bare_max'], 'achieved_per_s')} |",
+        f"| intake / bare throughput | {results['intake_ratio']:.2f} |",
+        f"| officer inbox API, {results['inbox']['pages']} cursor pages: p50 / p95 ms | "
+        f"{results['inbox']['p50_ms']} / {results['inbox']['p95_ms']} |",
+        f"| ticket list API, {results['list']['pages']} cursor pages: p50 / p95 ms | "
+        f"{results['list']['p50_ms']} / {results['list']['p95_ms']} |",
+        f"| deadline sweep, 1,000 due of 100,000 open: s | {results['sweep']['median']} "
+        f"({results['sweep']['min']}–{results['sweep']['max']}) |",
+        f"| monthly evaluation, all unit kinds ({evaluation['month']}, "
+        f"{evaluation['dispatched_in_month']:,} dispatched): s | {evaluation['evaluation_s']['median']} "
+        f"({evaluation['evaluation_s']['min']}–{evaluation['evaluation_s']['max']}) |",
+        f"| raw SQL lower bound of the same aggregates: s | {evaluation['raw_sql_s']['median']} |",
+        f"| evaluation / raw SQL | {evaluation['ratio']} |",
+        f"| analytics dashboard page: p50 / p95 ms | {results['dashboard'].get('p50_ms')} / "
+        f"{results['dashboard'].get('p95_ms')} |",
+    ]
+    if results["data"].get("generated"):
+        data = results["data"]
+        lines.append(f"| data generation: tickets/s (with events, COPY) | {data['tickets_per_second']:,} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--years", type=float, default=2.0)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DSN))
+    args = parser.parse_args()
+
+    ensure_database(args.database_url)
+    setup_django(args.database_url)
+    data = prepare_data(tickets=args.tickets, years=args.years)
+    print("data:", data, flush=True)
+
+    from django.db import connection
+
+    from hotline.models import Category, Unit, UnitKind
+
+    agent_token, officer_token = bench_users()
+    category_id = Category.objects.filter(level=3).values_list("pk", flat=True).first()
+    street_id = Unit.objects.filter(kind=UnitKind.STREET).values_list("pk", flat=True).first()
+    connection.close()
+
+    server = Server(workers=2)
+    try:
+        intake = bench_intake(
+            server, token=agent_token, category_id=category_id, street_id=street_id, repeats=args.repeats
+        )
+        print("intake done", flush=True)
+        inbox = bench_pages(server, token=officer_token, path="/api/v1/assignments/?tab=all&page_size=50", depth=200)
+        ticket_list = bench_pages(server, token=agent_token, path="/api/v1/tickets/?page_size=50", depth=200)
+        print("pages done", flush=True)
+    finally:
+        server.stop()
+    sweep = bench_sweep(repeats=args.repeats)
+    print("sweep done", flush=True)
+    today = datetime.now().date()
+    busiest_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    evaluation = bench_evaluation(month=busiest_month, repeats=args.repeats)
+    dashboard = bench_dashboard(repeats=args.repeats)
+    intake_ratio = statistics.median(r["achieved_per_s"] for r in intake["intake_max"]) / statistics.median(
+        r["achieved_per_s"] for r in intake["bare_max"]
+    )
+    results = {
+        "tickets": args.tickets,
+        "machine": f"{os.cpu_count()} cores, {platform.platform()}",
+        "finished": datetime.now().isoformat(timespec="seconds"),
+        "data": data,
+        "intake": intake,
+        "intake_ratio": intake_ratio,
+        "inbox": inbox,
+        "list": ticket_list,
+        "sweep": sweep,
+        "evaluation": evaluation,
+        "dashboard": dashboard,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.tickets}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    (RESULTS / f"{args.tickets}.md").write_text(markdown(results))
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()
