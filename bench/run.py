@@ -238,7 +238,7 @@ def bench_pages(server: Server, *, token: str, path: str, depth: int) -> dict:
 
 def bench_sweep(*, repeats: int) -> dict:
     """100,000 open assignments, 1,000 of them due: one sweep run handles the 1,000."""
-    from django.db import connection
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from dispatch import sweeps
@@ -250,14 +250,16 @@ def bench_sweep(*, repeats: int) -> dict:
         total = cursor.fetchone()[0]
     timings = []
     for _ in range(repeats):
-        with connection.cursor() as cursor:
+        # Everything below is rolled back: the data set stays as generated for the next run.
+        with transaction.atomic(), connection.cursor() as cursor:
             # Open up to 100,000 assignments (reopening closed ones, their tickets back in progress),
             # 1,000 of them at their deadline now; the rest due in the coming week.
             cursor.execute(
                 "WITH picked AS (SELECT id, ticket_id FROM dispatch_assignment WHERE role = 'lead' "
                 "ORDER BY id DESC LIMIT 100000) "
                 "UPDATE dispatch_assignment a SET ended_at = NULL, status = 'signed', overdue_at = NULL, "
-                "dispatched_at = now() - interval '7 days', sign_due_at = now() - interval '7 days' + interval '1 hour', "
+                "dispatched_at = now() - interval '7 days', "
+                "sign_due_at = now() - interval '7 days' + interval '1 hour', "
                 "signed_at = now() - interval '7 days' + interval '20 minutes', "
                 "due_at = now() + (row_number * interval '1 second'), "
                 "next_alert_stage = 'overdue', next_alert_at = now() + (row_number * interval '1 second') "
@@ -269,10 +271,11 @@ def bench_sweep(*, repeats: int) -> dict:
                 "(SELECT ticket_id FROM dispatch_assignment WHERE ended_at IS NULL)"
             )
             cursor.execute("ANALYZE dispatch_assignment")
-        began = time.perf_counter()
-        result = sweeps.sweep_deadline_alerts(now=timezone.now(), batch=1000)
-        timings.append(time.perf_counter() - began)
-        assert result.handled == 1000, result
+            began = time.perf_counter()
+            result = sweeps.sweep_deadline_alerts(now=timezone.now(), batch=1000)
+            timings.append(time.perf_counter() - began)
+            assert result.handled == 1000, result
+            transaction.set_rollback(True)
     return {"live_before": live, "assignments": total, "open": 100_000, "due": 1000, **spread(timings)}
 
 
@@ -438,11 +441,11 @@ def main() -> None:
         print("pages done", flush=True)
     finally:
         server.stop()
+    today = datetime.now().date()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    evaluation = bench_evaluation(month=last_month, repeats=args.repeats)
     sweep = bench_sweep(repeats=args.repeats)
     print("sweep done", flush=True)
-    today = datetime.now().date()
-    busiest_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    evaluation = bench_evaluation(month=busiest_month, repeats=args.repeats)
     dashboard = bench_dashboard(repeats=args.repeats)
     intake_ratio = statistics.median(r["achieved_per_s"] for r in intake["intake_max"]) / statistics.median(
         r["achieved_per_s"] for r in intake["bare_max"]

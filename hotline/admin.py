@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from hotline.models import Category, Heartbeat, Holiday, Membership, Notification, SmsMessage, Unit, User
-from hotline.sms import mask_phone
+from hotline.privacy import mask_phone
 
 
 class MembershipInline(admin.TabularInline):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from hotline.models import SmsMessage, SmsStatus
+from hotline.privacy import mask_phone
 
 logger = logging.getLogger(__name__)
 
@@ -49,13 +50,6 @@ class SmsBackend(Protocol):
     def send(self, *, phone: str, text: str, key: str) -> str:
         """Send one message; return the provider's message id. Raise SmsRetryableError or SmsError."""
         ...
-
-
-def mask_phone(phone: str) -> str:
-    """138****5678: enough to tell numbers apart in logs, never the whole number."""
-    if len(phone) <= 4:
-        return "*" * len(phone)
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 11 else "*" * (len(phone) - 4) + phone[-4:]
 
 
 class ConsoleSmsBackend:

@@ -5,6 +5,10 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from hotline.privacy import mask_phone
+
+__all__ = ["mask_name", "mask_phone", "normalize_phone"]
+
 _SEPARATORS = re.compile(r"[\s\-()]")
 # Mobile (1[3-9] + 9 digits), landline with area code (0 + 9-11 digits), or a local
 # 7-8 digit landline number as Beijing callers give it.
@@ -20,13 +24,6 @@ def normalize_phone(raw: str) -> str:
     if not _VALID.match(digits):
         raise ValidationError(_("Enter a mobile number (11 digits) or a landline number."), code="invalid_phone")
     return digits
-
-
-def mask_phone(phone: str) -> str:
-    """138****5678 for mobiles; every digit but the last four hidden otherwise."""
-    if len(phone) == 11 and phone.startswith("1"):
-        return f"{phone[:3]}****{phone[-4:]}"
-    return "*" * (len(phone) - 4) + phone[-4:]
 
 
 def mask_name(name: str) -> str:
