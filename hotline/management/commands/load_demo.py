@@ -6,7 +6,7 @@ from importlib.util import find_spec
 from django.core.management.base import BaseCommand
 
 # In dependency order: each app's demo module may use what the previous ones created.
-DEMO_APPS = ("hotline", "intake", "dispatch", "evaluation", "open311")
+DEMO_APPS = ("hotline", "intake", "dispatch", "evaluation", "open311", "analytics")
 
 
 class Command(BaseCommand):
