@@ -7,7 +7,9 @@ import os
 _worker_index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
 os.environ.setdefault("SECRET_KEY", "test-only-key-not-used-anywhere-else-" + "x" * 20)
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{15 - _worker_index}")
+# Set, not defaulted: xdist workers inherit the environment of the controller process, which
+# imported these settings first with its own index.
+os.environ["REDIS_URL"] = f"{os.environ.get('TEST_REDIS_SERVER', 'redis://127.0.0.1:6379')}/{15 - _worker_index}"
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from hotline.settings import *  # noqa: E402, F403
