@@ -1,11 +1,13 @@
 """Deadline enforcement (DESIGN.md §5): periodic sweeps over the live assignments' deadlines.
 
-Each sweep reads a bounded batch of due candidates through a partial index on live rows, then
-handles each one in its own short transaction that locks the ticket first (the global lock
-order), re-checks the condition under the lock, writes the event and the notifications, and
-advances the assignment's marker. A second or concurrent sweep finds the marker moved and does
-nothing; a worker killed mid-batch leaves the committed ones done and the rest for the next run.
-Notifications carry a unique key as well, so even a replayed step cannot notify twice.
+Each sweep reads a bounded batch of due candidates through a partial index on live rows and
+handles them set-based, in transactions of HOTLINE_SWEEP_COMMIT_EVERY rows: it locks the rows
+it can get at once (SKIP LOCKED, so a sweep never waits on a user or on another sweep, and
+never deadlocks), re-checks each condition under the lock, writes the events through
+`intake.services.record_overlay_events`, advances the assignments' markers and sends the
+notifications in bulk. A second or concurrent sweep finds the markers moved (or the rows
+locked) and does nothing for them; a worker killed mid-batch rolls back the group in progress,
+which the next run does again. Notifications carry a unique key as well, so nothing is sent twice.
 """
 
 from collections.abc import Callable
@@ -20,16 +22,13 @@ from django.utils.translation import gettext as _
 from dispatch.alerts import next_alert, reminder_schedule
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReminderStage
 from dispatch.services import assignment_link
-from hotline.errors import DomainError
-from hotline.models import NotificationKind, Unit, UnitKind
-from hotline.notifications import notify_district_supervisors, notify_unit
+from hotline.models import NotificationKind, Role, Unit, UnitKind
+from hotline.notifications import UNIT_STAFF_ROLES, Notice, notify_units_bulk
 from intake import services as intake_services
 from intake.lifecycle import Action
-from intake.models import Ticket, TicketEvent
+from intake.services import OverlayEntry
 
-
-class _AlreadyHandledError(Exception):
-    """The candidate was handled or changed meanwhile: roll back this one, touch nothing."""
+LIVE = (AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED)
 
 
 @dataclass(frozen=True)
@@ -45,58 +44,43 @@ def _district_of(unit: Unit) -> Unit | None:
     return parent if parent is not None and parent.kind == UnitKind.DISTRICT else None
 
 
-def _handle_one(
-    *,
-    assignment_id: int,
-    ticket_id: int,
-    action: Action,
-    payload: dict,
-    still_due: Callable[[Assignment], bool],
-    step: Callable[[Assignment, TicketEvent], None],
-) -> bool:
-    """One candidate in its own transaction: ticket lock (via the transition), re-check, step."""
-    locked: dict[str, Assignment] = {}
-
-    def check(_ticket: Ticket) -> None:
-        current = (
-            Assignment.objects.select_for_update(of=("self",)).select_related("unit__parent").get(pk=assignment_id)
-        )
-        if not still_due(current):
-            raise _AlreadyHandledError
-        locked["assignment"] = current
-
-    try:
-        with transaction.atomic():
-            _ticket, event = intake_services.transition(
-                ticket_id=ticket_id,
-                action=action,
-                actor=None,
-                payload={"assignment": assignment_id, **payload},
-                check=check,
-            )
-            step(locked["assignment"], event)
-    except _AlreadyHandledError:
-        return False
-    except DomainError:  # the ticket moved on (replied, returned …) since the candidate was read
-        return False
-    return True
+def _lock(pks: list[int], still_due: Callable[[Assignment], bool]) -> list[Assignment]:
+    """The candidates this run may handle: locked now (others are busy) and still due under the lock."""
+    rows = (
+        Assignment.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("unit__parent")
+        .filter(pk__in=pks)
+        .order_by("pk")
+    )
+    return [assignment for assignment in rows if still_due(assignment)]
 
 
-def _in_commit_groups(candidates: list[tuple], handle: Callable[..., bool]) -> int:
-    """Handle the candidates in transactions of HOTLINE_SWEEP_COMMIT_EVERY, each one in its own
-    savepoint: one commit per group rather than per row, and a crash loses (rolls back) at most
-    the group in progress, which the next run does again."""
+def _in_commit_groups(pks: list[int], handle: Callable[[list[int]], int]) -> int:
     handled, size = 0, settings.HOTLINE_SWEEP_COMMIT_EVERY
-    for start in range(0, len(candidates), size):
+    for start in range(0, len(pks), size):
         with transaction.atomic():
-            handled += sum(handle(*candidate) for candidate in candidates[start : start + size])
+            handled += handle(pks[start : start + size])
     return handled
+
+
+def _write_events(
+    action: Action, assignments: list[Assignment], payload: Callable[[Assignment], dict]
+) -> list[Assignment]:
+    """Events for the assignments whose tickets accept the action now; returns those assignments."""
+    entries = [
+        OverlayEntry(ticket_id=a.ticket_id, unit_id=a.unit_id, payload={"assignment": a.pk, **payload(a)})
+        for a in assignments
+    ]
+    written = {
+        entry.payload["assignment"] for entry in intake_services.record_overlay_events(action=action, entries=entries)
+    }
+    return [a for a in assignments if a.pk in written]
 
 
 def sweep_late_signs(*, now: datetime | None = None, batch: int | None = None) -> SweepResult:
     """Live assignments not signed by their sign deadline: marked once (feeds the response rate)."""
     now = now or timezone.now()
-    candidates = list(
+    pks = list(
         Assignment.objects.filter(
             ended_at__isnull=True,
             status=AssignmentStatus.DISPATCHED,
@@ -104,7 +88,7 @@ def sweep_late_signs(*, now: datetime | None = None, batch: int | None = None) -
             sign_due_at__lte=now,
         )
         .order_by("sign_due_at", "pk")
-        .values_list("pk", "ticket_id")[: batch or settings.HOTLINE_SWEEP_BATCH]
+        .values_list("pk", flat=True)[: batch or settings.HOTLINE_SWEEP_BATCH]
     )
 
     def still_due(current: Assignment) -> bool:
@@ -115,29 +99,28 @@ def sweep_late_signs(*, now: datetime | None = None, batch: int | None = None) -
             and current.sign_due_at <= now
         )
 
-    def step(current: Assignment, event: TicketEvent) -> None:
-        current.late_sign_marked_at = now
-        current.save(update_fields=["late_sign_marked_at"])
-        notify_unit(
-            unit=current.unit,
-            kind=NotificationKind.URGED,
-            title=_("Not signed in time: sign now"),
-            link=assignment_link(current.pk),
-            key=f"late-sign:{current.pk}",
+    def handle(group: list[int]) -> int:
+        marked = _write_events(Action.MARK_LATE_SIGN, _lock(group, still_due), lambda a: {})
+        for assignment in marked:
+            assignment.late_sign_marked_at = now
+        Assignment.objects.bulk_update(marked, ["late_sign_marked_at"])
+        notify_units_bulk(
+            notices=[
+                Notice(
+                    unit_id=a.unit_id,
+                    roles=UNIT_STAFF_ROLES,
+                    kind=NotificationKind.URGED,
+                    title=_("Not signed in time: sign now"),
+                    link=assignment_link(a.pk),
+                    key=f"late-sign:{a.pk}",
+                )
+                for a in marked
+            ]
         )
+        return len(marked)
 
-    handled = _in_commit_groups(
-        candidates,
-        lambda pk, ticket_id: _handle_one(
-            assignment_id=pk,
-            ticket_id=ticket_id,
-            action=Action.MARK_LATE_SIGN,
-            payload={},
-            still_due=still_due,
-            step=step,
-        ),
-    )
-    return SweepResult(handled, len(candidates) - handled)
+    handled = _in_commit_groups(pks, handle)
+    return SweepResult(handled, len(pks) - handled)
 
 
 def _alert_to_fire(*, stored: str, dispatched_at: datetime, due_at: datetime, now: datetime) -> str:
@@ -157,65 +140,64 @@ def sweep_deadline_alerts(*, now: datetime | None = None, batch: int | None = No
     """Reminders at 75 % of the time and 1 h before the deadline, and at the deadline: overdue,
     escalated to the district supervisors. Each stage fires once per deadline."""
     now = now or timezone.now()
-    candidates = list(
-        Assignment.objects.filter(
-            ended_at__isnull=True,
-            status__in=[AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED],
-            next_alert_at__lte=now,
-        )
+    pks = list(
+        Assignment.objects.filter(ended_at__isnull=True, status__in=LIVE, next_alert_at__lte=now)
         .order_by("next_alert_at", "pk")
-        .values_list("pk", "ticket_id", "next_alert_stage", "dispatched_at", "due_at")[
-            : batch or settings.HOTLINE_SWEEP_BATCH
-        ]
+        .values_list("pk", flat=True)[: batch or settings.HOTLINE_SWEEP_BATCH]
     )
 
-    def handle(pk: int, ticket_id: int, stored: str, dispatched_at: datetime, due_at: datetime) -> bool:
-        stage = _alert_to_fire(stored=stored, dispatched_at=dispatched_at, due_at=due_at, now=now)
-
-        def still_due(current: Assignment, stored: str = stored) -> bool:
-            return (
-                current.ended_at is None
-                and current.status in (AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED)
-                and current.next_alert_stage == stored
-                and current.next_alert_at is not None
-                and current.next_alert_at <= now
-            )
-
-        def step(current: Assignment, event: TicketEvent, stage: str = stage) -> None:
-            _fire_alert(current, stage=stage, now=now)
-
-        return _handle_one(
-            assignment_id=pk,
-            ticket_id=ticket_id,
-            action=Action.MARK_OVERDUE if stage == ReminderStage.OVERDUE else Action.URGE,
-            payload={"reminder": stage},
-            still_due=still_due,
-            step=step,
+    def still_due(current: Assignment) -> bool:
+        return (
+            current.ended_at is None
+            and current.status in LIVE
+            and current.next_alert_at is not None
+            and current.next_alert_at <= now
         )
 
-    handled = _in_commit_groups(candidates, handle)
-    return SweepResult(handled, len(candidates) - handled)
+    def handle(group: list[int]) -> int:
+        due = _lock(group, still_due)
+        stage_of = {
+            a.pk: _alert_to_fire(stored=a.next_alert_stage, dispatched_at=a.dispatched_at, due_at=a.due_at, now=now)
+            for a in due
+        }
+        overdue = [a for a in due if stage_of[a.pk] == ReminderStage.OVERDUE]
+        reminded = [a for a in due if stage_of[a.pk] != ReminderStage.OVERDUE]
+        fired = _write_events(Action.MARK_OVERDUE, overdue, lambda a: {"reminder": ReminderStage.OVERDUE})
+        fired += _write_events(Action.URGE, reminded, lambda a: {"reminder": stage_of[a.pk]})
+        notices = []
+        for assignment in fired:
+            stage = stage_of[assignment.pk]
+            notices += _notices(assignment, stage=stage)
+            if stage == ReminderStage.OVERDUE:
+                assignment.overdue_at = now
+            assignment.next_alert_stage, assignment.next_alert_at = next_alert(assignment=assignment, after_stage=stage)
+        Assignment.objects.bulk_update(fired, ["next_alert_stage", "next_alert_at", "overdue_at"])
+        notify_units_bulk(notices=notices)
+        return len(fired)
+
+    handled = _in_commit_groups(pks, handle)
+    return SweepResult(handled, len(pks) - handled)
 
 
-def _fire_alert(current: Assignment, *, stage: str, now: datetime) -> None:
-    due = timezone.localtime(current.due_at)
-    link = assignment_link(current.pk)
-    key = f"{stage}:{current.pk}:{current.due_at.isoformat()}"
-    if stage == ReminderStage.OVERDUE:
-        current.overdue_at = now
-        title = _("Overdue since %(due)s") % {"due": f"{due:%Y-%m-%d %H:%M}"}
-        notify_unit(unit=current.unit, kind=NotificationKind.OVERDUE, title=title, link=link, key=key)
-        district = _district_of(current.unit)
-        if district is not None and current.role == AssignmentRole.LEAD:
-            notify_district_supervisors(
-                district=district,
-                kind=NotificationKind.ESCALATED,
-                title=_("Escalated: %(unit)s is overdue") % {"unit": current.unit.name},
-                link=link,
-                key=key,
-            )
-    else:
-        title = _("Deadline reminder: due %(due)s") % {"due": f"{due:%Y-%m-%d %H:%M}"}
-        notify_unit(unit=current.unit, kind=NotificationKind.REMINDER, title=title, link=link, key=key)
-    current.next_alert_stage, current.next_alert_at = next_alert(assignment=current, after_stage=stage)
-    current.save(update_fields=["next_alert_stage", "next_alert_at", "overdue_at"])
+def _notices(assignment: Assignment, *, stage: str) -> list[Notice]:
+    due = f"{timezone.localtime(assignment.due_at):%Y-%m-%d %H:%M}"
+    link = assignment_link(assignment.pk)
+    key = f"{stage}:{assignment.pk}:{assignment.due_at.isoformat()}"
+    if stage != ReminderStage.OVERDUE:
+        title = _("Deadline reminder: due %(due)s") % {"due": due}
+        return [Notice(assignment.unit_id, UNIT_STAFF_ROLES, NotificationKind.REMINDER, title, link, key)]
+    notices = [
+        Notice(
+            assignment.unit_id,
+            UNIT_STAFF_ROLES,
+            NotificationKind.OVERDUE,
+            _("Overdue since %(due)s") % {"due": due},
+            link,
+            key,
+        )
+    ]
+    district = _district_of(assignment.unit)
+    if district is not None and assignment.role == AssignmentRole.LEAD:
+        title = _("Escalated: %(unit)s is overdue") % {"unit": assignment.unit.name}
+        notices.append(Notice(district.pk, (Role.DISTRICT_SUPERVISOR,), NotificationKind.ESCALATED, title, link, key))
+    return notices

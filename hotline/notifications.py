@@ -6,7 +6,9 @@ notifications of a kind in settings.HOTLINE_SMS_KINDS also go out as SMS to reci
 with a mobile number, recorded in the same transaction and sent after commit.
 """
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -16,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from hotline import sms
 from hotline.errors import DomainError
-from hotline.models import Notification, Role, SmsMessage, Unit, User
+from hotline.models import Membership, Notification, Role, SmsMessage, Unit, User
 
 UNIT_STAFF_ROLES = (Role.UNIT_OFFICER, Role.UNIT_LEADER)
 _TITLE_MAX = Notification._meta.get_field("title").max_length
@@ -141,3 +143,84 @@ def mark_read(*, user: User, notification_id: int) -> Notification:
 def mark_all_read(*, user: User) -> int:
     """Mark every unread notification of the user read; returns how many changed."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification to the members of a unit holding `roles` (for `notify_units_bulk`)."""
+
+    unit_id: int
+    roles: tuple[str, ...]
+    kind: str
+    title: str
+    link: str
+    key: str
+    body: str = ""
+
+
+def notify_units_bulk(*, notices: Sequence[Notice]) -> int:
+    """Many unit notifications at once, for the deadline sweeps: one members query and one INSERT
+    per 1,000 rows instead of two queries per notice. Same guarantees as `notify_users`: unique per
+    (recipient, key), SMS only for new rows of an SMS kind. Returns how many are new."""
+    if not notices:
+        return 0
+    members: dict[tuple[int, str], list[tuple[int, str]]] = defaultdict(list)
+    rows = Membership.objects.filter(
+        unit_id__in={notice.unit_id for notice in notices},
+        role__in={role for notice in notices for role in notice.roles},
+        user__is_active=True,
+    ).values_list("unit_id", "role", "user_id", "user__mobile")
+    for unit_id, role, user_id, mobile in rows:
+        members[(unit_id, role)].append((user_id, mobile))
+    wanted: dict[tuple[int, str], tuple[int, str, Notice]] = {}
+    for notice in notices:
+        for role in notice.roles:
+            for user_id, mobile in members[(notice.unit_id, role)]:
+                wanted.setdefault((user_id, notice.key[:_KEY_MAX]), (user_id, mobile, notice))
+    values = list(wanted.values())
+    with transaction.atomic():
+        new = [
+            row
+            for start in range(0, len(values), _INSERT_BATCH)
+            for row in _insert_rows(values[start : start + _INSERT_BATCH])
+        ]
+        by_key = {(user_id, notice.key[:_KEY_MAX]): (mobile, notice) for user_id, mobile, notice in values}
+        messages = []
+        for pk, recipient_id, key in new:
+            mobile, notice = by_key[(recipient_id, key)]
+            if mobile and notice.kind in settings.HOTLINE_SMS_KINDS:
+                text = f"{notice.title}：{notice.body}" if notice.body else notice.title
+                messages.append(SmsMessage(phone=mobile, text=text[:_SMS_TEXT_MAX], key=f"notification:{pk}"))
+        created = SmsMessage.objects.bulk_create(messages)
+        sms.enqueue_on_commit(sms_ids=[message.pk for message in created])
+    return len(new)
+
+
+def _insert_rows(rows: list[tuple[int, str, Notice]]) -> list[tuple[int, int, str]]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING (id, recipient_id, key) of the rows really added."""
+    meta = Notification._meta
+    now = meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
+    columns = ["recipient_id", "kind", "title", "body", "link", "key", "created_at"]
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+    params = [
+        value
+        for user_id, _mobile, notice in rows
+        for value in (
+            user_id,
+            notice.kind,
+            notice.title[:_TITLE_MAX],
+            notice.body,
+            notice.link,
+            notice.key[:_KEY_MAX],
+            now,
+        )
+    ]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES {placeholders} "
+        f"ON CONFLICT ({quote('recipient_id')}, {quote('key')}) DO NOTHING "
+        f"RETURNING {quote('id')}, {quote('recipient_id')}, {quote('key')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(row[0], row[1], row[2]) for row in cursor.fetchall()]

@@ -402,3 +402,46 @@ def save_article(*, data: ArticleData, actor: User, article_id: int | None = Non
         article.save()
         article.categories.set(data.categories)
     return article
+
+
+@dataclass(frozen=True)
+class OverlayEntry:
+    """One event of `record_overlay_events`: on which ticket, for which unit, with what details."""
+
+    ticket_id: int
+    unit_id: int | None
+    payload: dict[str, Any]
+
+
+def record_overlay_events(*, action: Action, entries: list[OverlayEntry]) -> list[OverlayEntry]:
+    """The bulk form of `transition` for the system's status-keeping actions (reminders, late-sign
+    and overdue marks), for the deadline sweeps. Runs inside the caller's transaction.
+
+    Locks the tickets it can get at once (SKIP LOCKED: a ticket a user is acting on is left for
+    the sweep's next run, so a sweep never waits and never deadlocks), checks each against the
+    transition table, writes one event per entry in one INSERT, and returns the entries written.
+    """
+    rule = TRANSITIONS[action]
+    if rule.target is not None:
+        raise ValueError(f"{action} changes the status: use transition()")
+    ticket_ids = {entry.ticket_id for entry in entries}
+    locked = dict(
+        Ticket.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=ticket_ids)
+        .order_by("pk")
+        .values_list("pk", "status")
+    )
+    written = [entry for entry in entries if locked.get(entry.ticket_id) in rule.sources]
+    TicketEvent.objects.bulk_create(
+        TicketEvent(
+            ticket_id=entry.ticket_id,
+            action=action,
+            from_status=locked[entry.ticket_id],
+            to_status=locked[entry.ticket_id],
+            unit_id=entry.unit_id,
+            payload=entry.payload,
+        )
+        for entry in written
+    )
+    Ticket.objects.filter(pk__in={entry.ticket_id for entry in written}).update(updated_at=timezone.now())
+    return written

@@ -54,11 +54,12 @@ def api_client() -> APIClient:
     return APIClient()
 
 
-def start_celery_worker(log: Path, *, name: str = "w") -> subprocess.Popen:
+def start_celery_worker(log: Path, *, name: str = "w", env: dict[str, str] | None = None) -> subprocess.Popen:
     """Start a real Celery worker process on the Redis broker, using this test's database, and
     wait until it is ready. The caller stops it (terminate, or kill to simulate a crash)."""
     env = {
         **os.environ,
+        **(env or {}),
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict),
         "REDIS_URL": settings.REDIS_URL,

@@ -58,7 +58,8 @@ def test_a_worker_killed_mid_sweep_leaves_every_ticket_processed_exactly_once(tm
     leads = [dispatched(org.street_a) for _ in range(300)]
     make_overdue(leads)
     # When a worker is killed (SIGKILL) in the middle of the sweep's batch
-    first = start_celery_worker(tmp_path / "first.log", name="first")
+    # (small commit groups, so that the kill lands between commits, as in a long batch)
+    first = start_celery_worker(tmp_path / "first.log", name="first", env={"SWEEP_COMMIT_EVERY": "5"})
     try:
         tasks.sweep_deadline_alerts.delay()
         wait_until(lambda: overdue_events() >= 5, timeout=60, interval=0.02)
