@@ -38,12 +38,11 @@ def notify_users(*, users: Iterable[User], kind: str, title: str, body: str = ""
     title = title[:_TITLE_MAX]
     with transaction.atomic():
         ids = sorted(recipients)
+        rows = [(recipient_id, kind, title, body, link, key) for recipient_id in ids]
         new = [
-            row
-            for start in range(0, len(ids), _INSERT_BATCH)
-            for row in _insert_ignoring_duplicates(
-                recipient_ids=ids[start : start + _INSERT_BATCH], kind=kind, title=title, body=body, link=link, key=key
-            )
+            (pk, recipient_id)
+            for start in range(0, len(rows), _INSERT_BATCH)
+            for pk, recipient_id, _key in _insert_rows(rows[start : start + _INSERT_BATCH])
         ]
         if kind in settings.HOTLINE_SMS_KINDS:
             text = f"{title}：{body}" if body else title
@@ -56,31 +55,6 @@ def notify_users(*, users: Iterable[User], kind: str, title: str, body: str = ""
             created = SmsMessage.objects.bulk_create(messages)
             sms.enqueue_on_commit(sms_ids=[message.pk for message in created])
     return len(new)
-
-
-def _insert_ignoring_duplicates(
-    *, recipient_ids: list[int], kind: str, title: str, body: str, link: str, key: str
-) -> list[tuple[int, int]]:
-    """One INSERT … ON CONFLICT DO NOTHING RETURNING: (id, recipient_id) of the rows really added.
-
-    The ORM's bulk_create(ignore_conflicts=True) cannot tell new rows from skipped ones, and
-    SMS must go out only for new ones. PostgreSQL and SQLite ≥ 3.35 both speak this SQL.
-    """
-    meta = Notification._meta
-    values = {"kind": kind, "title": title, "body": body, "link": link, "key": key, "created_at": timezone.now()}
-    columns = ["recipient_id", *values]
-    prepared = [meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()]
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(recipient_ids))
-    params = [param for recipient_id in recipient_ids for param in (recipient_id, *prepared)]
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES {placeholders} "
-        f"ON CONFLICT ({quote('recipient_id')}, {quote('key')}) DO NOTHING "
-        f"RETURNING {quote('id')}, {quote('recipient_id')}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
 def unit_members(*, unit: Unit, roles: Iterable[str]) -> QuerySet[User]:
@@ -178,11 +152,15 @@ def notify_units_bulk(*, notices: Sequence[Notice]) -> int:
             for user_id, mobile in members[(notice.unit_id, role)]:
                 wanted.setdefault((user_id, notice.key[:_KEY_MAX]), (user_id, mobile, notice))
     values = list(wanted.values())
+    rows = [
+        (user_id, notice.kind, notice.title[:_TITLE_MAX], notice.body, notice.link, notice.key[:_KEY_MAX])
+        for user_id, _mobile, notice in values
+    ]
     with transaction.atomic():
         new = [
             row
-            for start in range(0, len(values), _INSERT_BATCH)
-            for row in _insert_rows(values[start : start + _INSERT_BATCH])
+            for start in range(0, len(rows), _INSERT_BATCH)
+            for row in _insert_rows(rows[start : start + _INSERT_BATCH])
         ]
         by_key = {(user_id, notice.key[:_KEY_MAX]): (mobile, notice) for user_id, mobile, notice in values}
         messages = []
@@ -196,25 +174,18 @@ def notify_units_bulk(*, notices: Sequence[Notice]) -> int:
     return len(new)
 
 
-def _insert_rows(rows: list[tuple[int, str, Notice]]) -> list[tuple[int, int, str]]:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING (id, recipient_id, key) of the rows really added."""
+def _insert_rows(rows: list[tuple[int, str, str, str, str, str]]) -> list[tuple[int, int, str]]:
+    """One INSERT … ON CONFLICT DO NOTHING RETURNING for (recipient_id, kind, title, body, link, key)
+    rows: (id, recipient_id, key) of the rows really added.
+
+    The ORM's bulk_create(ignore_conflicts=True) cannot tell new rows from skipped ones, and
+    SMS must go out only for new ones. PostgreSQL and SQLite ≥ 3.35 both speak this SQL.
+    """
     meta = Notification._meta
     now = meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
     columns = ["recipient_id", "kind", "title", "body", "link", "key", "created_at"]
     placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
-    params = [
-        value
-        for user_id, _mobile, notice in rows
-        for value in (
-            user_id,
-            notice.kind,
-            notice.title[:_TITLE_MAX],
-            notice.body,
-            notice.link,
-            notice.key[:_KEY_MAX],
-            now,
-        )
-    ]
+    params = [value for row in rows for value in (*row, now)]
     quote = connection.ops.quote_name
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES {placeholders} "
