@@ -64,12 +64,6 @@ def districts() -> QuerySet[Unit]:
     return Unit.objects.filter(kind=UnitKind.DISTRICT, is_active=True).order_by("code")
 
 
-def streets_of(*, district: Unit) -> QuerySet[Unit]:
-    return Unit.objects.filter(
-        parent=district, kind__in=[UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE], is_active=True
-    ).order_by("code")
-
-
 def leaf_categories() -> QuerySet[Category]:
     return Category.objects.filter(level=3, is_active=True).select_related("parent__parent").order_by("code")
 

@@ -60,10 +60,6 @@ def ticket_detail(*, user: User, ticket_id: int) -> Ticket:
     )
 
 
-def ticket_by_number(*, number: str) -> Ticket | None:
-    return Ticket.objects.select_related("category", "caller").filter(number=number).first()
-
-
 def caller_by_phone(*, phone: str) -> Caller | None:
     return Caller.objects.filter(phone=normalize_phone(phone)).first()
 
