@@ -210,3 +210,22 @@ def test_reached_needs_both_answers(people):
         )
     assert set(error.value.fields) == {"resolution", "satisfaction"}
     assert Callback.objects.get().attempts == 0
+
+
+def test_a_reopened_tickets_second_callback_counts_in_the_evaluation(people):
+    # Given a ticket reopened after an unsatisfied callback, handled again and called back again
+    ticket = replied_ticket(people)
+    services.open_due_callbacks()
+    services.record_callback(callback_id=Callback.objects.get().pk, answer=FAILED, actor=people["callback"])
+    lead = Assignment.objects.get(ticket=ticket, ended_at__isnull=True)
+    dispatch_services.reply(assignment_id=lead.pk, actor=people["officer"], text="已彻底修复", outcome="resolved")
+    services.open_due_callbacks()
+    second = Callback.objects.get(round=2)
+    services.record_callback(callback_id=second.pk, answer=SATISFIED, actor=people["callback"])
+    # When the month is evaluated
+    month = timezone.localdate().replace(day=1)
+    ranking = services.compute_month(month=month, unit_kind="street")
+    # Then both answered callbacks count for the unit: the failed first round and the satisfied second
+    result = ranking.results.get(unit=people["street"])
+    assert (result.callbacks_answered, result.resolved, result.satisfied) == (2, 1, 1)
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
