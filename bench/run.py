@@ -286,21 +286,34 @@ def bench_evaluation(*, month: date, repeats: int) -> dict:
 
     from evaluation import services
 
+    # The same counts as evaluation.services.unit_counts, hand-written: lead assignments
+    # dispatched in the month (in time: signed and contacted by their deadlines, or no caller;
+    # not returned) and primary callbacks done in the month, less approved exclusions/appeals.
     sql = (
-        "SELECT a.unit_id, count(*) FILTER (WHERE NOT a.returned AND a.signed_at <= a.sign_due_at), count(*) "
-        "FROM dispatch_assignment a JOIN hotline_unit u ON u.id = a.unit_id "
+        "SELECT a.unit_id, count(*) FILTER (WHERE NOT x.excluded), "
+        "count(*) FILTER (WHERE NOT x.excluded AND NOT a.returned AND a.signed_at <= a.sign_due_at "
+        "AND (a.first_contacted_at <= a.first_contact_due_at OR t.caller_id IS NULL)), "
+        "count(*) FILTER (WHERE x.excluded) "
+        "FROM dispatch_assignment a JOIN intake_ticket t ON t.id = a.ticket_id, LATERAL (SELECT EXISTS ("
+        "SELECT 1 FROM evaluation_appeal p WHERE p.kind = 'exclude_ticket' AND p.status = 'approved' "
+        "AND p.ticket_id = a.ticket_id AND p.unit_id = a.unit_id) AS excluded) x "
         "WHERE a.role = 'lead' AND a.dispatched_at >= %(start)s AND a.dispatched_at < %(end)s GROUP BY a.unit_id; "
         "SELECT c.unit_id, count(*), count(*) FILTER (WHERE c.resolution = 'resolved'), "
-        "count(*) FILTER (WHERE c.satisfaction = 'satisfied'), count(*) FILTER (WHERE c.satisfaction = 'basically') "
+        "count(*) FILTER (WHERE c.resolution = 'partly'), count(*) FILTER (WHERE c.satisfaction = 'satisfied'), "
+        "count(*) FILTER (WHERE c.satisfaction = 'basically') "
         "FROM evaluation_callback c WHERE c.is_primary AND c.status = 'done' "
-        "AND c.completed_at >= %(start)s AND c.completed_at < %(end)s GROUP BY c.unit_id"
+        "AND c.completed_at >= %(start)s AND c.completed_at < %(end)s "
+        "AND NOT EXISTS (SELECT 1 FROM evaluation_appeal p WHERE p.status = 'approved' AND ("
+        "(p.kind = 'exclude_ticket' AND p.ticket_id = c.ticket_id AND p.unit_id = c.unit_id) "
+        "OR (p.kind = 'callback_result' AND p.callback_id = c.id))) GROUP BY c.unit_id"
     )
     start, end = services.month_bounds(month)
     evaluation, raw = [], []
     for index in range(repeats):
         began = time.perf_counter()
-        for kind in services.RANKED_KINDS:
-            services.compute_month(month=month, unit_kind=kind, recompute=True, reason=f"benchmark run {index}")
+        services.compute_rankings(
+            month=month, unit_kinds=services.RANKED_KINDS, recompute=True, reason=f"benchmark run {index}"
+        )
         evaluation.append(time.perf_counter() - began)
         began = time.perf_counter()
         with connection.cursor() as cursor:

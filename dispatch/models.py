@@ -56,7 +56,10 @@ EXPLAINED_OUTCOMES = frozenset({ReplyOutcome.PARTLY_RESOLVED, ReplyOutcome.UNRES
 
 class Assignment(models.Model):
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="assignments")
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="assignments")
+    # Indexed by the composite indexes below, which all start with the unit.
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="assignments", db_index=False
+    )
     role = models.CharField(_("role"), max_length=8, choices=AssignmentRole.choices)
     status = models.CharField(
         _("status"), max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.DISPATCHED
@@ -171,6 +174,8 @@ class Assignment(models.Model):
         indexes = [
             # The unit inbox: one unit's assignments by status, soonest deadline first.
             models.Index(fields=["unit", "status", "due_at"], name="assignment_inbox"),
+            # The API's newest-first list of a unit's assignments: the keyset cursor walks it.
+            models.Index(fields=["unit", "id"], name="assignment_unit_newest"),
             models.Index(fields=["unit", "due_at"], name="assignment_live_by_unit", condition=Q(ended_at__isnull=True)),
             # Deadline sweeps (late sign, reminders, overdue) scan only live rows.
             models.Index(

@@ -9,7 +9,7 @@ A rate whose denominator is empty counts as 1 (nothing went wrong); units with n
 no answered callback in the month are not ranked at all.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 
 RATE_PLACES = Decimal("0.0001")
@@ -45,6 +45,9 @@ class Counts:
     @property
     def has_volume(self) -> bool:
         return self.required_response > 0 or self.callbacks_answered > 0
+
+    def __add__(self, other: "Counts") -> "Counts":
+        return Counts(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
 
 
 @dataclass(frozen=True)

@@ -249,8 +249,8 @@ def district_streets(*, district: Unit, month: date, scope: RankingScope) -> lis
 
 # --- The tickets behind the rates -----------------------------------------------------------
 #
-# These reproduce services.monthly_counts' filters for one ranked unit, so that every number in
-# a ranking can be opened as the list of tickets it counts.
+# These reproduce the filters of services.unit_counts and services.ranked_unit for one ranked
+# unit, so that every number in a ranking can be opened as the list of tickets it counts.
 
 
 class Metric:

@@ -1,5 +1,6 @@
 """Writes for evaluation: the monthly ranking snapshot."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, When
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,34 +79,14 @@ def parameters_for(*, unit_kind: str, month: date) -> Parameters:
     )
 
 
-def _ranked_unit(prefix: str, unit_kind: str) -> Case | F:
-    """The unit a row counts for: itself, or for the district ranking the district it lies in."""
-    if unit_kind != UnitKind.DISTRICT:
-        return F(f"{prefix}unit_id")
-    return Case(
-        When(**{f"{prefix}unit__kind": UnitKind.DISTRICT}, then=F(f"{prefix}unit_id")),
-        default=F(f"{prefix}unit__parent_id"),
-        output_field=IntegerField(),
-    )
-
-
-def _kind_filter(prefix: str, unit_kind: str) -> Q:
-    if unit_kind == UnitKind.STREET:
-        # Functional zones are dispatched to like streets and ranked with them.
-        return Q(**{f"{prefix}unit__kind__in": [UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE]})
-    if unit_kind != UnitKind.DISTRICT:
-        return Q(**{f"{prefix}unit__kind": unit_kind})
-    return Q(**{f"{prefix}unit__kind": UnitKind.DISTRICT}) | Q(**{f"{prefix}unit__parent__kind": UnitKind.DISTRICT})
-
-
 def _excluded(kind: AppealKind, **outer: str) -> Exists:
     return Exists(
         Appeal.objects.filter(kind=kind, status=AppealStatus.APPROVED, **{k: OuterRef(v) for k, v in outer.items()})
     )
 
 
-def monthly_counts(*, month: date, unit_kind: str) -> dict[int, Counts]:
-    """Per ranked unit, the counts behind the three rates, in two aggregate queries.
+def unit_counts(*, month: date) -> dict[int, Counts]:
+    """Per handling unit, the month's counts behind the three rates, in two aggregate queries.
 
     Response: lead assignments dispatched in the month; in time = signed by the sign deadline
     and the caller contacted by the first-contact deadline (or no caller to contact), and not
@@ -120,22 +101,21 @@ def monthly_counts(*, month: date, unit_kind: str) -> dict[int, Counts]:
     )
     in_time = Q(returned=False, signed_at__isnull=False, signed_at__lte=F("sign_due_at")) & contacted
     response_rows = (
-        Assignment.objects.filter(_kind_filter("", unit_kind), role=AssignmentRole.LEAD)
-        .filter(dispatched_at__gte=start, dispatched_at__lt=end)
-        .annotate(ranked=_ranked_unit("", unit_kind), is_excluded=excluded_ticket)
-        .values("ranked")
+        Assignment.objects.filter(role=AssignmentRole.LEAD, dispatched_at__gte=start, dispatched_at__lt=end)
+        .annotate(is_excluded=excluded_ticket)
+        .values("unit_id")
         .annotate(
             required=Count("id", filter=Q(is_excluded=False)),
             in_time=Count("id", filter=in_time & Q(is_excluded=False)),
             excluded=Count("id", filter=Q(is_excluded=True)),
         )
+        .order_by()
     )
     callback_rows = (
-        Callback.objects.filter(_kind_filter("", unit_kind), is_primary=True, status=CallbackStatus.DONE)
+        Callback.objects.filter(is_primary=True, status=CallbackStatus.DONE)
         .filter(completed_at__gte=start, completed_at__lt=end)
-        .annotate(ranked=_ranked_unit("", unit_kind))
         .filter(~excluded_ticket, ~_excluded(AppealKind.CALLBACK_RESULT, callback="id"))
-        .values("ranked")
+        .values("unit_id")
         .annotate(
             answered=Count("id"),
             resolved=Count("id", filter=Q(resolution=Resolution.RESOLVED)),
@@ -143,25 +123,65 @@ def monthly_counts(*, month: date, unit_kind: str) -> dict[int, Counts]:
             satisfied=Count("id", filter=Q(satisfaction=Satisfaction.SATISFIED)),
             basically=Count("id", filter=Q(satisfaction=Satisfaction.BASICALLY)),
         )
+        .order_by()
     )
     counts: dict[int, dict[str, int]] = {}
     for row in response_rows:
-        counts.setdefault(row["ranked"], {}).update(
+        counts.setdefault(row["unit_id"], {}).update(
             required_response=row["required"], responded_in_time=row["in_time"], excluded=row["excluded"]
         )
     for row in callback_rows:
-        counts.setdefault(row["ranked"], {}).update(
+        counts.setdefault(row["unit_id"], {}).update(
             callbacks_answered=row["answered"],
             resolved=row["resolved"],
             partly_resolved=row["partly"],
             satisfied=row["satisfied"],
             basically_satisfied=row["basically"],
         )
-    return {unit_id: Counts(**values) for unit_id, values in counts.items() if unit_id is not None}
+    return {unit_id: Counts(**values) for unit_id, values in counts.items()}
 
 
-def _build_results(*, ranking: MonthlyRanking, month: date, unit_kind: str, parameters: Parameters) -> list[UnitResult]:
-    counts = {unit_id: c for unit_id, c in monthly_counts(month=month, unit_kind=unit_kind).items() if c.has_volume}
+@dataclass(frozen=True)
+class UnitPlace:
+    kind: str
+    parent_id: int | None
+    parent_kind: str | None
+
+
+def unit_places() -> dict[int, UnitPlace]:
+    return {
+        unit_id: UnitPlace(kind, parent_id, parent_kind)
+        for unit_id, kind, parent_id, parent_kind in Unit.objects.values_list("id", "kind", "parent", "parent__kind")
+    }
+
+
+def ranked_unit(*, unit_kind: str, place: UnitPlace, unit_id: int) -> int | None:
+    """The unit of the `unit_kind` ranking a handling unit's counts go to, if any: itself; for
+    streets also functional zones, which are dispatched to like streets; for the district
+    ranking, a district itself and everything directly under a district."""
+    if unit_kind == UnitKind.DISTRICT:
+        if place.kind == UnitKind.DISTRICT:
+            return unit_id
+        return place.parent_id if place.parent_kind == UnitKind.DISTRICT else None
+    if unit_kind == UnitKind.STREET:
+        return unit_id if place.kind in (UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE) else None
+    return unit_id if place.kind == unit_kind else None
+
+
+def ranked_counts(*, per_unit: dict[int, Counts], unit_kind: str, places: dict[int, UnitPlace]) -> dict[int, Counts]:
+    """The per-unit counts folded into the units of one ranking."""
+    ranked: dict[int, Counts] = {}
+    for unit_id, counts in per_unit.items():
+        target = ranked_unit(unit_kind=unit_kind, place=places[unit_id], unit_id=unit_id)
+        if target is not None:
+            ranked[target] = ranked[target] + counts if target in ranked else counts
+    return ranked
+
+
+def _build_results(
+    *, ranking: MonthlyRanking, month: date, unit_kind: str, parameters: Parameters, ranked: dict[int, Counts]
+) -> list[UnitResult]:
+    counts = {unit_id: c for unit_id, c in ranked.items() if c.has_volume}
     adjustments = dict(
         ScoreAdjustment.objects.filter(month=month, unit_id__in=counts)
         .values("unit_id")
@@ -220,16 +240,26 @@ def _build_results(*, ranking: MonthlyRanking, month: date, unit_kind: str, para
 def compute_month(
     *, month: date, unit_kind: str, actor: User | None = None, reason: str = "", recompute: bool = False
 ) -> MonthlyRanking:
-    """Compute and publish the ranking of one unit kind for one month.
+    """Compute and publish the ranking of one unit kind for one month (see compute_rankings)."""
+    (ranking,) = compute_rankings(month=month, unit_kinds=[unit_kind], actor=actor, reason=reason, recompute=recompute)
+    return ranking
 
+
+def compute_rankings(
+    *,
+    month: date,
+    unit_kinds: Iterable[str],
+    actor: User | None = None,
+    reason: str = "",
+    recompute: bool = False,
+) -> list[MonthlyRanking]:
+    """Compute and publish the rankings of the given unit kinds for one month.
+
+    The month's counts are aggregated once per handling unit and folded into each ranking.
     A published month is frozen: without `recompute` an existing snapshot is returned as it
     is (the monthly task may run twice). With `recompute` (a reason is required) a new version
     becomes current, the old one is kept, and both moves are in the audit trail.
     """
-    month = month.replace(day=1)
-    current = MonthlyRanking.objects.filter(month=month, unit_kind=unit_kind, is_current=True).first()
-    if current is not None and not recompute:
-        return current
     if recompute and not reason.strip():
         raise DomainError(
             "invalid",
@@ -237,6 +267,33 @@ def compute_month(
             status=400,
             fields={"reason": [_("Required.")]},
         )
+    month = month.replace(day=1)
+    per_unit: dict[int, Counts] | None = None
+    places: dict[int, UnitPlace] = {}
+    rankings = []
+    for unit_kind in unit_kinds:
+        current = MonthlyRanking.objects.filter(month=month, unit_kind=unit_kind, is_current=True).first()
+        if current is not None and not recompute:
+            rankings.append(current)
+            continue
+        if per_unit is None:
+            per_unit, places = unit_counts(month=month), unit_places()
+        ranked = ranked_counts(per_unit=per_unit, unit_kind=unit_kind, places=places)
+        rankings.append(
+            _publish(month=month, unit_kind=unit_kind, current=current, ranked=ranked, actor=actor, reason=reason)
+        )
+    return rankings
+
+
+def _publish(
+    *,
+    month: date,
+    unit_kind: str,
+    current: MonthlyRanking | None,
+    ranked: dict[int, Counts],
+    actor: User | None,
+    reason: str,
+) -> MonthlyRanking:
     parameters = parameters_for(unit_kind=unit_kind, month=month)
     try:
         with transaction.atomic():
@@ -256,7 +313,7 @@ def compute_month(
                 reason=reason if version > 1 else "",
             )
             UnitResult.objects.bulk_create(
-                _build_results(ranking=ranking, month=month, unit_kind=unit_kind, parameters=parameters)
+                _build_results(ranking=ranking, month=month, unit_kind=unit_kind, parameters=parameters, ranked=ranked)
             )
             RankingAudit.objects.create(
                 ranking=ranking, action="recomputed" if version > 1 else "computed", actor=actor, reason=reason
@@ -280,7 +337,7 @@ RANKED_KINDS = (
 def compute_previous_month(*, today: date | None = None) -> list[MonthlyRanking]:
     """The monthly task: last month (Asia/Shanghai) for every ranked unit kind."""
     month = previous_month((today or timezone.localdate()).replace(day=1))
-    return [compute_month(month=month, unit_kind=kind) for kind in RANKED_KINDS]
+    return compute_rankings(month=month, unit_kinds=RANKED_KINDS)
 
 
 # Callbacks (回访)

@@ -374,8 +374,7 @@ def ranking_compute(request: HttpRequest) -> HttpResponse:
     month = form.cleaned_data["month"]
     kinds = form.kinds()
     missing = [kind for kind in kinds if kind not in selectors.published_kinds(month=month)]
-    for kind in missing:
-        services.compute_month(month=month, unit_kind=kind, actor=request.user)
+    services.compute_rankings(month=month, unit_kinds=missing, actor=request.user)
     label = {"month": f"{month:%Y-%m}"}
     if missing:
         messages.success(request, _("%(month)s published.") % label)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from hotline.errors import DomainError
 from hotline.models import Category, DeadlineTier, Unit, UnitKind, User
-from intake.lifecycle import CLOSED_STATES, TRANSITIONS, Action, Status
+from intake.lifecycle import CLOSED_STATES, TRANSITIONS, Action, Status, target_of
 from intake.models import (
     CLOSING_DISPOSITIONS,
     Caller,
@@ -109,11 +109,30 @@ class NewTicket:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def create_ticket(
-    *, data: NewTicket, actor: User | None, idempotency_key: str | None = None, number: str | None = None
-) -> Ticket:
-    """Create a ticket in status received, with its creation event.
+@dataclass(frozen=True)
+class Step:
+    """A transition as data: what `transition` applies to a stored ticket, or `create_ticket`
+    to a new one as it is inserted."""
 
+    action: Action
+    changes: dict[str, Any] = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+def create_ticket(
+    *,
+    data: NewTicket,
+    actor: User | None,
+    idempotency_key: str | None = None,
+    number: str | None = None,
+    first_step: Step | None = None,
+) -> Ticket:
+    """Create a ticket with its creation event, in status received or, with a `first_step`,
+    in the status that step leads to from received (checked against the transition table).
+
+    A first step costs no lock and no UPDATE: nobody else can see the row before it is
+    inserted, so the ticket is written once, in its final state, with both events.
     With an idempotency key, a repeated submission returns the ticket the first one made
     (also when both arrive at once: the unique key decides, the loser reads the winner's).
     Callers inside a transaction pass a `number` taken before it, so the day's counter row
@@ -136,8 +155,13 @@ def create_ticket(
         default=default,
     )
     number = number or next_ticket_number(day=timezone.localdate())
+    status, changes = Status.RECEIVED, {}
+    if first_step is not None:
+        _check_move(action=first_step.action, status=Status.RECEIVED)
+        status, changes = target_of(first_step.action, Status.RECEIVED), first_step.changes
     try:
-        with transaction.atomic():
+        # A savepoint only where there is a lost race to recover from.
+        with transaction.atomic(savepoint=idempotency_key is not None):
             caller = (
                 upsert_caller(
                     phone=data.phone,
@@ -167,15 +191,33 @@ def create_ticket(
                 tier_override_reason=data.tier_override_reason if tier != default else "",
                 created_by=actor,
                 idempotency_key=idempotency_key or None,
+                status=status,
+                closed_at=timezone.now() if status in CLOSED_STATES else None,
+                **changes,
             )
-            TicketEvent.objects.create(
-                ticket=ticket,
-                action=Action.CREATE,
-                from_status="",
-                to_status=Status.RECEIVED,
-                actor=actor,
-                payload={"channel": ticket.channel, **data.extra},
-            )
+            events = [
+                TicketEvent(
+                    ticket=ticket,
+                    action=Action.CREATE,
+                    from_status="",
+                    to_status=Status.RECEIVED,
+                    actor=actor,
+                    payload={"channel": ticket.channel, **data.extra},
+                )
+            ]
+            if first_step is not None:
+                events.append(
+                    TicketEvent(
+                        ticket=ticket,
+                        action=first_step.action,
+                        from_status=Status.RECEIVED,
+                        to_status=status,
+                        actor=actor,
+                        note=first_step.note,
+                        payload=first_step.payload,
+                    )
+                )
+            TicketEvent.objects.bulk_create(events)
     except IntegrityError:
         if idempotency_key:
             existing = Ticket.objects.filter(idempotency_key=idempotency_key).first()
@@ -183,6 +225,15 @@ def create_ticket(
                 return existing
         raise
     return ticket
+
+
+def _check_move(*, action: Action, status: str) -> None:
+    if status not in TRANSITIONS[action].sources:
+        raise DomainError(
+            "invalid_transition",
+            _("“%(action)s” is not possible while the ticket is “%(status)s”.")
+            % {"action": Action(action).label, "status": Status(status).label},
+        )
 
 
 def transition(
@@ -207,17 +258,11 @@ def transition(
     """
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
-        rule = TRANSITIONS[action]
-        if ticket.status not in rule.sources:
-            raise DomainError(
-                "invalid_transition",
-                _("“%(action)s” is not possible while the ticket is “%(status)s”.")
-                % {"action": Action(action).label, "status": Status(ticket.status).label},
-            )
+        _check_move(action=action, status=ticket.status)
         if check is not None:
             check(ticket)
         from_status = ticket.status
-        ticket.status = rule.target or ticket.status
+        ticket.status = target_of(action, ticket.status)
         for name, value in (changes or {}).items():
             setattr(ticket, name, value)
         if ticket.status in CLOSED_STATES and ticket.closed_at is None:
@@ -240,9 +285,8 @@ def transition(
     return ticket, event
 
 
-def answer_directly(
-    *, ticket_id: int, actor: User, article: KnowledgeArticle | None = None, answer: str = ""
-) -> Ticket:
+def answering(*, article: KnowledgeArticle | None = None, answer: str = "") -> Step:
+    """A direct answer at intake: a knowledge-base article or a written answer, then closed."""
     if article is None and not answer.strip():
         raise DomainError(
             "invalid",
@@ -250,17 +294,14 @@ def answer_directly(
             status=400,
             fields={"answer": [_("Choose a knowledge-base article or write the answer.")]},
         )
-    ticket, _event = transition(
-        ticket_id=ticket_id,
+    return Step(
         action=Action.ANSWER_DIRECTLY,
-        actor=actor,
         payload={"article": article.pk if article else None},
         changes={"disposition": Disposition.ANSWERED_DIRECTLY, "article": article, "answer": answer},
     )
-    return ticket
 
 
-def close_at_intake(*, ticket_id: int, actor: User, disposition: str, note: str = "") -> Ticket:
+def closing_at_intake(*, disposition: str, note: str = "") -> Step:
     """Transferred to 110/119/120/122, told the legal route, or explained: closed, not dispatched."""
     if disposition not in CLOSING_DISPOSITIONS:
         raise DomainError(
@@ -269,25 +310,41 @@ def close_at_intake(*, ticket_id: int, actor: User, disposition: str, note: str 
             status=400,
             fields={"disposition": [_("This outcome does not close a ticket at intake.")]},
         )
-    ticket, _event = transition(
-        ticket_id=ticket_id,
+    return Step(
         action=Action.CLOSE_AT_INTAKE,
-        actor=actor,
         note=note,
         payload={"disposition": disposition},
         changes={"disposition": disposition, "answer": note},
     )
+
+
+QUEUEING = Step(action=Action.QUEUE_FOR_DISPATCH, changes={"disposition": Disposition.DISPATCHED})
+
+
+def _apply(*, ticket_id: int, actor: User | None, step: Step) -> Ticket:
+    ticket, _event = transition(
+        ticket_id=ticket_id,
+        action=step.action,
+        actor=actor,
+        note=step.note,
+        payload=step.payload,
+        changes=step.changes,
+    )
     return ticket
+
+
+def answer_directly(
+    *, ticket_id: int, actor: User, article: KnowledgeArticle | None = None, answer: str = ""
+) -> Ticket:
+    return _apply(ticket_id=ticket_id, actor=actor, step=answering(article=article, answer=answer))
+
+
+def close_at_intake(*, ticket_id: int, actor: User, disposition: str, note: str = "") -> Ticket:
+    return _apply(ticket_id=ticket_id, actor=actor, step=closing_at_intake(disposition=disposition, note=note))
 
 
 def queue_for_dispatch(*, ticket_id: int, actor: User | None) -> Ticket:
-    ticket, _event = transition(
-        ticket_id=ticket_id,
-        action=Action.QUEUE_FOR_DISPATCH,
-        actor=actor,
-        changes={"disposition": Disposition.DISPATCHED},
-    )
-    return ticket
+    return _apply(ticket_id=ticket_id, actor=actor, step=QUEUEING)
 
 
 def merge_into(*, ticket_id: int, parent_id: int, actor: User | None) -> Ticket:
@@ -338,21 +395,30 @@ def submit_intake(
     disposition: str = "",
     merge_into_id: int | None = None,
 ) -> Ticket:
-    """Create a ticket and apply the agent's outcome in one transaction (all or nothing)."""
+    """Create a ticket and apply the agent's outcome in one transaction (all or nothing).
+
+    Answering, closing and queueing are the ticket's first step, written with it; a merge
+    also changes the open ticket it joins, so it goes through `merge_into` after the insert.
+    """
+    first_step: Step | None
+    if outcome == Outcome.ANSWER:
+        first_step = answering(article=article, answer=answer)
+    elif outcome == Outcome.CLOSE:
+        first_step = closing_at_intake(disposition=disposition, note=answer)
+    elif outcome == Outcome.MERGE:
+        if merge_into_id is None:
+            raise DomainError("invalid", _("Choose the ticket to merge into."), status=400)
+        first_step = None
+    else:
+        first_step = QUEUEING
     number = next_ticket_number(day=timezone.localdate())
     with transaction.atomic():
-        ticket = create_ticket(data=data, actor=actor, idempotency_key=idempotency_key, number=number)
-        if ticket.status != Status.RECEIVED:
-            return ticket  # a repeated submission: the first one already applied its outcome
-        if outcome == Outcome.ANSWER:
-            return answer_directly(ticket_id=ticket.pk, actor=actor, article=article, answer=answer)
-        if outcome == Outcome.CLOSE:
-            return close_at_intake(ticket_id=ticket.pk, actor=actor, disposition=disposition, note=answer)
-        if outcome == Outcome.MERGE:
-            if merge_into_id is None:
-                raise DomainError("invalid", _("Choose the ticket to merge into."), status=400)
+        ticket = create_ticket(
+            data=data, actor=actor, idempotency_key=idempotency_key, number=number, first_step=first_step
+        )
+        if outcome == Outcome.MERGE and ticket.status == Status.RECEIVED:  # not a repeated submission
             return merge_into(ticket_id=ticket.pk, parent_id=merge_into_id, actor=actor)
-        return queue_for_dispatch(ticket_id=ticket.pk, actor=actor)
+    return ticket
 
 
 def set_public_reply(*, ticket_id: int, text: str) -> None:

@@ -48,7 +48,8 @@ class TicketCreateSerializer(serializers.Serializer):
         queryset=Unit.objects.filter(kind=UnitKind.DISTRICT), required=False, allow_null=True
     )
     street = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.filter(kind__in=[UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE]),
+        # With the parent: the ticket's district is derived from it.
+        queryset=Unit.objects.filter(kind__in=[UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE]).select_related("parent"),
         required=False,
         allow_null=True,
     )

@@ -1,4 +1,5 @@
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -72,7 +73,7 @@ class TicketViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
         }.get(self.action, TicketDetailSerializer)
 
     def _detail(self, ticket_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
-        ticket = selectors.ticket_detail(user=self.request.user, ticket_id=ticket_id)
+        ticket = selectors.api_ticket_detail(user=self.request.user, ticket_id=ticket_id)
         unmask = ticket.caller is not None and is_hotline_staff(user=self.request.user)
         if unmask:
             services.record_personal_data_access(
@@ -83,7 +84,7 @@ class TicketViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
 
     @extend_schema(
         request=TicketCreateSerializer,
-        responses={201: TicketDetailSerializer, 200: TicketDetailSerializer},
+        responses={201: TicketListSerializer, 200: TicketListSerializer},
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
@@ -112,7 +113,13 @@ class TicketViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
             disposition=data.get("disposition", ""),
             merge_into_id=merge_into.pk if merge_into else None,
         )
-        return self._detail(ticket.pk, status_code=status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
+        # The summary of the ticket as written, without reading it back: intake is the hot path.
+        # Its timeline is at the Location.
+        return Response(
+            TicketListSerializer(ticket).data,
+            status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED,
+            headers={"Location": reverse("ticket-detail", args=[ticket.pk])},
+        )
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return self._detail(self.get_object().pk)

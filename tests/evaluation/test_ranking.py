@@ -4,6 +4,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from evaluation import services
 from evaluation.models import (
@@ -172,6 +174,27 @@ def test_previous_month_task_covers_every_kind(street_a):
 def test_ranking_is_a_constant_number_of_queries(django_assert_max_num_queries):
     for responded in range(8):
         _street_with(responded=responded, required=8)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
     assert ranking.results.count() == 8
+
+
+def test_every_kind_of_a_month_is_ranked_from_one_pass_over_the_month(street_a):
+    # Given a month with dispatched and called-back tickets
+    # When all six rankings are computed
+    with CaptureQueriesContext(connection) as queries:
+        rankings = services.compute_rankings(month=OCTOBER, unit_kinds=services.RANKED_KINDS)
+    # Then the month's assignments and callbacks were each aggregated once, not once per kind
+    scans = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert sum('FROM "dispatch_assignment"' in sql for sql in scans) == 1
+    assert sum('FROM "evaluation_callback"' in sql for sql in scans) == 1
+    assert len(rankings) == len(services.RANKED_KINDS)
+    # And the district ranking folds the street's counts into its district
+    by_kind = {ranking.unit_kind: ranking for ranking in rankings}
+    street = by_kind[UnitKind.STREET].results.get(unit=street_a)
+    district = by_kind[UnitKind.DISTRICT].results.get(unit=street_a.parent)
+    assert street.required_response > 0
+    assert (district.required_response, district.callbacks_answered) == (
+        street.required_response,
+        street.callbacks_answered,
+    )

@@ -38,14 +38,42 @@ def payload(**overrides) -> dict:
     }
 
 
-def test_create_queues_for_dispatch_and_returns_the_timeline(agent_api):
+def test_create_queues_for_dispatch_and_points_to_the_timeline(agent_api):
+    # When an agent takes in a contact
     response = agent_api.post("/api/v1/tickets/", payload(), format="json")
+    # Then the answer is the ticket's summary, with its detail at the Location
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["status"] == Status.AWAITING_DISPATCH
+    assert body["disposition"] == "dispatched"
     assert len(body["number"]) == 14
-    assert [event["action"] for event in body["events"]] == [Action.CREATE, Action.QUEUE_FOR_DISPATCH]
+    assert response["Location"] == f"/api/v1/tickets/{body['id']}/"
+    # And the stored ticket has both events and its caller
+    detail = agent_api.get(response["Location"]).json()
+    assert [event["action"] for event in detail["events"]] == [Action.CREATE, Action.QUEUE_FOR_DISPATCH]
+    assert detail["status"] == Status.AWAITING_DISPATCH
     assert Caller.objects.get().phone == "13800138000"
+
+
+@pytest.mark.parametrize(
+    ("extra", "status", "disposition", "second"),
+    [
+        (
+            {"outcome": "answer", "answer": "已告知办理流程。"},
+            Status.CLOSED,
+            "answered_directly",
+            Action.ANSWER_DIRECTLY,
+        ),
+        ({"outcome": "close", "disposition": "legal_route"}, Status.CLOSED, "legal_route", Action.CLOSE_AT_INTAKE),
+    ],
+)
+def test_create_with_an_outcome_stores_it_with_the_ticket(agent_api, extra, status, disposition, second):
+    response = agent_api.post("/api/v1/tickets/", payload(**extra), format="json")
+    assert response.status_code == 201, response.json()
+    assert (response.json()["status"], response.json()["disposition"]) == (status, disposition)
+    ticket = Ticket.objects.get()
+    assert (ticket.status, ticket.disposition, ticket.closed_at is not None) == (status, disposition, True)
+    assert list(ticket.events.values_list("action", flat=True)) == [Action.CREATE, second]
 
 
 @pytest.mark.parametrize(
@@ -171,3 +199,15 @@ def test_close_at_intake_action(agent_api):
     again = agent_api.post(f"/api/v1/tickets/{ticket.pk}/close/", {"disposition": "legal_route"}, format="json")
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "invalid_transition"
+
+
+def test_taking_in_a_ticket_is_a_fixed_number_of_queries(agent_api, django_assert_max_num_queries):
+    # Given a street and a caller who has called before
+    data = payload(street=StreetFactory().pk)
+    agent_api.post("/api/v1/tickets/", data, format="json")
+    # When the next contact is taken in and queued, then the whole request stays within budget:
+    # roles, category, street, number, caller, ticket, both events, and the transaction
+    with django_assert_max_num_queries(10) as queries:
+        response = agent_api.post("/api/v1/tickets/", data, format="json")
+    assert response.status_code == 201, response.json()
+    assert not any(query["sql"].startswith("UPDATE") for query in queries.captured_queries)
