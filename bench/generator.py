@@ -20,6 +20,7 @@ import math
 import random
 import time
 from bisect import bisect
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
@@ -449,7 +450,8 @@ class ChunkGenerator:
         return completed
 
 
-# The events of each ticket, derived from its lifecycle timestamps (ids from the sequence).
+# The events of each ticket, derived from its lifecycle timestamps (ids from the sequence). A chunk's
+# assignments and callbacks have the ids of its tickets' local indexes: ranges on the primary keys.
 EVENTS_SQL = """
 INSERT INTO intake_ticketevent (ticket_id, action, from_status, to_status, note, payload, created_at, actor_id, unit_id)
 SELECT id, 'create', '', 'received', '', '{}'::jsonb, created_at, created_by_id, NULL::bigint
@@ -464,23 +466,24 @@ SELECT id, 'queue_for_dispatch', 'received', 'awaiting_dispatch', '', '{}', crea
   FROM intake_ticket WHERE id BETWEEN %(first)s AND %(last)s AND disposition = 'dispatched'
 UNION ALL
 SELECT ticket_id, 'dispatch', 'awaiting_dispatch', 'dispatched', '', '{}', dispatched_at, dispatched_by_id, unit_id
-  FROM dispatch_assignment WHERE ticket_id BETWEEN %(first)s AND %(last)s
+  FROM dispatch_assignment WHERE id BETWEEN %(first_assignment)s AND %(last_assignment)s
 UNION ALL
 SELECT ticket_id, 'sign', 'dispatched', 'in_progress', '', '{}', signed_at, signed_by_id, unit_id
-  FROM dispatch_assignment WHERE ticket_id BETWEEN %(first)s AND %(last)s AND signed_at IS NOT NULL
+  FROM dispatch_assignment WHERE id BETWEEN %(first_assignment)s AND %(last_assignment)s AND signed_at IS NOT NULL
 UNION ALL
 SELECT ticket_id, 'record_contact', 'in_progress', 'in_progress', '', '{}', first_contacted_at, signed_by_id, unit_id
-  FROM dispatch_assignment WHERE ticket_id BETWEEN %(first)s AND %(last)s AND first_contacted_at IS NOT NULL
+  FROM dispatch_assignment
+ WHERE id BETWEEN %(first_assignment)s AND %(last_assignment)s AND first_contacted_at IS NOT NULL
 UNION ALL
 SELECT ticket_id, 'reply', 'in_progress', 'awaiting_callback', '', '{}', replied_at, replied_by_id, unit_id
-  FROM dispatch_assignment WHERE ticket_id BETWEEN %(first)s AND %(last)s AND replied_at IS NOT NULL
+  FROM dispatch_assignment WHERE id BETWEEN %(first_assignment)s AND %(last_assignment)s AND replied_at IS NOT NULL
 UNION ALL
 SELECT ticket_id, 'callback_attempt', 'awaiting_callback', 'awaiting_callback', '', '{}', completed_at,
        NULL::bigint, NULL::bigint
-  FROM evaluation_callback WHERE ticket_id BETWEEN %(first)s AND %(last)s AND completed_at IS NOT NULL
+  FROM evaluation_callback WHERE id BETWEEN %(first_callback)s AND %(last_callback)s AND completed_at IS NOT NULL
 UNION ALL
 SELECT ticket_id, 'close', 'awaiting_callback', 'closed', '', '{}', completed_at, NULL, NULL
-  FROM evaluation_callback WHERE ticket_id BETWEEN %(first)s AND %(last)s AND completed_at IS NOT NULL
+  FROM evaluation_callback WHERE id BETWEEN %(first_callback)s AND %(last_callback)s AND completed_at IS NOT NULL
 """
 
 
@@ -510,7 +513,12 @@ def _generate_chunk(args: tuple) -> dict[str, int]:
                 buffer = generator.buffers[table]
                 buffer.seek(0)
                 cursor.copy_expert(f"COPY {table} ({TABLE_COLUMNS[table]}) FROM STDIN", buffer)
-            cursor.execute(EVENTS_SQL, {"first": first_id, "last": first_id + sum(chunk.counts) - 1})
+            last_local = chunk.first_ticket + sum(chunk.counts) - 1
+            bounds = {"first": first_id, "last": ref.bases["intake_ticket"] + last_local}
+            for table, name in (("dispatch_assignment", "assignment"), ("evaluation_callback", "callback")):
+                bounds[f"first_{name}"] = ref.bases[table] + chunk.first_ticket
+                bounds[f"last_{name}"] = ref.bases[table] + last_local
+            cursor.execute(EVENTS_SQL, bounds)
             generator.counts["intake_ticketevent"] = cursor.rowcount
     finally:
         connection.close()
@@ -529,6 +537,72 @@ def _write_callers(connection, *, base: int, count: int, start_epoch: int) -> No
     with connection.cursor() as cursor:
         cursor.copy_expert(f"COPY intake_caller ({TABLE_COLUMNS['intake_caller']}) FROM STDIN", buffer)
     connection.commit()
+
+
+# Loading many rows into indexed tables costs more than building the indexes afterwards.
+BULK_TABLES = ("intake_caller", "intake_ticket", "intake_ticketevent", "dispatch_assignment", "evaluation_callback")
+# The definitions of the indexes a load dropped, kept in the database itself until they are built
+# again: a load that dies half-way leaves them here, and the next load builds them first.
+PENDING_TABLE = "generator_pending_index"
+
+
+def drop_secondary_indexes(connection) -> int:
+    """Drop the bulk tables' indexes that back no constraint (primary and unique keys stay)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {PENDING_TABLE} "
+            "(name text PRIMARY KEY, table_name text NOT NULL, definition text NOT NULL)"
+        )
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, i.indrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+            "FROM pg_index i "
+            "WHERE i.indrelid = ANY(%s::regclass[]) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+            [list(BULK_TABLES)],
+        )
+        indexes = cursor.fetchall()
+        for name, table, definition in indexes:
+            cursor.execute(
+                f"INSERT INTO {PENDING_TABLE} (name, table_name, definition) VALUES (%s, %s, %s)",
+                [name, table, definition],
+            )
+            cursor.execute(f"DROP INDEX {name}")
+    connection.commit()
+    return len(indexes)
+
+
+def _build_index(args: tuple[str, str, str]) -> None:
+    dsn, name, definition = args
+    connection = psycopg2.connect(dsn)
+    try:
+        with connection, connection.cursor() as cursor:
+            # One build per connection, each with room to sort in memory.
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+            cursor.execute("SET max_parallel_maintenance_workers = 0")
+            cursor.execute(definition)
+            cursor.execute(f"DELETE FROM {PENDING_TABLE} WHERE name = %s", [name])
+    finally:
+        connection.close()
+
+
+def build_pending_indexes(connection, *, dsn: str, workers: int) -> int:
+    """Build the indexes a load dropped, `workers` at a time, largest table first."""
+    connection.rollback()  # after a failed load the session may be in an aborted transaction
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [PENDING_TABLE])
+        if not cursor.fetchone()[0]:
+            return 0
+        cursor.execute(
+            f"SELECT name, definition FROM {PENDING_TABLE} ORDER BY pg_relation_size(table_name::regclass) DESC, name"
+        )
+        pending = cursor.fetchall()
+    connection.commit()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(_build_index, [(dsn, name, definition) for name, definition in pending]))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {PENDING_TABLE}")
+    connection.commit()
+    return len(pending)
 
 
 def _finish(connection, *, ref: Reference, tickets: int) -> None:
@@ -562,6 +636,45 @@ def _finish(connection, *, ref: Reference, tickets: int) -> None:
     connection.commit()
 
 
+def _load(
+    *,
+    ref: Reference,
+    dsn: str,
+    connection,
+    tickets: int,
+    workers: int,
+    seed: int,
+    now_epoch: int,
+    start: date,
+    days: int,
+    chunk_size: int,
+) -> dict[str, int]:
+    start_epoch_day = int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp()) // DAY
+    caller_pool = max(100, int(tickets * 0.7))
+    _write_callers(connection, base=ref.bases["intake_caller"], count=caller_pool, start_epoch=start_epoch_day * DAY)
+    counts = day_counts(tickets=tickets, start=start, days=days, rng=random.Random(seed))
+    chunks, current, current_counts, first = [], [], [], 0
+    running = 0
+    for offset, count in enumerate(counts):
+        current.append(offset)
+        current_counts.append(count)
+        running += count
+        if running >= chunk_size:
+            chunks.append(Chunk(current, first, current_counts))
+            first += running
+            current, current_counts, running = [], [], 0
+    if current:
+        chunks.append(Chunk(current, first, current_counts))
+    jobs = [(ref, chunk, dsn, start_epoch_day, days, now_epoch, seed, caller_pool) for chunk in chunks]
+    totals = dict.fromkeys([*TABLE_COLUMNS, "intake_ticketevent"], 0)
+    totals["intake_caller"] = caller_pool
+    with get_context("fork").Pool(workers) as pool:
+        for result in pool.imap_unordered(_generate_chunk, jobs):
+            for name, value in result.items():
+                totals[name] += value
+    return totals
+
+
 def generate(
     *,
     dsn: str,
@@ -577,36 +690,31 @@ def generate(
     now_epoch = int(now.timestamp())
     days = max(1, round(years * 365.25))
     start = (now.astimezone(SHANGHAI) - timedelta(days=days - 1)).date()
-    start_epoch_day = int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp()) // DAY
-    rng = random.Random(seed)
     connection = psycopg2.connect(dsn)
     try:
+        build_pending_indexes(connection, dsn=dsn, workers=workers)  # left by a load that died half-way
         ref = load_reference(connection)
         started = time.perf_counter()
-        caller_pool = max(100, int(tickets * 0.7))
-        _write_callers(
-            connection, base=ref.bases["intake_caller"], count=caller_pool, start_epoch=start_epoch_day * DAY
-        )
-        counts = day_counts(tickets=tickets, start=start, days=days, rng=rng)
-        chunks, current, current_counts, first = [], [], [], 0
-        running = 0
-        for offset, count in enumerate(counts):
-            current.append(offset)
-            current_counts.append(count)
-            running += count
-            if running >= chunk_size:
-                chunks.append(Chunk(current, first, current_counts))
-                first += running
-                current, current_counts, running = [], [], 0
-        if current:
-            chunks.append(Chunk(current, first, current_counts))
-        jobs = [(ref, chunk, dsn, start_epoch_day, days, now_epoch, seed, caller_pool) for chunk in chunks]
-        totals = dict.fromkeys([*TABLE_COLUMNS, "intake_ticketevent"], 0)
-        totals["intake_caller"] = caller_pool
-        with get_context("fork").Pool(workers) as pool:
-            for result in pool.imap_unordered(_generate_chunk, jobs):
-                for name, value in result.items():
-                    totals[name] += value
+        # From about the table's own size on, building the indexes afresh beats keeping them up row by row.
+        rebuild_indexes = tickets >= ref.bases["intake_ticket"] - 1
+        if rebuild_indexes:
+            drop_secondary_indexes(connection)
+        try:
+            totals = _load(
+                ref=ref,
+                dsn=dsn,
+                connection=connection,
+                tickets=tickets,
+                workers=workers,
+                seed=seed,
+                now_epoch=now_epoch,
+                start=start,
+                days=days,
+                chunk_size=chunk_size,
+            )
+        finally:
+            if rebuild_indexes:
+                build_pending_indexes(connection, dsn=dsn, workers=workers)
         _finish(connection, ref=ref, tickets=tickets)
         elapsed = time.perf_counter() - started
     finally:

@@ -140,7 +140,11 @@ class Server:
 def load(
     server: Server, *, method: str, path: str, body_for, headers: dict, rate: float | None, seconds: float, clients: int
 ):
-    """Open-loop at `rate` requests/s shared by the clients (None: closed loop, as fast as possible)."""
+    """Open loop at `rate` requests/s shared by the clients (None: closed loop, as fast as possible).
+
+    In the open loop a request's latency runs from the moment it was due, not from when its
+    client got round to sending it: a server that falls behind the offered rate shows it.
+    """
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -159,7 +163,7 @@ def load(
             if rate and now < next_at:
                 time.sleep(next_at - now)
             sequence += 1
-            began = time.perf_counter()
+            began = next_at if rate else time.perf_counter()
             try:
                 connection.request(method, path, body=body_for(index, sequence), headers=headers)
                 response = connection.getresponse()
@@ -210,7 +214,7 @@ def bench_intake(server: Server, *, token: str, category_id: int, street_id: int
     for _ in range(repeats):
         for name, path, body in (("intake", "/api/v1/tickets/", ticket_body), ("bare", "/bench/bare/", bare_body)):
             out[f"{name}_fixed"].append(
-                load(server, method="POST", path=path, body_for=body, headers=headers, rate=200, seconds=8, clients=8)
+                load(server, method="POST", path=path, body_for=body, headers=headers, rate=200, seconds=8, clients=32)
             )
             out[f"{name}_max"].append(
                 load(server, method="POST", path=path, body_for=body, headers=headers, rate=None, seconds=8, clients=8)
@@ -395,8 +399,10 @@ def markdown(results: dict) -> str:
         "",
         "| measurement | result |",
         "|---|---|",
-        f"| intake API at 200/s offered: achieved/s | {med(runs['intake_fixed'], 'achieved_per_s')} |",
-        f"| intake API at 200/s: p50 / p95 / p99 ms | {med(runs['intake_fixed'], 'p50_ms')} / "
+        "| intake API at 200/s offered (open loop, 32 clients): achieved/s | "
+        f"{med(runs['intake_fixed'], 'achieved_per_s')} |",
+        "| intake API at 200/s, latency from each request's due time: p50 / p95 / p99 ms | "
+        f"{med(runs['intake_fixed'], 'p50_ms')} / "
         f"{med(runs['intake_fixed'], 'p95_ms')} / {med(runs['intake_fixed'], 'p99_ms')} |",
         f"| bare INSERT endpoint at 200/s: p50 / p95 ms | {med(runs['bare_fixed'], 'p50_ms')} / "
         f"{med(runs['bare_fixed'], 'p95_ms')} |",
@@ -448,7 +454,7 @@ def main() -> None:
     street_id = Unit.objects.filter(kind=UnitKind.STREET).values_list("pk", flat=True).first()
     connection.close()
 
-    server = Server(workers=2)
+    server = Server(workers=4)  # as deployed (Dockerfile, docker-compose.yml)
     try:
         intake = bench_intake(
             server, token=agent_token, category_id=category_id, street_id=street_id, repeats=args.repeats

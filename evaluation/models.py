@@ -37,7 +37,10 @@ class Callback(models.Model):
     leave the denominators (DESIGN.md §6).
     """
 
-    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="callbacks")
+    # Ticket and unit are indexed by the unique (ticket, caller, round) key and callback_unit_completed.
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="callbacks", db_index=False
+    )
     caller = models.ForeignKey(
         Caller, verbose_name=_("caller"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -48,6 +51,7 @@ class Callback(models.Model):
         null=True,
         blank=True,
         related_name="callbacks",
+        db_index=False,
         help_text=_("the lead unit the result counts for"),
     )
     is_primary = models.BooleanField(_("counts in the rates"), default=True)

@@ -4,11 +4,11 @@ from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from hotline.api.throttling import SettingsRateMixin
+from hotline.api.throttling import FixedWindowMixin
 from open311.models import Open311Client
 
 
-class SubmitThrottle(SettingsRateMixin, SimpleRateThrottle):
+class SubmitThrottle(FixedWindowMixin, SimpleRateThrottle):
     """POST requests, per Open311 client (views check the api_key before throttling)."""
 
     scope = "open311_submit"
@@ -19,7 +19,7 @@ class SubmitThrottle(SettingsRateMixin, SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class ReadThrottle(SettingsRateMixin, SimpleRateThrottle):
+class ReadThrottle(FixedWindowMixin, SimpleRateThrottle):
     """GET requests, per client IP (X-Forwarded-For only as far as REST_FRAMEWORK["NUM_PROXIES"])."""
 
     scope = "open311_read"

@@ -3,11 +3,20 @@
 import pytest
 from rest_framework.test import APIClient
 
+from hotline.api.throttling import FixedWindowMixin
 from hotline.models import Role
 from intake.models import Ticket
 from open311 import services
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch) -> list[float]:
+    """The throttles' clock, 20 s into a minute: a test's requests never straddle two windows."""
+    now = [1_800_000_020.0]
+    monkeypatch.setattr(FixedWindowMixin, "timer", lambda self: now[0])
+    return now
 
 
 def limit(settings, **rates: str) -> None:
@@ -79,3 +88,16 @@ def test_rest_api_token_clients_are_throttled_too(settings, make_user):
     token = Token.objects.create(user=make_user(Role.API_CLIENT))
     api = APIClient(headers={"Authorization": f"Token {token.key}"})
     assert [api.get("/api/v1/me/").status_code for _ in range(2)] == [200, 429]
+
+
+def test_a_limit_opens_again_when_its_window_ends(settings, make_user, clock):
+    # given a user who used up two requests a minute, 20 s into the minute
+    limit(settings, user="2/minute")
+    api = APIClient()
+    api.force_authenticate(make_user(Role.AGENT))
+    assert [api.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 429]
+    # then they are told to come back when the minute ends
+    assert api.get("/api/v1/me/")["Retry-After"] == "40"
+    # and when it has ended, they are served again
+    clock[0] += 40
+    assert api.get("/api/v1/me/").status_code == 200

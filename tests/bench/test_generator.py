@@ -1,0 +1,89 @@
+"""The data generator: a large load drops the secondary indexes and always builds them again."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+from bench import generator
+from evaluation.management.commands.generate_data import database_dsn
+from hotline import services as hotline_services
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NOW = datetime(2026, 11, 1, 8, tzinfo=UTC)
+
+
+def indexes() -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname FROM pg_indexes WHERE tablename = ANY(%s)", [list(generator.BULK_TABLES)]
+        )
+        return set(cursor.fetchall())
+
+
+def pending_table_exists() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [generator.PENDING_TABLE])
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def org() -> None:
+    hotline_services.load_units(rows=hotline_services.read_unit_rows())
+    hotline_services.load_categories(tree=hotline_services.read_category_tree())
+
+
+def test_a_load_into_an_empty_database_ends_with_every_index_and_consistent_rows(org):
+    # Given the schema's indexes
+    before = indexes()
+    # When 3,000 tickets are generated into the empty tables
+    result = generator.generate(dsn=database_dsn(), tickets=3000, years=0.25, now=NOW)
+    # Then the same indexes are there again, and nothing is left pending
+    assert indexes() == before
+    assert not pending_table_exists()
+    # And every ticket has its creation event; every assignment and callback points at a ticket
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM intake_ticket t WHERE NOT EXISTS "
+            "(SELECT 1 FROM intake_ticketevent e WHERE e.ticket_id = t.id AND e.action = 'create')"
+        )
+        assert cursor.fetchone()[0] == 0
+        cursor.execute(
+            "SELECT count(*) FROM dispatch_assignment a LEFT JOIN intake_ticket t ON t.id = a.ticket_id "
+            "WHERE t.id IS NULL"
+        )
+        assert cursor.fetchone()[0] == 0
+    assert result["intake_ticket"] == 3000
+    assert result["intake_ticketevent"] > 3000
+
+
+def test_a_load_that_fails_half_way_still_builds_the_indexes_again(org, monkeypatch):
+    # Given the schema's indexes, and a load that fails after the indexes were dropped
+    before = indexes()
+
+    def failing_load(**kwargs):
+        assert indexes() != before  # the secondary indexes are gone while loading
+        raise RuntimeError("the load broke")
+
+    monkeypatch.setattr(generator, "_load", failing_load)
+    # When it is run
+    with pytest.raises(RuntimeError, match="the load broke"):
+        generator.generate(dsn=database_dsn(), tickets=1000, years=0.1, now=NOW)
+    # Then the indexes were built again all the same
+    assert indexes() == before
+    assert not pending_table_exists()
+
+
+def test_indexes_left_pending_by_a_killed_load_are_built_by_the_next_one(org):
+    # Given a load that was killed after dropping the indexes (they are recorded as pending)
+    before = indexes()
+    connection.ensure_connection()
+    generator.drop_secondary_indexes(connection.connection)
+    assert indexes() != before
+    assert pending_table_exists()
+    # When the next load runs
+    generator.generate(dsn=database_dsn(), tickets=10, years=0.05, now=NOW)
+    # Then the pending indexes were built first
+    assert indexes() == before
+    assert not pending_table_exists()
