@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,6 +63,25 @@ def _in_commit_groups(pks: list[int], handle: Callable[[list[int]], int]) -> int
     return handled
 
 
+def _save(assignments: list[Assignment], fields: list[str]) -> None:
+    """Write each row's own values of `fields`: on PostgreSQL one UPDATE from unnested arrays,
+    as bulk_update's per-row CASE expressions cost more to build than the update takes to run."""
+    if connection.vendor != "postgresql":
+        Assignment.objects.bulk_update(assignments, fields)
+        return
+    if not assignments:
+        return
+    columns = [Assignment._meta.get_field(name) for name in fields]
+    arrays = ", ".join(["%s::bigint[]", *(f"%s::{column.db_type(connection)}[]" for column in columns)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Assignment._meta.db_table} a SET "
+            + ", ".join(f"{c.column} = v.{c.column}" for c in columns)
+            + f" FROM unnest({arrays}) AS v(id, {', '.join(c.column for c in columns)}) WHERE a.id = v.id",
+            [[a.pk for a in assignments], *([getattr(a, c.attname) for a in assignments] for c in columns)],
+        )
+
+
 def _write_events(
     action: Action, assignments: list[Assignment], payload: Callable[[Assignment], dict]
 ) -> list[Assignment]:
@@ -101,9 +120,7 @@ def sweep_late_signs(*, now: datetime | None = None, batch: int | None = None) -
 
     def handle(group: list[int]) -> int:
         marked = _write_events(Action.MARK_LATE_SIGN, _lock(group, still_due), lambda a: {})
-        for assignment in marked:
-            assignment.late_sign_marked_at = now
-        Assignment.objects.bulk_update(marked, ["late_sign_marked_at"])
+        Assignment.objects.filter(pk__in=[a.pk for a in marked]).update(late_sign_marked_at=now)
         notify_units_bulk(
             notices=[
                 Notice(
@@ -171,7 +188,7 @@ def sweep_deadline_alerts(*, now: datetime | None = None, batch: int | None = No
             if stage == ReminderStage.OVERDUE:
                 assignment.overdue_at = now
             assignment.next_alert_stage, assignment.next_alert_at = next_alert(assignment=assignment, after_stage=stage)
-        Assignment.objects.bulk_update(fired, ["next_alert_stage", "next_alert_at", "overdue_at"])
+        _save(fired, ["next_alert_stage", "next_alert_at", "overdue_at"])
         notify_units_bulk(notices=notices)
         return len(fired)
 
