@@ -63,7 +63,7 @@ def _in_commit_groups(pks: list[int], handle: Callable[[list[int]], int]) -> int
     return handled
 
 
-def _save(assignments: list[Assignment], fields: list[str]) -> None:
+def _update_each(assignments: list[Assignment], fields: list[str]) -> None:
     """Write each row's own values of `fields`: on PostgreSQL one UPDATE from unnested arrays,
     as bulk_update's per-row CASE expressions cost more to build than the update takes to run."""
     if connection.vendor != "postgresql":
@@ -188,7 +188,7 @@ def sweep_deadline_alerts(*, now: datetime | None = None, batch: int | None = No
             if stage == ReminderStage.OVERDUE:
                 assignment.overdue_at = now
             assignment.next_alert_stage, assignment.next_alert_at = next_alert(assignment=assignment, after_stage=stage)
-        _save(fired, ["next_alert_stage", "next_alert_at", "overdue_at"])
+        _update_each(fired, ["next_alert_stage", "next_alert_at", "overdue_at"])
         notify_units_bulk(notices=notices)
         return len(fired)
 

@@ -112,7 +112,7 @@ def unit_counts(*, month: date) -> dict[int, Counts]:
         .order_by()
     )
     callback_rows = (
-        Callback.objects.filter(is_primary=True, status=CallbackStatus.DONE)
+        Callback.objects.filter(is_primary=True, status=CallbackStatus.DONE, unit__isnull=False)
         .filter(completed_at__gte=start, completed_at__lt=end)
         .filter(~excluded_ticket, ~_excluded(AppealKind.CALLBACK_RESULT, callback="id"))
         .values("unit_id")

@@ -73,6 +73,7 @@ def street_a():
     appealed = CallbackFactory(unit=street, resolution=Resolution.UNRESOLVED, satisfaction=Satisfaction.UNSATISFIED)
     approved(AppealKind.CALLBACK_RESULT, ticket=appealed.ticket, unit=street, callback=appealed)
     CallbackFactory(unit=street, completed_at=at(2026, 11, 1, 0))  # November
+    CallbackFactory(unit=None)  # no unit to evaluate: counts for nobody
     ScoreAdjustment.objects.create(
         unit=street, month=OCTOBER, points=Decimal(2), reason="创新工作加分", created_by=UserFactory()
     )
