@@ -102,7 +102,8 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # JIT compilation costs more than it saves on our month-sized aggregates (measured at 10 M
     # tickets: 1.2 s of compiling for a 0.45 s query); the planner's estimates trigger it anyway.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "hotline.User"
