@@ -211,27 +211,28 @@ def bench_intake(server: Server, *, token: str, category_id: int, street_id: int
     def bare_body(index: int, sequence: int) -> bytes:
         return b'{"payload": "x"}'
 
-    out: dict[str, list] = {"intake_fixed": [], "bare_fixed": [], "intake_max": [], "bare_max": [], "intake_120": []}
+    plan = [
+        # (result, path, body, offered rate or None for as fast as it goes, clients)
+        ("intake_120", "/api/v1/tickets/", ticket_body, 120, 32),  # below capacity: a steady load's latency
+        ("intake_fixed", "/api/v1/tickets/", ticket_body, 200, 32),
+        ("intake_max", "/api/v1/tickets/", ticket_body, None, 8),
+        ("bare_fixed", "/bench/bare/", bare_body, 200, 32),
+        ("bare_max", "/bench/bare/", bare_body, None, 8),
+    ]
+    out: dict[str, list] = {name: [] for name, *_rest in plan}
     for _ in range(repeats):
-        # Below this machine's capacity: the latency a steady load sees.
-        out["intake_120"].append(
-            load(
-                server,
-                method="POST",
-                path="/api/v1/tickets/",
-                body_for=ticket_body,
-                headers=headers,
-                rate=120,
-                seconds=8,
-                clients=32,
-            )
-        )
-        for name, path, body in (("intake", "/api/v1/tickets/", ticket_body), ("bare", "/bench/bare/", bare_body)):
-            out[f"{name}_fixed"].append(
-                load(server, method="POST", path=path, body_for=body, headers=headers, rate=200, seconds=8, clients=32)
-            )
-            out[f"{name}_max"].append(
-                load(server, method="POST", path=path, body_for=body, headers=headers, rate=None, seconds=8, clients=8)
+        for name, path, body, rate, clients in plan:
+            out[name].append(
+                load(
+                    server,
+                    method="POST",
+                    path=path,
+                    body_for=body,
+                    headers=headers,
+                    rate=rate,
+                    seconds=8,
+                    clients=clients,
+                )
             )
     return out
 
