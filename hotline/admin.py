@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from hotline import reference
 from hotline.models import Category, Heartbeat, Holiday, Membership, Notification, SmsMessage, Unit, User
 from hotline.privacy import mask_phone
 
@@ -20,8 +21,24 @@ class UserAdmin(DjangoUserAdmin):
     inlines = [MembershipInline]
 
 
+class ReferenceAdmin(admin.ModelAdmin):
+    """Units and categories are kept by every process (hotline.reference): each edit tells them."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        reference.changed()
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        reference.changed()
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        reference.changed()
+
+
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ReferenceAdmin):
     list_display = ["name", "kind", "division_type", "code", "parent", "population", "is_active"]
     list_filter = ["kind", "division_type", "is_active"]
     search_fields = ["name", "code"]
@@ -39,7 +56,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ReferenceAdmin):
     list_display = ["code", "name", "name_en", "level", "parent", "default_tier", "is_functional", "is_active"]
     list_filter = ["level", "default_tier", "is_functional", "is_active"]
     search_fields = ["code", "name", "name_en"]

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from hotline import reference
 from hotline.models import Category, DeadlineTier, Heartbeat, Membership, Role, Unit, UnitKind, User
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -62,6 +63,8 @@ def load_units(*, rows: Iterable[dict[str, str]]) -> LoadResult:
             unchanged += 1
         if code:
             by_code[code] = unit
+    if created or updated:
+        reference.changed()
     return LoadResult(created, updated, unchanged)
 
 
@@ -101,6 +104,8 @@ def load_categories(*, tree: list[dict]) -> LoadResult:
 
     for root in tree:
         upsert(root, None, 1)
+    if counts["created"] or counts["updated"]:
+        reference.changed()
     return LoadResult(**counts)
 
 

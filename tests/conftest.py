@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
-from hotline import services
+from hotline import reference, services
 from hotline.models import Role, Unit, User
 from tests.factories import MembershipFactory, UnitFactory, UserFactory
 
@@ -28,6 +28,13 @@ def _no_stray_connections_at_teardown(django_db_setup, django_db_blocker) -> Ite
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_rows() -> None:
+    """Each test starts with this process's category and unit rows unread, as a new process
+    would; rows a test edits directly (not through the services) are then read as edited."""
+    reference.forget()
 
 
 @pytest.fixture

@@ -1,6 +1,28 @@
 from rest_framework import serializers
 
+from hotline import reference
 from hotline.models import Category, Membership, Notification, Unit, User
+
+
+class ReferenceField(serializers.PrimaryKeyRelatedField):
+    """A category or unit by id, read from the process's reference rows (hotline.reference)
+    instead of a query per request. Only existence is checked here: which rows a use accepts
+    (a third-level category, a street) is the service's rule."""
+
+    def __init__(self, model: type[Category] | type[Unit], **kwargs) -> None:
+        super().__init__(queryset=model.objects.all(), **kwargs)
+
+    def to_internal_value(self, data: object) -> Category | Unit:
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            pk = int(data)
+        except ValueError:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        row = reference.get(self.queryset.model, pk=pk)
+        if row is None:
+            self.fail("does_not_exist", pk_value=data)
+        return row
 
 
 class UnitSerializer(serializers.ModelSerializer):

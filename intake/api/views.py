@@ -19,6 +19,7 @@ from intake.api.serializers import (
     TicketCreateSerializer,
     TicketDetailSerializer,
     TicketListSerializer,
+    ticket_summary,
 )
 from intake.filters import TicketFilter
 from intake.models import Ticket
@@ -116,7 +117,7 @@ class TicketViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
         # The summary of the ticket as written, without reading it back: intake is the hot path.
         # Its timeline is at the Location.
         return Response(
-            TicketListSerializer(ticket).data,
+            ticket_summary(ticket),
             status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED,
             headers={"Location": reverse("ticket-detail", args=[ticket.pk])},
         )

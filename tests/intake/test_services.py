@@ -54,6 +54,20 @@ def test_callers_are_stored_once_per_phone(admin_user):
     assert Caller.objects.get().name == "张三丰"
 
 
+def test_a_repeat_callers_given_details_win_and_missing_ones_keep_what_is_known():
+    # Given a caller known by name as an enterprise
+    first = services.upsert_caller(phone="13800138000", name="张三", is_enterprise=True, enterprise_name="某公司")
+    # When the number calls again without a name, then with a new name
+    again = services.upsert_caller(phone="138 0013 8000")
+    renamed = services.upsert_caller(phone="13800138000", name="张三丰")
+    # Then it is the same caller; nothing given is nothing lost, and a new name wins
+    assert first.pk == again.pk == renamed.pk
+    assert (again.name, again.is_enterprise, again.enterprise_name) == ("张三", True, "某公司")
+    stored = Caller.objects.get()
+    assert (stored.name, stored.is_enterprise, stored.enterprise_name) == ("张三丰", True, "某公司")
+    assert renamed.created_at == stored.created_at  # deferred, read on demand
+
+
 def test_tier_defaults_from_category_and_urgency(admin_user):
     heating = CategoryFactory(default_tier=DeadlineTier.UTILITY)
     assert services.create_ticket(data=new(category=heating), actor=admin_user).deadline_tier == DeadlineTier.UTILITY

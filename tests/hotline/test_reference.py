@@ -1,0 +1,106 @@
+"""Categories and units kept by each process: read once, read again after any published change."""
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.urls import reverse
+
+from hotline import reference, services
+from hotline.models import Category, Unit, UnitKind
+from tests.factories import CategoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(reference.time, "monotonic", clock)
+    return clock
+
+
+def test_a_row_is_read_once(django_assert_num_queries):
+    category = CategoryFactory()
+    assert reference.get(Category, pk=category.pk) == category
+    with django_assert_num_queries(0):
+        again = reference.get(Category, pk=category.pk)
+    assert again.parent == category.parent  # read with it
+
+
+def test_an_unknown_id_is_none_and_not_remembered():
+    assert reference.get(Category, pk=10**9) is None
+    category = CategoryFactory()
+    assert reference.get(Category, pk=category.pk) == category
+
+
+def test_a_change_this_process_publishes_is_read_at_once(beijing, django_capture_on_commit_callbacks):
+    # Given a street this process has read
+    street = Unit.objects.filter(kind=UnitKind.STREET).first()
+    name = street.name
+    reference.get(Unit, pk=street.pk)
+    # When its name is edited and the org load repairs it
+    Unit.objects.filter(pk=street.pk).update(name="改过的名字")
+    assert reference.get(Unit, pk=street.pk).name == name  # kept: nobody has published a change
+    with django_capture_on_commit_callbacks(execute=True):
+        services.load_units(rows=services.read_unit_rows())
+    # Then the next read has the repaired row
+    assert reference.get(Unit, pk=street.pk).name == name
+    assert Unit.objects.get(pk=street.pk).name == name
+
+
+def test_another_process_change_is_read_within_the_recheck_interval(clock):
+    # Given a category read by this process
+    category = CategoryFactory()
+    reference.get(Category, pk=category.pk)
+    # When another process deactivates it and publishes a new version
+    Category.objects.filter(pk=category.pk).update(is_active=False)
+    cache.set(reference.VERSION_KEY, "from-another-process", timeout=None)
+    # Then this process keeps its row until it looks at the version again, at most a second later
+    clock.now += reference.RECHECK_SECONDS / 2
+    assert reference.get(Category, pk=category.pk).is_active
+    clock.now += reference.RECHECK_SECONDS
+    assert not reference.get(Category, pk=category.pk).is_active
+
+
+def test_a_rolled_back_change_is_not_published(django_capture_on_commit_callbacks):
+    def change_then_fail() -> None:
+        with transaction.atomic():
+            reference.changed()
+            raise RuntimeError("rolled back")
+
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(RuntimeError):
+        change_then_fail()
+    assert callbacks == []
+
+
+def test_admin_edits_and_deletes_are_published(admin_client, django_capture_on_commit_callbacks):
+    # Given a category every process may have read
+    category = CategoryFactory()
+    reference.get(Category, pk=category.pk)
+    # When an admin deactivates it
+    form = {
+        "code": category.code,
+        "name": category.name,
+        "name_en": "",
+        "parent": category.parent_id,
+        "level": 3,
+        "default_tier": category.default_tier,
+        "_save": "Save",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:hotline_category_change", args=[category.pk]), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    # Then the next read sees it inactive
+    assert not reference.get(Category, pk=category.pk).is_active
+    # And when the admin deletes it, it is gone for the process too
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("admin:hotline_category_delete", args=[category.pk]), {"post": "yes"})
+    assert reference.get(Category, pk=category.pk) is None
