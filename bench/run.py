@@ -220,6 +220,9 @@ def bench_intake(server: Server, *, token: str, category_id: int, street_id: int
         ("bare_max", "/bench/bare/", bare_body, None, 8),
     ]
     out: dict[str, list] = {name: [] for name, *_rest in plan}
+    # Untimed: every gunicorn worker imports its views and reads its reference rows first.
+    for path, body in (("/api/v1/tickets/", ticket_body), ("/bench/bare/", bare_body)):
+        load(server, method="POST", path=path, body_for=body, headers=headers, rate=None, seconds=3, clients=8)
     for _ in range(repeats):
         for name, path, body, rate, clients in plan:
             out[name].append(

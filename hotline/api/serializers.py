@@ -1,7 +1,24 @@
+import copy
+
 from rest_framework import serializers
 
 from hotline import reference
 from hotline.models import Category, Membership, Notification, Unit, User
+
+
+class ShallowFieldsMixin:
+    """Copies the declared fields shallowly for each serializer instance.
+
+    DRF deep-copies them, lazy choice labels and querysets included: half a millisecond for
+    the intake form's 25 fields, a twentieth of the whole request. The copies share only the
+    configuration their constructors built, which no field changes afterwards; binding sets
+    each copy's own attributes.
+    """
+
+    _declared_fields: dict[str, serializers.Field]
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
 
 class ReferenceField(serializers.PrimaryKeyRelatedField):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from hotline.api.serializers import ReferenceField
+from hotline.api.serializers import ReferenceField, ShallowFieldsMixin
 from hotline.models import Category, DeadlineTier, Unit
 from intake.lifecycle import Status
 from intake.models import (
@@ -30,7 +30,7 @@ OUTCOMES = [
 ]
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(ShallowFieldsMixin, serializers.Serializer):
     """One citizen contact, and what the agent (or client system) decided to do with it."""
 
     channel = serializers.ChoiceField(choices=Channel.choices)
