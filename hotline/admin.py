@@ -20,9 +20,14 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["username", "full_name", "email"]
     inlines = [MembershipInline]
 
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        reference.changed()  # the memberships inline
+
 
 class ReferenceAdmin(admin.ModelAdmin):
-    """Units and categories are kept by every process (hotline.reference): each edit tells them."""
+    """Units, categories and memberships are kept by every process (hotline.reference): each
+    edit tells them."""
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
@@ -47,7 +52,7 @@ class UnitAdmin(ReferenceAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReferenceAdmin):
     list_display = ["user", "unit", "role"]
     list_filter = ["role", "unit__kind"]
     search_fields = ["user__username", "user__full_name", "unit__name"]

@@ -1,10 +1,11 @@
-"""Categories and units by id, kept in each process.
+"""Reference data kept in each process: categories and units by id, and each user's roles.
 
-Every ticket taken in names a category and a street; both tables change a few times a year
-(the org load, an admin's edit). Each process keeps the rows it has read and drops them all
-when the shared reference version in the cache moves, which `changed()` does after every
-write to either table. A process looks at the version at most once per `RECHECK_SECONDS`,
-so an edit reaches the other processes within that time and the process that made it at once.
+Every request checks its user's roles, and every ticket taken in names a category and a
+street; all three change rarely (the org load, an admin's edit, a granted role). Each process
+keeps what it has read and drops it all when the shared reference version in the cache moves,
+which `changed()` does after every write to any of them. A process looks at the version at
+most once per `RECHECK_SECONDS`, so a change reaches the other processes within that time (a
+revoked role too) and the process that made it at once.
 
 Rows are shared between requests: treat them as read-only.
 """
@@ -16,7 +17,7 @@ from typing import TypeVar
 from django.core.cache import cache
 from django.db import transaction
 
-from hotline.models import Category, Unit
+from hotline.models import Category, Membership, Unit
 
 VERSION_KEY = "hotline:reference-version"
 RECHECK_SECONDS = 1.0
@@ -29,9 +30,11 @@ class _Tables:
         self.version: str | None = None
         self.checked_at = float("-inf")
         self.rows: dict[type, dict[int, Category | Unit]] = {Category: {}, Unit: {}}
+        self.roles: dict[int, frozenset[str]] = {}
 
     def clear(self) -> None:
         self.rows = {Category: {}, Unit: {}}
+        self.roles = {}
 
 
 _tables = _Tables()
@@ -61,9 +64,19 @@ def get(model: type[Reference], *, pk: int) -> Reference | None:
     return row
 
 
+def roles_of(*, user_id: int) -> frozenset[str]:
+    """The roles a user holds in any unit."""
+    _check_version()
+    roles = _tables.roles.get(user_id)
+    if roles is None:
+        roles = frozenset(Membership.objects.filter(user_id=user_id).values_list("role", flat=True))
+        _tables.roles[user_id] = roles
+    return roles
+
+
 def changed() -> None:
-    """Call after writing units or categories: once the transaction commits, every process
-    reads them again."""
+    """Call after writing units, categories or memberships: once the transaction commits,
+    every process reads them again."""
 
     def publish() -> None:
         cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)

@@ -4,23 +4,22 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from hotline import reference
 from hotline.models import Category, Heartbeat, Membership, Role, Unit, UnitKind, User
 
 # Roles of the hotline centre: they see every ticket and the caller's contact data.
 HOTLINE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
 
 
-def user_roles(*, user: User) -> set[str]:
-    """The roles a user holds in any unit (cached on the user object for the request)."""
+def user_roles(*, user: User) -> frozenset[str]:
+    """The roles a user holds in any unit (kept by the process: hotline.reference)."""
     if not user.is_authenticated:
-        return set()
-    if not hasattr(user, "_role_cache"):
-        user._role_cache = set(Membership.objects.filter(user=user).values_list("role", flat=True))
-    return user._role_cache
+        return frozenset()
+    return reference.roles_of(user_id=user.pk)
 
 
 def has_role(*, user: User, roles: set[str] | frozenset[str]) -> bool:
-    return bool(user_roles(user=user) & set(roles))
+    return not user_roles(user=user).isdisjoint(roles)
 
 
 def is_hotline_staff(*, user: User) -> bool:

@@ -110,7 +110,9 @@ def load_categories(*, tree: list[dict]) -> LoadResult:
 
 
 def grant_role(*, user: User, unit: Unit, role: Role) -> Membership:
-    membership, _ = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+    membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+    if created:
+        reference.changed()
     return membership
 
 

@@ -1,4 +1,4 @@
-"""Categories and units kept by each process: read once, read again after any published change."""
+"""Categories, units and roles kept by each process: read once, read again after any published change."""
 
 import pytest
 from django.core.cache import cache
@@ -6,8 +6,9 @@ from django.db import transaction
 from django.urls import reverse
 
 from hotline import reference, services
-from hotline.models import Category, Unit, UnitKind
-from tests.factories import CategoryFactory
+from hotline.models import Category, Role, Unit, UnitKind
+from hotline.selectors import has_role
+from tests.factories import CategoryFactory, MembershipFactory, UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +105,64 @@ def test_admin_edits_and_deletes_are_published(admin_client, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(reverse("admin:hotline_category_delete", args=[category.pk]), {"post": "yes"})
     assert reference.get(Category, pk=category.pk) is None
+
+
+def test_roles_are_read_once_and_a_granted_role_counts_at_once(
+    django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    # Given an officer whose roles this process has read
+    unit = UnitFactory()
+    officer = UserFactory()
+    services.grant_role(user=officer, unit=unit, role=Role.UNIT_OFFICER)
+    assert reference.roles_of(user_id=officer.pk) == {Role.UNIT_OFFICER}
+    with django_assert_num_queries(0):
+        assert not has_role(user=officer, roles={Role.UNIT_LEADER})
+    # When a role is granted through the service
+    with django_capture_on_commit_callbacks(execute=True):
+        services.grant_role(user=officer, unit=unit, role=Role.UNIT_LEADER)
+    # Then it counts for the next check
+    assert has_role(user=officer, roles={Role.UNIT_LEADER})
+
+
+def test_a_membership_removed_in_the_admin_is_revoked_at_once(admin_client, django_capture_on_commit_callbacks):
+    # Given an agent whose role this process has read
+    membership = MembershipFactory(role=Role.AGENT)
+    assert has_role(user=membership.user, roles={Role.AGENT})
+    # When an admin deletes the membership
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:hotline_membership_delete", args=[membership.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    # Then the role no longer counts
+    assert not has_role(user=membership.user, roles={Role.AGENT})
+
+
+def test_memberships_edited_inline_on_the_user_are_published(admin_client, django_capture_on_commit_callbacks):
+    # Given a user without roles, as this process has read
+    user = UserFactory()
+    unit = UnitFactory()
+    assert reference.roles_of(user_id=user.pk) == frozenset()
+    # When an admin adds a membership on the user's page
+    page = admin_client.get(reverse("admin:hotline_user_change", args=[user.pk]))
+    form = {**page.context["adminform"].form.initial}
+    form.update(
+        {
+            "username": user.username,
+            "date_joined_0": page.context["adminform"].form["date_joined"].value().strftime("%Y-%m-%d"),
+            "date_joined_1": "00:00:00",
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-0-unit": unit.pk,
+            "memberships-0-role": Role.DISPATCHER,
+            "_save": "Save",
+        }
+    )
+    form = {
+        key: value
+        for key, value in form.items()
+        if value is not None and key not in ("groups", "user_permissions", "password", "last_login")
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:hotline_user_change", args=[user.pk]), form)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    # Then the new role counts at once
+    assert has_role(user=user, roles={Role.DISPATCHER})
