@@ -243,7 +243,7 @@ TABLE_COLUMNS = {
 NULL = "\\N"
 
 
-@dataclass
+@dataclass(slots=True)
 class Ticket:
     """One generated ticket while its lifecycle is being played."""
 
@@ -289,15 +289,20 @@ class ChunkGenerator:
         self.unit_kinds, self.closings = _weighted(UNIT_KINDS), _weighted(CLOSING)
         self.agent, self.dispatcher, self.officer = (ref.actors[r] for r in ("agent", "dispatcher", "officer"))
 
-    def below(self, n: int) -> int:
-        return int(self.random() * n)
+        # The helpers called several times per row are closures over locals: no attribute lookups.
+        random_, day_text, hms = self.random, self.day_text, self.hms
 
-    def pick(self, table: tuple[list, list[float]]):
-        values, cumulative = table
-        return values[bisect(cumulative, self.random() * cumulative[-1])]
+        def below(n: int) -> int:
+            return int(random_() * n)
 
-    def ts(self, epoch: int | None) -> str:
-        return NULL if epoch is None else self.day_text[epoch // DAY] + self.hms[epoch % DAY]
+        def pick(table: tuple[list, list[float]]):
+            values, cumulative = table
+            return values[bisect(cumulative, random_() * cumulative[-1])]
+
+        def ts(epoch: int | None) -> str:
+            return NULL if epoch is None else day_text[epoch // DAY] + hms[epoch % DAY]
+
+        self.below, self.pick, self.ts = below, pick, ts
 
     def day(self, *, epoch_day: int, count: int, first_local: int) -> int:
         """All tickets of one Asia/Shanghai day; returns the next local index."""
@@ -488,7 +493,7 @@ SELECT ticket_id, 'close', 'awaiting_callback', 'closed', '', '{}', completed_at
 
 
 def _generate_chunk(args: tuple) -> dict[str, int]:
-    ref, chunk, dsn, start_epoch_day, days, now_epoch, seed, caller_pool = args
+    ref, chunk, dsn, start_epoch_day, days, now_epoch, seed, caller_pool, superuser = args
     generator = ChunkGenerator(
         ref,
         start_epoch_day=start_epoch_day,
@@ -506,9 +511,9 @@ def _generate_chunk(args: tuple) -> dict[str, int]:
         with connection, connection.cursor() as cursor:
             # The rows are consistent by construction: skip the per-row foreign-key triggers,
             # which cost more than the COPY itself (needs a superuser; otherwise they stay on).
-            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-            if cursor.fetchone()[0]:
+            if superuser:
                 cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute("SET LOCAL synchronous_commit = off")  # a lost tail is simply generated again
             for table in ("intake_ticket", "dispatch_assignment", "evaluation_callback"):
                 buffer = generator.buffers[table]
                 buffer.seek(0)
@@ -525,54 +530,87 @@ def _generate_chunk(args: tuple) -> dict[str, int]:
     return generator.counts
 
 
-def _write_callers(connection, *, base: int, count: int, start_epoch: int) -> None:
-    """Callers with generated mobile numbers (prefix 179, never handed out to real people here)."""
-    buffer = io.StringIO()
-    created = datetime.fromtimestamp(start_epoch, UTC).strftime("%Y-%m-%d %H:%M:%S+00")
-    surnames = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-    for index in range(count):
-        caller_id = base + index
-        buffer.write(f"{caller_id}\t179{caller_id:08d}\t{surnames[caller_id % 20]}先生\tf\t\t{created}\n")
-    buffer.seek(0)
-    with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY intake_caller ({TABLE_COLUMNS['intake_caller']}) FROM STDIN", buffer)
-    connection.commit()
+# Callers with generated mobile numbers (prefix 179, never handed out to real people here), derived
+# in the database: nothing to build in Python or to parse.
+CALLERS_SQL = """
+INSERT INTO intake_caller (id, phone, name, is_enterprise, enterprise_name, created_at)
+SELECT id, '179' || lpad(id::text, greatest(8, length(id::text)), '0'),
+       substr('王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗', (id %% 20)::int + 1, 1) || '先生', false, '', %(created)s
+  FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS id
+"""
+
+
+def _write_callers(dsn: str, *, base: int, count: int, start_epoch: int) -> None:
+    connection = psycopg2.connect(dsn)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            created = datetime.fromtimestamp(start_epoch, UTC)
+            cursor.execute(CALLERS_SQL, {"created": created, "first": base, "last": base + count - 1})
+    finally:
+        connection.close()
 
 
 # Loading many rows into indexed tables costs more than building the indexes afterwards.
 BULK_TABLES = ("intake_caller", "intake_ticket", "intake_ticketevent", "dispatch_assignment", "evaluation_callback")
 # The definitions of the indexes a load dropped, kept in the database itself until they are built
-# again: a load that dies half-way leaves them here, and the next load builds them first.
+# again: a load that dies half-way leaves them here, and the next load builds them first. A primary
+# or unique key is built as a plain unique index first (`built`), then attached as the constraint.
 PENDING_TABLE = "generator_pending_index"
+
+# Every full index of the bulk tables but those another constraint relies on: the primary keys that
+# foreign keys reference stay, and so do exclusion constraints. Partial indexes stay as well: they
+# hold the few live rows (cheap to keep up during the COPY), and a predicate rebuilt from
+# pg_get_indexdef is deparsed differently from the migration's. An unreferenced primary or unique key
+# goes with the statement that attaches its rebuilt index again (checking it row by row during the
+# COPY costs far more: the events' primary key alone doubles their insert time).
+DROPPABLE_INDEXES_SQL = """
+SELECT i.indexrelid::regclass::text, i.indrelid::regclass::text, pg_get_indexdef(i.indexrelid),
+       CASE WHEN c.oid IS NOT NULL THEN
+            format('ALTER TABLE %%s ADD CONSTRAINT %%I %%s USING INDEX %%I%%s', i.indrelid::regclass, c.conname,
+                   CASE c.contype WHEN 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END, c.conname,
+                   CASE WHEN c.condeferred THEN ' DEFERRABLE INITIALLY DEFERRED'
+                        WHEN c.condeferrable THEN ' DEFERRABLE' ELSE '' END) ELSE '' END,
+       c.conname IS NOT NULL
+  FROM pg_index i
+  LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u')
+ WHERE i.indrelid = ANY(%s::regclass[])
+   AND i.indpred IS NULL
+   AND NOT EXISTS (SELECT 1 FROM pg_constraint other WHERE other.conindid = i.indexrelid
+                      AND other.oid IS DISTINCT FROM c.oid)
+"""
+
+
+def _ensure_pending_table(cursor) -> None:
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS {PENDING_TABLE} "
+        "(name text PRIMARY KEY, table_name text NOT NULL, definition text NOT NULL)"
+    )
+    # Also upgrades a table left by a generator that only dropped plain indexes.
+    cursor.execute(
+        f"ALTER TABLE {PENDING_TABLE} ADD COLUMN IF NOT EXISTS attach text NOT NULL DEFAULT '', "
+        "ADD COLUMN IF NOT EXISTS built boolean NOT NULL DEFAULT false"
+    )
 
 
 def drop_secondary_indexes(connection) -> int:
-    """Drop the bulk tables' indexes that back no constraint (primary and unique keys stay)."""
+    """Drop the bulk tables' indexes that no other constraint relies on, recording them as pending."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {PENDING_TABLE} "
-            "(name text PRIMARY KEY, table_name text NOT NULL, definition text NOT NULL)"
-        )
-        cursor.execute(
-            "SELECT i.indexrelid::regclass::text, i.indrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
-            "FROM pg_index i "
-            "WHERE i.indrelid = ANY(%s::regclass[]) "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
-            [list(BULK_TABLES)],
-        )
+        _ensure_pending_table(cursor)
+        cursor.execute(DROPPABLE_INDEXES_SQL, [list(BULK_TABLES)])
         indexes = cursor.fetchall()
-        for name, table, definition in indexes:
+        for name, table, definition, attach, is_constraint in indexes:
             cursor.execute(
-                f"INSERT INTO {PENDING_TABLE} (name, table_name, definition) VALUES (%s, %s, %s)",
-                [name, table, definition],
+                f"INSERT INTO {PENDING_TABLE} (name, table_name, definition, attach) VALUES (%s, %s, %s, %s)",
+                [name, table, definition, attach],
             )
-            cursor.execute(f"DROP INDEX {name}")
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}" if is_constraint else f"DROP INDEX {name}")
     connection.commit()
     return len(indexes)
 
 
-def _build_index(args: tuple[str, str, str]) -> None:
-    dsn, name, definition = args
+def _build_index(args: tuple[str, str, str, bool]) -> None:
+    dsn, name, definition, attach_later = args
     connection = psycopg2.connect(dsn)
     try:
         with connection, connection.cursor() as cursor:
@@ -580,33 +618,45 @@ def _build_index(args: tuple[str, str, str]) -> None:
             cursor.execute("SET maintenance_work_mem = '512MB'")
             cursor.execute("SET max_parallel_maintenance_workers = 0")
             cursor.execute(definition)
-            cursor.execute(f"DELETE FROM {PENDING_TABLE} WHERE name = %s", [name])
+            if attach_later:
+                cursor.execute(f"UPDATE {PENDING_TABLE} SET built = true WHERE name = %s", [name])
+            else:
+                cursor.execute(f"DELETE FROM {PENDING_TABLE} WHERE name = %s", [name])
     finally:
         connection.close()
 
 
 def build_pending_indexes(connection, *, dsn: str, workers: int) -> int:
-    """Build the indexes a load dropped, `workers` at a time, largest table first."""
+    """Build the indexes a load dropped, `workers` at a time, largest table first, then attach the keys."""
     connection.rollback()  # after a failed load the session may be in an aborted transaction
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [PENDING_TABLE])
         if not cursor.fetchone()[0]:
             return 0
+        _ensure_pending_table(cursor)
         cursor.execute(
-            f"SELECT name, definition FROM {PENDING_TABLE} ORDER BY pg_relation_size(table_name::regclass) DESC, name"
+            f"SELECT name, definition, attach <> '', built FROM {PENDING_TABLE} "
+            "ORDER BY pg_relation_size(table_name::regclass) DESC, name"
         )
         pending = cursor.fetchall()
     connection.commit()
+    jobs = [(dsn, name, definition, attach) for name, definition, attach, built in pending if not built]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(_build_index, [(dsn, name, definition) for name, definition in pending]))
+        list(pool.map(_build_index, jobs))
+    # Attaching takes an exclusive lock on the table: only once no build is running on it any more.
     with connection.cursor() as cursor:
+        cursor.execute(f"SELECT name, attach FROM {PENDING_TABLE} WHERE built")
+        for name, attach in cursor.fetchall():
+            cursor.execute(attach)
+            cursor.execute(f"DELETE FROM {PENDING_TABLE} WHERE name = %s", [name])
+            connection.commit()
         cursor.execute(f"DROP TABLE {PENDING_TABLE}")
     connection.commit()
     return len(pending)
 
 
-def _finish(connection, *, ref: Reference, tickets: int) -> None:
-    """Move the sequences past the generated ids and the tracking-number counters past the numbers."""
+def _finish(connection, *, ref: Reference, dsn: str, workers: int) -> None:
+    """Move the sequences past the generated ids and the tracking-number counters past the numbers; analyze."""
     with connection.cursor() as cursor:
         for table in (
             "intake_ticket",
@@ -625,15 +675,19 @@ def _finish(connection, *, ref: Reference, tickets: int) -> None:
             "ON CONFLICT (day) DO UPDATE SET last = GREATEST(intake_ticketnumbercounter.last, EXCLUDED.last)",
             [ref.bases["intake_ticket"]],
         )
-        for table in (
-            "intake_ticket",
-            "intake_ticketevent",
-            "dispatch_assignment",
-            "evaluation_callback",
-            "intake_caller",
-        ):
-            cursor.execute(f"ANALYZE {table}")
     connection.commit()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(_analyze, [(dsn, table) for table in BULK_TABLES]))
+
+
+def _analyze(args: tuple[str, str]) -> None:
+    dsn, table = args
+    connection = psycopg2.connect(dsn)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
+    finally:
+        connection.close()
 
 
 def _load(
@@ -651,7 +705,6 @@ def _load(
 ) -> dict[str, int]:
     start_epoch_day = int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp()) // DAY
     caller_pool = max(100, int(tickets * 0.7))
-    _write_callers(connection, base=ref.bases["intake_caller"], count=caller_pool, start_epoch=start_epoch_day * DAY)
     counts = day_counts(tickets=tickets, start=start, days=days, rng=random.Random(seed))
     chunks, current, current_counts, first = [], [], [], 0
     running = 0
@@ -665,14 +718,30 @@ def _load(
             current, current_counts, running = [], [], 0
     if current:
         chunks.append(Chunk(current, first, current_counts))
-    jobs = [(ref, chunk, dsn, start_epoch_day, days, now_epoch, seed, caller_pool) for chunk in chunks]
+    superuser = _is_superuser(connection)
+    jobs = [(ref, chunk, dsn, start_epoch_day, days, now_epoch, seed, caller_pool, superuser) for chunk in chunks]
     totals = dict.fromkeys([*TABLE_COLUMNS, "intake_ticketevent"], 0)
     totals["intake_caller"] = caller_pool
-    with get_context("fork").Pool(workers) as pool:
-        for result in pool.imap_unordered(_generate_chunk, jobs):
-            for name, value in result.items():
-                totals[name] += value
+    with ThreadPoolExecutor(max_workers=1) as callers_thread:
+        callers = callers_thread.submit(
+            _write_callers, dsn, base=ref.bases["intake_caller"], count=caller_pool, start_epoch=start_epoch_day * DAY
+        )
+        if not superuser:
+            callers.result()  # the chunks' foreign keys are checked on commit: the callers must be there first
+        with get_context("fork").Pool(workers) as pool:
+            for result in pool.imap_unordered(_generate_chunk, jobs):
+                for name, value in result.items():
+                    totals[name] += value
+        callers.result()
     return totals
+
+
+def _is_superuser(connection) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        superuser = cursor.fetchone()[0]
+    connection.commit()
+    return superuser
 
 
 def generate(
@@ -715,7 +784,7 @@ def generate(
         finally:
             if rebuild_indexes:
                 build_pending_indexes(connection, dsn=dsn, workers=workers)
-        _finish(connection, ref=ref, tickets=tickets)
+        _finish(connection, ref=ref, dsn=dsn, workers=workers)
         elapsed = time.perf_counter() - started
     finally:
         connection.close()

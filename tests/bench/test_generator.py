@@ -14,10 +14,22 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NOW = datetime(2026, 11, 1, 8, tzinfo=UTC)
 
 
-def indexes() -> set[tuple[str, str]]:
+def indexes() -> set[tuple[str, str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tablename, indexname FROM pg_indexes WHERE tablename = ANY(%s)", [list(generator.BULK_TABLES)]
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+            [list(generator.BULK_TABLES)],
+        )
+        return set(cursor.fetchall())
+
+
+def key_constraints() -> set[tuple[str, str, str, str]]:
+    """The primary and unique keys with the index backing each (a load drops those nothing references)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), conindid::regclass::text "
+            "FROM pg_constraint WHERE contype IN ('p', 'u') AND conrelid = ANY(%s::regclass[])",
+            [list(generator.BULK_TABLES)],
         )
         return set(cursor.fetchall())
 
@@ -35,12 +47,13 @@ def org() -> None:
 
 
 def test_a_load_into_an_empty_database_ends_with_every_index_and_consistent_rows(org):
-    # Given the schema's indexes
-    before = indexes()
+    # Given the schema's indexes and keys
+    before, keys_before = indexes(), key_constraints()
     # When 3,000 tickets are generated into the empty tables
     result = generator.generate(dsn=database_dsn(), tickets=3000, years=0.25, now=NOW)
-    # Then the same indexes are there again, and nothing is left pending
+    # Then the same indexes and keys are there again, and nothing is left pending
     assert indexes() == before
+    assert key_constraints() == keys_before
     assert not pending_table_exists()
     # And every ticket has its creation event; every assignment and callback points at a ticket
     with connection.cursor() as cursor:
@@ -56,6 +69,48 @@ def test_a_load_into_an_empty_database_ends_with_every_index_and_consistent_rows
         assert cursor.fetchone()[0] == 0
     assert result["intake_ticket"] == 3000
     assert result["intake_ticketevent"] > 3000
+    # And the counts returned are the rows written
+    with connection.cursor() as cursor:
+        for table in generator.BULK_TABLES:
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            assert cursor.fetchone()[0] == result[table], table
+
+
+def test_the_callers_are_derived_with_their_numbers_and_referenced_by_the_tickets(org):
+    # When tickets are generated (the callers are written in the database, alongside the tickets)
+    result = generator.generate(dsn=database_dsn(), tickets=500, years=0.1, now=NOW)
+    with connection.cursor() as cursor:
+        # Then there is one caller per slot of the pool, with its mobile number and a surname
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE phone = '179' || lpad(id::text, 8, '0') "
+            "AND name LIKE '_先生' AND NOT is_enterprise) FROM intake_caller"
+        )
+        assert cursor.fetchone() == (result["intake_caller"], result["intake_caller"])
+        # And every ticket's and callback's caller exists
+        cursor.execute(
+            "SELECT count(*) FROM intake_ticket t LEFT JOIN intake_caller c ON c.id = t.caller_id WHERE c.id IS NULL"
+        )
+        assert cursor.fetchone()[0] == 0
+        cursor.execute(
+            "SELECT count(*) FROM evaluation_callback b LEFT JOIN intake_caller c ON c.id = b.caller_id "
+            "WHERE c.id IS NULL"
+        )
+        assert cursor.fetchone()[0] == 0
+
+
+def test_a_large_load_drops_the_keys_nothing_references_and_keeps_the_referenced_ones(org):
+    # Given the schema's keys
+    keys_before = key_constraints()
+    connection.ensure_connection()
+    # When a load drops its indexes
+    generator.drop_secondary_indexes(connection.connection)
+    # Then the events' primary key and the unique numbers are pending, the tickets' primary key
+    # (which foreign keys reference) stays
+    dropped = {name for _table, name, _definition, _index in keys_before - key_constraints()}
+    assert {"intake_ticketevent_pkey", "intake_ticket_number_key"} <= dropped
+    assert "intake_ticket_pkey" not in dropped
+    generator.build_pending_indexes(connection.connection, dsn=database_dsn(), workers=2)
+    assert key_constraints() == keys_before
 
 
 def test_a_load_that_fails_half_way_still_builds_the_indexes_again(org, monkeypatch):
@@ -85,5 +140,23 @@ def test_indexes_left_pending_by_a_killed_load_are_built_by_the_next_one(org):
     # When the next load runs
     generator.generate(dsn=database_dsn(), tickets=10, years=0.05, now=NOW)
     # Then the pending indexes were built first
+    assert indexes() == before
+    assert not pending_table_exists()
+
+
+def test_keys_built_but_not_yet_attached_by_a_killed_load_are_attached_by_the_next_one(org):
+    # Given a load that was killed after building the unique indexes, before attaching them as keys
+    before, keys_before = indexes(), key_constraints()
+    connection.ensure_connection()
+    generator.drop_secondary_indexes(connection.connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT name, definition FROM {generator.PENDING_TABLE} WHERE attach <> ''")
+        for name, definition in cursor.fetchall():
+            cursor.execute(definition)
+            cursor.execute(f"UPDATE {generator.PENDING_TABLE} SET built = true WHERE name = %s", [name])
+    # When the next load runs
+    generator.generate(dsn=database_dsn(), tickets=10, years=0.05, now=NOW)
+    # Then the keys are attached again and every index is back
+    assert key_constraints() == keys_before
     assert indexes() == before
     assert not pending_table_exists()
