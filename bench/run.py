@@ -3,7 +3,9 @@
     .venv/bin/python -m bench.run --tickets 1000000
 
 1. generates the data set once (bench.generator, COPY) into $BENCH_DATABASE_URL (default the
-   local database `hotline_bench`, created if missing) and reuses it while the size matches;
+   local database `hotline_bench`, created if missing) and reuses it while the size matches; the
+   cache (throttle counters, reference versions) is Redis as deployed, $BENCH_REDIS_URL (default
+   the local Redis, database 12);
 2. serves the product with gunicorn (bench.settings: the product plus a bare one-INSERT endpoint)
    and measures, each several times (median and min–max):
    intake API at a fixed offered rate (achieved rate, p50/p95/p99) and at saturation, beside the
@@ -33,10 +35,12 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/hotline_bench"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
 
 
-def setup_django(database_url: str) -> None:
+def setup_django(database_url: str, redis_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
+    os.environ["REDIS_URL"] = redis_url
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-deployment-key-" + "x" * 20)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     sys.path.insert(0, str(ROOT))
@@ -460,10 +464,11 @@ def main() -> None:
     parser.add_argument("--years", type=float, default=2.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DSN))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
     args = parser.parse_args()
 
     ensure_database(args.database_url)
-    setup_django(args.database_url)
+    setup_django(args.database_url, args.redis_url)
     data = prepare_data(tickets=args.tickets, years=args.years)
     print("data:", data, flush=True)
 

@@ -65,7 +65,7 @@ CLOSING_DISPOSITIONS = frozenset(
 class Caller(models.Model):
     """A citizen or enterprise, stored once per phone number. The phone is personal data."""
 
-    phone = models.CharField(_("phone"), max_length=16, unique=True)
+    phone = models.CharField(_("phone"), max_length=16)
     name = models.CharField(_("name"), max_length=64, blank=True)
     is_enterprise = models.BooleanField(_("enterprise"), default=False)
     enterprise_name = models.CharField(_("enterprise name"), max_length=128, blank=True)
@@ -74,6 +74,9 @@ class Caller(models.Model):
     class Meta:
         verbose_name = _("caller")
         verbose_name_plural = _("callers")
+        # A constraint rather than unique=True: on PostgreSQL that also adds a pattern-ops index
+        # for LIKE, which no query uses and every insert would keep up.
+        constraints = [models.UniqueConstraint(fields=["phone"], name="caller_phone_unique")]
 
     def __str__(self) -> str:
         return self.name or _("Caller #%(id)s") % {"id": self.pk}
@@ -120,7 +123,7 @@ class KnowledgeArticle(models.Model):
 
 
 class Ticket(models.Model):
-    number = models.CharField(_("tracking number"), max_length=16, unique=True)
+    number = models.CharField(_("tracking number"), max_length=16)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
@@ -151,11 +154,18 @@ class Ticket(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # ticket_article_used: only the tickets that name one
     )
     answer = models.TextField(_("answer given at intake"), blank=True)
     public_reply = models.TextField(_("public reply"), blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("merged into"), on_delete=models.PROTECT, null=True, blank=True, related_name="merged"
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged",
+        db_index=False,  # ticket_merged_into: only the merged ones
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -165,7 +175,8 @@ class Ticket(models.Model):
         blank=True,
         related_name="+",
     )
-    idempotency_key = models.CharField(_("idempotency key"), max_length=64, unique=True, null=True, blank=True)
+    # NULL, not "", for tickets without a key: NULLs never collide in the unique constraint.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -174,6 +185,9 @@ class Ticket(models.Model):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         constraints = [
+            # Constraints rather than unique=True, which on PostgreSQL adds an unused LIKE index.
+            models.UniqueConstraint(fields=["number"], name="ticket_number_unique"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="ticket_idempotency_key_unique"),
             models.CheckConstraint(
                 condition=Q(status__in=[Status.CLOSED, Status.MERGED], closed_at__isnull=False)
                 | (~Q(status__in=[Status.CLOSED, Status.MERGED]) & Q(closed_at__isnull=True)),
@@ -207,6 +221,9 @@ class Ticket(models.Model):
                 name="ticket_open_by_place",
                 condition=Q(closed_at__isnull=True),
             ),
+            # Few tickets are merged or name an article: an insert of any other ticket skips these.
+            models.Index(fields=["parent"], name="ticket_merged_into", condition=Q(parent__isnull=False)),
+            models.Index(fields=["article"], name="ticket_article_used", condition=Q(article__isnull=False)),
         ]
 
     def __str__(self) -> str:
