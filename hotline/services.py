@@ -1,18 +1,32 @@
-"""Writes for the shared core: loading the org and category trees, memberships, heartbeats."""
+"""Writes for the shared core: loading the org and category trees, memberships, heartbeats, retention."""
 
 import csv
 import json
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from hotline import reference
-from hotline.models import Category, DeadlineTier, Heartbeat, Membership, Role, Unit, UnitKind, User
+from hotline.models import (
+    Category,
+    DeadlineTier,
+    Heartbeat,
+    Membership,
+    Notification,
+    Role,
+    SmsMessage,
+    SmsStatus,
+    Unit,
+    UnitKind,
+    User,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 UNITS_FILE = DATA_DIR / "beijing_units.csv"
@@ -123,3 +137,36 @@ def record_heartbeat() -> Heartbeat:
 def prune_heartbeats(*, keep_days: int = 7) -> int:
     deleted, _ = Heartbeat.objects.filter(created_at__lt=timezone.now() - timedelta(days=keep_days)).delete()
     return deleted
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    notifications: int
+    sms: int
+
+
+def _delete_in_batches(rows: QuerySet, *, batch: int) -> int:
+    """Delete `rows` oldest first, `batch` at a time, each batch its own short transaction:
+    a large backlog never holds locks or a transaction for long, and an interrupted run has
+    kept what it deleted."""
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(rows.order_by("pk").values_list("pk", flat=True)[:batch])
+            if not ids:
+                return deleted
+            count, _ = rows.model.objects.filter(pk__in=ids).delete()
+            deleted += count
+
+
+def prune_messages(*, now: datetime | None = None, batch: int = 5000) -> PruneResult:
+    """Delete in-app notifications and SMS records past their retention (NOTIFICATION_RETENTION,
+    SMS_RETENTION). SMS records hold phone numbers: keeping them no longer than needed is data
+    minimisation. Pending SMS are kept whatever their age: they are still to be sent."""
+    now = now or timezone.now()
+    notifications = Notification.objects.filter(created_at__lt=now - settings.NOTIFICATION_RETENTION)
+    sms = SmsMessage.objects.filter(created_at__lt=now - settings.SMS_RETENTION).exclude(status=SmsStatus.PENDING)
+    return PruneResult(
+        notifications=_delete_in_batches(notifications, batch=batch),
+        sms=_delete_in_batches(sms, batch=batch),
+    )

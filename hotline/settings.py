@@ -277,6 +277,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env.int("HEARTBEAT_INTERVAL_SECONDS", default=60)),
     },
     "prune-heartbeats": {"task": "hotline.tasks.prune_heartbeats", "schedule": crontab(minute=17, hour=3)},
+    "prune-messages": {"task": "hotline.tasks.prune_messages", "schedule": crontab(minute=37, hour=3)},
     "open-due-callbacks": {"task": "evaluation.tasks.open_due_callbacks", "schedule": 60.0},
     "sweep-late-signs": {"task": "dispatch.tasks.sweep_late_signs", "schedule": 60.0},
     "sweep-deadline-alerts": {"task": "dispatch.tasks.sweep_deadline_alerts", "schedule": 60.0},
@@ -364,6 +365,11 @@ SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)
 # Retry n waits SMS_RETRY_BACKOFF_SECONDS * 2**(n-1), at most SMS_RETRY_BACKOFF_MAX_SECONDS.
 SMS_RETRY_BACKOFF_SECONDS = env.float("SMS_RETRY_BACKOFF_SECONDS", default=30)
 SMS_RETRY_BACKOFF_MAX_SECONDS = env.float("SMS_RETRY_BACKOFF_MAX_SECONDS", default=1800)
+# Retention (hotline.services.prune_messages, nightly): older notifications and sent or failed
+# SMS records are deleted. Every unit's staff get several notices per dispatched ticket: at city
+# scale that is tens of millions of rows a year.
+NOTIFICATION_RETENTION = timedelta(days=env.int("NOTIFICATION_RETENTION_DAYS", default=180))
+SMS_RETENTION = timedelta(days=env.int("SMS_RETENTION_DAYS", default=180))
 
 # Analytics (analytics/): rollup refresh and the hot-spot and monthly-topic rules.
 # A refresh re-reads changes from this long before its watermark: transactions still open at the

@@ -13,6 +13,12 @@ def prune_heartbeats() -> int:
     return services.prune_heartbeats()
 
 
+@shared_task
+def prune_messages() -> dict[str, int]:
+    result = services.prune_messages()
+    return {"notifications": result.notifications, "sms": result.sms}
+
+
 @shared_task(bind=True, max_retries=None)
 def send_sms(self, sms_id: int) -> None:
     """Deliver one recorded SMS; `sms.deliver` caps the attempts (SMS_MAX_ATTEMPTS) and sets the backoff."""

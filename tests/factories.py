@@ -1,6 +1,17 @@
 import factory
 
-from hotline.models import Category, DeadlineTier, Membership, Role, Unit, UnitKind, User
+from hotline.models import (
+    Category,
+    DeadlineTier,
+    Membership,
+    Notification,
+    NotificationKind,
+    Role,
+    SmsMessage,
+    Unit,
+    UnitKind,
+    User,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -69,3 +80,22 @@ class CategoryFactory(factory.django.DjangoModelFactory):
             parent=Category.objects.create(code=f"{o.code}a", name=f"{o.name}-一级", level=1),
         )
     )
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = NotificationKind.DISPATCHED
+    title = "新工单"
+    key = factory.Sequence(lambda n: f"notice-{n}")
+
+
+class SmsMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SmsMessage
+
+    phone = "13800000000"
+    text = "您有新的工单。"
+    key = factory.Sequence(lambda n: f"sms-{n}")

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from hotline import selectors, services, tasks
-from hotline.models import Heartbeat
+from hotline.models import Heartbeat, Notification, SmsMessage, SmsStatus
 from tests.conftest import wait_until
+from tests.factories import NotificationFactory, SmsMessageFactory
 
 
 @pytest.mark.celery_worker
@@ -38,3 +39,51 @@ def test_old_heartbeats_are_pruned():
     Heartbeat.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
     assert services.prune_heartbeats(keep_days=7) == 1
     assert list(Heartbeat.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+def _aged(row, *, days: int) -> None:
+    type(row).objects.filter(pk=row.pk).update(created_at=timezone.now() - timedelta(days=days))
+
+
+@pytest.mark.django_db
+def test_messages_past_their_retention_are_pruned_but_pending_sms_are_kept(settings):
+    # Given a retention of 180 days for notifications and SMS records
+    settings.NOTIFICATION_RETENTION = settings.SMS_RETENTION = timedelta(days=180)
+    old_notice, recent_notice = NotificationFactory(), NotificationFactory()
+    _aged(old_notice, days=181)
+    old_sent = SmsMessageFactory(status=SmsStatus.SENT, sent_at=timezone.now())
+    old_failed = SmsMessageFactory(status=SmsStatus.FAILED)
+    old_pending, recent_sent = SmsMessageFactory(), SmsMessageFactory(status=SmsStatus.SENT, sent_at=timezone.now())
+    for sms in (old_sent, old_failed, old_pending):
+        _aged(sms, days=200)
+    # When the retention prune runs
+    result = services.prune_messages()
+    # Then the old notification and the old sent or failed SMS are gone; a pending one is still to be sent
+    assert result == services.PruneResult(notifications=1, sms=2)
+    assert list(Notification.objects.values_list("pk", flat=True)) == [recent_notice.pk]
+    assert set(SmsMessage.objects.values_list("pk", flat=True)) == {old_pending.pk, recent_sent.pk}
+
+
+@pytest.mark.django_db
+def test_a_backlog_larger_than_one_batch_is_pruned_whole(settings):
+    # Given seven notifications past their retention
+    settings.NOTIFICATION_RETENTION = timedelta(days=30)
+    for notice in NotificationFactory.create_batch(7):
+        _aged(notice, days=31)
+    # When the prune deletes three per transaction
+    result = services.prune_messages(batch=3)
+    # Then every one of them is deleted
+    assert result.notifications == 7
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.celery_worker
+def test_the_retention_prune_runs_through_a_real_worker(celery_worker):
+    # Given a notification past its retention and a running worker
+    old, recent = NotificationFactory(), NotificationFactory()
+    _aged(old, days=365)
+    # When beat's nightly task is enqueued on the broker
+    tasks.prune_messages.delay()
+    # Then the worker deletes the old one only
+    wait_until(lambda: not Notification.objects.filter(pk=old.pk).exists())
+    assert Notification.objects.filter(pk=recent.pk).exists()
