@@ -222,10 +222,16 @@ def bench_intake(server: Server, *, token: str, category_id: int, street_id: int
         ("intake_max", "/api/v1/tickets/", ticket_body, None, 8),
         ("bare_fixed", "/bench/bare/", bare_body, 200, 32),
         ("bare_max", "/bench/bare/", bare_body, None, 8),
+        # DRF's own cost: the intake's authentication, throttles, permissions and parsing, no work.
+        ("drf_floor_max", "/bench/drf-floor/", ticket_body, None, 8),
     ]
     out: dict[str, list] = {name: [] for name, *_rest in plan}
     # Untimed: every gunicorn worker imports its views and reads its reference rows first.
-    for path, body in (("/api/v1/tickets/", ticket_body), ("/bench/bare/", bare_body)):
+    for path, body in (
+        ("/api/v1/tickets/", ticket_body),
+        ("/bench/bare/", bare_body),
+        ("/bench/drf-floor/", ticket_body),
+    ):
         load(server, method="POST", path=path, body_for=body, headers=headers, rate=None, seconds=3, clients=8)
     for _ in range(repeats):
         for name, path, body, rate, clients in plan:
@@ -438,6 +444,8 @@ def markdown(results: dict) -> str:
         f"| intake API saturated (8 clients): tickets/s | {med(runs['intake_max'], 'achieved_per_s')} |",
         f"| bare INSERT endpoint saturated: requests/s | {med(runs['bare_max'], 'achieved_per_s')} |",
         f"| intake / bare throughput | {results['intake_ratio']:.2f} |",
+        f"| DRF floor (token auth, throttles, permissions, JSON; writes nothing) saturated: requests/s | "
+        f"{med(runs['drf_floor_max'], 'achieved_per_s')} |",
         f"| officer inbox API, {results['inbox']['pages']} cursor pages × {results['repeats']}: p50 / p95 ms | "
         f"{results['inbox']['p50_ms']} / {results['inbox']['p95_ms']} |",
         f"| ticket list API, {results['list']['pages']} cursor pages × {results['repeats']}: p50 / p95 ms | "
