@@ -1,8 +1,9 @@
-"""Writes for evaluation: the monthly ranking snapshot."""
+"""Writes for evaluation: callbacks and their survey SMS, reopening, appeals, the monthly rankings."""
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,7 +11,8 @@ from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dispatch import services as dispatch_services
@@ -36,6 +38,7 @@ from hotline.deadlines import deadline_after, tier_duration
 from hotline.errors import DomainError
 from hotline.models import NotificationKind, Unit, UnitKind, User
 from hotline.notifications import notify_unit
+from hotline.sms import queue_sms
 from intake import services as intake_services
 from intake.lifecycle import Action, Status
 from intake.models import Caller, Ticket
@@ -353,14 +356,15 @@ def open_due_callbacks(*, now: datetime | None = None, batch: int = 500) -> int:
     filter and the unique (ticket, caller, round) key make a second or concurrent run add nothing.
 
     One primary callback per ticket (its own caller: it counts in the rates) plus one for each
-    merged repeat caller. A ticket without any caller to call closes at once.
+    merged repeat caller, each texted its survey link. A ticket without any caller to call
+    closes at once.
     """
     now = now or timezone.now()
     callbacks = Callback.objects.filter(ticket=OuterRef("ticket_id"))
     # Rounds: a callback opened after this reply (or, for a missed deadline, since this dispatch)
     # means the callback for this round exists already.
     last_round = Subquery(callbacks.order_by("-round").values("round")[:1], output_field=IntegerField())
-    lead = Assignment.objects.filter(role=AssignmentRole.LEAD, ended_at__isnull=True).select_related("ticket")
+    lead = Assignment.objects.filter(role=AssignmentRole.LEAD, ended_at__isnull=True).select_related("ticket__caller")
     replied = lead.filter(ticket__status=Status.AWAITING_CALLBACK, status=AssignmentStatus.REPLIED).filter(
         ~Exists(callbacks.filter(created_at__gte=OuterRef("replied_at")))
     )
@@ -386,15 +390,53 @@ def _open_callbacks(*, assignment: Assignment, round: int) -> int:
         if ticket.status == Status.AWAITING_CALLBACK:
             _close_ticket(ticket_id=ticket.pk, note=_("No caller to call back."))
         return 0
-    callbacks = [Callback(ticket=ticket, caller_id=ticket.caller_id, unit=assignment.unit, round=round, due_at=due_at)]
+    callbacks = [Callback(ticket=ticket, caller=ticket.caller, unit=assignment.unit, round=round, due_at=due_at)]
     callbacks += [
         Callback(ticket=ticket, caller=caller, unit=assignment.unit, round=round, due_at=due_at, is_primary=False)
         for caller in merged_callers
     ]
     if ticket.caller_id is None:
         callbacks = callbacks[1:]
-    created = Callback.objects.bulk_create(callbacks, ignore_conflicts=True)
-    return len(created)
+    # The callbacks and their SMS commit together: a crash leaves neither, and the next sweep
+    # opens both.
+    with transaction.atomic():
+        opened = [callback for callback in callbacks if _insert_once(callback)]
+        for callback in opened:
+            _queue_survey_sms(callback=callback)
+    return len(opened)
+
+
+def _insert_once(callback: Callback) -> bool:
+    """Insert the callback unless its (ticket, caller, round) exists: a concurrent sweep's insert
+    waits for the first one's commit and then fails here, so only the sweep that created a
+    callback texts its caller."""
+    try:
+        with transaction.atomic():
+            callback.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
+
+
+# An SMS reaches mobiles only; landlines (0…, 7–8 digits) are phoned.
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+
+
+def _queue_survey_sms(*, callback: Callback) -> None:
+    """Text the caller the signed link to answer the callback online, once per callback. Without
+    PUBLIC_BASE_URL there is no absolute link to send: the callback agents phone instead."""
+    phone = callback.caller.phone if callback.caller else ""
+    if not settings.PUBLIC_BASE_URL or not _MOBILE.fullmatch(phone):
+        return
+    link = settings.PUBLIC_BASE_URL + reverse("evaluation:survey", args=[survey_token(callback_id=callback.pk)])
+    valid_until = timezone.localtime() + timedelta(seconds=settings.CALLBACK_SURVEY_MAX_AGE)
+    # The citizen's SMS is in the hotline's language, whoever runs the sweep (beat, an operator).
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _(
+            "12345 hotline: please tell us how your request %(number)s was handled: %(link)s "
+            "(the link is valid until %(until)s)."
+        ) % {"number": callback.ticket.number, "link": link, "until": f"{valid_until:%Y-%m-%d %H:%M}"}
+    queue_sms(phone=phone, text=text, key=f"callback-survey:{callback.pk}")
 
 
 def _close_ticket(*, ticket_id: int, note: str = "", actor: User | None = None) -> None:

@@ -5,6 +5,7 @@ local demo. Without DATABASE_URL the database is SQLite, and without REDIS_URL C
 kombu's filesystem transport, so the product runs on a machine that has only Python.
 """
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -313,6 +314,11 @@ HOTLINE_SWEEP_COMMIT_EVERY = env.int("SWEEP_COMMIT_EVERY", default=100)
 CALLBACK_WINDOW = timedelta(hours=env.float("CALLBACK_WINDOW_HOURS", default=48))
 CALLBACK_MAX_ATTEMPTS = env.int("CALLBACK_MAX_ATTEMPTS", default=3)
 CALLBACK_SURVEY_MAX_AGE = env.int("CALLBACK_SURVEY_MAX_AGE_SECONDS", default=7 * 24 * 3600)
+# The origin citizens reach the public pages at, e.g. https://12345.example.gov.cn: survey links
+# in SMS are absolute. Empty: no survey SMS is sent (the callback agents still phone).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").removesuffix("/")
+if PUBLIC_BASE_URL and not re.fullmatch(r"https?://[^/?#\s]+", PUBLIC_BASE_URL):
+    raise ImproperlyConfigured("PUBLIC_BASE_URL must be an http(s) origin such as https://12345.example.gov.cn.")
 EVALUATION_ATTACHMENT_MAX_BYTES = env.int("APPEAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # Used for a unit kind and month that no EvaluationScheme (admin) covers: the 10/45/45 preset;
 # "partly resolved" counts 0 towards resolution and "basically satisfied" 0.8 towards satisfaction.

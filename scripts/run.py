@@ -88,6 +88,8 @@ def main() -> None:
     (var_dir / "log").mkdir(parents=True, exist_ok=True)
     env = {"DEBUG": "true", **local_secrets(var_dir), **os.environ, "HOTLINE_VAR_DIR": str(var_dir)}
     port = args.port or free_port()
+    # The survey links texted to callers (console SMS backend: written to the worker's log) point here.
+    env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
 
     def manage(*command: str) -> str:
         result = subprocess.run(

@@ -22,9 +22,11 @@ from hotline.models import Role, Unit, User
 from intake.lifecycle import Status
 from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, at
 from tests.factories import DistrictFactory, StreetFactory
+from tests.hotline.conftest import sms_provider, sms_worker  # noqa: F401  (the SMS worker's fixtures)
 from tests.intake.factories import CallerFactory, TicketFactory
 
 OCTOBER = date(2026, 10, 1)
+PUBLIC_BASE_URL = "https://12345.example.gov.cn"
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +34,14 @@ def scheme_presets(db) -> None:
     """The evaluation schemes the data migration seeds. Transactional tests (browser, worker) end
     with a flush that deletes them for the tests after them: seed them again (idempotently)."""
     import_module("evaluation.migrations.0002_scheme_presets").add_presets(apps, None)
+
+
+@pytest.fixture
+def survey_sms_worker(request, monkeypatch):
+    """A real Celery worker that texts survey links (PUBLIC_BASE_URL set) through the fake HTTP
+    SMS provider (`sms_provider`)."""
+    monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC_BASE_URL)
+    return request.getfixturevalue("sms_worker")
 
 
 @pytest.fixture

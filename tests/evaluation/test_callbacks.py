@@ -1,9 +1,17 @@
-"""Callbacks: due queue, attempts, closing, reopening, merged callers, the online survey."""
+"""Callbacks: due queue, attempts, closing, reopening, merged callers, the online survey and its SMS."""
 
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
-from django.utils import timezone
+from django.db import connection
+from django.utils import timezone, translation
 
 from dispatch import services as dispatch_services
 from dispatch.models import Assignment, AssignmentStatus
@@ -11,11 +19,13 @@ from evaluation import services
 from evaluation.models import Callback, CallbackStatus, Resolution, Satisfaction
 from evaluation.services import CallbackAnswer
 from hotline.errors import DomainError
-from hotline.models import Notification, Role
+from hotline.models import Notification, Role, SmsMessage
 from intake import services as intake_services
 from intake.lifecycle import Action, Status
 from intake.models import Channel, Kind, Ticket
 from intake.services import NewTicket, Outcome
+from tests.conftest import ROOT
+from tests.evaluation.conftest import PUBLIC_BASE_URL
 from tests.factories import CategoryFactory, StreetFactory
 
 pytestmark = pytest.mark.django_db
@@ -229,3 +239,162 @@ def test_a_reopened_tickets_second_callback_counts_in_the_evaluation(people):
     result = ranking.results.get(unit=people["street"])
     assert (result.callbacks_answered, result.resolved, result.satisfied) == (2, 1, 1)
     assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
+
+
+# The survey SMS: every caller called back is texted the link to answer online
+
+
+def merge_repeat_call(ticket: Ticket, people, *, phone: str = "13900139000") -> Ticket:
+    """A second caller reports the same matter; the agent merges it into `ticket`."""
+    return intake_services.submit_intake(
+        data=NewTicket(
+            channel=Channel.PHONE,
+            kind=Kind.COMPLAINT,
+            category=CategoryFactory(),
+            description="同上",
+            phone=phone,
+            caller_name="李四",
+        ),
+        actor=people["agent"],
+        outcome=Outcome.MERGE,
+        merge_into_id=ticket.pk,
+    )
+
+
+def test_every_caller_called_back_is_texted_a_survey_link_that_records_their_answer(people, settings, client):
+    # Given a public address and a replied ticket whose repeat caller was merged into it
+    settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
+    ticket = replied_ticket(people, phone="13800138000")
+    merge_repeat_call(ticket, people, phone="13900139000")
+    # When the callbacks open, from a context whose language is English (an operator's command)
+    with translation.override("en"):
+        assert services.open_due_callbacks() == 2
+    # Then each caller has one SMS, in Chinese, naming the tracking number and no caller name
+    primary, merged = Callback.objects.get(is_primary=True), Callback.objects.get(is_primary=False)
+    messages = {message.phone: message for message in SmsMessage.objects.all()}
+    assert set(messages) == {"13800138000", "13900139000"}
+    assert {message.key for message in messages.values()} == {
+        f"callback-survey:{primary.pk}",
+        f"callback-survey:{merged.pk}",
+    }
+    text = messages["13900139000"].text
+    assert text.startswith("12345热线：请评价您的诉求")
+    assert ticket.number in text
+    assert "李四" not in text
+    valid_until = timezone.localtime() + timedelta(days=7)
+    assert f"{valid_until:%Y-%m-%d}" in text
+    # And the link, followed, shows the survey page of the merged caller's callback
+    link = re.search(r"https://\S+/", text).group()
+    assert link.startswith(f"{PUBLIC_BASE_URL}/survey/")
+    path = urlsplit(link).path
+    page = client.get(path)
+    assert page.status_code == 200
+    assert ticket.number in page.content.decode()
+    # And answering there records that callback's result, online
+    response = client.post(path, {"resolution": "resolved", "satisfaction": "satisfied"})
+    assert response.status_code == 200
+    merged.refresh_from_db()
+    assert (merged.status, merged.answered_online, merged.satisfaction) == (
+        CallbackStatus.DONE,
+        True,
+        Satisfaction.SATISFIED,
+    )
+
+
+def test_a_second_sweep_texts_nobody_again(people, settings):
+    settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
+    replied_ticket(people)
+    services.open_due_callbacks()
+    assert services.open_due_callbacks() == 0
+    assert SmsMessage.objects.count() == 1
+
+
+def test_a_reopened_tickets_next_callback_is_texted_anew(people, settings):
+    # Given a ticket reopened after its first callback, and replied to again
+    settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
+    ticket = replied_ticket(people)
+    services.open_due_callbacks()
+    services.record_callback(callback_id=Callback.objects.get().pk, answer=FAILED, actor=people["callback"])
+    lead = Assignment.objects.get(ticket=ticket, ended_at__isnull=True)
+    dispatch_services.reply(assignment_id=lead.pk, actor=people["officer"], text="已彻底修复", outcome="resolved")
+    # When the second round's callback opens
+    services.open_due_callbacks()
+    # Then the caller gets the second round's link too
+    second = Callback.objects.get(round=2)
+    assert SmsMessage.objects.filter(key=f"callback-survey:{second.pk}").exists()
+    assert SmsMessage.objects.count() == 2
+
+
+def test_without_a_public_address_callbacks_open_but_nobody_is_texted(people, settings):
+    settings.PUBLIC_BASE_URL = ""
+    replied_ticket(people)
+    assert services.open_due_callbacks() == 1
+    assert Callback.objects.get().status == CallbackStatus.PENDING
+    assert not SmsMessage.objects.exists()
+
+
+def test_a_landline_caller_is_phoned_not_texted(people, settings):
+    settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
+    replied_ticket(people, phone="01065123456")
+    assert services.open_due_callbacks() == 1
+    assert not SmsMessage.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_sweeps_text_each_caller_once(people, settings, monkeypatch):
+    # Given five replied tickets, each with a merged repeat caller
+    settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
+    for index in range(5):
+        merge_repeat_call(replied_ticket(people, phone=f"1380013800{index}"), people, phone=f"1390013900{index}")
+    # (each sweep pauses before its inserts, so both have read all five tickets as due)
+    callback_due = services._callback_due
+
+    def slow_callback_due(after):
+        time.sleep(0.05)
+        return callback_due(after)
+
+    monkeypatch.setattr(services, "_callback_due", slow_callback_due)
+    barrier = threading.Barrier(2)
+    opened: list[int] = []
+    errors: list[Exception] = []
+
+    def sweep() -> None:
+        try:
+            barrier.wait()
+            opened.append(services.open_due_callbacks())
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    # When two sweeps run at once on two connections
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then the ten callbacks were opened once between them, and each caller has exactly one SMS
+    assert errors == []
+    assert sum(opened) == Callback.objects.count() == 10
+    per_callback = {f"callback-survey:{pk}" for pk in Callback.objects.values_list("pk", flat=True)}
+    assert sorted(SmsMessage.objects.values_list("key", flat=True)) == sorted(per_callback)
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("https://12345.example.gov.cn/", "https://12345.example.gov.cn"),
+        ("https://12345.example.gov.cn/survey", None),
+        ("12345.example.gov.cn", None),
+    ],
+)
+def test_the_public_address_is_an_http_origin_checked_at_startup(tmp_path, value, accepted):
+    code = "import django; django.setup(); from django.conf import settings; print(settings.PUBLIC_BASE_URL)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hotline.settings", "HOTLINE_VAR_DIR": str(tmp_path)}
+    env["PUBLIC_BASE_URL"] = value
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    if accepted:
+        assert (result.returncode, result.stdout.strip()) == (0, accepted), result.stderr
+    else:
+        assert result.returncode != 0
+        assert "PUBLIC_BASE_URL must be an http(s) origin" in result.stderr

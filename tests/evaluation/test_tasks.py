@@ -1,15 +1,20 @@
-"""The monthly ranking task through a real Celery worker on the Redis broker."""
+"""Evaluation's beat tasks through a real Celery worker on the Redis broker."""
 
 from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
+from dispatch.models import AssignmentStatus, ReplyOutcome
 from evaluation import services, tasks
-from evaluation.models import MonthlyRanking, UnitResult
+from evaluation.models import Callback, MonthlyRanking, UnitResult
+from hotline.models import SmsMessage, SmsStatus
+from intake.lifecycle import Status
 from tests.conftest import wait_until
+from tests.evaluation.conftest import PUBLIC_BASE_URL
 from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory
 from tests.factories import StreetFactory
+from tests.intake.factories import CallerFactory, TicketFactory
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -34,3 +39,34 @@ def test_monthly_task_publishes_last_months_rankings_through_a_worker(celery_wor
     first_ids = set(MonthlyRanking.objects.filter(month=last_month).values_list("pk", flat=True))
     assert set(tasks.compute_previous_month.apply().get()) == first_ids
     assert MonthlyRanking.objects.filter(month=last_month).count() == len(services.RANKED_KINDS)
+
+
+def test_the_callback_sweep_texts_the_survey_link_through_a_worker(survey_sms_worker, sms_provider, settings):
+    # Given a ticket its street replied to an hour ago (committed: the worker reads the database)
+    now = timezone.now()
+    ticket = TicketFactory(status=Status.AWAITING_CALLBACK, caller=CallerFactory(phone="13812345678"))
+    LeadAssignmentFactory(
+        ticket=ticket,
+        unit=StreetFactory(),
+        dispatched_at=now - timedelta(days=2),
+        status=AssignmentStatus.REPLIED,
+        replied_at=now - timedelta(hours=1),
+        reply="已更换路灯灯泡。",
+        outcome=ReplyOutcome.RESOLVED,
+    )
+    # When beat's callback sweep is enqueued on the broker
+    tasks.open_due_callbacks.delay()
+    # Then the worker opens the callback and the provider receives its survey link, once
+    wait_until(lambda: SmsMessage.objects.filter(status=SmsStatus.SENT).exists())
+    callback = Callback.objects.get(ticket=ticket)
+    message = SmsMessage.objects.get()
+    assert message.key == f"callback-survey:{callback.pk}"
+    [request] = sms_provider.requests
+    assert request["body"]["phone"] == "13812345678"
+    assert request["body"]["text"].startswith("12345热线：")
+    assert ticket.number in request["body"]["text"]
+    assert f"{PUBLIC_BASE_URL}/survey/" in request["body"]["text"]
+    # And a second run of the sweep (here in-process, with the same public address) texts nobody again
+    settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
+    assert tasks.open_due_callbacks.apply().get() == 0
+    assert SmsMessage.objects.count() == 1
