@@ -41,8 +41,8 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from analytics.models import COUNT_FIELDS, KEY_FIELDS, DailyRollup, DirtyDay, MonthlyRollup, RollupState
-from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
-from evaluation.models import Appeal, AppealKind, AppealStatus, Callback, CallbackStatus, Resolution, Satisfaction
+from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReviewStatus
+from evaluation.models import Appeal, AppealKind, Callback, CallbackStatus, Resolution, Satisfaction
 from intake.lifecycle import Status
 from intake.models import Disposition, Ticket
 
@@ -66,7 +66,7 @@ def _approved_exclusion(**outer: str) -> Exists:
     return Exists(
         Appeal.objects.filter(
             kind=AppealKind.EXCLUDE_TICKET,
-            status=AppealStatus.APPROVED,
+            status=ReviewStatus.APPROVED,
             **{field: OuterRef(column) for field, column in outer.items()},
         )
     )
@@ -105,7 +105,7 @@ def ticket_rollup_rows(*, start: datetime, end: datetime, now: datetime) -> Quer
         .exclude(
             Exists(
                 Appeal.objects.filter(
-                    kind=AppealKind.CALLBACK_RESULT, status=AppealStatus.APPROVED, callback=OuterRef("pk")
+                    kind=AppealKind.CALLBACK_RESULT, status=ReviewStatus.APPROVED, callback=OuterRef("pk")
                 )
             )
         )

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from dispatch.models import ReviewStatus
 from evaluation.forms import MonthField
-from evaluation.models import Appeal, AppealKind, AppealStatus, Callback, MonthlyRanking, UnitResult
+from evaluation.models import Appeal, AppealKind, Callback, MonthlyRanking, UnitResult
 from hotline.models import Unit, UnitKind
 
 
@@ -92,7 +93,7 @@ class CallbackFilter(django_filters.FilterSet):
 
 
 class AppealFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=AppealStatus.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=ReviewStatus.choices)
     kind = django_filters.ChoiceFilter(label=_("Appeal type"), choices=AppealKind.choices)
     unit = django_filters.NumberFilter(label=_("Unit"), field_name="unit_id")
     ticket = django_filters.NumberFilter(label=_("Ticket"), field_name="ticket_id")

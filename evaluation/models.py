@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from dispatch.models import ReviewStatus
 from hotline.models import Unit, UnitKind
 from intake.models import Caller, Ticket
 
@@ -133,12 +134,6 @@ class AppealKind(models.TextChoices):
     CALLBACK_RESULT = "callback_result", _("Appeal the callback result")
 
 
-class AppealStatus(models.TextChoices):
-    PENDING = "pending", _("Awaiting review")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-
-
 class Appeal(models.Model):
     """A unit's request to exclude a ticket from its rates, or to set aside a callback result."""
 
@@ -150,7 +145,7 @@ class Appeal(models.Model):
     )
     reason = models.TextField(_("reason"), max_length=2000)
     attachment = models.FileField(_("attachment"), upload_to="appeals/%Y/%m/", blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=AppealStatus.choices, default=AppealStatus.PENDING)
+    status = models.CharField(_("status"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -180,8 +175,8 @@ class Appeal(models.Model):
                 name="appeal_callback_result_names_callback",
             ),
             models.CheckConstraint(
-                condition=Q(status=AppealStatus.PENDING, decided_at__isnull=True)
-                | (~Q(status=AppealStatus.PENDING) & Q(decided_at__isnull=False)),
+                condition=Q(status=ReviewStatus.PENDING, decided_at__isnull=True)
+                | (~Q(status=ReviewStatus.PENDING) & Q(decided_at__isnull=False)),
                 name="appeal_decided_iff_not_pending",
             ),
         ]

@@ -10,11 +10,10 @@ from datetime import date
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from dispatch.models import Assignment, AssignmentRole
+from dispatch.models import Assignment, AssignmentRole, ReviewStatus
 from evaluation.models import (
     Appeal,
     AppealKind,
-    AppealStatus,
     Callback,
     CallbackAttempt,
     CallbackStatus,
@@ -275,7 +274,7 @@ def _counted_units(unit: Unit) -> Q:
 
 def _approved(kind: str, **outer: str) -> Exists:
     return Exists(
-        Appeal.objects.filter(kind=kind, status=AppealStatus.APPROVED, **{k: OuterRef(v) for k, v in outer.items()})
+        Appeal.objects.filter(kind=kind, status=ReviewStatus.APPROVED, **{k: OuterRef(v) for k, v in outer.items()})
     )
 
 
@@ -351,7 +350,7 @@ def appeals(*, unit_ids: set[int] | None) -> QuerySet[Appeal]:
 def pending_appeals() -> QuerySet[Appeal]:
     """The review queue, oldest first (first come, first served)."""
     return (
-        Appeal.objects.filter(status=AppealStatus.PENDING)
+        Appeal.objects.filter(status=ReviewStatus.PENDING)
         .select_related("ticket", "unit", "callback", "requested_by")
         .order_by("requested_at", "id")
     )

@@ -16,11 +16,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dispatch import services as dispatch_services
-from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
+from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReviewStatus
 from evaluation.models import (
     Appeal,
     AppealKind,
-    AppealStatus,
     Callback,
     CallbackAttempt,
     CallbackStatus,
@@ -84,7 +83,7 @@ def parameters_for(*, unit_kind: str, month: date) -> Parameters:
 
 def _excluded(kind: AppealKind, **outer: str) -> Exists:
     return Exists(
-        Appeal.objects.filter(kind=kind, status=AppealStatus.APPROVED, **{k: OuterRef(v) for k, v in outer.items()})
+        Appeal.objects.filter(kind=kind, status=ReviewStatus.APPROVED, **{k: OuterRef(v) for k, v in outer.items()})
     )
 
 
@@ -645,9 +644,9 @@ def decide_appeal(*, appeal_id: int, actor: User, approve: bool, note: str = "")
             payload={"appeal": appeal_id, "approved": approve},
         )
         appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
-        if appeal.status != AppealStatus.PENDING:
+        if appeal.status != ReviewStatus.PENDING:
             raise DomainError("appeal_decided", _("This appeal has already been decided."))
-        appeal.status = AppealStatus.APPROVED if approve else AppealStatus.REJECTED
+        appeal.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
         appeal.decided_by = actor
         appeal.decided_at = timezone.now()
         appeal.decision_note = note.strip()

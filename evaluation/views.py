@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dispatch.models import ReviewStatus
 from evaluation import exports, selectors, services
 from evaluation.filters import AppealFilter
 from evaluation.forms import (
@@ -33,7 +34,7 @@ from evaluation.forms import (
     SurveyForm,
     parse_month,
 )
-from evaluation.models import Appeal, AppealStatus, Callback, CallbackStatus, MonthlyRanking, UnitResult
+from evaluation.models import Appeal, Callback, CallbackStatus, MonthlyRanking, UnitResult
 from evaluation.selectors import Metric, RankingScope
 from hotline.errors import DomainError
 from hotline.models import Unit, UnitKind, User
@@ -586,7 +587,7 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Appeal on ticket %(number)s decided.") % {"number": appeal.ticket.number})
                 return redirect("evaluation:appeal_review")
-    context = {"appeal": appeal, "form": form, "can_decide": is_admin and appeal.status == AppealStatus.PENDING}
+    context = {"appeal": appeal, "form": form, "can_decide": is_admin and appeal.status == ReviewStatus.PENDING}
     return render(request, "evaluation/appeal_detail.html", context)
 
 

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from django.utils import timezone
 
 from analytics.models import COUNT_FIELDS, DailyRollup, MonthlyRollup
-from dispatch.models import AssignmentRole, AssignmentStatus
-from evaluation.models import AppealKind, AppealStatus, CallbackStatus, Resolution, Satisfaction
+from dispatch.models import AssignmentRole, AssignmentStatus, ReviewStatus
+from evaluation.models import AppealKind, CallbackStatus, Resolution, Satisfaction
 from intake.lifecycle import Status
 from intake.models import Disposition, Ticket
 
@@ -21,7 +21,7 @@ def _ticket_counts(ticket: Ticket, now: datetime) -> tuple[int | None, Counts]:
         a for a in ticket.assignments.all() if a.role == AssignmentRole.LEAD and a.status != AssignmentStatus.RETURNED
     ]
     lead = max(leads, key=lambda a: a.pk) if leads else None
-    approved = [appeal for appeal in ticket.appeals.all() if appeal.status == AppealStatus.APPROVED]
+    approved = [appeal for appeal in ticket.appeals.all() if appeal.status == ReviewStatus.APPROVED]
     excluded_units = {a.unit_id for a in approved if a.kind == AppealKind.EXCLUDE_TICKET}
     appealed_callbacks = {a.callback_id for a in approved if a.kind == AppealKind.CALLBACK_RESULT}
     counts: Counts = Counter(received=1)

@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReplyOutcome
-from evaluation.models import Appeal, AppealKind, AppealStatus, Callback, CallbackStatus, Resolution, Satisfaction
+from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReplyOutcome, ReviewStatus
+from evaluation.models import Appeal, AppealKind, Callback, CallbackStatus, Resolution, Satisfaction
 from hotline.models import Category, Unit, UnitKind, User
 from intake.lifecycle import Status
 from intake.models import Caller, Channel, Disposition, Kind, Ticket
@@ -275,7 +275,7 @@ def save_plans(plans: list[Plan], decider: User) -> list[Ticket]:
                     kind=kind,
                     callback=plan.callbacks[callback_index] if callback_index is not None else None,
                     reason="不属于本单位职责。",
-                    status=AppealStatus.APPROVED if approved else AppealStatus.REJECTED,
+                    status=ReviewStatus.APPROVED if approved else ReviewStatus.REJECTED,
                     requested_by=decider,
                     decided_by=decider,
                     decided_at=plan.created_at + timedelta(days=3),

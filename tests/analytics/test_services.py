@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from analytics import services
 from analytics.models import DailyRollup, DirtyDay, MonthlyRollup, RollupState
-from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
+from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReviewStatus
 from evaluation import services as evaluation_services
-from evaluation.models import Appeal, AppealKind, AppealStatus, Callback, CallbackStatus
+from evaluation.models import Appeal, AppealKind, Callback, CallbackStatus
 from evaluation.services import CallbackAnswer
 from hotline.models import Role
 from intake import services as intake_services
@@ -64,7 +64,7 @@ def test_rollups_equal_the_ticket_figures_after_refresh_changes_and_rebuilds(cit
         unit=lead.unit,
         kind=AppealKind.EXCLUDE_TICKET,
         reason="不属于本单位职责。",
-        status=AppealStatus.APPROVED,
+        status=ReviewStatus.APPROVED,
         requested_by=agent,
         decided_by=agent,
         decided_at=later,

@@ -6,8 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from dispatch.models import ReviewStatus
 from evaluation import services
-from evaluation.models import Appeal, AppealKind, AppealStatus, UnitResult
+from evaluation.models import Appeal, AppealKind, UnitResult
 from hotline.models import Role
 from intake.lifecycle import Action
 from intake.models import TicketEvent
@@ -57,7 +58,7 @@ def test_request_approve_and_the_next_compute_excludes_the_ticket(client, office
     appeal = Appeal.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("evaluation:appeal_detail", args=[appeal.pk])
-    assert (appeal.unit, appeal.status, appeal.requested_by) == (street, AppealStatus.PENDING, officer)
+    assert (appeal.unit, appeal.status, appeal.requested_by) == (street, ReviewStatus.PENDING, officer)
     assert client.get(reverse("evaluation:appeal_attachment", args=[appeal.pk])).getvalue() == b"%PDF-1.4 proof"
     # And a hotline supervisor approves it from the review queue
     client.force_login(supervisor)
@@ -66,7 +67,7 @@ def test_request_approve_and_the_next_compute_excludes_the_ticket(client, office
     decided = client.post(reverse("evaluation:appeal_detail", args=[appeal.pk]), {"decision": "approve", "note": ""})
     assert decided.status_code == 302
     appeal.refresh_from_db()
-    assert (appeal.status, appeal.decided_by) == (AppealStatus.APPROVED, supervisor)
+    assert (appeal.status, appeal.decided_by) == (ReviewStatus.APPROVED, supervisor)
     assert TicketEvent.objects.filter(ticket=october_work, action=Action.DECIDE_EXCLUSION).count() == 1
     # Then the next compute (a recompute of the published month) leaves the ticket out
     second = services.compute_month(
@@ -88,11 +89,11 @@ def test_rejecting_needs_a_note(client, officer, supervisor, october_work, stree
     assert response.status_code == 200
     assert response.context["form"].errors["note"] == ["请说明驳回理由。"]
     appeal.refresh_from_db()
-    assert appeal.status == AppealStatus.PENDING
+    assert appeal.status == ReviewStatus.PENDING
     # With one it is rejected and the note kept
     client.post(url, {"decision": "reject", "note": "属于本单位职责范围"})
     appeal.refresh_from_db()
-    assert (appeal.status, appeal.decision_note) == (AppealStatus.REJECTED, "属于本单位职责范围")
+    assert (appeal.status, appeal.decision_note) == (ReviewStatus.REJECTED, "属于本单位职责范围")
 
 
 def test_a_unit_cannot_appeal_another_units_ticket(client, api_client, make_user, october_work):

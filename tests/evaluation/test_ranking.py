@@ -7,11 +7,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from dispatch.models import ReviewStatus
 from evaluation import services
 from evaluation.models import (
     Appeal,
     AppealKind,
-    AppealStatus,
     CallbackStatus,
     EvaluationScheme,
     GovernanceFocus,
@@ -35,7 +35,7 @@ OCTOBER = date(2026, 10, 1)
 def approved(kind: AppealKind, **fields) -> Appeal:
     return Appeal.objects.create(
         kind=kind,
-        status=AppealStatus.APPROVED,
+        status=ReviewStatus.APPROVED,
         reason="不属于本单位职责",
         requested_by=UserFactory(),
         decided_at=at(2026, 10, 20),
