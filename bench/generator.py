@@ -18,13 +18,18 @@ the tracking-number counters are moved past the data at the end.
 import io
 import math
 import random
+import sys
 import time
 from bisect import bisect
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from itertools import accumulate
 from multiprocessing import get_context
+from multiprocessing.sharedctypes import Synchronized
 from zoneinfo import ZoneInfo
 
 import psycopg2
@@ -243,159 +248,187 @@ TABLE_COLUMNS = {
 NULL = "\\N"
 
 
-@dataclass(slots=True)
-class Ticket:
-    """One generated ticket while its lifecycle is being played."""
+@cache
+def _day_cdf() -> list[float]:
+    """The share of a day's tickets created before the end of each second of the local day.
 
-    local: int
-    id: int
-    created: int
-    caller_id: int
-    tier: str
-    street_id: int | None
-    departments: list[int]
-    status: str = "received"
-    disposition: str = ""
-    answer: str = ""
-    public_reply: str = ""
-    closed: int | None = None
-    updated: int = 0
+    Office hours dominate: a Beta(2.2, 2.0) curve over the day, integrated per second. Drawing a
+    second by bisection on it costs a fraction of `random.betavariate`.
+    """
+    density = [((second + 0.5) / DAY) ** 1.2 * (1 - (second + 0.5) / DAY) for second in range(DAY)]
+    total = sum(density)
+    cdf = list(accumulate(value / total for value in density))
+    cdf[-1] = 1.0
+    return cdf
+
+
+def _category_table(ref: Reference, *, winter: bool) -> tuple[list[tuple], list[float]]:
+    """Every (leaf id, tier, leaf name, direct ratio) with its probability in the season, in one table.
+
+    A top category is drawn by volume, then a leaf by its sub-issue share. In winter 6 % of the
+    tickets are about heating (any heating leaf, answered at the 公共服务 ratio); outside it, a
+    heating leaf is drawn again from the same top category, so that few remain.
+    """
+    total_volume = sum(volume for volume, _ratio, _leaves in ref.categories.values())
+    heating = [leaf for _volume, _ratio, leaves in ref.categories.values() for leaf in leaves if leaf[2]]
+    general = 0.94 if winter and heating else 1.0
+    entries: list[tuple[tuple, float]] = []
+    for volume, ratio, leaves in ref.categories.values():
+        shares = sum(leaf[4] for leaf in leaves)
+        heating_share = 0.0 if winter else sum(leaf[4] for leaf in leaves if leaf[2]) / shares
+        for leaf_id, tier, is_heating, name, share in leaves:
+            kept = heating_share if is_heating and not winter else 1.0 + heating_share
+            entries.append(((leaf_id, tier, name, ratio), general * volume / total_volume * share / shares * kept))
+    if general < 1.0:
+        ratio = ref.categories["公共服务"][1]
+        entries += [((leaf_id, tier, name, ratio), 0.06 / len(heating)) for leaf_id, tier, _h, name, _s in heating]
+    return _weighted(entries)
 
 
 class ChunkGenerator:
-    """Generates the tickets of a run of days into COPY buffers (tickets, assignments, callbacks).
+    """Generates the tickets of a run of days as COPY rows (tickets, assignments, callbacks).
 
-    Events are not written here: `EVENTS_SQL` derives them from the lifecycle timestamps in the
-    database, set-based, after the COPY.
+    Built once per generating process: the draws are bisections in tables joined ahead (district
+    and street, channel and kind, category in its season) and the places and timestamps are text
+    ahead, so that a ticket costs a few microseconds. Events are not written here: `EVENTS_SQL`
+    derives them from the lifecycle timestamps in the database, set-based, after the COPY.
     """
 
-    def __init__(self, ref: Reference, *, start_epoch_day: int, days: int, now_epoch: int, seed: int, caller_pool: int):
+    def __init__(self, ref: Reference, *, start_epoch_day: int, days: int, now_epoch: int, caller_pool: int):
         self.ref = ref
         self.now = now_epoch
-        self.random = random.Random(seed).random
         self.caller_pool = caller_pool
-        self.buffers = {name: io.StringIO() for name in TABLE_COLUMNS}
-        self.counts = dict.fromkeys(TABLE_COLUMNS, 0)
+        self.random = random.Random().random
         first, last = start_epoch_day - 1, start_epoch_day + days + 40
-        self.day_text = {d: datetime.fromtimestamp(d * DAY, UTC).strftime("%Y-%m-%d ") for d in range(first, last)}
-        self.hms = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}+00" for s in range(DAY)]
-        self.districts = _weighted([(d, d[2]) for d in ref.districts])
-        self.tops = _weighted([(top, volume) for top, (volume, _r, _l) in ref.categories.items()])
-        self.leaves = {
-            top: _weighted([(leaf, leaf[4]) for leaf in leaves]) for top, (_v, _r, leaves) in ref.categories.items()
-        }
-        self.heating = [leaf for _v, _r, leaves in ref.categories.values() for leaf in leaves if leaf[2]]
-        self.channels, self.kinds = _weighted(CHANNELS), _weighted(KINDS)
-        self.unit_kinds, self.closings = _weighted(UNIT_KINDS), _weighted(CLOSING)
-        self.agent, self.dispatcher, self.officer = (ref.actors[r] for r in ("agent", "dispatcher", "officer"))
-
-        # The helpers called several times per row are closures over locals: no attribute lookups.
-        random_, day_text, hms = self.random, self.day_text, self.hms
-
-        def below(n: int) -> int:
-            return int(random_() * n)
-
-        def pick(table: tuple[list, list[float]]):
-            values, cumulative = table
-            return values[bisect(cumulative, random_() * cumulative[-1])]
+        day_text = {d: datetime.fromtimestamp(d * DAY, UTC).strftime("%Y-%m-%d ") for d in range(first, last)}
+        hms = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}+00" for s in range(DAY)]
 
         def ts(epoch: int | None) -> str:
             return NULL if epoch is None else day_text[epoch // DAY] + hms[epoch % DAY]
 
-        self.below, self.pick, self.ts = below, pick, ts
+        self.ts = ts
+        self.day_cdf = _day_cdf()
+        # A district by its volume, then one of its streets uniformly; each with its 480 places.
+        locations = []
+        for district_id, district_name, weight, streets, departments in ref.districts:
+            for street_id in streets or [None]:
+                name = ref.unit_names.get(street_id, district_name)
+                places = [f"{name}{number}号{place}" for number in range(1, 61) for place in PLACES]
+                street = NULL if street_id is None else str(street_id)
+                locations.append(((district_id, street_id, street, departments, places), weight / max(len(streets), 1)))
+        self.locations = _weighted(locations)
+        self.categories = {winter: _category_table(ref, winter=winter) for winter in (False, True)}
+        self.origins = _weighted(
+            [(f"{channel}\t{kind}", c_weight * k_weight) for channel, c_weight in CHANNELS for kind, k_weight in KINDS]
+        )
+        self.unit_kinds, self.closings = _weighted(UNIT_KINDS), _weighted(CLOSING)
+        self.agent, self.dispatcher, self.officer = (ref.actors[r] for r in ("agent", "dispatcher", "officer"))
+        self.rows: dict[str, list[str]] = {}
+        self.counters: dict[str, int] = {}
+
+    def chunk(self, chunk: Chunk, *, start_epoch_day: int, seed: int) -> None:
+        """All tickets of the chunk's days into `rows`; the days' last tracking numbers into `counters`."""
+        self.random = random.Random(seed).random
+        self.rows = {table: [] for table in ("intake_ticket", "dispatch_assignment", "evaluation_callback")}
+        self.counters = {}
+        local = chunk.first_ticket
+        for day_offset, count in zip(chunk.day_offsets, chunk.counts, strict=True):
+            local = self.day(epoch_day=start_epoch_day + day_offset, count=count, first_local=local)
 
     def day(self, *, epoch_day: int, count: int, first_local: int) -> int:
         """All tickets of one Asia/Shanghai day; returns the next local index."""
+        random_, ts, now, ref = self.random, self.ts, self.now, self.ref
         local_date = datetime.fromtimestamp(epoch_day * DAY, UTC).date()
-        winter = local_date.month in HEATING_MONTHS
         day_key = local_date.strftime("%Y%m%d")
-        sequence = self.ref.counters.get(day_key, 0)
-        # Office hours dominate: a beta curve over the local day (UTC+8).
-        betavariate = random.Random(epoch_day).betavariate
-        offsets = sorted(int(betavariate(2.2, 2.0) * DAY) for _ in range(count))
-        local = first_local
+        sequence = ref.counters.get(day_key, 0)
+        locations, location_weights = self.locations
+        location_total = location_weights[-1]
+        categories, category_weights = self.categories[local_date.month in HEATING_MONTHS]
+        category_total = category_weights[-1]
+        origins, origin_weights = self.origins
+        origin_total = origin_weights[-1]
+        ticket_base, caller_base, pool = ref.bases["intake_ticket"], ref.bases["intake_caller"], self.caller_pool
+        agent, dispatch = self.agent, self.dispatch
+        tickets = self.rows["intake_ticket"]
         day_start = epoch_day * DAY - 8 * 3600
-        for offset in offsets:
-            created = min(day_start + offset, self.now - 60 - self.below(3600))
+        latest = now - 3660  # created at most 1 to 61 minutes before `now`
+        local = first_local
+        day_cdf = self.day_cdf
+        for offset in sorted([bisect(day_cdf, random_()) for _ in range(count)]):
+            created = day_start + offset
+            if created > latest:
+                created = min(created, now - 60 - int(random_() * 3600))
             sequence += 1
-            self.ticket(local=local, created=created, number=f"{day_key}{sequence:06d}", winter=winter)
+            district_id, street_id, street, departments, places = locations[
+                bisect(location_weights, random_() * location_total)
+            ]
+            leaf_id, tier, leaf_name, direct_ratio = categories[bisect(category_weights, random_() * category_total)]
+            ticket_id = ticket_base + local
+            caller_id = caller_base + int(random_() * pool)
+            if random_() < direct_ratio:
+                disposition, status, answer, reply, closed, updated = self.answer_at_intake(created)
+            else:
+                disposition, status, answer = "dispatched", "awaiting_dispatch", ""
+                status, reply, closed, updated = dispatch(
+                    local, ticket_id, created, caller_id, tier, street_id, departments
+                )
+            place = places[int(random_() * 480)]
+            tickets.append(
+                f"{ticket_id}\t{day_key}{sequence:06d}\t{origins[bisect(origin_weights, random_() * origin_total)]}\t"
+                f"f\t{place}\t{leaf_name}（{place}）\t来电人反映{place}{leaf_name}问题，希望尽快处理。\t"
+                f"{'emergency' if tier == 'emergency' else 'normal'}\t{tier}\t\t{disposition}\t{status}\t{answer}\t"
+                f"{reply}\t{ts(created)}\t{ts(updated)}\t{ts(closed)}\t{caller_id}\t{leaf_id}\t{agent}\t"
+                f"{district_id}\t{street}\n"
+            )
             local += 1
-        self.counts["intake_ticket"] += count
+        if count:
+            self.counters[day_key] = sequence
         return local
 
-    def ticket(self, *, local: int, created: int, number: str, winter: bool) -> None:
-        ref, below = self.ref, self.below
-        district_id, district_name, _weight, streets, departments = self.pick(self.districts)
-        street_id = streets[below(len(streets))] if streets else None
-        if winter and self.random() < 0.06:
-            top, leaf = "公共服务", self.heating[below(len(self.heating))]
-        else:
-            top = self.pick(self.tops)
-            leaf = self.pick(self.leaves[top])
-            if leaf[2] and not winter:  # heating is a winter matter: few outside the season
-                leaf = self.pick(self.leaves[top])
-        leaf_id, tier, _heating, leaf_name, _share = leaf
-        ticket = Ticket(
-            local=local,
-            id=ref.bases["intake_ticket"] + local,
-            created=created,
-            caller_id=ref.bases["intake_caller"] + below(self.caller_pool),
-            tier=tier,
-            street_id=street_id,
-            departments=departments,
-            updated=created,
-        )
-        if self.random() < ref.categories[top][1]:
-            self.answer_at_intake(ticket)
-        else:
-            self.handle(ticket)
-        place = f"{ref.unit_names.get(street_id, district_name)}{1 + below(60)}号{PLACES[below(8)]}"
-        urgency = "emergency" if tier == "emergency" else "normal"
-        self.buffers["intake_ticket"].write(
-            f"{ticket.id}\t{number}\t{self.pick(self.channels)}\t{self.pick(self.kinds)}\tf\t{place}\t"
-            f"{leaf_name}（{place}）\t来电人反映{place}{leaf_name}问题，希望尽快处理。\t{urgency}\t{tier}\t\t"
-            f"{ticket.disposition}\t{ticket.status}\t{ticket.answer}\t{ticket.public_reply}\t{self.ts(created)}\t"
-            f"{self.ts(ticket.updated)}\t{self.ts(ticket.closed)}\t{ticket.caller_id}\t{leaf_id}\t{self.agent}\t"
-            f"{district_id}\t{street_id or NULL}\n"
-        )
-
-    def answer_at_intake(self, ticket: Ticket) -> None:
-        done = ticket.created + 120 + self.below(780)
+    def answer_at_intake(self, created: int) -> tuple[str, str, str, str, int | None, int]:
+        """Answered (or closed) by the agent within minutes: disposition, status, answer, reply, closed, updated."""
+        random_ = self.random
+        done = created + 120 + int(random_() * 780)
         if done > self.now:
-            return
-        if self.random() < 0.05:
-            ticket.disposition = self.pick(self.closings)
+            return "", "received", "", "", None, created
+        if random_() < 0.05:
+            closings, weights = self.closings
+            disposition = closings[bisect(weights, random_() * weights[-1])]
         else:
-            ticket.disposition = "answered_directly"
-        ticket.answer = DIRECT_ANSWERS[self.below(len(DIRECT_ANSWERS))]
-        ticket.status, ticket.closed, ticket.updated = "closed", done, done
+            disposition = "answered_directly"
+        return disposition, "closed", DIRECT_ANSWERS[int(random_() * len(DIRECT_ANSWERS))], "", done, done
 
-    def _handling_unit(self, ticket: Ticket) -> int:
-        kind = self.pick(self.unit_kinds)
-        if kind == "street" and ticket.street_id:
-            return ticket.street_id
-        if kind == "district_department" and ticket.departments:
-            return ticket.departments[self.below(len(ticket.departments))]
+    def _handling_unit(self, street_id: int | None, departments: list[int]) -> int:
+        kinds, weights = self.unit_kinds
+        kind = kinds[bisect(weights, self.random() * weights[-1])]
+        if kind == "street" and street_id:
+            return street_id
+        if kind == "district_department" and departments:
+            return departments[int(self.random() * len(departments))]
         pool = self.ref.units_by_kind.get(kind) or self.ref.units_by_kind["city_department"]
-        return pool[self.below(len(pool))]
+        return pool[int(self.random() * len(pool))]
 
-    def handle(self, ticket: Ticket) -> None:
-        """Queue, dispatch, sign, contact, reply and call back, each step only if it is in the past."""
-        random_, below, now = self.random, self.below, self.now
-        ticket.disposition, ticket.status = "dispatched", "awaiting_dispatch"
-        dispatched = ticket.created + 240 + below(1800)
+    def dispatch(
+        self, local: int, ticket_id: int, created: int, caller_id: int, tier: str, street_id: int | None, departments
+    ) -> tuple[str, str, int | None, int]:
+        """Queue, dispatch, sign, contact, reply and call back, each step only if it is in the past.
+
+        Returns the ticket's status, public reply, closing and update times.
+        """
+        random_, now = self.random, self.now
+        dispatched = created + 240 + int(random_() * 1800)
         if dispatched > now:
-            return
-        unit = self._handling_unit(ticket)
-        span = TIER_SECONDS[ticket.tier]
-        sign_due, due = dispatched + (900 if ticket.tier == "emergency" else 3600), dispatched + span
-        ticket.status, ticket.updated = "dispatched", dispatched
-        signed = dispatched + (3600 + below(3 * 3600) if random_() < 0.04 else 60 + below(2940))
-        contact = replied = ended = None
-        outcome = explanation = ""
+            return "awaiting_dispatch", "", None, created
+        unit = self._handling_unit(street_id, departments)
+        span = TIER_SECONDS[tier]
+        sign_due, due = dispatched + (900 if tier == "emergency" else 3600), dispatched + span
+        status, updated, closed = "dispatched", dispatched, None
+        signed = dispatched + (3600 + int(random_() * 10800) if random_() < 0.04 else 60 + int(random_() * 2940))
+        contact = replied = None
+        outcome = explanation = reply = ""
         if signed <= now:
-            ticket.status, ticket.updated = "in_progress", signed
-            contact = signed + (7300 + below(12700) if random_() < 0.05 else 300 + below(6700))
+            status, updated = "in_progress", signed
+            contact = signed + (7300 + int(random_() * 12700) if random_() < 0.05 else 300 + int(random_() * 6700))
             late = random_() < 0.06
             replied = max(
                 dispatched + int(span * (1.0 + 0.3 * random_() if late else 0.1 + 0.85 * random_())), contact + 60
@@ -408,50 +441,52 @@ class ChunkGenerator:
             roll = random_()
             outcome = "resolved" if roll < 0.86 else ("partly_resolved" if roll < 0.93 else "unresolved")
             explanation = "" if outcome == "resolved" else "部分诉求涉及历史遗留问题，已向来电人说明。"
-            ticket.public_reply = REPLIES[below(len(REPLIES))]
-            ticket.status, ticket.updated = "awaiting_callback", replied
-            ended = self.call_back(ticket, unit=unit, replied=replied, outcome=outcome)
-        status = "replied" if replied else ("signed" if signed else "dispatched")
+            reply = REPLIES[int(random_() * len(REPLIES))]
+            status, updated = "awaiting_callback", replied
+            closed = self.call_back(local, ticket_id, caller_id, unit=unit, replied=replied, outcome=outcome)
+            if closed:
+                status, updated = "closed", closed
+        assignment_status = "replied" if replied else ("signed" if signed else "dispatched")
         # What the deadline sweeps would have recorded by now.
         late_sign = sign_due if (signed or now) > sign_due else None
         overdue = due if (replied or now) > due else None
         stage, alert_at = "done", None
         if not replied:
-            for candidate, at in ((75, dispatched + span * 3 // 4), ("1h", due - 3600), ("overdue", due)):
+            for candidate, at in (("75", dispatched + span * 3 // 4), ("1h", due - 3600), ("overdue", due)):
                 if at > now:
-                    stage, alert_at = str(candidate), at
+                    stage, alert_at = candidate, at
                     break
         officer, ts = self.officer, self.ts
-        self.buffers["dispatch_assignment"].write(
-            f"{self.ref.bases['dispatch_assignment'] + ticket.local}\t{ticket.id}\t{unit}\tlead\t{status}\t"
+        self.rows["dispatch_assignment"].append(
+            f"{self.ref.bases['dispatch_assignment'] + local}\t{ticket_id}\t{unit}\tlead\t{assignment_status}\t"
             f"{ts(dispatched)}\t{self.dispatcher}\t{ts(sign_due)}\t{ts(signed)}\t{officer if signed else NULL}\t"
             f"{ts(signed and signed + 7200)}\t{ts(contact)}\t{ts(due)}\t{ts(replied)}\t{officer if replied else NULL}\t"
-            f"{ticket.public_reply}\t{outcome}\t{explanation}\tf\t{ts(ended)}\t{ts(late_sign)}\t{ts(overdue)}\t"
-            f"{stage}\t{ts(alert_at)}\n"
+            f"{reply}\t{outcome}\t{explanation}\tf\t{ts(closed)}\t{ts(late_sign)}\t{ts(overdue)}\t{stage}\t{ts(alert_at)}\n"
         )
-        self.counts["dispatch_assignment"] += 1
+        return status, reply, closed, updated
 
-    def call_back(self, ticket: Ticket, *, unit: int, replied: int, outcome: str) -> int | None:
+    def call_back(
+        self, local: int, ticket_id: int, caller_id: int, *, unit: int, replied: int, outcome: str
+    ) -> int | None:
         """The callback row; when it lies in the past the ticket closes. Returns the closing time."""
-        called = replied + 7200 + self.below(38 * 3600)
+        random_ = self.random
+        called = replied + 7200 + int(random_() * 38 * 3600)
         status, attempts, resolution, satisfaction, completed = "pending", 0, "", "", None
         if called <= self.now:
             completed = called
-            if self.random() < 0.95:
+            if random_() < 0.95:
                 status, attempts = "done", 1
                 resolution = {"resolved": "resolved", "partly_resolved": "partly"}.get(outcome, "unresolved")
-                roll = self.random()
+                roll = random_()
                 satisfaction = "satisfied" if roll < 0.80 else ("basically" if roll < 0.92 else "unsatisfied")
             else:
                 status, attempts = "not_reached", 3
-            ticket.status, ticket.closed, ticket.updated = "closed", called, called
         ts = self.ts
-        self.buffers["evaluation_callback"].write(
-            f"{self.ref.bases['evaluation_callback'] + ticket.local}\t{ticket.id}\t{ticket.caller_id}\t{unit}\tt\t1\t"
+        self.rows["evaluation_callback"].append(
+            f"{self.ref.bases['evaluation_callback'] + local}\t{ticket_id}\t{caller_id}\t{unit}\tt\t1\t"
             f"{ts(replied + 2 * DAY)}\t{status}\t{attempts}\t{resolution}\t{satisfaction}\tf\t\tf\t{ts(completed)}\t"
             f"\\N\t{ts(replied + 60)}\n"
         )
-        self.counts["evaluation_callback"] += 1
         return completed
 
 
@@ -492,42 +527,86 @@ SELECT ticket_id, 'close', 'awaiting_callback', 'closed', '', '{}', completed_at
 """
 
 
-def _generate_chunk(args: tuple) -> dict[str, int]:
-    ref, chunk, dsn, start_epoch_day, days, now_epoch, seed, caller_pool, superuser = args
-    generator = ChunkGenerator(
-        ref,
-        start_epoch_day=start_epoch_day,
-        days=days,
-        now_epoch=now_epoch,
-        seed=seed * 1_000_003 + chunk.first_ticket,
-        caller_pool=caller_pool,
+# The generating process's own generator, and the index of the next chunk, shared by the processes.
+_generator: ChunkGenerator | None = None
+_next_chunk: Synchronized | None = None
+
+
+def _start_generator(
+    ref: Reference, start_epoch_day: int, days: int, now_epoch: int, caller_pool: int, next_chunk: Synchronized
+) -> None:
+    global _generator, _next_chunk
+    _generator = ChunkGenerator(
+        ref, start_epoch_day=start_epoch_day, days=days, now_epoch=now_epoch, caller_pool=caller_pool
     )
-    local = chunk.first_ticket
-    for day_offset, count in zip(chunk.day_offsets, chunk.counts, strict=True):
-        local = generator.day(epoch_day=start_epoch_day + day_offset, count=count, first_local=local)
-    first_id = ref.bases["intake_ticket"] + chunk.first_ticket
+    _next_chunk = next_chunk
+    # The loading thread needs the GIL only briefly, between waits on PostgreSQL: hand it over
+    # sooner than the default 5 ms, which the backend would spend idle.
+    sys.setswitchinterval(0.0005)
+
+
+def _claim_chunk() -> int:
+    with _next_chunk.get_lock():
+        index = _next_chunk.value
+        _next_chunk.value += 1
+    return index
+
+
+def _generate_chunks(args: tuple[list[Chunk], str, int, int, bool]) -> tuple[dict[str, int], dict[str, int]]:
+    """Generate and load chunks until none is left; returns the row counts and the days' last numbers.
+
+    Each chunk is generated while the previous one is being loaded (by another thread, which waits
+    on PostgreSQL): the process and its backend work at the same time instead of in turn.
+    """
+    chunks, dsn, start_epoch_day, seed, superuser = args
+    generator = _generator
+    totals = dict.fromkeys(CHUNK_TABLES, 0)
+    counters: dict[str, int] = {}
     connection = psycopg2.connect(dsn)
     try:
-        with connection, connection.cursor() as cursor:
-            # The rows are consistent by construction: skip the per-row foreign-key triggers,
-            # which cost more than the COPY itself (needs a superuser; otherwise they stay on).
-            if superuser:
-                cursor.execute("SET LOCAL session_replication_role = replica")
-            cursor.execute("SET LOCAL synchronous_commit = off")  # a lost tail is simply generated again
-            for table in ("intake_ticket", "dispatch_assignment", "evaluation_callback"):
-                buffer = generator.buffers[table]
-                buffer.seek(0)
-                cursor.copy_expert(f"COPY {table} ({TABLE_COLUMNS[table]}) FROM STDIN", buffer)
-            last_local = chunk.first_ticket + sum(chunk.counts) - 1
-            bounds = {"first": first_id, "last": ref.bases["intake_ticket"] + last_local}
-            for table, name in (("dispatch_assignment", "assignment"), ("evaluation_callback", "callback")):
-                bounds[f"first_{name}"] = ref.bases[table] + chunk.first_ticket
-                bounds[f"last_{name}"] = ref.bases[table] + last_local
-            cursor.execute(EVENTS_SQL, bounds)
-            generator.counts["intake_ticketevent"] = cursor.rowcount
+        with ThreadPoolExecutor(max_workers=1) as loader:
+            loading = None
+            while (index := _claim_chunk()) < len(chunks):
+                chunk = chunks[index]
+                generator.chunk(chunk, start_epoch_day=start_epoch_day, seed=seed * 1_000_003 + chunk.first_ticket)
+                data = {table: "".join(rows).encode() for table, rows in generator.rows.items()}
+                for table, rows in generator.rows.items():
+                    totals[table] += len(rows)
+                counters.update(generator.counters)
+                if loading:
+                    totals["intake_ticketevent"] += loading.result()
+                loading = loader.submit(_load_chunk, connection, generator.ref, chunk, data, superuser)
+            if loading:
+                totals["intake_ticketevent"] += loading.result()
     finally:
         connection.close()
-    return generator.counts
+    return totals, counters
+
+
+def _load_chunk(connection, ref: Reference, chunk: Chunk, data: dict[str, bytes], superuser: bool) -> int:
+    """COPY one chunk's rows and derive its events, in one transaction; returns the number of events."""
+    with connection, connection.cursor() as cursor:
+        # The rows are consistent by construction: skip the per-row foreign-key triggers,
+        # which cost more than the COPY itself (needs a superuser; otherwise they stay on).
+        if superuser:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("SET LOCAL synchronous_commit = off")  # a lost tail is simply generated again
+        for table, rows in data.items():
+            # In one piece: each piece read is a wait for the GIL.
+            cursor.copy_expert(
+                f"COPY {table} ({TABLE_COLUMNS[table]}) FROM STDIN", io.BytesIO(rows), size=len(rows) + 1
+            )
+        last_local = chunk.first_ticket + sum(chunk.counts) - 1
+        bounds = {}
+        for table, name in (
+            ("intake_ticket", ""),
+            ("dispatch_assignment", "_assignment"),
+            ("evaluation_callback", "_callback"),
+        ):
+            bounds[f"first{name}"] = ref.bases[table] + chunk.first_ticket
+            bounds[f"last{name}"] = ref.bases[table] + last_local
+        cursor.execute(EVENTS_SQL, bounds)
+        return cursor.rowcount
 
 
 # Callers with generated mobile numbers (prefix 179, never handed out to real people here), derived
@@ -551,8 +630,18 @@ def _write_callers(dsn: str, *, base: int, count: int, start_epoch: int) -> None
         connection.close()
 
 
+def _index_callers(dsn: str) -> None:
+    """The callers are complete long before the tickets: their indexes and statistics are done alongside the chunks."""
+    connection = psycopg2.connect(dsn)
+    try:
+        build_pending_indexes(connection, dsn=dsn, workers=1, tables=["intake_caller"], analyze=["intake_caller"])
+    finally:
+        connection.close()
+
+
 # Loading many rows into indexed tables costs more than building the indexes afterwards.
-BULK_TABLES = ("intake_caller", "intake_ticket", "intake_ticketevent", "dispatch_assignment", "evaluation_callback")
+CHUNK_TABLES = ("intake_ticket", "intake_ticketevent", "dispatch_assignment", "evaluation_callback")
+BULK_TABLES = ("intake_caller", *CHUNK_TABLES)
 # The definitions of the indexes a load dropped, kept in the database itself until they are built
 # again: a load that dies half-way leaves them here, and the next load builds them first. A primary
 # or unique key is built as a plain unique index first (`built`), then attached as the constraint.
@@ -626,58 +715,85 @@ def _build_index(args: tuple[str, str, str, bool]) -> None:
         connection.close()
 
 
-def build_pending_indexes(connection, *, dsn: str, workers: int) -> int:
-    """Build the indexes a load dropped, `workers` at a time, largest table first, then attach the keys."""
+def build_pending_indexes(
+    connection, *, dsn: str, workers: int, tables: Sequence[str] = BULK_TABLES, analyze: Sequence[str] = ()
+) -> int:
+    """Build the indexes a load dropped on `tables`, `workers` at a time, largest table first.
+
+    A table's keys are attached as soon as its own builds are done, and the tables in `analyze` are
+    analyzed then, in the same pool: the last builds and the statistics overlap.
+    """
     connection.rollback()  # after a failed load the session may be in an aborted transaction
+    pending = []
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [PENDING_TABLE])
-        if not cursor.fetchone()[0]:
-            return 0
-        _ensure_pending_table(cursor)
-        cursor.execute(
-            f"SELECT name, definition, attach <> '', built FROM {PENDING_TABLE} "
-            "ORDER BY pg_relation_size(table_name::regclass) DESC, name"
-        )
-        pending = cursor.fetchall()
+        exists = cursor.fetchone()[0]
+        if exists:
+            _ensure_pending_table(cursor)
+            cursor.execute(
+                f"SELECT name, table_name, definition, attach <> '', built FROM {PENDING_TABLE} "
+                "WHERE table_name = ANY(%s) ORDER BY pg_relation_size(table_name::regclass) DESC, name",
+                [list(tables)],
+            )
+            pending = cursor.fetchall()
     connection.commit()
-    jobs = [(dsn, name, definition, attach) for name, definition, attach, built in pending if not built]
+    building = Counter(table for _name, table, _definition, _attach, built in pending if not built)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(_build_index, jobs))
-    # Attaching takes an exclusive lock on the table: only once no build is running on it any more.
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT name, attach FROM {PENDING_TABLE} WHERE built")
-        for name, attach in cursor.fetchall():
-            cursor.execute(attach)
-            cursor.execute(f"DELETE FROM {PENDING_TABLE} WHERE name = %s", [name])
+        analyses = []
+
+        def table_done(table: str) -> None:
+            # Attaching takes an exclusive lock on the table: only once no build is running on it any more.
+            with connection.cursor() as cursor:
+                if exists:
+                    cursor.execute(f"SELECT name, attach FROM {PENDING_TABLE} WHERE built AND table_name = %s", [table])
+                    for name, attach in cursor.fetchall():
+                        cursor.execute(attach)
+                        cursor.execute(f"DELETE FROM {PENDING_TABLE} WHERE name = %s", [name])
+                        connection.commit()
             connection.commit()
-        cursor.execute(f"DROP TABLE {PENDING_TABLE}")
-    connection.commit()
+            if table in analyze:
+                analyses.append(pool.submit(_analyze, (dsn, table)))
+
+        builds = {
+            pool.submit(_build_index, (dsn, name, definition, attach)): table
+            for name, table, definition, attach, built in pending
+            if not built
+        }
+        for table in dict.fromkeys([*(row[1] for row in pending), *analyze]):
+            if not building[table]:
+                table_done(table)
+        for build in as_completed(builds):
+            build.result()
+            table = builds[build]
+            building[table] -= 1
+            if not building[table]:
+                table_done(table)
+        for analysis in analyses:
+            analysis.result()
+    if exists:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT NOT EXISTS (SELECT FROM {PENDING_TABLE})")
+            if cursor.fetchone()[0]:
+                cursor.execute(f"DROP TABLE {PENDING_TABLE}")
+        connection.commit()
     return len(pending)
 
 
-def _finish(connection, *, ref: Reference, dsn: str, workers: int) -> None:
-    """Move the sequences past the generated ids and the tracking-number counters past the numbers; analyze."""
+def _finish(connection, *, counters: dict[str, int]) -> None:
+    """Move the sequences past the generated ids and the tracking-number counters past the numbers."""
     with connection.cursor() as cursor:
-        for table in (
-            "intake_ticket",
-            "intake_ticketevent",
-            "intake_caller",
-            "dispatch_assignment",
-            "evaluation_callback",
-        ):
+        for table in BULK_TABLES:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"
             )
+        # The generator knows each day's last number: no need to read them back from a million tickets.
         cursor.execute(
             "INSERT INTO intake_ticketnumbercounter (day, last) "
-            "SELECT to_date(left(number, 8), 'YYYYMMDD'), MAX(right(number, 6)::int) FROM intake_ticket "
-            "WHERE id >= %s GROUP BY 1 "
+            "SELECT to_date(day, 'YYYYMMDD'), last FROM unnest(%s::text[], %s::int[]) AS counter (day, last) "
             "ON CONFLICT (day) DO UPDATE SET last = GREATEST(intake_ticketnumbercounter.last, EXCLUDED.last)",
-            [ref.bases["intake_ticket"]],
+            [list(counters), list(counters.values())],
         )
     connection.commit()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(_analyze, [(dsn, table) for table in BULK_TABLES]))
 
 
 def _analyze(args: tuple[str, str]) -> None:
@@ -702,7 +818,8 @@ def _load(
     start: date,
     days: int,
     chunk_size: int,
-) -> dict[str, int]:
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Write the callers and the chunks; returns the row counts and each day's last tracking number."""
     start_epoch_day = int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp()) // DAY
     caller_pool = max(100, int(tickets * 0.7))
     counts = day_counts(tickets=tickets, start=start, days=days, rng=random.Random(seed))
@@ -719,21 +836,28 @@ def _load(
     if current:
         chunks.append(Chunk(current, first, current_counts))
     superuser = _is_superuser(connection)
-    jobs = [(ref, chunk, dsn, start_epoch_day, days, now_epoch, seed, caller_pool, superuser) for chunk in chunks]
     totals = dict.fromkeys([*TABLE_COLUMNS, "intake_ticketevent"], 0)
     totals["intake_caller"] = caller_pool
+    counters: dict[str, int] = {}
     with ThreadPoolExecutor(max_workers=1) as callers_thread:
         callers = callers_thread.submit(
             _write_callers, dsn, base=ref.bases["intake_caller"], count=caller_pool, start_epoch=start_epoch_day * DAY
         )
+        callers_indexed = callers_thread.submit(_index_callers, dsn)
         if not superuser:
             callers.result()  # the chunks' foreign keys are checked on commit: the callers must be there first
-        with get_context("fork").Pool(workers) as pool:
-            for result in pool.imap_unordered(_generate_chunk, jobs):
-                for name, value in result.items():
+        context = get_context("fork")
+        initargs = (ref, start_epoch_day, days, now_epoch, caller_pool, context.Value("i", 0))
+        # One run per process, each taking the next chunk when it is ready for one.
+        runs = [(chunks, dsn, start_epoch_day, seed, superuser)] * workers
+        with context.Pool(workers, initializer=_start_generator, initargs=initargs) as pool:
+            for counts, run_counters in pool.imap_unordered(_generate_chunks, runs):
+                for name, value in counts.items():
                     totals[name] += value
+                counters.update(run_counters)
         callers.result()
-    return totals
+        callers_indexed.result()
+    return totals, counters
 
 
 def _is_superuser(connection) -> bool:
@@ -769,7 +893,7 @@ def generate(
         if rebuild_indexes:
             drop_secondary_indexes(connection)
         try:
-            totals = _load(
+            totals, counters = _load(
                 ref=ref,
                 dsn=dsn,
                 connection=connection,
@@ -781,10 +905,14 @@ def generate(
                 days=days,
                 chunk_size=chunk_size,
             )
-        finally:
+        except BaseException:
             if rebuild_indexes:
                 build_pending_indexes(connection, dsn=dsn, workers=workers)
-        _finish(connection, ref=ref, dsn=dsn, workers=workers)
+            raise
+        # One build more than the generating processes (a core each): a build ends waiting for its
+        # index file to be synced, the other builds keep the cores busy meanwhile.
+        build_pending_indexes(connection, dsn=dsn, workers=workers + 1, analyze=CHUNK_TABLES)
+        _finish(connection, counters=counters)
         elapsed = time.perf_counter() - started
     finally:
         connection.close()

@@ -160,3 +160,22 @@ def test_keys_built_but_not_yet_attached_by_a_killed_load_are_attached_by_the_ne
     assert key_constraints() == keys_before
     assert indexes() == before
     assert not pending_table_exists()
+
+
+def test_the_counters_follow_the_numbers_and_every_table_is_analyzed(org):
+    # When tickets are generated (the counters come from the generator, the statistics alongside the builds)
+    generator.generate(dsn=database_dsn(), tickets=3000, years=0.25, now=NOW)
+    with connection.cursor() as cursor:
+        # Then each day's counter is the day's last tracking number, and there is no counter for a day without one
+        cursor.execute(
+            "SELECT count(*) FROM intake_ticketnumbercounter c FULL JOIN "
+            "(SELECT to_date(left(number, 8), 'YYYYMMDD') AS day, MAX(right(number, 6)::int) AS last "
+            "FROM intake_ticket GROUP BY 1) t ON t.day = c.day WHERE c.last IS DISTINCT FROM t.last"
+        )
+        assert cursor.fetchone()[0] == 0
+        # And every bulk table has its statistics
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%s) AND last_analyze IS NOT NULL",
+            [list(generator.BULK_TABLES)],
+        )
+        assert {name for (name,) in cursor.fetchall()} == set(generator.BULK_TABLES)
