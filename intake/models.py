@@ -244,6 +244,9 @@ class TicketEvent(models.Model):
     action = models.CharField(_("action"), max_length=24, choices=Action.choices)
     from_status = models.CharField(_("from"), max_length=24, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=24, choices=Status.choices)
+    # No index on actor or unit: the log is read by ticket only. Such an index would serve only the
+    # PROTECT check when a user or unit is deleted (they are deactivated instead; deleting one scans
+    # the log), and would cost two entries per event on the largest table.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
@@ -251,6 +254,7 @@ class TicketEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         help_text=_("empty for the system (deadline sweeps)"),
     )
     unit = models.ForeignKey(
@@ -260,6 +264,7 @@ class TicketEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     note = models.TextField(_("note"), blank=True)
     payload = models.JSONField(_("details"), default=dict, blank=True)
