@@ -1,9 +1,11 @@
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import redis
@@ -16,6 +18,7 @@ from hotline.models import Role, Unit, User
 from tests.factories import MembershipFactory, UnitFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
+Result = TypeVar("Result")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -95,6 +98,32 @@ def celery_worker(transactional_db, tmp_path) -> Iterator[subprocess.Popen]:
     finally:
         worker.terminate()
         worker.wait(timeout=15)
+
+
+def run_at_once(*calls: Callable[[], Result]) -> list[Result]:
+    """Start the calls at the same moment, each in its own thread and so on its own database
+    connection; their results in the order they finished. The first error any raised is raised here."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Result] = []
+    errors: list[BaseException] = []
+
+    def run(call: Callable[[], Result]) -> None:
+        try:
+            barrier.wait()
+            results.append(call())
+        except BaseException as error:  # raised in the test's thread below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    if errors:
+        raise errors[0]
+    return results
 
 
 def wait_until(condition: Callable[[], bool], *, timeout: float = 20, interval: float = 0.1) -> None:

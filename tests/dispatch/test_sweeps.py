@@ -1,6 +1,5 @@
 """Deadline sweeps: reminders, late signs, overdue and escalation, once each, at the right moment."""
 
-import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from dispatch.models import Assignment, AssignmentStatus, ReminderStage
 from hotline.models import DeadlineTier, Holiday, HolidayKind, Notification, NotificationKind
 from intake.lifecycle import Action
 from intake.models import Ticket, TicketEvent
+from tests.conftest import run_at_once
 
 pytestmark = pytest.mark.django_db
 TZ = timezone.get_default_timezone()
@@ -129,26 +129,9 @@ def test_two_concurrent_sweeps_fire_each_alert_once(org, staff, dispatched):
     # Given 20 overdue assignments
     leads = [dispatched(org.street_a) for _ in range(20)]
     later = max(lead.due_at for lead in leads) + timedelta(minutes=1)
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def sweep() -> None:
-        try:
-            barrier.wait()
-            sweeps.sweep_deadline_alerts(now=later)
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
     # When two sweeps run at once on two connections
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(*[lambda: sweeps.sweep_deadline_alerts(now=later)] * 2)
     # Then every assignment got exactly one overdue event and one escalation
-    assert errors == []
     for lead in leads:
         assert events(lead, Action.MARK_OVERDUE) == 1
     assert Notification.objects.filter(kind=NotificationKind.ESCALATED).count() == 20

@@ -4,13 +4,11 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from django.db import connection
 from django.utils import timezone, translation
 
 from dispatch import services as dispatch_services
@@ -24,7 +22,7 @@ from intake import services as intake_services
 from intake.lifecycle import Action, Status
 from intake.models import Channel, Kind, Ticket
 from intake.services import NewTicket, Outcome
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_at_once
 from tests.evaluation.conftest import PUBLIC_BASE_URL
 from tests.factories import CategoryFactory, StreetFactory
 
@@ -354,27 +352,9 @@ def test_two_concurrent_sweeps_text_each_caller_once(people, settings, monkeypat
         return callback_due(after)
 
     monkeypatch.setattr(services, "_callback_due", slow_callback_due)
-    barrier = threading.Barrier(2)
-    opened: list[int] = []
-    errors: list[Exception] = []
-
-    def sweep() -> None:
-        try:
-            barrier.wait()
-            opened.append(services.open_due_callbacks())
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
     # When two sweeps run at once on two connections
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    opened = run_at_once(services.open_due_callbacks, services.open_due_callbacks)
     # Then the ten callbacks were opened once between them, and each caller has exactly one SMS
-    assert errors == []
     assert sum(opened) == Callback.objects.count() == 10
     per_callback = {f"callback-survey:{pk}" for pk in Callback.objects.values_list("pk", flat=True)}
     assert sorted(SmsMessage.objects.values_list("key", flat=True)) == sorted(per_callback)

@@ -1,17 +1,15 @@
 """SMS: recorded before sending, sent at most once, retried with backoff, phone never logged."""
 
 import logging
-import threading
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from hotline import notifications, sms, tasks
 from hotline.models import SmsMessage, SmsStatus
-from tests.conftest import wait_until
+from tests.conftest import run_at_once, wait_until
 from tests.factories import UserFactory
 
 PHONE = "13812345678"
@@ -96,20 +94,8 @@ def test_two_concurrent_deliveries_send_once(settings):
     settings.SMS_BACKEND = f"{__name__}.SlowRecordingBackend"
     SlowRecordingBackend.calls = []
     message = SmsMessage.objects.create(phone=PHONE, text="x", key="race")
-    results: list = []
-
-    def deliver() -> None:
-        try:
-            results.append(sms.deliver(sms_id=message.pk))
-        finally:
-            connection.close()
-
     # When two workers deliver it at the same time, from two database connections
-    threads = [threading.Thread(target=deliver) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_at_once(*[lambda: sms.deliver(sms_id=message.pk)] * 2)
     # Then one sent it and the other skipped the locked row
     assert SlowRecordingBackend.calls == ["race"]
     assert sorted(result is None for result in results) == [False, True]

@@ -1,10 +1,8 @@
 """Intake services: creation, numbering, callers, outcomes, merge, repeat detection, KB search."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from hotline.errors import DomainError
@@ -13,6 +11,7 @@ from intake import selectors, services
 from intake.lifecycle import Action, Status
 from intake.models import Caller, Channel, Disposition, Kind, Ticket, TicketEvent, Urgency
 from intake.services import NewTicket, Outcome
+from tests.conftest import run_at_once
 from tests.factories import CategoryFactory, StreetFactory
 from tests.intake.factories import KnowledgeArticleFactory, TicketFactory
 
@@ -143,25 +142,12 @@ def test_same_idempotency_key_creates_one_ticket(admin_user):
 def test_concurrent_submits_with_one_key_create_one_ticket(admin_user):
     # Given two requests with the same idempotency key arriving at once on two connections
     category = CategoryFactory()
-    barrier = threading.Barrier(2)
-    results, errors = [], []
 
-    def submit() -> None:
-        try:
-            barrier.wait()
-            results.append(services.submit_intake(data=new(category=category), actor=admin_user, idempotency_key="k"))
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
+    def submit() -> Ticket:
+        return services.submit_intake(data=new(category=category), actor=admin_user, idempotency_key="k")
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_at_once(submit, submit)
     # Then both get the same ticket and only one exists
-    assert errors == []
     assert len({ticket.pk for ticket in results}) == 1
     assert Ticket.objects.count() == 1
 
