@@ -524,7 +524,7 @@ def main() -> None:
         "tickets": args.tickets,
         "repeats": args.repeats,
         "machine": f"{os.cpu_count()} cores, {platform.platform()}",
-        "finished": datetime.now().isoformat(timespec="seconds"),
+        "finished": datetime.now().astimezone().isoformat(timespec="seconds"),
         "data": data,
         "intake": intake,
         "intake_ratio": intake_ratio,
