@@ -1,6 +1,5 @@
 """Writes for evaluation: callbacks and their survey SMS, reopening, appeals, the monthly rankings."""
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -41,6 +40,7 @@ from hotline.sms import queue_sms
 from intake import services as intake_services
 from intake.lifecycle import Action, Status
 from intake.models import Caller, Ticket
+from intake.phones import is_mobile
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -417,15 +417,11 @@ def _insert_once(callback: Callback) -> bool:
     return True
 
 
-# An SMS reaches mobiles only; landlines (0…, 7–8 digits) are phoned.
-_MOBILE = re.compile(r"1[3-9][0-9]{9}")
-
-
 def _queue_survey_sms(*, callback: Callback) -> None:
     """Text the caller the signed link to answer the callback online, once per callback. Without
     PUBLIC_BASE_URL there is no absolute link to send: the callback agents phone instead."""
     phone = callback.caller.phone if callback.caller else ""
-    if not settings.PUBLIC_BASE_URL or not _MOBILE.fullmatch(phone):
+    if not settings.PUBLIC_BASE_URL or not is_mobile(phone):
         return
     link = settings.PUBLIC_BASE_URL + reverse("evaluation:survey", args=[survey_token(callback_id=callback.pk)])
     valid_until = timezone.localtime() + timedelta(seconds=settings.CALLBACK_SURVEY_MAX_AGE)

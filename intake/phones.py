@@ -7,12 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.privacy import mask_phone
 
-__all__ = ["mask_name", "mask_phone", "normalize_phone"]
+__all__ = ["is_mobile", "mask_name", "mask_phone", "normalize_phone"]
 
 _SEPARATORS = re.compile(r"[\s\-()]")
 # Mobile (1[3-9] + 9 digits), landline with area code (0 + 9-11 digits), or a local
 # 7-8 digit landline number as Beijing callers give it.
 _VALID = re.compile(r"^(1[3-9]\d{9}|0\d{9,11}|\d{7,8})$")
+_MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
 def normalize_phone(raw: str) -> str:
@@ -24,6 +25,11 @@ def normalize_phone(raw: str) -> str:
     if not _VALID.match(digits):
         raise ValidationError(_("Enter a mobile number (11 digits) or a landline number."), code="invalid_phone")
     return digits
+
+
+def is_mobile(phone: str) -> bool:
+    """Whether a normalised number reaches a mobile phone (SMS); landlines are phoned."""
+    return bool(_MOBILE.fullmatch(phone))
 
 
 def mask_name(name: str) -> str:
