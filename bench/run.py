@@ -9,7 +9,8 @@
 2. serves the product with gunicorn (bench.settings: the product plus a bare one-INSERT endpoint)
    and measures, each several times (median and min–max):
    intake API at a fixed offered rate (achieved rate, p50/p95/p99) and at saturation, beside the
-   bare INSERT endpoint in the same run; officer inbox and ticket list API at deep cursor pages;
+   bare INSERT endpoint and the DRF floor in the same run, with each saturated request's CPU in
+   the web workers, PostgreSQL and Redis; officer inbox and ticket list API at deep cursor pages;
 3. in-process: a deadline sweep over 100,000 open assignments with 1,000 due; one month's
    evaluation of every unit kind beside the raw SQL aggregate of the same counts; the analytics
    dashboard page;
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/hotline_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
+CPU_KINDS = ("web", "postgresql", "redis")
 
 
 def setup_django(database_url: str, redis_url: str) -> None:
@@ -142,6 +144,30 @@ class Server:
         self.process.wait(timeout=30)
 
 
+def cpu_seconds(*, web_parent: int) -> dict[str, float]:
+    """CPU seconds used so far by the web workers (children of `web_parent`), PostgreSQL's
+    processes and Redis, read from /proc (Linux): which process kind a request's time goes to."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = dict.fromkeys(CPU_KINDS, 0.0)
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                head, tail = stat.read().rsplit(")", 1)
+        except OSError:  # ended meanwhile
+            continue
+        command, fields = head.split("(", 1)[1], tail.split()
+        if int(fields[1]) == web_parent:
+            kind = "web"
+        elif command == "postgres":
+            kind = "postgresql"
+        elif command.startswith("redis-server"):
+            kind = "redis"
+        else:
+            continue
+        used[kind] += (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
 def load(
     server: Server, *, method: str, path: str, body_for, headers: dict, rate: float | None, seconds: float, clients: int
 ):
@@ -235,18 +261,14 @@ def bench_intake(server: Server, *, token: str, category_id: int, street_id: int
         load(server, method="POST", path=path, body_for=body, headers=headers, rate=None, seconds=3, clients=8)
     for _ in range(repeats):
         for name, path, body, rate, clients in plan:
-            out[name].append(
-                load(
-                    server,
-                    method="POST",
-                    path=path,
-                    body_for=body,
-                    headers=headers,
-                    rate=rate,
-                    seconds=8,
-                    clients=clients,
-                )
+            before = cpu_seconds(web_parent=server.process.pid)
+            result = load(
+                server, method="POST", path=path, body_for=body, headers=headers, rate=rate, seconds=8, clients=clients
             )
+            if rate is None:  # saturated: where each request's CPU goes
+                after, served = cpu_seconds(web_parent=server.process.pid), result["achieved_per_s"] * 8
+                result["cpu_ms"] = {kind: round((after[kind] - before[kind]) / served * 1000, 2) for kind in after}
+            out[name].append(result)
     return out
 
 
@@ -446,6 +468,16 @@ def markdown(results: dict) -> str:
         f"| intake / bare throughput | {results['intake_ratio']:.2f} |",
         f"| DRF floor (token auth, throttles, permissions, JSON; writes nothing) saturated: requests/s | "
         f"{med(runs['drf_floor_max'], 'achieved_per_s')} |",
+        *(
+            f"| {label} saturated, CPU per request in web / PostgreSQL / Redis: ms | "
+            + " / ".join(f"{statistics.median(r['cpu_ms'][kind] for r in runs[name]):g}" for kind in CPU_KINDS)
+            + " |"
+            for name, label in (
+                ("intake_max", "intake API"),
+                ("bare_max", "bare INSERT"),
+                ("drf_floor_max", "DRF floor"),
+            )
+        ),
         f"| officer inbox API, {results['inbox']['pages']} cursor pages × {results['repeats']}: p50 / p95 ms | "
         f"{results['inbox']['p50_ms']} / {results['inbox']['p95_ms']} |",
         f"| ticket list API, {results['list']['pages']} cursor pages × {results['repeats']}: p50 / p95 ms | "
