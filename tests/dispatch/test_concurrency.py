@@ -1,6 +1,5 @@
 """Two people act on one assignment at the same moment, from two database connections."""
 
-import threading
 import time
 
 import pytest
@@ -10,7 +9,7 @@ from rest_framework.test import APIClient
 from dispatch import services
 from intake.lifecycle import Action
 from intake.models import TicketEvent
-from tests.conftest import wait_until
+from tests.conftest import run_at_once, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,27 +27,11 @@ def race(monkeypatch, requests: list) -> list[int]:
         return check(*args, **kwargs)
 
     monkeypatch.setattr(services, "_require_status", slow_check)
-    barrier = threading.Barrier(len(requests))
-    codes: list[int] = []
-    backends: list[int] = []
-
-    def run(request) -> None:
-        try:
-            barrier.wait()
-            codes.append(request().status_code)
-            backends.append(_backend_pid())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(request,)) for request in requests]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = run_at_once(*[lambda request=request: (request().status_code, _backend_pid()) for request in requests])
     # A closed connection's server process ends a moment later: wait for the threads' ones, so
     # that dropping the test database at the end of the run does not find them still there.
-    wait_until(lambda: not _alive(backends), timeout=10)
-    return sorted(codes)
+    wait_until(lambda: not _alive([backend for _code, backend in results]), timeout=10)
+    return sorted(code for code, _backend in results)
 
 
 def _backend_pid() -> int:

@@ -220,13 +220,19 @@ def test_reached_needs_both_answers(people):
     assert Callback.objects.get().attempts == 0
 
 
-def test_a_reopened_tickets_second_callback_counts_in_the_evaluation(people):
-    # Given a ticket reopened after an unsatisfied callback, handled again and called back again
+def reopened_and_replied_again(people) -> Ticket:
+    """A ticket whose first callback failed (so it reopened), replied to again by its unit."""
     ticket = replied_ticket(people)
     services.open_due_callbacks()
     services.record_callback(callback_id=Callback.objects.get().pk, answer=FAILED, actor=people["callback"])
     lead = Assignment.objects.get(ticket=ticket, ended_at__isnull=True)
     dispatch_services.reply(assignment_id=lead.pk, actor=people["officer"], text="已彻底修复", outcome="resolved")
+    return ticket
+
+
+def test_a_reopened_tickets_second_callback_counts_in_the_evaluation(people):
+    # Given a ticket reopened after an unsatisfied callback, handled again and called back again
+    ticket = reopened_and_replied_again(people)
     services.open_due_callbacks()
     second = Callback.objects.get(round=2)
     services.record_callback(callback_id=second.pk, answer=SATISFIED, actor=people["callback"])
@@ -310,11 +316,7 @@ def test_a_second_sweep_texts_nobody_again(people, settings):
 def test_a_reopened_tickets_next_callback_is_texted_anew(people, settings):
     # Given a ticket reopened after its first callback, and replied to again
     settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
-    ticket = replied_ticket(people)
-    services.open_due_callbacks()
-    services.record_callback(callback_id=Callback.objects.get().pk, answer=FAILED, actor=people["callback"])
-    lead = Assignment.objects.get(ticket=ticket, ended_at__isnull=True)
-    dispatch_services.reply(assignment_id=lead.pk, actor=people["officer"], text="已彻底修复", outcome="resolved")
+    reopened_and_replied_again(people)
     # When the second round's callback opens
     services.open_due_callbacks()
     # Then the caller gets the second round's link too
