@@ -25,7 +25,6 @@ from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
     Min,
@@ -41,8 +40,9 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from analytics.models import COUNT_FIELDS, KEY_FIELDS, DailyRollup, DirtyDay, MonthlyRollup, RollupState
-from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReviewStatus
-from evaluation.models import Appeal, AppealKind, Callback, CallbackStatus, Resolution, Satisfaction
+from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
+from evaluation.models import AppealKind, Callback, CallbackStatus, Resolution, Satisfaction
+from evaluation.services import approved_appeal
 from intake.lifecycle import Status
 from intake.models import Disposition, Ticket
 
@@ -62,16 +62,6 @@ def next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def _approved_exclusion(**outer: str) -> Exists:
-    return Exists(
-        Appeal.objects.filter(
-            kind=AppealKind.EXCLUDE_TICKET,
-            status=ReviewStatus.APPROVED,
-            **{field: OuterRef(column) for field, column in outer.items()},
-        )
-    )
-
-
 def _int_subquery(queryset: QuerySet, field: str) -> Subquery:
     return Subquery(queryset.values(field)[:1], output_field=IntegerField())
 
@@ -87,7 +77,7 @@ def ticket_rollup_rows(*, start: datetime, end: datetime, now: datetime) -> Quer
         .exclude(status=AssignmentStatus.RETURNED)
         .order_by("-id")
     )
-    excluded = _approved_exclusion(ticket="ticket_id", unit="unit_id")
+    excluded = approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id")
     # Replied: judged at the reply; ended unreplied: at the end; still open: now.
     handled_at = Case(
         When(status=AssignmentStatus.REPLIED, then=F("replied_at")),
@@ -101,14 +91,8 @@ def ticket_rollup_rows(*, start: datetime, end: datetime, now: datetime) -> Quer
     )
     callbacks = (
         Callback.objects.filter(ticket=OuterRef("pk"), is_primary=True, status=CallbackStatus.DONE)
-        .exclude(_approved_exclusion(ticket="ticket_id", unit="unit_id"))
-        .exclude(
-            Exists(
-                Appeal.objects.filter(
-                    kind=AppealKind.CALLBACK_RESULT, status=ReviewStatus.APPROVED, callback=OuterRef("pk")
-                )
-            )
-        )
+        .exclude(approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id"))
+        .exclude(approved_appeal(AppealKind.CALLBACK_RESULT, callback="pk"))
     )
 
     def callback_count(condition: Q) -> Subquery:

@@ -8,7 +8,7 @@ page's roles or scope gets 404 from both.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from dispatch.models import Assignment, AssignmentRole, ReviewStatus
 from evaluation.models import (
@@ -23,7 +23,7 @@ from evaluation.models import (
     Satisfaction,
     UnitResult,
 )
-from evaluation.services import month_bounds, previous_month
+from evaluation.services import approved_appeal, month_bounds, previous_month
 from hotline.models import Membership, Role, Unit, UnitKind, User
 from hotline.selectors import has_role
 
@@ -272,16 +272,10 @@ def _counted_units(unit: Unit) -> Q:
     return Q(unit=unit)
 
 
-def _approved(kind: str, **outer: str) -> Exists:
-    return Exists(
-        Appeal.objects.filter(kind=kind, status=ReviewStatus.APPROVED, **{k: OuterRef(v) for k, v in outer.items()})
-    )
-
-
 def response_rows(*, unit: Unit, month: date, metric: str) -> QuerySet[Assignment]:
     """Lead assignments dispatched in the month: all required, those not in time, or excluded."""
     start, end = month_bounds(month)
-    excluded = _approved(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id")
+    excluded = approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id")
     contacted = Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("first_contact_due_at")) | Q(
         ticket__caller__isnull=True
     )
@@ -307,8 +301,8 @@ def callback_rows(*, unit: Unit, month: date, metric: str) -> QuerySet[Callback]
         Callback.objects.filter(_counted_units(unit), is_primary=True, status=CallbackStatus.DONE)
         .filter(completed_at__gte=start, completed_at__lt=end)
         .filter(
-            ~_approved(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id"),
-            ~_approved(AppealKind.CALLBACK_RESULT, callback="id"),
+            ~approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id"),
+            ~approved_appeal(AppealKind.CALLBACK_RESULT, callback="id"),
         )
     )
     if metric == Metric.NOT_RESOLVED:

@@ -81,7 +81,9 @@ def parameters_for(*, unit_kind: str, month: date) -> Parameters:
     )
 
 
-def _excluded(kind: AppealKind, **outer: str) -> Exists:
+def approved_appeal(kind: str, **outer: str) -> Exists:
+    """Whether an approved appeal of `kind` matches the outer row: each keyword names an appeal
+    field and the outer column it must equal (ticket="ticket_id", callback="id" …)."""
     return Exists(
         Appeal.objects.filter(kind=kind, status=ReviewStatus.APPROVED, **{k: OuterRef(v) for k, v in outer.items()})
     )
@@ -97,7 +99,7 @@ def unit_counts(*, month: date) -> dict[int, Counts]:
     unit, and callbacks with an approved appeal, leave both numerator and denominator.
     """
     start, end = month_bounds(month)
-    excluded_ticket = _excluded(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id")
+    excluded_ticket = approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id")
     contacted = Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("first_contact_due_at")) | Q(
         ticket__caller__isnull=True
     )
@@ -116,7 +118,7 @@ def unit_counts(*, month: date) -> dict[int, Counts]:
     callback_rows = (
         Callback.objects.filter(is_primary=True, status=CallbackStatus.DONE, unit__isnull=False)
         .filter(completed_at__gte=start, completed_at__lt=end)
-        .filter(~excluded_ticket, ~_excluded(AppealKind.CALLBACK_RESULT, callback="id"))
+        .filter(~excluded_ticket, ~approved_appeal(AppealKind.CALLBACK_RESULT, callback="id"))
         .values("unit_id")
         .annotate(
             answered=Count("id"),
