@@ -1,8 +1,10 @@
 """The data generator: a large load drops the secondary indexes and always builds them again."""
 
 from datetime import UTC, datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from bench import generator
@@ -179,3 +181,51 @@ def test_the_counters_follow_the_numbers_and_every_table_is_analyzed(org):
             [list(generator.BULK_TABLES)],
         )
         assert {name for (name,) in cursor.fetchall()} == set(generator.BULK_TABLES)
+
+
+def share(sql: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return float(cursor.fetchone()[0])
+
+
+def test_the_generated_year_matches_the_published_2020_figures(org):
+    # When a year of 20,000 tickets is generated through the management command
+    call_command("generate_data", "--tickets", "20000", "--years", "1", stdout=StringIO())
+    # Then the mix is the one seed 002 publishes, within sampling error
+    assert share("SELECT count(*) FROM intake_ticket") == 20000
+    phone = share("SELECT avg((channel IN ('phone', 'enterprise_line'))::int) FROM intake_ticket")
+    assert phone == pytest.approx(0.9132, abs=0.015)
+    direct = share("SELECT avg((disposition <> 'dispatched')::int) FROM intake_ticket WHERE disposition <> ''")
+    assert direct == pytest.approx(0.6004, abs=0.02)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT CASE u.kind WHEN 'functional_zone' THEN 'street' ELSE u.kind END, "
+            "count(*)::float / sum(count(*)) OVER () FROM dispatch_assignment a "
+            "JOIN hotline_unit u ON u.id = a.unit_id GROUP BY 1"
+        )
+        unit_kinds = dict(cursor.fetchall())
+    published = {
+        "district_department": 0.3955,
+        "street": 0.3899,
+        "city_department": 0.1242,
+        "state_enterprise": 0.0697,
+        "platform_company": 0.0206,
+    }
+    assert unit_kinds == pytest.approx(published, abs=0.02)
+    # And the callbacks answer resolved about 86 % and satisfied about 89 % of the time
+    done = "FROM evaluation_callback WHERE status = 'done'"
+    assert share(f"SELECT avg((resolution = 'resolved')::int) {done}") == pytest.approx(0.86, abs=0.02)
+    satisfaction = share(
+        f"SELECT avg((satisfaction = 'satisfied')::int + 0.8 * (satisfaction = 'basically')::int) {done}"
+    )
+    assert satisfaction == pytest.approx(0.89, abs=0.02)
+    # And heating is a winter matter
+    heating = (
+        "SELECT avg((mid.name = '供暖')::int) FROM intake_ticket t "
+        "JOIN hotline_category leaf ON leaf.id = t.category_id JOIN hotline_category mid ON mid.id = leaf.parent_id "
+        "WHERE extract(month FROM t.created_at AT TIME ZONE 'Asia/Shanghai') {months}"
+    )
+    winter, summer = share(heating.format(months="IN (12, 1, 2)")), share(heating.format(months="IN (6, 7, 8)"))
+    assert winter > 0.05
+    assert summer < winter / 5
