@@ -20,7 +20,10 @@ def test_officer_logs_in_and_sees_their_roles_in_chinese(browser_page, make_user
 
 
 def test_wrong_password_shows_a_form_error(browser_page, make_user):
+    # Given an officer
     make_user(Role.UNIT_OFFICER, username="officer2")
+    # When they submit a wrong password
     login(browser_page, "officer2", password="wrong")
-    assert browser_page.locator(".errorlist").is_visible()
+    # Then the login page comes back with a form error (waited for: the click does not wait for the answer)
+    assert browser_page.wait_for_selector(".errorlist").is_visible()
     assert browser_page.url.endswith("/accounts/login/")
