@@ -229,3 +229,51 @@ def test_the_generated_year_matches_the_published_2020_figures(org):
     winter, summer = share(heating.format(months="IN (12, 1, 2)")), share(heating.format(months="IN (6, 7, 8)"))
     assert winter > 0.05
     assert summer < winter / 5
+    # And the top categories keep their published volumes against each other and their direct-answer ratios
+    # (公共服务 is left out of the volumes: the generated heating season adds to it)
+    by_top = rows(
+        "SELECT top.name, count(*), "
+        "avg((t.disposition <> 'dispatched')::int) FILTER (WHERE t.disposition <> '')::float "
+        "FROM intake_ticket t JOIN hotline_category leaf ON leaf.id = t.category_id "
+        "JOIN hotline_category mid ON mid.id = leaf.parent_id JOIN hotline_category top ON top.id = mid.parent_id "
+        "GROUP BY top.name"
+    )
+    compared = [name for name in PUBLISHED_TOP_CATEGORIES if name != "公共服务"]
+    compared_total = sum(by_top[name][0] for name in compared)
+    published_total = sum(PUBLISHED_TOP_CATEGORIES[name][0] for name in compared)
+    for name in compared:
+        assert by_top[name][0] / compared_total == pytest.approx(
+            PUBLISHED_TOP_CATEGORIES[name][0] / published_total, abs=0.01
+        ), name
+    for name, (_volume, direct_ratio) in PUBLISHED_TOP_CATEGORIES.items():
+        assert by_top[name][1] == pytest.approx(direct_ratio, abs=0.05), name
+    # And the districts' volume per 10,000 residents runs from 门头沟区 (most) to 昌平区 (least), as published
+    per_10k = rows(
+        "SELECT d.name, (count(*) * 10000.0 / d.population)::float FROM intake_ticket t "
+        "JOIN hotline_unit d ON d.id = t.district_id GROUP BY d.name, d.population"
+    )
+    assert max(per_10k, key=per_10k.get) == "门头沟区"
+    assert min(per_10k, key=per_10k.get) == "昌平区"
+    assert per_10k["门头沟区"] / per_10k["昌平区"] == pytest.approx(2806 / 939, rel=0.15)
+
+
+# Seed 002: the 2020 top-10 categories, volume (10,000 contacts) and direct-answer ratio.
+PUBLISHED_TOP_CATEGORIES = {
+    "公共安全": (110.5, 0.7988),
+    "市场管理": (92.1, 0.4870),
+    "公共服务": (59.2, 0.4101),
+    "住房": (57.5, 0.3337),
+    "卫生健康": (57.3, 0.7223),
+    "城乡建设": (51.7, 0.3821),
+    "交通管理": (43.8, 0.4814),
+    "社会秩序": (43.5, 0.7640),
+    "教育": (33.0, 0.4731),
+    "劳动和社会保障": (32.9, 0.6585),
+}
+
+
+def rows(sql: str) -> dict:
+    """The query's rows keyed by their first column (the rest as a tuple, or the one value)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return {key: rest[0] if len(rest) == 1 else rest for key, *rest in cursor.fetchall()}
