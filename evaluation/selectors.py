@@ -8,7 +8,7 @@ page's roles or scope gets 404 from both.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from dispatch.models import Assignment, AssignmentRole, ReviewStatus
 from evaluation.models import (
@@ -23,7 +23,7 @@ from evaluation.models import (
     Satisfaction,
     UnitResult,
 )
-from evaluation.services import approved_appeal, month_bounds, previous_month
+from evaluation.services import approved_appeal, month_bounds, previous_month, responded_in_time
 from hotline.models import Membership, Role, Unit, UnitKind, User
 from hotline.selectors import has_role
 
@@ -276,10 +276,7 @@ def response_rows(*, unit: Unit, month: date, metric: str) -> QuerySet[Assignmen
     """Lead assignments dispatched in the month: all required, those not in time, or excluded."""
     start, end = month_bounds(month)
     excluded = approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id")
-    contacted = Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("first_contact_due_at")) | Q(
-        ticket__caller__isnull=True
-    )
-    in_time = Q(returned=False, signed_at__isnull=False, signed_at__lte=F("sign_due_at")) & contacted
+    in_time = responded_in_time()
     rows = (
         Assignment.objects.filter(_counted_units(unit), role=AssignmentRole.LEAD)
         .filter(dispatched_at__gte=start, dispatched_at__lt=end)

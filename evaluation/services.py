@@ -89,21 +89,26 @@ def approved_appeal(kind: str, **outer: str) -> Exists:
     )
 
 
+def responded_in_time() -> Q:
+    """A lead assignment answered in time: signed by the sign deadline, not returned, and the
+    caller contacted by the first-contact deadline (or no caller to contact)."""
+    contacted = Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("first_contact_due_at")) | Q(
+        ticket__caller__isnull=True
+    )
+    return Q(returned=False, signed_at__isnull=False, signed_at__lte=F("sign_due_at")) & contacted
+
+
 def unit_counts(*, month: date) -> dict[int, Counts]:
     """Per handling unit, the month's counts behind the three rates, in two aggregate queries.
 
-    Response: lead assignments dispatched in the month; in time = signed by the sign deadline
-    and the caller contacted by the first-contact deadline (or no caller to contact), and not
-    returned (a return counts against the unit). Resolution and satisfaction: primary
+    Response: lead assignments dispatched in the month, in time as `responded_in_time` says (a
+    return counts against the unit). Resolution and satisfaction: primary
     callbacks completed in the month and answered. Tickets with an approved exclusion for the
     unit, and callbacks with an approved appeal, leave both numerator and denominator.
     """
     start, end = month_bounds(month)
     excluded_ticket = approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id")
-    contacted = Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("first_contact_due_at")) | Q(
-        ticket__caller__isnull=True
-    )
-    in_time = Q(returned=False, signed_at__isnull=False, signed_at__lte=F("sign_due_at")) & contacted
+    in_time = responded_in_time()
     response_rows = (
         Assignment.objects.filter(role=AssignmentRole.LEAD, dispatched_at__gte=start, dispatched_at__lt=end)
         .annotate(is_excluded=excluded_ticket)
