@@ -85,6 +85,13 @@ def notify_district_supervisors(
     return notify_users(users=users, kind=kind, title=title, body=body, link=link, key=key)
 
 
+def notify_roles(*, roles: Iterable[str], kind: str, title: str, body: str = "", link: str = "", key: str) -> int:
+    """Notify every active holder of one of `roles`, whichever unit holds them (the hotline's own
+    staff: dispatchers for the review queues, supervisors for escalations)."""
+    users = User.objects.filter(is_active=True, memberships__role__in=list(roles)).distinct()
+    return notify_users(users=users, kind=kind, title=title, body=body, link=link, key=key)
+
+
 # Reads
 
 

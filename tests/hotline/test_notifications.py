@@ -293,6 +293,19 @@ def test_anonymous_users_are_sent_to_login(client):
     assert response["Location"].startswith("/accounts/login/")
 
 
+def test_notify_roles_reaches_every_holder_of_the_roles_whatever_their_unit(make_user):
+    # Given two dispatchers in different units, an inactive one, and a unit officer
+    first, second = make_user(Role.DISPATCHER), make_user(Role.DISPATCHER)
+    make_user(Role.DISPATCHER, is_active=False)
+    officer = make_user(Role.UNIT_OFFICER)
+    # When the dispatchers are notified, twice with one key
+    assert notifications.notify_roles(roles=[Role.DISPATCHER], kind="system", title="待审核", key="k") == 2
+    assert notifications.notify_roles(roles=[Role.DISPATCHER], kind="system", title="待审核", key="k") == 0
+    # Then each active dispatcher has it once, and nobody else
+    assert set(Notification.objects.values_list("recipient", flat=True)) == {first.pk, second.pk}
+    assert not Notification.objects.filter(recipient=officer).exists()
+
+
 # Browser
 
 
