@@ -7,14 +7,14 @@
    cache (throttle counters, reference versions) is Redis as deployed, $BENCH_REDIS_URL (default
    the local Redis, database 12);
 2. serves the product with gunicorn (bench.settings: the product plus a bare one-INSERT endpoint)
-   and measures, each several times (median and min–max):
+   and measures, each several times (median and min–max; each timed load runs --seconds):
    intake API at a fixed offered rate (achieved rate, p50/p95/p99) and at saturation, beside the
    bare INSERT endpoint and the DRF floor in the same run, with each saturated request's CPU in
    the web workers, PostgreSQL and Redis; officer inbox and ticket list API at deep cursor pages;
 3. in-process: a deadline sweep over 100,000 open assignments with 1,000 due; one month's
    evaluation of every unit kind beside the raw SQL aggregate of the same counts; the analytics
    dashboard page;
-4. writes bench/results/<tickets>.json and .md (the table README shows).
+4. writes bench/results/<tickets>.json and .md (the table README shows; --results-dir elsewhere).
 """
 
 import argparse
@@ -222,7 +222,7 @@ def load(
     return {"achieved_per_s": round(len(latencies) / duration, 1), "errors": errors[0], **summary(latencies)}
 
 
-def bench_intake(server: Server, *, token: str, category_id: int, street_id: int, repeats: int) -> dict:
+def bench_intake(server: Server, *, token: str, category_id: int, street_id: int, repeats: int, seconds: float) -> dict:
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
 
     def ticket_body(index: int, sequence: int) -> bytes:
@@ -253,20 +253,28 @@ def bench_intake(server: Server, *, token: str, category_id: int, street_id: int
     ]
     out: dict[str, list] = {name: [] for name, *_rest in plan}
     # Untimed: every gunicorn worker imports its views and reads its reference rows first.
+    warm_up = min(3.0, seconds)
     for path, body in (
         ("/api/v1/tickets/", ticket_body),
         ("/bench/bare/", bare_body),
         ("/bench/drf-floor/", ticket_body),
     ):
-        load(server, method="POST", path=path, body_for=body, headers=headers, rate=None, seconds=3, clients=8)
+        load(server, method="POST", path=path, body_for=body, headers=headers, rate=None, seconds=warm_up, clients=8)
     for _ in range(repeats):
         for name, path, body, rate, clients in plan:
             before = cpu_seconds(web_parent=server.process.pid)
             result = load(
-                server, method="POST", path=path, body_for=body, headers=headers, rate=rate, seconds=8, clients=clients
+                server,
+                method="POST",
+                path=path,
+                body_for=body,
+                headers=headers,
+                rate=rate,
+                seconds=seconds,
+                clients=clients,
             )
             if rate is None:  # saturated: where each request's CPU goes
-                after, served = cpu_seconds(web_parent=server.process.pid), result["achieved_per_s"] * 8
+                after, served = cpu_seconds(web_parent=server.process.pid), result["achieved_per_s"] * seconds
                 result["cpu_ms"] = {kind: round((after[kind] - before[kind]) / served * 1000, 2) for kind in after}
             out[name].append(result)
     return out
@@ -505,6 +513,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DSN))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
+    parser.add_argument("--seconds", type=float, default=8.0, help="seconds of each timed intake load (default 8)")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where to write (default bench/results)")
     args = parser.parse_args()
 
     ensure_database(args.database_url)
@@ -527,7 +537,12 @@ def main() -> None:
     server = Server(workers=4)  # as deployed (Dockerfile, docker-compose.yml)
     try:
         intake = bench_intake(
-            server, token=agent_token, category_id=category_id, street_id=street_id, repeats=args.repeats
+            server,
+            token=agent_token,
+            category_id=category_id,
+            street_id=street_id,
+            repeats=args.repeats,
+            seconds=args.seconds,
         )
         print("intake done", flush=True)
         inbox = bench_pages(
@@ -566,9 +581,11 @@ def main() -> None:
         "evaluation": evaluation,
         "dashboard": dashboard,
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{args.tickets}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
-    (RESULTS / f"{args.tickets}.md").write_text(markdown(results))
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    (args.results_dir / f"{args.tickets}.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False, default=str)
+    )
+    (args.results_dir / f"{args.tickets}.md").write_text(markdown(results))
     print(markdown(results))
 
 
