@@ -3,7 +3,8 @@
 Each sweep reads a bounded batch of due candidates through a partial index on live rows and
 handles them set-based, in transactions of HOTLINE_SWEEP_COMMIT_EVERY rows: it locks the rows
 it can get at once (SKIP LOCKED, so a sweep never waits on a user or on another sweep, and
-never deadlocks), re-checks each condition under the lock, writes the events through
+never deadlocks), re-checks each condition under the lock (the ticket's status under the
+ticket's lock: while a return is under review the clock is stopped and nothing fires), writes the events through
 `intake.services.record_overlay_events`, advances the assignments' markers and sends the
 notifications in bulk. A second or concurrent sweep finds the markers moved (or the rows
 locked) and does nothing for them; a worker killed mid-batch rolls back the group in progress,
@@ -16,6 +17,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +27,7 @@ from dispatch.services import assignment_link
 from hotline.models import NotificationKind, Role, Unit, UnitKind
 from hotline.notifications import UNIT_STAFF_ROLES, Notice, notify_units_bulk
 from intake import services as intake_services
-from intake.lifecycle import Action
+from intake.lifecycle import CLOCK_RUNNING, Action
 from intake.services import OverlayEntry
 
 LIVE = (AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED)
@@ -105,6 +107,7 @@ def sweep_late_signs(*, now: datetime | None = None, batch: int | None = None) -
             status=AssignmentStatus.DISPATCHED,
             late_sign_marked_at__isnull=True,
             sign_due_at__lte=now,
+            ticket__status__in=CLOCK_RUNNING,
         )
         .order_by("sign_due_at", "pk")
         .values_list("pk", flat=True)[: batch or settings.HOTLINE_SWEEP_BATCH]
@@ -153,15 +156,23 @@ def _alert_to_fire(*, stored: str, dispatched_at: datetime, due_at: datetime, no
     return fire
 
 
+def alert_candidates(*, now: datetime, batch: int) -> QuerySet:
+    """The ids of the live assignments whose next deadline alert is due, soonest first."""
+    return (
+        Assignment.objects.filter(
+            ended_at__isnull=True, status__in=LIVE, next_alert_at__lte=now, ticket__status__in=CLOCK_RUNNING
+        )
+        .order_by("next_alert_at", "pk")
+        .values_list("pk", flat=True)[:batch]
+    )
+
+
 def sweep_deadline_alerts(*, now: datetime | None = None, batch: int | None = None) -> SweepResult:
     """Reminders at 75 % of the time and 1 h before the deadline, and at the deadline: overdue,
-    escalated to the district supervisors. Each stage fires once per deadline."""
+    escalated to the district supervisors (the hotline supervisors for units outside a district).
+    Each stage fires once per deadline."""
     now = now or timezone.now()
-    pks = list(
-        Assignment.objects.filter(ended_at__isnull=True, status__in=LIVE, next_alert_at__lte=now)
-        .order_by("next_alert_at", "pk")
-        .values_list("pk", flat=True)[: batch or settings.HOTLINE_SWEEP_BATCH]
-    )
+    pks = list(alert_candidates(now=now, batch=batch or settings.HOTLINE_SWEEP_BATCH))
 
     def still_due(current: Assignment) -> bool:
         return (
@@ -213,8 +224,12 @@ def _notices(assignment: Assignment, *, stage: str) -> list[Notice]:
             key,
         )
     ]
-    district = _district_of(assignment.unit)
-    if district is not None and assignment.role == AssignmentRole.LEAD:
+    if assignment.role == AssignmentRole.LEAD:
         title = _("Escalated: %(unit)s is overdue") % {"unit": assignment.unit.name}
-        notices.append(Notice(district.pk, (Role.DISTRICT_SUPERVISOR,), NotificationKind.ESCALATED, title, link, key))
+        district = _district_of(assignment.unit)
+        if district is not None:
+            supervisors = Notice(district.pk, (Role.DISTRICT_SUPERVISOR,), NotificationKind.ESCALATED, title, link, key)
+        else:  # city departments, enterprises and platforms answer to the hotline itself
+            supervisors = Notice(None, (Role.HOTLINE_SUPERVISOR,), NotificationKind.ESCALATED, title, link, key)
+        notices.append(supervisors)
     return notices

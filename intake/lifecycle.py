@@ -61,6 +61,9 @@ class Transition:
 
 
 OPEN_AT_UNIT = frozenset({Status.DISPATCHED, Status.RETURN_REQUESTED, Status.IN_PROGRESS})
+# The unit's clock stops while a return is under review (DESIGN.md §5): no reminder, late-sign or
+# overdue mark then; a rejected return moves the deadlines by the time the review took.
+CLOCK_RUNNING = frozenset({Status.DISPATCHED, Status.IN_PROGRESS})
 # Everything after intake on which the rates may be appealed.
 EVALUABLE = frozenset({*OPEN_AT_UNIT, Status.AWAITING_CALLBACK, Status.CLOSED})
 CLOSED_STATES = frozenset({Status.CLOSED, Status.MERGED})
@@ -94,11 +97,11 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.ASSIST_REPLY: _t({Status.IN_PROGRESS}, None),
     Action.REPLY: _t({Status.IN_PROGRESS}, Status.AWAITING_CALLBACK),
     # Supervision overlay: the status stays, the event and its notification are the point.
-    Action.URGE: _t(OPEN_AT_UNIT, None),
+    Action.URGE: _t(CLOCK_RUNNING, None),
     Action.SUPERVISE: _t(OPEN_AT_UNIT, None),
     # Assisting units are dispatched while the ticket is in progress: they can sign late too.
-    Action.MARK_LATE_SIGN: _t({Status.DISPATCHED, Status.RETURN_REQUESTED, Status.IN_PROGRESS}, None),
-    Action.MARK_OVERDUE: _t(OPEN_AT_UNIT, None),
+    Action.MARK_LATE_SIGN: _t(CLOCK_RUNNING, None),
+    Action.MARK_OVERDUE: _t(CLOCK_RUNNING, None),
     # Callback and closure
     # Also on tickets still at the unit: overdue without a reply, the caller is asked anyway.
     Action.CALLBACK_ATTEMPT: _t({*OPEN_AT_UNIT, Status.AWAITING_CALLBACK, Status.CLOSED}, None),

@@ -9,10 +9,12 @@ from django.test import override_settings
 from django.utils import timezone
 
 from dispatch import alerts, services, sweeps
-from dispatch.models import Assignment, AssignmentStatus, ReminderStage
+from dispatch.models import Assignment, ReminderStage
 from hotline.models import DeadlineTier, Holiday, HolidayKind, Notification, NotificationKind
+from intake import services as intake_services
 from intake.lifecycle import Action
 from intake.models import Ticket, TicketEvent
+from intake.services import OverlayEntry
 from tests.conftest import run_at_once
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +139,71 @@ def test_two_concurrent_sweeps_fire_each_alert_once(org, staff, dispatched):
     assert Notification.objects.filter(kind=NotificationKind.ESCALATED).count() == 20
 
 
+def test_the_clock_stops_while_a_return_is_under_review(org, staff, dispatched):
+    # Given an emergency ticket (sign within 15 min, handle within 2 h) whose unit asks at once to return it
+    lead = dispatched(org.street_a, deadline_tier=DeadlineTier.EMERGENCY)
+    request = services.request_return(
+        assignment_id=lead.pk, actor=staff.officer_a, reason="other", legal_basis="职责清单"
+    )
+    # When the sweeps run past both deadlines while the hotline has not decided
+    run_all(lead.due_at + timedelta(hours=1))
+    # Then nothing is marked and nobody is reminded, urged or escalated: the unit cannot act meanwhile
+    assert events(lead, Action.MARK_LATE_SIGN) + events(lead, Action.URGE) + events(lead, Action.MARK_OVERDUE) == 0
+    assert not Notification.objects.exclude(kind=NotificationKind.DISPATCHED).exists()
+    # When the return is rejected three hours after it was asked
+    with time_machine.travel(request.requested_at + timedelta(hours=3), tick=False):
+        services.decide_return(return_request_id=request.pk, actor=staff.dispatcher, approve=False, note="属地职责")
+    # Then the deadlines moved by the review's three hours, and the sign deadline fires at its new moment only
+    moved = Assignment.objects.get(pk=lead.pk)
+    assert (moved.sign_due_at, moved.due_at) == (
+        lead.sign_due_at + timedelta(hours=3),
+        lead.due_at + timedelta(hours=3),
+    )
+    sweeps.sweep_late_signs(now=moved.sign_due_at - timedelta(seconds=1))
+    assert events(lead, Action.MARK_LATE_SIGN) == 0
+    sweeps.sweep_late_signs(now=moved.sign_due_at)
+    assert events(lead, Action.MARK_LATE_SIGN) == 1
+
+
+def test_tickets_under_review_do_not_hold_up_the_sweeps_batches(org, staff, dispatched):
+    # Given a ticket under review whose deadlines came first, and another one late after it
+    paused = dispatched(org.street_a)
+    services.request_return(assignment_id=paused.pk, actor=staff.officer_a, reason="other", legal_basis="职责清单")
+    late = dispatched(org.street_b)
+    # When the sweeps run with room for one assignment per batch
+    now = late.due_at + timedelta(hours=1)
+    sweeps.sweep_late_signs(now=now, batch=1)
+    sweeps.sweep_deadline_alerts(now=now, batch=1)
+    # Then the batch went to the ticket whose clock runs
+    assert events(late, Action.MARK_LATE_SIGN) == 1
+    assert events(late, Action.MARK_OVERDUE) == 1
+
+
+@pytest.mark.parametrize("action", [Action.MARK_LATE_SIGN, Action.URGE, Action.MARK_OVERDUE])
+def test_the_state_machine_refuses_deadline_marks_on_a_ticket_under_review(action, org, staff, dispatched):
+    # Given a ticket under return review (a sweep that read it as a candidate just before is too late)
+    lead = dispatched(org.street_a)
+    services.request_return(assignment_id=lead.pk, actor=staff.officer_a, reason="other", legal_basis="职责清单")
+    # When a sweep writes its mark, which checks the ticket's status under the ticket's lock
+    entry = OverlayEntry(ticket_id=lead.ticket_id, unit_id=lead.unit_id, payload={"assignment": lead.pk})
+    written = intake_services.record_overlay_events(action=action, entries=[entry])
+    # Then nothing is written
+    assert written == []
+    assert events(lead, action) == 0
+
+
+def test_an_overdue_unit_outside_any_district_is_escalated_to_the_hotline_supervisors(org, staff, dispatched):
+    # Given a ticket led by a city department (no district above it)
+    lead = dispatched(org.department, category=org.functional_matter)
+    # When its deadline passes
+    run_all(lead.due_at)
+    # Then the hotline supervisors are told, not a district supervisor
+    escalated = Notification.objects.filter(kind=NotificationKind.ESCALATED)
+    assert list(escalated.values_list("recipient", flat=True)) == [staff.hotline_supervisor.pk]
+    assert escalated.get().link == f"/workbench/{lead.pk}/"
+    assert Notification.objects.filter(recipient=staff.department_officer, kind=NotificationKind.OVERDUE).count() == 1
+
+
 def test_the_sweep_reads_the_open_deadline_index(org, staff, dispatched):
     # Given 100,000 ended assignments and 1,000 live ones
     lead = dispatched(org.street_a)
@@ -170,16 +237,10 @@ def test_the_sweep_reads_the_open_deadline_index(org, staff, dispatched):
             [org.department.pk, [ticket.pk for ticket in open_tickets]],
         )
         cursor.execute("ANALYZE dispatch_assignment")
+        cursor.execute("ANALYZE intake_ticket")
     # When the sweep's candidate query is planned
-    query = (
-        Assignment.objects.filter(
-            ended_at__isnull=True,
-            status__in=[AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED],
-            next_alert_at__lte=timezone.now(),
-        )
-        .order_by("next_alert_at")
-        .values_list("pk", "ticket_id", "next_alert_stage", "dispatched_at", "due_at")[:500]
-    )
-    plan = query.explain()
-    # Then it uses the partial index on live deadlines, whatever the ended rows
-    assert "assignment_live_next_alert" in plan, plan
+    plan = sweeps.alert_candidates(now=timezone.now(), batch=500).explain()
+    # Then it reads one of the partial indexes on live deadlines (which one is the planner's
+    # choice at this size), never the ended rows
+    assert "assignment_live_next_alert" in plan or "assignment_live_due" in plan, plan
+    assert "Seq Scan on dispatch_assignment" not in plan, plan
