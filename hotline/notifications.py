@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -128,9 +128,10 @@ def mark_all_read(*, user: User) -> int:
 
 @dataclass(frozen=True)
 class Notice:
-    """One notification to the members of a unit holding `roles` (for `notify_units_bulk`)."""
+    """One notification to the members of a unit holding `roles` (for `notify_units_bulk`); with no
+    unit, to every holder of `roles` wherever they hold it (the hotline's own staff)."""
 
-    unit_id: int
+    unit_id: int | None
     roles: tuple[str, ...]
     kind: str
     title: str
@@ -145,14 +146,19 @@ def notify_units_bulk(*, notices: Sequence[Notice]) -> int:
     (recipient, key), SMS only for new rows of an SMS kind. Returns how many are new."""
     if not notices:
         return 0
-    members: dict[tuple[int, str], list[tuple[int, str]]] = defaultdict(list)
-    rows = Membership.objects.filter(
-        unit_id__in={notice.unit_id for notice in notices},
-        role__in={role for notice in notices for role in notice.roles},
-        user__is_active=True,
-    ).values_list("unit_id", "role", "user_id", "user__mobile")
+    members: dict[tuple[int | None, str], list[tuple[int, str]]] = defaultdict(list)
+    anywhere = {role for notice in notices if notice.unit_id is None for role in notice.roles}
+    in_units = Q(
+        unit_id__in={notice.unit_id for notice in notices if notice.unit_id is not None},
+        role__in={role for notice in notices if notice.unit_id is not None for role in notice.roles},
+    )
+    rows = Membership.objects.filter(in_units | Q(role__in=anywhere), user__is_active=True).values_list(
+        "unit_id", "role", "user_id", "user__mobile"
+    )
     for unit_id, role, user_id, mobile in rows:
         members[(unit_id, role)].append((user_id, mobile))
+        if role in anywhere:
+            members[(None, role)].append((user_id, mobile))
     wanted: dict[tuple[int, str], tuple[int, str, Notice]] = {}
     for notice in notices:
         for role in notice.roles:
