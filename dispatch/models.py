@@ -117,6 +117,7 @@ class Assignment(models.Model):
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     # Deadline enforcement (dispatch/sweeps.py): what the sweeps did, so they do it once.
     late_sign_marked_at = models.DateTimeField(_("marked not signed in time at"), null=True, blank=True)
+    late_contact_marked_at = models.DateTimeField(_("marked caller not contacted in time at"), null=True, blank=True)
     next_alert_stage = models.CharField(
         _("next deadline alert"), max_length=8, choices=ReminderStage.choices, blank=True
     )
@@ -184,6 +185,12 @@ class Assignment(models.Model):
                 condition=Q(
                     ended_at__isnull=True, status=AssignmentStatus.DISPATCHED, late_sign_marked_at__isnull=True
                 ),
+            ),
+            models.Index(
+                fields=["first_contact_due_at"],
+                name="assignment_live_contact_due",
+                condition=Q(ended_at__isnull=True, first_contacted_at__isnull=True, late_contact_marked_at__isnull=True)
+                & Q(first_contact_due_at__isnull=False),
             ),
             models.Index(
                 fields=["next_alert_at"],

@@ -98,6 +98,27 @@ def _write_events(
     return [a for a in assignments if a.pk in written]
 
 
+def _mark_once(
+    pks: list[int],
+    *,
+    action: Action,
+    marker: str,
+    now: datetime,
+    still_due: Callable[[Assignment], bool],
+    notice: Callable[[Assignment], Notice],
+) -> SweepResult:
+    """Mark each due assignment once: the event, the `marker` field set to `now`, the unit told."""
+
+    def handle(group: list[int]) -> int:
+        marked = _write_events(action, _lock(group, still_due), lambda a: {})
+        Assignment.objects.filter(pk__in=[a.pk for a in marked]).update(**{marker: now})
+        notify_units_bulk(notices=[notice(a) for a in marked])
+        return len(marked)
+
+    handled = _in_commit_groups(pks, handle)
+    return SweepResult(handled, len(pks) - handled)
+
+
 def sweep_late_signs(*, now: datetime | None = None, batch: int | None = None) -> SweepResult:
     """Live assignments not signed by their sign deadline: marked once (feeds the response rate)."""
     now = now or timezone.now()
@@ -121,26 +142,66 @@ def sweep_late_signs(*, now: datetime | None = None, batch: int | None = None) -
             and current.sign_due_at <= now
         )
 
-    def handle(group: list[int]) -> int:
-        marked = _write_events(Action.MARK_LATE_SIGN, _lock(group, still_due), lambda a: {})
-        Assignment.objects.filter(pk__in=[a.pk for a in marked]).update(late_sign_marked_at=now)
-        notify_units_bulk(
-            notices=[
-                Notice(
-                    unit_id=a.unit_id,
-                    roles=UNIT_STAFF_ROLES,
-                    kind=NotificationKind.URGED,
-                    title=_("Not signed in time: sign now"),
-                    link=assignment_link(a.pk),
-                    key=f"late-sign:{a.pk}",
-                )
-                for a in marked
-            ]
-        )
-        return len(marked)
+    return _mark_once(
+        pks,
+        action=Action.MARK_LATE_SIGN,
+        marker="late_sign_marked_at",
+        now=now,
+        still_due=still_due,
+        notice=lambda a: Notice(
+            a.unit_id,
+            UNIT_STAFF_ROLES,
+            NotificationKind.URGED,
+            _("Not signed in time: sign now"),
+            assignment_link(a.pk),
+            f"late-sign:{a.pk}",
+        ),
+    )
 
-    handled = _in_commit_groups(pks, handle)
-    return SweepResult(handled, len(pks) - handled)
+
+def sweep_late_contacts(*, now: datetime | None = None, batch: int | None = None) -> SweepResult:
+    """Signed leads whose caller was not contacted by the first-contact deadline: marked once and
+    the unit urged (the contact counts for the response rate). Tickets without a caller have
+    nobody to contact."""
+    now = now or timezone.now()
+    pks = list(
+        Assignment.objects.filter(
+            ended_at__isnull=True,
+            first_contacted_at__isnull=True,
+            late_contact_marked_at__isnull=True,
+            first_contact_due_at__lte=now,
+            status=AssignmentStatus.SIGNED,
+            ticket__status__in=CLOCK_RUNNING,
+            ticket__caller__isnull=False,
+        )
+        .order_by("first_contact_due_at", "pk")
+        .values_list("pk", flat=True)[: batch or settings.HOTLINE_SWEEP_BATCH]
+    )
+
+    def still_due(current: Assignment) -> bool:
+        return (
+            current.ended_at is None
+            and current.status == AssignmentStatus.SIGNED
+            and current.first_contacted_at is None
+            and current.late_contact_marked_at is None
+            and current.first_contact_due_at <= now
+        )
+
+    return _mark_once(
+        pks,
+        action=Action.MARK_LATE_CONTACT,
+        marker="late_contact_marked_at",
+        now=now,
+        still_due=still_due,
+        notice=lambda a: Notice(
+            a.unit_id,
+            UNIT_STAFF_ROLES,
+            NotificationKind.URGED,
+            _("Caller not contacted in time: contact them now"),
+            assignment_link(a.pk),
+            f"late-contact:{a.pk}",
+        ),
+    )
 
 
 def _alert_to_fire(*, stored: str, dispatched_at: datetime, due_at: datetime, now: datetime) -> str:

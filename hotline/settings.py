@@ -281,6 +281,7 @@ CELERY_BEAT_SCHEDULE = {
     "prune-messages": {"task": "hotline.tasks.prune_messages", "schedule": crontab(minute=37, hour=3)},
     "open-due-callbacks": {"task": "evaluation.tasks.open_due_callbacks", "schedule": 60.0},
     "sweep-late-signs": {"task": "dispatch.tasks.sweep_late_signs", "schedule": 60.0},
+    "sweep-late-contacts": {"task": "dispatch.tasks.sweep_late_contacts", "schedule": 60.0},
     "sweep-deadline-alerts": {"task": "dispatch.tasks.sweep_deadline_alerts", "schedule": 60.0},
     # 00:30 on the 1st, Asia/Shanghai (CELERY_TIMEZONE): last month's callbacks are in by then.
     "monthly-rankings": {

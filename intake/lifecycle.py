@@ -47,6 +47,7 @@ class Action(models.TextChoices):
     SUPERVISE = "supervise", _("Supervised")
     MARK_LATE_SIGN = "mark_late_sign", _("Not signed in time")
     MARK_OVERDUE = "mark_overdue", _("Overdue, escalated")
+    MARK_LATE_CONTACT = "mark_late_contact", _("Caller not contacted in time")
     CALLBACK_ATTEMPT = "callback_attempt", _("Callback attempt")
     CLOSE = "close", _("Closed after callback")
     REOPEN = "reopen", _("Reopened")
@@ -102,6 +103,8 @@ TRANSITIONS: dict[Action, Transition] = {
     # Assisting units are dispatched while the ticket is in progress: they can sign late too.
     Action.MARK_LATE_SIGN: _t(CLOCK_RUNNING, None),
     Action.MARK_OVERDUE: _t(CLOCK_RUNNING, None),
+    # The first contact is due after the sign, so only while the ticket is in progress.
+    Action.MARK_LATE_CONTACT: _t({Status.IN_PROGRESS}, None),
     # Callback and closure
     # Also on tickets still at the unit: overdue without a reply, the caller is asked anyway.
     Action.CALLBACK_ATTEMPT: _t({*OPEN_AT_UNIT, Status.AWAITING_CALLBACK, Status.CLOSED}, None),

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
-from dispatch import tasks
+from dispatch import services, tasks
 from dispatch.models import Assignment, ReminderStage
 from hotline.models import Notification, NotificationKind
 from intake.lifecycle import Action
@@ -50,6 +50,17 @@ def test_a_missed_deadline_becomes_overdue_and_the_supervisor_is_told(celery_wor
     )
     lead.refresh_from_db()
     assert lead.overdue_at is not None
+
+
+def test_a_caller_not_contacted_in_time_is_marked_by_the_worker(celery_worker, org, staff, dispatched):
+    # Given a signed ticket whose first-contact deadline passed a minute ago
+    lead = services.sign(assignment_id=dispatched(org.street_a).pk, actor=staff.officer_a)
+    Assignment.objects.filter(pk=lead.pk).update(first_contact_due_at=timezone.now() - timedelta(minutes=1))
+    # When beat's trigger enqueues the sweep on the broker
+    tasks.sweep_late_contacts.delay()
+    # Then the worker marks it and urges the unit
+    wait_until(lambda: TicketEvent.objects.filter(action=Action.MARK_LATE_CONTACT).count() == 1)
+    wait_until(lambda: Notification.objects.filter(recipient=staff.officer_a, key=f"late-contact:{lead.pk}").exists())
 
 
 def test_a_worker_killed_mid_sweep_leaves_every_ticket_processed_exactly_once(tmp_path, org, staff, dispatched):

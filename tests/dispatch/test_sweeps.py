@@ -139,6 +139,37 @@ def test_two_concurrent_sweeps_fire_each_alert_once(org, staff, dispatched):
     assert Notification.objects.filter(kind=NotificationKind.ESCALATED).count() == 20
 
 
+def test_a_caller_not_contacted_by_the_first_contact_deadline_is_marked_once_and_the_unit_urged(org, staff, dispatched):
+    # Given a signed ticket whose caller has not been contacted
+    lead = services.sign(assignment_id=dispatched(org.street_a).pk, actor=staff.officer_a)
+    due = lead.first_contact_due_at
+    assert due == lead.signed_at + timedelta(hours=2)
+    # When the sweep runs a second before the first-contact deadline
+    sweeps.sweep_late_contacts(now=due - timedelta(seconds=1))
+    # Then nothing happens yet
+    assert events(lead, Action.MARK_LATE_CONTACT) == 0
+    # When it runs at the deadline, and again
+    assert sweeps.sweep_late_contacts(now=due).handled == 1
+    assert sweeps.sweep_late_contacts(now=due + timedelta(hours=1)).handled == 0
+    # Then the ticket's log shows it once, and the unit's staff are urged once
+    assert events(lead, Action.MARK_LATE_CONTACT) == 1
+    assert Assignment.objects.get(pk=lead.pk).late_contact_marked_at == due
+    urged = Notification.objects.filter(kind=NotificationKind.URGED, key=f"late-contact:{lead.pk}")
+    assert set(urged.values_list("recipient", flat=True)) == {staff.officer_a.pk, staff.leader_a.pk}
+
+
+def test_a_caller_contacted_in_time_or_no_caller_at_all_is_never_marked(org, staff, dispatched):
+    # Given a signed ticket whose caller was contacted, and one without a caller
+    contacted = services.sign(assignment_id=dispatched(org.street_a).pk, actor=staff.officer_a)
+    services.record_first_contact(assignment_id=contacted.pk, actor=staff.officer_a)
+    anonymous = services.sign(assignment_id=dispatched(org.street_a, caller=None).pk, actor=staff.officer_a)
+    # When the sweep runs long after their deadlines
+    result = sweeps.sweep_late_contacts(now=timezone.now() + timedelta(days=1))
+    # Then neither is marked
+    assert (result.handled, result.skipped) == (0, 0)
+    assert events(contacted, Action.MARK_LATE_CONTACT) + events(anonymous, Action.MARK_LATE_CONTACT) == 0
+
+
 def test_the_clock_stops_while_a_return_is_under_review(org, staff, dispatched):
     # Given an emergency ticket (sign within 15 min, handle within 2 h) whose unit asks at once to return it
     lead = dispatched(org.street_a, deadline_tier=DeadlineTier.EMERGENCY)
