@@ -8,6 +8,7 @@ from hotline import tasks as hotline_tasks
 
 SWEEPS: dict[str, Callable[[], object]] = {
     "late-signs": sweeps.sweep_late_signs,
+    "late-contacts": sweeps.sweep_late_contacts,
     "deadline-alerts": sweeps.sweep_deadline_alerts,
     "callbacks": evaluation_services.open_due_callbacks,
     "sms": hotline_tasks.requeue_pending_sms,
