@@ -31,6 +31,19 @@ def percent(rate: Decimal | None) -> str:
     return "—" if rate is None else f"{rate * 100:.2f}%"
 
 
+def rate_series(rates: list[Rates]) -> list[tuple[str, list[float | None]]]:
+    """A chart's three rate series in percent points; None (a gap) where a rate has no denominator."""
+
+    def points(values: list[Decimal | None]) -> list[float | None]:
+        return [None if value is None else round(float(value) * 100, 2) for value in values]
+
+    return [
+        (_("Response rate"), points([line.response for line in rates])),
+        (_("Resolution rate"), points([line.resolution for line in rates])),
+        (_("Satisfaction rate"), points([line.satisfaction for line in rates])),
+    ]
+
+
 def _chinese() -> bool:
     return (get_language() or "").startswith("zh")
 
@@ -68,7 +81,7 @@ class Chart:
     kind: str  # "bar", "pie" or "line"
     title: str
     labels: list[str]
-    series: list[tuple[str, list[int | float]]]
+    series: list[tuple[str, list[int | float | None]]]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -588,6 +601,7 @@ def _handling_results(
     period: Period,
     summary: selectors.Summary,
     previous: selectors.Summary,
+    trend: selectors.Trend,
     handling: selectors.Handling,
     districts: list[selectors.DistrictLine],
 ) -> Section:
@@ -647,6 +661,15 @@ def _handling_results(
             frozenset({2, 3, 4}),
         )
     )
+    months, monthly_rates = [f"{month:%Y-%m}" for month in trend.months], trend.rates
+    section.tables.append(
+        Table(
+            _("Rates by month"),
+            [_("Month"), *headers],
+            [rate_row(*line) for line in zip(months, trend.counts, monthly_rates, strict=True)],
+            frozenset({2, 3, 4}),
+        )
+    )
     shown = [line for line in handling.groups if line.rates.resolution is not None]
     section.charts.append(
         Chart(
@@ -659,6 +682,7 @@ def _handling_results(
             ],
         )
     )
+    section.charts.append(Chart("line", _("Rates by month"), months, rate_series(monthly_rates)))
     return section
 
 
@@ -680,7 +704,7 @@ def build_report(*, scope: Scope, period: Period) -> Report:
             _request_types(period, ranking, breakdown),
             _handling_units(handling, districts),
             _hot_topics(period, topics),
-            _handling_results(period, summary, previous, handling, districts),
+            _handling_results(period, summary, previous, trend, handling, districts),
         ],
     )
 

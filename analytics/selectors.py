@@ -230,38 +230,51 @@ def summary(*, scope: Scope, period: Period) -> Summary:
 @dataclass
 class Trend:
     months: list[date]
-    received: list[int]
-    answered_directly: list[int]
-    dispatched: list[int]
+    counts: list[dict[str, int]]  # per month, every rollup count
     by_kind: dict[str, list[int]]
     by_channel: dict[str, list[int]]
 
+    @property
+    def received(self) -> list[int]:
+        return [counts["received"] for counts in self.counts]
+
+    @property
+    def answered_directly(self) -> list[int]:
+        return [counts["answered_directly"] for counts in self.counts]
+
+    @property
+    def dispatched(self) -> list[int]:
+        return [counts["dispatched"] for counts in self.counts]
+
+    @property
+    def rates(self) -> list[Rates]:
+        """The three rates of each month, as the period's totals compute them (None: no denominator)."""
+        return [Rates.of(counts) for counts in self.counts]
+
 
 def monthly_trend(*, scope: Scope, period: Period) -> Trend:
-    """Volume per month (the period's trend months) split by kind and by channel: one query."""
+    """Every count per month (the period's trend months), volume split by kind and by channel: one query."""
     months = period.trend_months()
     index = {month: position for position, month in enumerate(months)}
     trend = Trend(
         months=months,
-        received=[0] * 12,
-        answered_directly=[0] * 12,
-        dispatched=[0] * 12,
+        counts=[dict.fromkeys(COUNT_FIELDS, 0) for _month in months],
         by_kind={kind: [0] * 12 for kind in Kind.values},
         by_channel={channel: [0] * 12 for channel in Channel.values},
     )
     rows = (
         rollup_rows(scope, months[0], add_months(months[-1], 1))
         .values("month", "kind", "channel")
-        .annotate(n=Sum("received"), answered=Sum("answered_directly"), dispatched=Sum("dispatched"))
+        .annotate(**_sums())
         .order_by()
     )
     for row in rows:
         position = index[row["month"]]
-        trend.received[position] += row["n"]
-        trend.answered_directly[position] += row["answered"]
-        trend.dispatched[position] += row["dispatched"]
-        trend.by_kind[row["kind"]][position] += row["n"]
-        trend.by_channel[row["channel"]][position] += row["n"]
+        counts = counts_of(row)
+        for name in COUNT_FIELDS:
+            trend.counts[position][name] += counts[name]
+        trend.by_kind[row["kind"]][position] += counts["received"]
+        trend.by_channel[row["channel"]][position] += counts["received"]
     return trend
 
 

@@ -67,6 +67,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     trend = selectors.monthly_trend(scope=scope, period=period)
     live = selectors.live_deadlines(scope=scope, now=timezone.now())
     months = [f"{month:%Y-%m}" for month in trend.months]
+    monthly_rates = trend.rates
     channels = [channel for channel in Channel if any(trend.by_channel[channel.value])]
     answered, dispatched = summary.counts["answered_directly"], summary.counts["dispatched"]
     charts = {
@@ -84,6 +85,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             [_("By phone (including the enterprise line)"), _("Online channels")],
             [(_("Tickets"), [summary.phone, summary.online])],
         ),
+        "rates": _chart("line", months, report.rate_series(monthly_rates), percent=True),
     }
     return _page(
         request,
@@ -97,6 +99,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         phone_share=summary.share(summary.phone),
         online_share=summary.share(summary.online),
         live=live,
+        monthly_rates=list(zip(months, monthly_rates, strict=True)),
         charts=charts,
     )
 

@@ -51,6 +51,28 @@ class VolumeSerializer(serializers.Serializer):
     )
 
 
+class MonthRatesSerializer(serializers.Serializer):
+    """A month's three rates (DESIGN.md §6) with their denominators; a rate is null when its denominator is 0."""
+
+    month = serializers.CharField(help_text=_("YYYY-MM"))
+    response_required = serializers.IntegerField(source="counts.response_required")
+    callbacks_answered = serializers.IntegerField(source="counts.callbacks_answered")
+    response_rate = serializers.DecimalField(source="rates.response", max_digits=5, decimal_places=4, allow_null=True)
+    resolution_rate = serializers.DecimalField(
+        source="rates.resolution", max_digits=5, decimal_places=4, allow_null=True
+    )
+    satisfaction_rate = serializers.DecimalField(
+        source="rates.satisfaction", max_digits=5, decimal_places=4, allow_null=True
+    )
+
+
+class RatesSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    months = MonthRatesSerializer(
+        many=True, help_text=_("the year's twelve months, or the twelve ending with the month")
+    )
+
+
 class CategoryLineSerializer(serializers.Serializer):
     category = serializers.IntegerField(source="category_id")
     name = serializers.CharField()

@@ -58,6 +58,25 @@ class VolumeView(APIView):
         return Response(serializers.VolumeSerializer({"period": period.param, "months": months}).data)
 
 
+class RatesView(APIView):
+    @extend_schema(
+        operation_id="analytics_rates",
+        summary="Response, resolution and satisfaction rates per month",
+        parameters=[serializers.PeriodQuerySerializer],
+        responses=serializers.RatesSerializer,
+        tags=["analytics"],
+    )
+    def get(self, request: Request) -> Response:
+        scope = _scope(request)
+        period = Period.parse(_query(serializers.PeriodQuerySerializer, request).get("period"))
+        trend = selectors.monthly_trend(scope=scope, period=period)
+        months = [
+            {"month": f"{month:%Y-%m}", "counts": counts, "rates": rates}
+            for month, counts, rates in zip(trend.months, trend.counts, trend.rates, strict=True)
+        ]
+        return Response(serializers.RatesSerializer({"period": period.param, "months": months}).data)
+
+
 class TopCategoriesView(APIView):
     @extend_schema(
         operation_id="analytics_top_categories",

@@ -1,6 +1,6 @@
 /* Analytics pages: every <canvas data-chart="ID"> is drawn with the vendored Chart.js from the JSON
    in <script id="ID" type="application/json"> ({type, labels, series: [{label, data}], stacked,
-   horizontal}). No other dependency, no network. */
+   horizontal, percent}). A null value is a gap. No other dependency, no network. */
 (function () {
   "use strict";
 
@@ -29,6 +29,11 @@
     if (!round) {
       options.indexAxis = spec.horizontal ? "y" : "x";
       options.scales = { x: { stacked: !!spec.stacked, beginAtZero: true }, y: { stacked: !!spec.stacked, beginAtZero: true } };
+      // Rates in percent points: a fixed 0–100 % axis, so months compare at a glance.
+      if (spec.percent) {
+        options.scales.y.max = 100;
+        options.scales.y.ticks = { callback: function (value) { return value + "%"; } };
+      }
     }
     return { type: spec.type, data: { labels: spec.labels, datasets: datasets }, options: options };
   }

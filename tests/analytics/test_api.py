@@ -54,6 +54,40 @@ def test_volume_by_month_kind_and_channel(as_user, city):
     assert {"kind": "help", "count": 7} in months["2025-04"]["by_kind"]
 
 
+def test_rates_by_month_scoped_to_a_district_supervisor(as_user, city):
+    # Given March 2025 rollups in both districts, and April's in the east without answered callbacks
+    east, west = city.districts
+    leaf = city.tree.leaves[0]
+    callbacks = {"callbacks_answered": 4, "callbacks_satisfied": 2, "callbacks_basically_satisfied": 1}
+    handled = {"received": 5, "dispatched": 5}
+    rollup(date(2025, 3, 1), leaf, district=east, **handled, response_required=5, signed_in_time=4, **callbacks)
+    rollup(date(2025, 3, 1), leaf, district=west, **handled, response_required=2, callbacks_answered=2)
+    rollup(date(2025, 4, 1), leaf, district=east, **handled, response_required=1, signed_in_time=1)
+    # When the east's supervisor asks for the rates of 2025
+    response = as_user(Role.DISTRICT_SUPERVISOR, east).get("/api/v1/analytics/rates/?period=2025")
+    # Then each month of the year has the east's rates and their denominators, null where there is none
+    assert response.status_code == 200
+    body = response.json()
+    assert body["period"] == "2025"
+    months = {month["month"]: month for month in body["months"]}
+    assert list(months) == [f"2025-{m:02d}" for m in range(1, 13)]
+    assert months["2025-03"] == {
+        "month": "2025-03",
+        "response_required": 5,
+        "callbacks_answered": 4,
+        "response_rate": "0.8000",
+        "resolution_rate": "0.0000",
+        "satisfaction_rate": "0.7000",  # (2 + 0.8 × 1) / 4
+    }
+    assert (months["2025-04"]["response_rate"], months["2025-04"]["resolution_rate"]) == ("1.0000", None)
+    assert months["2025-04"]["satisfaction_rate"] is None
+    assert months["2025-01"]["response_rate"] is None
+    # And the city admin's March counts both districts
+    everything = as_user(Role.CITY_ADMIN).get("/api/v1/analytics/rates/?period=2025-03").json()
+    assert everything["months"][-1]["month"] == "2025-03"
+    assert (everything["months"][-1]["response_required"], everything["months"][-1]["callbacks_answered"]) == (7, 6)
+
+
 def test_top_categories_with_change_and_per_kind(as_user, city):
     cold, _stop, water, parking = city.tree.leaves
     rollup(date(2025, 3, 1), parking, received=4)
@@ -105,7 +139,7 @@ def test_hot_spots(as_user, city):
 
 
 def test_other_roles_get_404_and_bad_input_400(as_user, city):
-    for path in ("volume", "top-categories", "districts", "hotspots"):
+    for path in ("volume", "rates", "top-categories", "districts", "hotspots"):
         response = as_user(Role.AGENT).get(f"/api/v1/analytics/{path}/")
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
@@ -113,6 +147,9 @@ def test_other_roles_get_404_and_bad_input_400(as_user, city):
     bad = client.get("/api/v1/analytics/volume/?period=20-1")
     assert bad.status_code == 400
     assert bad.json()["error"]["fields"] == {"period": ["请填写年份（如2026）或月份（如2026-10）。"]}
+    bad_rates = client.get("/api/v1/analytics/rates/?period=2025-13")
+    assert bad_rates.status_code == 400
+    assert bad_rates.json()["error"]["fields"] == {"period": ["请填写年份（如2026）或月份（如2026-10）。"]}
     assert client.get("/api/v1/analytics/hotspots/?month=2025").json()["error"]["fields"] == {
         "month": ["请填写月份（如2026-10）。"]
     }

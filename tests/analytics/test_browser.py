@@ -22,6 +22,12 @@ ALL_CANVASES_HAVE_INK = """() => {
   });
 }"""
 
+RATES_CHART = """() => {
+  const chart = Chart.getChart(document.querySelector("canvas[data-chart=chart-rates]"));
+  const data = chart.data;
+  return {type: chart.config.type, lines: data.datasets.length, yMax: chart.scales.y.max, months: data.labels.length};
+}"""
+
 
 def test_dashboard_pages_draw_their_charts_without_errors(browser_page, make_user, city):
     # Given a city with three months of tickets counted by the rollups, and a city admin
@@ -34,11 +40,15 @@ def test_dashboard_pages_draw_their_charts_without_errors(browser_page, make_use
     year = f"{timezone.localdate():%Y}"
     # When they open the overview of the year
     browser_page.goto(f"/analytics/?period={year}")
-    # Then its four charts are drawn
+    # Then its five charts are drawn, the rates by month among them, with their table beside it
     browser_page.wait_for_function(ALL_CANVASES_HAVE_INK)
-    assert browser_page.locator("canvas[data-chart]").count() == 4
+    assert browser_page.locator("canvas[data-chart]").count() == 5
+    rates_chart = browser_page.evaluate(RATES_CHART)
+    assert rates_chart == {"type": "line", "lines": 3, "yMax": 100, "months": 12}
+    rates_card = browser_page.locator("section.card", has=browser_page.locator("[data-chart=chart-rates]"))
+    assert rates_card.locator("tbody tr").count() == 12
     # And the categories, districts and report pages draw theirs too
-    for path, charts in (("categories/", 1), ("places/", 2), ("report/", 6)):
+    for path, charts in (("categories/", 1), ("places/", 2), ("report/", 7)):
         browser_page.goto(f"/analytics/{path}?period={year}")
         browser_page.wait_for_function(ALL_CANVASES_HAVE_INK)
         assert browser_page.locator("canvas[data-chart]").count() == charts

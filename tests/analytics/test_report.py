@@ -4,6 +4,7 @@ the 2020 annual disclosure with the right sentences and tables, from the page, t
 
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -233,6 +234,31 @@ def test_handling_results_rates(year_2025):
     assert section.paragraphs[1].startswith("从承办单位类型来看，街乡镇的解决率和满意率相对较高。")
 
 
+def test_handling_results_rates_by_month(year_2025):
+    # When the report of 2025 is built
+    section = build().section("results")
+    # Then its month table has each month's answered callbacks and three rates, None where there is no
+    # denominator: January only answered directly, May's one dispatched request was not signed and has no callback
+    by_month = next(table for table in section.tables if table.title == "各月“三率”")
+    assert by_month.headers == ["月份", "有效回访", "响应率", "解决率", "满意率"]
+    rows = {row[0]: row[1:] for row in by_month.rows}
+    assert list(rows) == [f"2025-{month:02d}" for month in range(1, 13)]
+    assert rows["2025-01"] == [0, None, None, None]
+    assert rows["2025-03"] == [1, Decimal("1.0000"), Decimal("1.0000"), Decimal("1.0000")]
+    # April: 2 callbacks, one resolved, satisfaction (0 + 0.8 × 1 basically) / 2
+    assert rows["2025-04"] == [2, Decimal("1.0000"), Decimal("0.5000"), Decimal("0.4000")]
+    assert rows["2025-05"] == [0, Decimal("0.0000"), None, None]
+    assert by_month.percent_columns == {2, 3, 4}
+    # And its line chart has the same rates in percent points, gaps where there is no rate
+    chart = next(chart for chart in section.charts if chart.title == "各月“三率”")
+    assert chart.kind == "line"
+    assert [(name, values[2:5]) for name, values in chart.series] == [
+        ("响应率", [100.0, 100.0, 0.0]),
+        ("解决率", [100.0, 50.0, None]),
+        ("满意率", [100.0, 40.0, None]),
+    ]
+
+
 def test_a_month_report_compares_with_the_previous_month(year_2025):
     section = build("2025-02").section("work")
     assert section.paragraphs[0] == "2025年2月共受理群众反映2件，环比持平，其中派单办理诉求0件。"
@@ -264,6 +290,12 @@ def test_report_page_and_its_excel_export(client, year_2025, city_admin):
         assert len(sheet._charts) >= 1, sheet.title
     share = next(row[2] for row in work.iter_rows() if row[0].value == "直接答复")
     assert (share.value, share.number_format) == (0.5, "0.00%")
+    # And the results sheet has the rates by month, empty where there is no rate, and their line chart
+    results = workbook["办理情况"]
+    may = next(row for row in results.iter_rows(max_col=5) if row[0].value == "2025-05")
+    assert [cell.value for cell in may] == ["2025-05", 0, 0, None, None]
+    assert may[2].number_format == "0.00%"
+    assert any(type(chart).__name__ == "LineChart" for chart in results._charts)
 
 
 def test_disclosure_report_command_prints_and_writes_the_report(year_2025, tmp_path, capsys):

@@ -135,3 +135,97 @@ def test_scope_follows_the_role(city, make_user):
     assert (leader.everything, leader.district_ids, leader.unit_ids) == (False, frozenset(), {city.streets[0].pk})
     for role in (Role.AGENT, Role.DISPATCHER, Role.UNIT_OFFICER, Role.CALLBACK_AGENT):
         assert selectors.analytics_scope(user=make_user(role, city.streets[0])) is None
+
+
+def test_monthly_trend_has_the_three_rates_of_each_month(city):
+    # Given 2025's rollups: March in two rows (two kinds) with callbacks, April with dispatched
+    # tickets but no answered callback, May with requests only
+    leaf = city.tree.leaves[0]
+    rollup(
+        date(2025, 3, 1),
+        leaf,
+        received=6,
+        dispatched=6,
+        response_required=4,
+        signed_in_time=3,
+        callbacks_answered=3,
+        callbacks_resolved=2,
+        callbacks_satisfied=1,
+        callbacks_basically_satisfied=1,
+    )
+    MonthlyRollup.objects.create(
+        month=date(2025, 3, 1),
+        category=leaf,
+        kind="help",
+        channel="web",
+        received=2,
+        dispatched=2,
+        response_required=2,
+        signed_in_time=1,
+        callbacks_answered=2,
+        callbacks_resolved=1,
+        callbacks_partly_resolved=1,
+        callbacks_satisfied=1,
+        callbacks_basically_satisfied=1,
+    )
+    rollup(date(2025, 4, 1), leaf, received=3, dispatched=2, response_required=2, signed_in_time=2)
+    rollup(date(2025, 5, 1), leaf, received=4, answered_directly=4)
+    # When the trend of 2025 is read
+    trend = selectors.monthly_trend(scope=EVERYTHING, period=Period.year(2025))
+    rates = dict(zip(trend.months, trend.rates, strict=True))
+    # Then March sums both rows: 4 of 6 signed in time, 3 of 5 resolved (partly counts 0),
+    # (2 satisfied + 0.8 × 2 basically satisfied) / 5
+    march = rates[date(2025, 3, 1)]
+    assert (march.response, march.resolution, march.satisfaction) == (
+        Decimal("0.6667"),
+        Decimal("0.6000"),
+        Decimal("0.7200"),
+    )
+    # And April has a response rate but, without answered callbacks, no resolution or satisfaction rate
+    april = rates[date(2025, 4, 1)]
+    assert (april.response, april.resolution, april.satisfaction) == (Decimal("1.0000"), None, None)
+    # And a month with no dispatched request has no rate at all, not 0
+    for month in (date(2025, 1, 1), date(2025, 5, 1), date(2025, 12, 1)):
+        assert (rates[month].response, rates[month].resolution, rates[month].satisfaction) == (None, None, None)
+    # And each month's rates are those of that month's own totals
+    assert march == selectors.summary(scope=EVERYTHING, period=Period.month(date(2025, 3, 1))).rates
+    assert trend.received[2:5] == [8, 3, 4]
+
+
+def test_monthly_trend_rates_weigh_basically_satisfied_by_the_configured_factor(city, settings):
+    # Given a month of 4 answered callbacks, 1 satisfied and 2 basically satisfied, and k = 0.5
+    settings.EVALUATION_DEFAULT_PARAMETERS = {
+        **settings.EVALUATION_DEFAULT_PARAMETERS,
+        "basically_satisfied_factor": Decimal("0.5"),
+    }
+    rollup(
+        date(2025, 6, 1),
+        city.tree.leaves[0],
+        received=4,
+        dispatched=4,
+        callbacks_answered=4,
+        callbacks_satisfied=1,
+        callbacks_basically_satisfied=2,
+    )
+    # When the trend of June is read (the twelve months ending with June)
+    trend = selectors.monthly_trend(scope=EVERYTHING, period=Period.month(date(2025, 6, 1)))
+    # Then June's satisfaction rate is (1 + 0.5 × 2) / 4, and June is the trend's last month
+    assert trend.months[-1] == date(2025, 6, 1)
+    assert trend.rates[-1].satisfaction == Decimal("0.5000")
+    assert trend.rates[-1].response is None
+
+
+def test_monthly_trend_rates_follow_the_scope(city):
+    # Given March rollups in both districts
+    east, west = city.districts
+    leaf = city.tree.leaves[0]
+    march = date(2025, 3, 1)
+    rollup(march, leaf, district=east, received=2, dispatched=2, callbacks_answered=2, callbacks_resolved=2)
+    rollup(march, leaf, district=west, received=2, dispatched=2, callbacks_answered=2, callbacks_resolved=0)
+    # When the trend of March is read for the west's supervisor and for everything
+    west_only = Scope(everything=False, district_ids=frozenset({west.pk}))
+    mine = selectors.monthly_trend(scope=west_only, period=Period.month(march))
+    everything = selectors.monthly_trend(scope=EVERYTHING, period=Period.month(march))
+    # Then the supervisor's resolution rate is the west's alone, the city's both districts'
+    assert mine.rates[-1].resolution == Decimal("0.0000")
+    assert everything.rates[-1].resolution == Decimal("0.5000")

@@ -1,7 +1,7 @@
 """The analytics pages: who may open them, that they read the rollups (never the ticket table) in a
 bounded number of queries whatever the number of tickets, and what they show."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from analytics import services
+from analytics.models import MonthlyRollup
 from analytics.periods import Period
 from dispatch.models import Assignment
 from hotline.models import Role
@@ -149,3 +150,45 @@ def test_pages_link_the_figures_to_the_tickets_behind_them(client, city, city_ad
     content = client.get(f"{reverse('analytics:categories')}?period={year}").content.decode()
     root = city.tree.roots[0]
     assert f"/tickets/?created_after={year}-01-01&amp;created_before={year}-12-31&amp;category={root.pk}" in content
+
+
+def test_overview_shows_the_rates_by_month_of_the_supervisors_district(client, city, make_user):
+    # Given 2025 rollups: in the east, March with callbacks and April without any; in the west, April with callbacks
+    east, west = city.districts
+    leaf = city.tree.leaves[0]
+    march = {"response_required": 4, "signed_in_time": 3, "callbacks_answered": 5, "callbacks_resolved": 4}
+    march |= {"callbacks_satisfied": 3, "callbacks_basically_satisfied": 1}
+    for month, district, counts in (
+        (date(2025, 3, 1), east, march),
+        (date(2025, 4, 1), east, {"response_required": 2, "signed_in_time": 2}),
+        (date(2025, 4, 1), west, {"response_required": 1, "callbacks_answered": 1, "callbacks_satisfied": 1}),
+    ):
+        MonthlyRollup.objects.create(
+            month=month,
+            category=leaf,
+            kind="complaint",
+            channel="phone",
+            district=district,
+            received=6,
+            dispatched=5,
+            **counts,
+        )
+    # When the east's supervisor opens the overview of 2025
+    client.force_login(make_user(Role.DISTRICT_SUPERVISOR, east))
+    response = client.get(f"{reverse('analytics:overview')}?period=2025")
+    # Then the rates chart has a line per rate in percent over the twelve months, the east's alone,
+    # with a gap (null) where a month has nothing to divide by
+    chart = response.context["charts"]["rates"]
+    assert (chart["type"], chart["percent"], chart["labels"][2]) == ("line", True, "2025-03")
+    response_rate, resolution, satisfaction = (series["data"] for series in chart["series"])
+    assert response_rate[1:4] == [None, 75.0, 100.0]
+    assert resolution[1:4] == [None, 80.0, None]
+    assert satisfaction[1:4] == [None, 76.0, None]  # (3 + 0.8 × 1) / 5
+    # And the table beside it shows the same, — for no rate
+    content = response.content.decode()
+    april = '<tr><td>2025-04</td><td class="num">100.00%</td><td class="num">—</td><td class="num">—</td></tr>'
+    assert april in content
+    assert "各月响应率、解决率、满意率" in content
+    # And a dispatcher gets no overview at all
+    client.force_login(make_user(Role.DISPATCHER))
+    assert client.get(f"{reverse('analytics:overview')}?period=2025").status_code == 404
