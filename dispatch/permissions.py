@@ -48,11 +48,13 @@ def can_dispatch(*, user: User) -> bool:
     return user.is_superuser or has_role(user=user, roles=DISPATCH_ROLES)
 
 
+def return_reviewer_roles(*, late: bool) -> frozenset[str]:
+    """Who reviews a return: late returns (after the return window) are for hotline supervisors only."""
+    return frozenset({Role.HOTLINE_SUPERVISOR}) if late else DISPATCH_ROLES
+
+
 def can_review_return(*, user: User, late: bool) -> bool:
-    """Late returns (after the return window) are for hotline supervisors only."""
-    if user.is_superuser:
-        return True
-    return has_role(user=user, roles={Role.HOTLINE_SUPERVISOR} if late else DISPATCH_ROLES)
+    return user.is_superuser or has_role(user=user, roles=return_reviewer_roles(late=late))
 
 
 def can_edit_catalogue(*, user: User) -> bool:

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dispatch import alerts, permissions
 from dispatch.models import (
@@ -41,7 +42,7 @@ from dispatch.models import (
 from hotline.deadlines import Days, deadline_after, tier_duration
 from hotline.errors import DomainError
 from hotline.models import Category, DeadlineTier, NotificationKind, Unit, UnitKind, User
-from hotline.notifications import notify_unit
+from hotline.notifications import notify_roles, notify_unit
 from intake import services as intake_services
 from intake.lifecycle import Action, Status
 from intake.models import Ticket, TicketEvent
@@ -397,7 +398,7 @@ def request_return(*, assignment_id: int, actor: User, reason: str, legal_basis:
         _require_status(current, AssignmentStatus.DISPATCHED)
 
     with transaction.atomic():
-        assignment, _ticket, _event = _step(
+        assignment, ticket, _event = _step(
             assignment=assignment,
             action=Action.REQUEST_RETURN,
             actor=actor,
@@ -408,7 +409,7 @@ def request_return(*, assignment_id: int, actor: User, reason: str, legal_basis:
         now = timezone.now()
         assignment.returned = True
         assignment.save(update_fields=["returned"])
-        return ReturnRequest.objects.create(
+        request = ReturnRequest.objects.create(
             assignment=assignment,
             reason=reason,
             legal_basis=legal_basis.strip(),
@@ -417,6 +418,16 @@ def request_return(*, assignment_id: int, actor: User, reason: str, legal_basis:
             requested_at=now,
             needs_supervisor=now > assignment.dispatched_at + settings.HOTLINE_RETURN_WINDOW,
         )
+        body = f"{assignment.unit.name} · {ReturnReason(reason).label}"
+        notify_roles(
+            roles=permissions.return_reviewer_roles(late=request.needs_supervisor),
+            kind=NotificationKind.RETURN_REQUESTED,
+            title=_("Return request to review: %(number)s") % {"number": ticket.number},
+            body=f"{body} · {_('late: supervisor decides')}" if request.needs_supervisor else body,
+            link=reverse("dispatch:return_review", args=[request.pk]),
+            key=f"return:{request.pk}:requested",
+        )
+    return request
 
 
 def _lock_pending(model: type[ReviewRequest], pk: int) -> ReviewRequest:
@@ -532,7 +543,7 @@ def request_extension(*, assignment_id: int, actor: User, extra_days: int, reaso
             raise _conflict("extension_limit", _("No more extensions can be granted for this assignment."))
 
     with transaction.atomic():
-        assignment, _ticket, _event = _step(
+        assignment, ticket, _event = _step(
             assignment=assignment,
             action=Action.REQUEST_EXTENSION,
             actor=actor,
@@ -540,13 +551,23 @@ def request_extension(*, assignment_id: int, actor: User, extra_days: int, reaso
             note=reason.strip(),
             payload={"extra_days": extra_days},
         )
-        return ExtensionRequest.objects.create(
+        request = ExtensionRequest.objects.create(
             assignment=assignment,
             extra_days=extra_days,
             reason=reason.strip(),
             requested_by=actor,
             previous_due_at=assignment.due_at,
         )
+        days = ngettext("Extension by %(days)s day", "Extension by %(days)s days", extra_days) % {"days": extra_days}
+        notify_roles(
+            roles=permissions.DISPATCH_ROLES,
+            kind=NotificationKind.EXTENSION_REQUESTED,
+            title=_("Extension request to review: %(number)s") % {"number": ticket.number},
+            body=f"{assignment.unit.name} · {days}",
+            link=reverse("dispatch:returns"),
+            key=f"extension:{request.pk}:requested",
+        )
+    return request
 
 
 def decide_extension(*, extension_request_id: int, actor: User, approve: bool, note: str = "") -> ExtensionRequest:

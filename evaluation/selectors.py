@@ -10,6 +10,7 @@ from datetime import date
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from dispatch import permissions as dispatch_permissions
 from dispatch.models import Assignment, AssignmentRole, ReviewStatus
 from evaluation.models import (
     Appeal,
@@ -23,13 +24,13 @@ from evaluation.models import (
     Satisfaction,
     UnitResult,
 )
+from evaluation.permissions import EVALUATION_ADMIN_ROLES
 from evaluation.services import approved_appeal, month_bounds, previous_month, responded_in_time
 from hotline.models import Membership, Role, Unit, UnitKind, User
 from hotline.selectors import has_role
+from intake.lifecycle import Action, allowed_actions
 
 CALLBACK_ROLES = frozenset({Role.CALLBACK_AGENT, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
-# Recompute rankings, decide appeals, see every unit.
-EVALUATION_ADMIN_ROLES = frozenset({Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
 APPEAL_UNIT_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_LEADER})
 TREND_MONTHS = 12
 
@@ -363,3 +364,33 @@ def appeal_unit_for(*, user: User, ticket_id: int) -> Unit | None:
 def appealable_callbacks(*, ticket_id: int, unit: Unit) -> QuerySet[Callback]:
     """Completed callbacks of the ticket whose result counts for the unit."""
     return Callback.objects.filter(ticket_id=ticket_id, unit=unit, status=CallbackStatus.DONE).order_by("round", "id")
+
+
+def may_appeal(*, user: User, assignment: Assignment) -> bool:
+    """Whether the user can appeal the ticket for the assignment's unit now (the "Appeal" link of
+    the unit's assignment page): the same rules as request_appeal, read without writing.
+
+    The unit led the ticket and the user acts for it, the ticket is at a stage that may be
+    appealed, and a kind of appeal is still free: no open or approved one of that kind, and for a
+    callback result a completed callback that counts for the unit. Needs assignment.ticket and
+    assignment.unit loaded; one or two queries.
+    """
+    if (
+        assignment.role != AssignmentRole.LEAD
+        or assignment.unit_id not in dispatch_permissions.acting_unit_ids(user=user)
+        or Action.REQUEST_EXCLUSION not in allowed_actions(assignment.ticket.status)
+    ):
+        return False
+    taken = set(
+        Appeal.objects.filter(
+            ticket_id=assignment.ticket_id,
+            unit_id=assignment.unit_id,
+            status__in=[ReviewStatus.PENDING, ReviewStatus.APPROVED],
+        ).values_list("kind", flat=True)
+    )
+    if AppealKind.EXCLUDE_TICKET not in taken:
+        return True
+    return (
+        AppealKind.CALLBACK_RESULT not in taken
+        and appealable_callbacks(ticket_id=assignment.ticket_id, unit=assignment.unit).exists()
+    )

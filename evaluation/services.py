@@ -31,11 +31,12 @@ from evaluation.models import (
     ScoreAdjustment,
     UnitResult,
 )
+from evaluation.permissions import EVALUATION_ADMIN_ROLES
 from evaluation.scoring import Counts, Parameters, competition_ranks, rates
 from hotline.deadlines import deadline_after, tier_duration
 from hotline.errors import DomainError
 from hotline.models import NotificationKind, Unit, UnitKind, User
-from hotline.notifications import notify_unit
+from hotline.notifications import notify_roles, notify_unit
 from hotline.sms import queue_sms
 from intake import services as intake_services
 from intake.lifecycle import Action, Status
@@ -606,7 +607,7 @@ def request_appeal(
     if not Assignment.objects.filter(ticket_id=ticket_id, unit=unit, role=AssignmentRole.LEAD).exists():
         raise DomainError("not_found", _("Not found."), status=404)
     with transaction.atomic():
-        intake_services.transition(
+        ticket, _event = intake_services.transition(
             ticket_id=ticket_id,
             action=Action.REQUEST_EXCLUSION,
             actor=actor,
@@ -616,7 +617,7 @@ def request_appeal(
         )
         try:
             with transaction.atomic():
-                return Appeal.objects.create(
+                appeal = Appeal.objects.create(
                     ticket_id=ticket_id,
                     unit=unit,
                     kind=kind,
@@ -627,6 +628,15 @@ def request_appeal(
                 )
         except IntegrityError as error:
             raise DomainError("appeal_open", _("An appeal of this kind is already open or approved.")) from error
+        notify_roles(
+            roles=EVALUATION_ADMIN_ROLES,
+            kind=NotificationKind.APPEAL_REQUESTED,
+            title=_("Appeal to review: %(number)s") % {"number": ticket.number},
+            body=f"{unit.name} · {AppealKind(kind).label}",
+            link=reverse("evaluation:appeal_detail", args=[appeal.pk]),
+            key=f"appeal:{appeal.pk}:requested",
+        )
+    return appeal
 
 
 def decide_appeal(*, appeal_id: int, actor: User, approve: bool, note: str = "") -> Appeal:
@@ -639,14 +649,14 @@ def decide_appeal(*, appeal_id: int, actor: User, approve: bool, note: str = "")
             "invalid", _("The input is not valid."), status=400, fields={"note": [_("Say why it is rejected.")]}
         )
     with transaction.atomic():
-        intake_services.transition(
+        ticket, _event = intake_services.transition(
             ticket_id=appeal.ticket_id,
             action=Action.DECIDE_EXCLUSION,
             actor=actor,
             note=note,
             payload={"appeal": appeal_id, "approved": approve},
         )
-        appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
+        appeal = Appeal.objects.select_for_update(of=("self",)).select_related("unit").get(pk=appeal_id)
         if appeal.status != ReviewStatus.PENDING:
             raise DomainError("appeal_decided", _("This appeal has already been decided."))
         appeal.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
@@ -654,4 +664,13 @@ def decide_appeal(*, appeal_id: int, actor: User, approve: bool, note: str = "")
         appeal.decided_at = timezone.now()
         appeal.decision_note = note.strip()
         appeal.save()
+        notify_unit(
+            unit=appeal.unit,
+            kind=NotificationKind.APPEAL_DECIDED,
+            title=(_("Appeal approved: %(number)s") if approve else _("Appeal rejected: %(number)s"))
+            % {"number": ticket.number},
+            body=appeal.decision_note,
+            link=reverse("evaluation:appeal_detail", args=[appeal.pk]),
+            key=f"appeal:{appeal.pk}:decided",
+        )
     return appeal

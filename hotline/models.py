@@ -187,14 +187,18 @@ class NotificationKind(models.TextChoices):
     """Known notification kinds; other apps may pass their own (the column is free text)."""
 
     DISPATCHED = "dispatched", _("New ticket dispatched")
+    RETURN_REQUESTED = "return_requested", _("Return requested")
     RETURN_DECIDED = "return_decided", _("Return decided")
+    EXTENSION_REQUESTED = "extension_requested", _("Extension requested")
     EXTENSION_DECIDED = "extension_decided", _("Extension decided")
+    APPEAL_REQUESTED = "appeal_requested", _("Appeal requested")
+    APPEAL_DECIDED = "appeal_decided", _("Appeal decided")
     WHISTLE = "whistle", _("Whistle: summoned to co-handle")
     URGED = "urged", _("Urged")
     SUPERVISED = "supervised", _("Supervised")
     REMINDER = "reminder", _("Deadline reminder")
     OVERDUE = "overdue", _("Overdue")
-    ESCALATED = "escalated", _("Escalated to the district")
+    ESCALATED = "escalated", _("Escalated to a supervisor")
     REOPENED = "reopened", _("Reopened")
     SYSTEM = "system", _("System message")
 

@@ -1,8 +1,10 @@
-"""A unit officer signs and replies to a ticket from the workbench, in a real headless browser."""
+"""A unit officer signs, replies to and appeals a ticket from the workbench, in a real headless browser."""
 
 import pytest
 
-from dispatch.models import Assignment, AssignmentStatus
+from dispatch import services
+from dispatch.models import Assignment, AssignmentStatus, ReviewStatus
+from evaluation.models import Appeal, AppealKind
 from intake.lifecycle import Status
 from intake.models import Ticket
 from tests.conftest import login
@@ -42,8 +44,6 @@ def test_officer_signs_and_replies_from_the_workbench(browser_page, org, staff, 
 
 
 def test_explanation_becomes_required_unless_resolved(browser_page, org, staff, dispatched):
-    from dispatch import services
-
     assignment = services.sign(assignment_id=dispatched(org.street_a).pk, actor=staff.officer_a)
     login(browser_page, "officer_a")
     browser_page.wait_for_url("**/")
@@ -53,3 +53,36 @@ def test_explanation_becomes_required_unless_resolved(browser_page, org, staff, 
     browser_page.select_option("#reply-form select[name=outcome]", "unresolved")
     assert explanation.evaluate("el => el.required") is True
     assert browser_page.js_errors == []
+
+
+def test_officer_appeals_a_ticket_from_the_workbench(browser_page, org, staff, dispatched):
+    # Given a ticket street A has signed
+    assignment = services.sign(assignment_id=dispatched(org.street_a, title="占道经营").pk, actor=staff.officer_a)
+    ticket = assignment.ticket
+    page = browser_page
+    # When A's officer opens it from the workbench and follows "Appeal"
+    login(page, "officer_a")
+    page.wait_for_url("**/")
+    page.goto("/workbench/?tab=in_progress")
+    page.locator(f"tr[data-assignment='{assignment.pk}'] a").first.click()
+    page.wait_for_url(f"**/workbench/{assignment.pk}/")
+    page.click("a[data-appeal]")
+    page.wait_for_url(f"**/evaluation/appeals/new/?ticket={ticket.pk}")
+    # and asks to take the ticket out of the rates, with the reason
+    page.check(f"input[name=kind][value={AppealKind.EXCLUDE_TICKET}]")
+    page.fill("textarea[name=reason]", "该路段属城管执法范围，非本街道职责。")
+    page.click("form.appeal-form button[type=submit]")
+    page.wait_for_selector(f"text=工单 {ticket.number} 的申诉已提交审核。")
+
+    # Then the appeal awaits review for street A, and the appeal list shows it
+    appeal = Appeal.objects.get()
+    assert (appeal.ticket_id, appeal.unit, appeal.requested_by, appeal.status) == (
+        ticket.pk,
+        org.street_a,
+        staff.officer_a,
+        ReviewStatus.PENDING,
+    )
+    page.goto("/evaluation/appeals/")
+    row = page.locator("table.appeals tbody tr", has_text=ticket.number)
+    assert "该路段属城管执法范围" in row.inner_text()
+    assert page.js_errors == []

@@ -9,7 +9,7 @@ from django.utils import timezone
 from dispatch import selectors, services
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReplyOutcome, RoutingRule
 from hotline.errors import DomainError
-from hotline.models import DeadlineTier, Notification
+from hotline.models import DeadlineTier, Notification, NotificationKind
 from intake.lifecycle import Status
 from intake.models import Ticket
 from tests.dispatch.factories import AssignmentFactory, RoutingRuleFactory
@@ -215,3 +215,69 @@ def test_reopened_lead_handles_again_with_its_last_reply_kept_until_it_replies(o
     # and its next reply replaces the last one
     again = services.reply(assignment_id=lead.pk, actor=staff.officer_a, text="已彻底修复", outcome="resolved")
     assert (again.status, again.reply) == (AssignmentStatus.REPLIED, "已彻底修复")
+
+
+def notified(kind: str) -> list[str]:
+    return sorted(Notification.objects.filter(kind=kind).values_list("recipient__username", flat=True))
+
+
+def test_a_return_request_notifies_the_hotline_staff_who_may_review_it(org, staff, dispatched):
+    # Given a ticket dispatched to street A, whose caller left a name and a number
+    lead = dispatched(org.street_a, caller__phone="13698765432", caller__name="李建国")
+    # When A's officer asks to return it within the return window
+    request = services.request_return(
+        assignment_id=lead.pk, actor=staff.officer_a, reason="outside_area", legal_basis="辖区划分文件"
+    )
+    # Then the dispatcher and the hotline supervisor are told, and no unit's staff
+    assert notified(NotificationKind.RETURN_REQUESTED) == ["dispatcher", "supervisor"]
+    notice = Notification.objects.filter(kind=NotificationKind.RETURN_REQUESTED).first()
+    assert notice.title == f"待审核退单申请：{lead.ticket.number}"
+    assert notice.body == "新村街道 · 不在本单位辖区"
+    assert notice.link == f"/dispatch/reviews/returns/{request.pk}/"
+    # and the caller's personal data is not in it
+    for text in (notice.title, notice.body, notice.link):
+        assert "13698765432" not in text
+        assert "李建国" not in text
+
+
+def test_a_late_return_request_notifies_hotline_supervisors_only(org, staff, dispatched):
+    # Given a ticket dispatched three hours ago (the return window is two)
+    lead = dispatched(org.street_a)
+    Assignment.objects.filter(pk=lead.pk).update(dispatched_at=timezone.now() - timedelta(hours=3))
+    # When the unit asks to return it
+    services.request_return(assignment_id=lead.pk, actor=staff.officer_a, reason="other", legal_basis="见说明")
+    # Then only the hotline supervisor, who alone may decide it, is told
+    assert notified(NotificationKind.RETURN_REQUESTED) == ["supervisor"]
+    assert "超时申请：由热线督导审核" in Notification.objects.get(kind=NotificationKind.RETURN_REQUESTED).body
+
+
+def test_a_refused_or_repeated_return_request_notifies_no_more(org, staff, dispatched):
+    lead = dispatched(org.street_a)
+    # A request without its legal basis is refused and tells nobody
+    with pytest.raises(DomainError):
+        services.request_return(assignment_id=lead.pk, actor=staff.officer_a, reason="other", legal_basis=" ")
+    assert notified(NotificationKind.RETURN_REQUESTED) == []
+    # A second request while the first is under review is refused and adds nothing
+    services.request_return(assignment_id=lead.pk, actor=staff.officer_a, reason="other", legal_basis="职责清单")
+    with pytest.raises(DomainError):
+        services.request_return(assignment_id=lead.pk, actor=staff.leader_a, reason="other", legal_basis="职责清单")
+    assert notified(NotificationKind.RETURN_REQUESTED) == ["dispatcher", "supervisor"]
+
+
+def test_an_extension_request_notifies_those_who_decide_it_once(org, staff, dispatched):
+    # Given a ticket street A has signed
+    lead = services.sign(assignment_id=dispatched(org.street_a, caller__phone="13698765432").pk, actor=staff.officer_a)
+    # When its officer asks for two more days, and asks again while the first waits
+    services.request_extension(assignment_id=lead.pk, actor=staff.officer_a, extra_days=2, reason="需协调产权单位")
+    with pytest.raises(DomainError) as refused:
+        services.request_extension(assignment_id=lead.pk, actor=staff.officer_a, extra_days=1, reason="再延")
+    assert refused.value.code == "extension_pending"
+    # Then the dispatcher and the hotline supervisor are told once, pointed to the review page
+    assert notified(NotificationKind.EXTENSION_REQUESTED) == ["dispatcher", "supervisor"]
+    notice = Notification.objects.filter(kind=NotificationKind.EXTENSION_REQUESTED).first()
+    assert (notice.title, notice.body, notice.link) == (
+        f"待审核延期申请：{lead.ticket.number}",
+        "新村街道 · 延期 2 天",
+        "/dispatch/reviews/",
+    )
+    assert "13698765432" not in notice.title + notice.body

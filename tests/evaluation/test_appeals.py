@@ -5,12 +5,14 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
-from dispatch.models import ReviewStatus
+from dispatch.models import AssignmentRole, AssignmentStatus, ReplyOutcome, ReviewStatus
 from evaluation import services
 from evaluation.models import Appeal, AppealKind, UnitResult
-from hotline.models import Role
-from intake.lifecycle import Action
+from hotline.errors import DomainError
+from hotline.models import Notification, NotificationKind, Role
+from intake.lifecycle import Action, Status
 from intake.models import TicketEvent
 from tests.evaluation.conftest import OCTOBER
 from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, at
@@ -183,3 +185,144 @@ def test_appeal_lists_are_scoped(api_client, make_user, officer, supervisor, oct
     assert api_client.get("/api/v1/appeals/").json()["count"] == 2
     api_client.force_authenticate(make_user(Role.AGENT))
     assert api_client.get("/api/v1/appeals/").status_code == 404
+
+
+# The way to the form: the "Appeal" link of the unit's assignment page
+
+
+def offers_appeal(client, user, assignment) -> bool:
+    """Whether the assignment page shows `user` the link to appeal its ticket."""
+    client.force_login(user)
+    page = client.get(reverse("dispatch:assignment", args=[assignment.pk]))
+    assert page.status_code == 200
+    return new_appeal_url(assignment.ticket) in page.content.decode()
+
+
+def test_the_assignment_page_leads_the_units_staff_to_the_appeal_form(client, officer, make_user, street):
+    # Given a ticket the street led, closed after a callback that found it unresolved
+    lead = LeadAssignmentFactory(
+        unit=street,
+        ticket__status=Status.CLOSED,
+        status=AssignmentStatus.REPLIED,
+        replied_at=at(2026, 10, 6),
+        reply="已协调施工方调整作业时间。",
+        outcome=ReplyOutcome.RESOLVED,
+        ended_at=timezone.now(),
+    )
+    callback = CallbackFactory(ticket=lead.ticket, unit=street, resolution="unresolved", satisfaction="unsatisfied")
+    # Then its officer and its leader see the "Appeal" link on the (closed) assignment page
+    assert offers_appeal(client, officer, lead)
+    assert offers_appeal(client, make_user(Role.UNIT_LEADER, unit=street), lead)
+    # and it opens the form for the ticket, offering the callback to appeal
+    form = client.get(new_appeal_url(lead.ticket))
+    assert form.status_code == 200
+    assert list(form.context["form"].fields["callback"].queryset) == [callback]
+
+
+def test_no_appeal_link_where_no_appeal_is_possible(client, officer, make_user, street, october_work):
+    lead = october_work.assignments.get()
+    # An assisting unit, or the hotline's dispatcher reading the page, cannot appeal
+    helper = StreetFactory()
+    assist = LeadAssignmentFactory(ticket=october_work, unit=helper, role=AssignmentRole.ASSIST)
+    assert not offers_appeal(client, make_user(Role.UNIT_OFFICER, unit=helper), assist)
+    assert not offers_appeal(client, make_user(Role.DISPATCHER), lead)
+    # The lead unit can, until its exclusion appeal is open and there is no callback result to appeal
+    assert offers_appeal(client, officer, lead)
+    services.request_appeal(
+        ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason="非本单位职责", actor=officer
+    )
+    assert not offers_appeal(client, officer, lead)
+    # A completed callback can still be appealed, once
+    callback = CallbackFactory(ticket=october_work, unit=street, resolution="unresolved", satisfaction="unsatisfied")
+    assert offers_appeal(client, officer, lead)
+    services.request_appeal(
+        ticket_id=october_work.pk,
+        unit=street,
+        kind=AppealKind.CALLBACK_RESULT,
+        callback_id=callback.pk,
+        reason="诉求人已撤诉",
+        actor=officer,
+    )
+    assert not offers_appeal(client, officer, lead)
+    # And a ticket back in the dispatch queue after its return cannot be appealed by the returning unit
+    returned = LeadAssignmentFactory(
+        unit=street,
+        ticket__status=Status.AWAITING_DISPATCH,
+        signed_at=None,
+        status=AssignmentStatus.RETURNED,
+        returned=True,
+        ended_at=timezone.now(),
+    )
+    assert not offers_appeal(client, officer, returned)
+
+
+# Notifications: the reviewers are told of an appeal, the unit of the decision
+
+
+def notified(kind: str) -> list[str]:
+    return sorted(Notification.objects.filter(kind=kind).values_list("recipient__username", flat=True))
+
+
+@pytest.fixture
+def bystanders(make_user, street, callback_agent) -> None:
+    """Staff who must not hear of the street's appeals: a dispatcher, a callback agent, another street's officer."""
+    make_user(Role.DISPATCHER, username="dispatcher")
+    make_user(Role.UNIT_OFFICER, unit=StreetFactory(), username="other-officer")
+
+
+def test_an_appeal_notifies_those_who_decide_appeals(officer, supervisor, city_admin, bystanders, street, october_work):
+    # When the street's officer appeals a ticket
+    appeal = services.request_appeal(
+        ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason="超出法定职责", actor=officer
+    )
+    # Then the hotline supervisor and the city admin, who decide appeals, are told, nobody else
+    assert notified(NotificationKind.APPEAL_REQUESTED) == ["city-admin", "supervisor"]
+    notice = Notification.objects.filter(kind=NotificationKind.APPEAL_REQUESTED).first()
+    assert notice.title == f"待审核申诉：{october_work.number}"
+    assert notice.body == "东华门街道 · 申请不纳入考核"
+    assert notice.link == reverse("evaluation:appeal_detail", args=[appeal.pk])
+    # and the caller's personal data is not in it
+    for text in (notice.title, notice.body):
+        assert october_work.caller.phone not in text
+        assert october_work.caller.name not in text
+
+
+def test_a_refused_or_repeated_appeal_notifies_no_more(officer, supervisor, city_admin, street, october_work):
+    # An appeal without a reason is refused and tells nobody
+    with pytest.raises(DomainError):
+        services.request_appeal(
+            ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason=" ", actor=officer
+        )
+    assert notified(NotificationKind.APPEAL_REQUESTED) == []
+    # A second appeal of the same kind while the first is open is refused and adds nothing
+    services.request_appeal(
+        ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason="非本单位职责", actor=officer
+    )
+    with pytest.raises(DomainError) as refused:
+        services.request_appeal(
+            ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason="再次申请", actor=officer
+        )
+    assert refused.value.code == "appeal_open"
+    assert notified(NotificationKind.APPEAL_REQUESTED) == ["city-admin", "supervisor"]
+
+
+@pytest.mark.parametrize(("approve", "title"), [(True, "申诉已通过"), (False, "申诉已驳回")])
+def test_the_decision_is_told_to_the_appealing_units_staff_once(
+    client, make_user, officer, supervisor, bystanders, street, october_work, approve, title
+):
+    # Given an open appeal of the street
+    make_user(Role.UNIT_LEADER, unit=street, username="leader")
+    appeal = services.request_appeal(
+        ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason="非本单位职责", actor=officer
+    )
+    # When a hotline supervisor decides it, then tries to decide it again
+    services.decide_appeal(appeal_id=appeal.pk, actor=supervisor, approve=approve, note="经核实")
+    with pytest.raises(DomainError):
+        services.decide_appeal(appeal_id=appeal.pk, actor=supervisor, approve=not approve, note="改判")
+    # Then the street's officer and leader are told once, and nobody else
+    assert notified(NotificationKind.APPEAL_DECIDED) == ["leader", "officer"]
+    notice = Notification.objects.filter(kind=NotificationKind.APPEAL_DECIDED).first()
+    assert (notice.title, notice.body) == (f"{title}：{october_work.number}", "经核实")
+    # and the link opens the decided appeal for them
+    client.force_login(officer)
+    assert client.get(notice.link).context["appeal"] == appeal
