@@ -37,6 +37,7 @@ from hotline.deadlines import deadline_after, tier_duration
 from hotline.errors import DomainError
 from hotline.models import NotificationKind, Unit, UnitKind, User
 from hotline.notifications import notify_roles, notify_unit
+from hotline.selectors import has_role
 from hotline.sms import queue_sms
 from intake import services as intake_services
 from intake.lifecycle import Action, Status
@@ -642,7 +643,7 @@ def request_appeal(
 def decide_appeal(*, appeal_id: int, actor: User, approve: bool, note: str = "") -> Appeal:
     """A hotline supervisor approves (the ticket or callback leaves the rates) or rejects; logged."""
     appeal = Appeal.objects.filter(pk=appeal_id).only("ticket_id").first()
-    if appeal is None:
+    if appeal is None or not (actor.is_superuser or has_role(user=actor, roles=EVALUATION_ADMIN_ROLES)):
         raise DomainError("not_found", _("Not found."), status=404)
     if not approve and not note.strip():
         raise DomainError(

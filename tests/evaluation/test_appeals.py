@@ -326,3 +326,17 @@ def test_the_decision_is_told_to_the_appealing_units_staff_once(
     # and the link opens the decided appeal for them
     client.force_login(officer)
     assert client.get(notice.link).context["appeal"] == appeal
+
+
+def test_only_those_who_decide_appeals_can_decide_one(officer, supervisor, street, october_work):
+    # Given an open appeal of the street
+    appeal = services.request_appeal(
+        ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason="非本单位职责", actor=officer
+    )
+    # When the appealing officer tries to approve it through the service
+    with pytest.raises(DomainError) as refused:
+        services.decide_appeal(appeal_id=appeal.pk, actor=officer, approve=True)
+    # Then the appeal does not exist for them, and it stays pending
+    assert refused.value.status == 404
+    appeal.refresh_from_db()
+    assert appeal.status == ReviewStatus.PENDING
