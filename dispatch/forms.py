@@ -11,6 +11,7 @@ from dispatch import selectors
 from dispatch.models import ReplyOutcome, ReturnReason
 from hotline.models import Category, Unit, UnitKind
 from intake.filters import CategoryChoiceField
+from intake.models import Ticket
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -120,6 +121,15 @@ class DispatchForm(forms.Form):
         self.fields["lead_unit"].queryset = units
         self.fields["assist_units"].queryset = units
         self.fields["assist_units"].widget.attrs["size"] = 6
+
+
+class MergeForm(forms.Form):
+    """A "merge into this ticket" button of the repeat candidates: the open ticket to join
+    (intake's merge service checks that it is open)."""
+
+    parent = forms.ModelChoiceField(
+        queryset=Ticket.objects.all(), error_messages={"required": _("Choose the ticket to merge into.")}
+    )
 
 
 class Decision:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("supervision/", views.supervision, name="supervision"),
     path("dispatch/", views.queue, name="queue"),
     path("dispatch/tickets/<int:pk>/", views.dispatch_ticket, name="dispatch_ticket"),
+    path("dispatch/tickets/<int:pk>/merge/", views.merge_ticket, name="merge_ticket"),
     path("dispatch/reviews/", views.returns, name="returns"),
     path("dispatch/reviews/returns/<int:pk>/", views.return_review, name="return_review"),
     path("dispatch/reviews/extensions/<int:pk>/", views.extension_decide, name="extension_decide"),

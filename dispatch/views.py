@@ -24,6 +24,7 @@ from dispatch.forms import (
     ExtensionDecisionForm,
     ExtensionForm,
     FirstContactForm,
+    MergeForm,
     ProgressForm,
     ReplyForm,
     ReturnDecisionForm,
@@ -37,6 +38,8 @@ from dispatch.selectors import Tab
 from hotline.errors import DomainError
 from hotline.models import User
 from hotline.selectors import is_hotline_staff, user_roles
+from intake import selectors as intake_selectors
+from intake import services as intake_services
 from intake.lifecycle import Status
 from intake.models import Ticket
 from intake.phones import mask_name, mask_phone
@@ -341,8 +344,11 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def dispatch_ticket(request: HttpRequest, pk: int) -> HttpResponse:
     _require_dispatcher(request)
-    ticket = get_object_or_404(Ticket.objects.select_related("category__parent__parent", "district", "street"), pk=pk)
+    ticket = get_object_or_404(
+        Ticket.objects.select_related("category__parent__parent", "caller", "district", "street"), pk=pk
+    )
     suggestions = selectors.suggestions(tickets=[ticket])[ticket.pk]
+    awaiting = ticket.status == Status.AWAITING_DISPATCH
     if request.method == "POST":
         form = DispatchForm(request.POST)
         if form.is_valid():
@@ -373,10 +379,35 @@ def dispatch_ticket(request: HttpRequest, pk: int) -> HttpResponse:
             "ticket": ticket,
             "suggestions": suggestions,
             "form": form,
-            "awaiting": ticket.status == Status.AWAITING_DISPATCH,
+            "awaiting": awaiting,
+            # Offered instead of a new dispatch (DESIGN.md §4): the same selector as the agent desk.
+            "candidates": intake_selectors.ticket_repeat_candidates(ticket=ticket) if awaiting else [],
         },
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+def merge_ticket(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge a ticket awaiting dispatch into one of its repeat candidates, through intake's merge;
+    refused merges (the parent closed, the ticket dispatched or merged meanwhile) change nothing."""
+    _require_dispatcher(request)
+    ticket = get_object_or_404(Ticket, pk=pk)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["parent"][0])
+        return redirect("dispatch:dispatch_ticket", pk=ticket.pk)
+    parent = form.cleaned_data["parent"]
+    try:
+        intake_services.merge_into(ticket_id=ticket.pk, parent_id=parent.pk, actor=request.user)
+    except DomainError as error:
+        _show_error(request, error)
+        return redirect("dispatch:dispatch_ticket", pk=ticket.pk)
+    messages.success(
+        request,
+        _("Ticket %(number)s merged into ticket %(parent)s.") % {"number": ticket.number, "parent": parent.number},
+    )
+    return redirect("dispatch:queue")
 
 
 @require_GET

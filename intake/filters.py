@@ -1,4 +1,4 @@
-"""The ticket filter, shared by the HTML ticket list and the REST API."""
+"""The ticket filter, shared by the HTML ticket list and the REST API; the knowledge-base filter of the API."""
 
 import django_filters
 from django.db.models import Q, QuerySet
@@ -6,9 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import DateRangeWidget
 
 from hotline.models import Category, Unit, UnitKind
+from intake import selectors
 from intake.forms import DataSelect
 from intake.lifecycle import Status
-from intake.models import Channel, Kind, Ticket
+from intake.models import Channel, Kind, KnowledgeArticle, Ticket
 
 
 class CategoryChoiceField(django_filters.fields.ModelChoiceField):
@@ -64,3 +65,31 @@ class TicketFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(number=value) | Q(title__icontains=value) | Q(description__icontains=value))
+
+
+class ArticleFilter(django_filters.FilterSet):
+    """Knowledge-base articles by text (every term in title or body) and by category, where a
+    branch of the tree matches the articles of the leaves below it."""
+
+    q = django_filters.CharFilter(label=_("Search"), max_length=100, method="filter_text")
+    category = CategoryFilter(
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True).order_by("code"),
+        method="filter_category",
+    )
+
+    class Meta:
+        model = KnowledgeArticle
+        fields = ["q", "category"]
+
+    def filter_text(self, queryset: QuerySet[KnowledgeArticle], name: str, value: str) -> QuerySet[KnowledgeArticle]:
+        return selectors.with_terms(articles=queryset, query=value)
+
+    def filter_category(
+        self, queryset: QuerySet[KnowledgeArticle], name: str, value: Category | None
+    ) -> QuerySet[KnowledgeArticle]:
+        if value is None:
+            return queryset
+        lookup = {3: "categories", 2: "categories__parent", 1: "categories__parent__parent"}[value.level]
+        # An article may carry several leaves of one branch: without distinct() it comes once per leaf.
+        return queryset.filter(**{lookup: value}).distinct()

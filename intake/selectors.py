@@ -103,18 +103,22 @@ def repeat_candidates(
     category_id: int | None = None,
     street_id: int | None = None,
     text: str = "",
+    exclude_ticket_id: int | None = None,
     limit: int = 10,
 ) -> list[RepeatCandidate]:
     """Open tickets the new contact may repeat (DESIGN.md §4), each with why it matched:
     the same caller; the same category in the same street/township within the window;
     a textually similar description (trigram word similarity on PostgreSQL, a substring
-    match on SQLite).
+    match on SQLite). `exclude_ticket_id` leaves out a stored ticket and its own children.
     """
     open_tickets = Ticket.objects.filter(closed_at__isnull=True).exclude(status=Status.RECEIVED)
+    if exclude_ticket_id is not None:
+        # In the query, so that a ticket matching itself takes no place within `limit`.
+        open_tickets = open_tickets.exclude(Q(pk=exclude_ticket_id) | Q(parent_id=exclude_ticket_id))
     found: dict[int, RepeatCandidate] = {}
 
     def add(queryset: QuerySet[Ticket], reason: str) -> None:
-        for ticket in queryset.select_related("category", "street")[:limit]:
+        for ticket in queryset.select_related("category", "district", "street")[:limit]:
             found.setdefault(ticket.pk, RepeatCandidate(ticket)).reasons.append(reason)
 
     if phone:
@@ -141,6 +145,21 @@ def repeat_candidates(
     return sorted(found.values(), key=lambda c: (-len(c.reasons), -c.ticket.pk))[:limit]
 
 
+def ticket_repeat_candidates(*, ticket: Ticket, limit: int = 10) -> list[RepeatCandidate]:
+    """The repeat candidates of a stored ticket, found as the desk finds them for a new contact.
+
+    The ticket needs its caller loaded.
+    """
+    return repeat_candidates(
+        phone=ticket.caller.phone if ticket.caller else "",
+        category_id=ticket.category_id,
+        street_id=ticket.street_id,
+        text=ticket.description,
+        exclude_ticket_id=ticket.pk,
+        limit=limit,
+    )
+
+
 def search_articles(*, query: str, include_internal: bool = True, limit: int = 20) -> QuerySet[KnowledgeArticle]:
     """Knowledge-base articles valid today whose title or body contains every term.
 
@@ -148,20 +167,30 @@ def search_articles(*, query: str, include_internal: bool = True, limit: int = 2
     GIN indexes on UPPER(title) and UPPER(body) serve it and results rank by trigram word
     similarity to the title; on SQLite (the demo) they rank by recency.
     """
+    articles = with_terms(articles=active_articles(include_internal=include_internal), query=query)
+    if query.split() and _is_postgres():
+        articles = articles.annotate(rank=TrigramWordSimilarity(query, "title")).order_by("-rank", "-updated_at")
+    else:
+        articles = articles.order_by("-updated_at")
+    return articles[:limit]
+
+
+def active_articles(*, include_internal: bool = True) -> QuerySet[KnowledgeArticle]:
+    """Knowledge-base articles valid today, with their categories; internal ones only if asked."""
     today = timezone.localdate()
     articles = KnowledgeArticle.objects.filter(
         Q(valid_from__isnull=True) | Q(valid_from__lte=today), Q(valid_until__isnull=True) | Q(valid_until__gte=today)
     )
     if not include_internal:
         articles = articles.filter(is_public=True)
-    terms = query.split()
-    for term in terms:
+    return articles.prefetch_related("categories")
+
+
+def with_terms(*, articles: QuerySet[KnowledgeArticle], query: str) -> QuerySet[KnowledgeArticle]:
+    """The articles whose title or body contains every whitespace-separated term of `query`."""
+    for term in query.split():
         articles = articles.filter(Q(title__icontains=term) | Q(body__icontains=term))
-    if terms and _is_postgres():
-        articles = articles.annotate(rank=TrigramWordSimilarity(query, "title")).order_by("-rank", "-updated_at")
-    else:
-        articles = articles.order_by("-updated_at")
-    return articles.prefetch_related("categories")[:limit]
+    return articles
 
 
 def streets() -> QuerySet[Unit]:
@@ -174,9 +203,7 @@ def streets() -> QuerySet[Unit]:
 def article_list(*, query: str = "") -> QuerySet[KnowledgeArticle]:
     """Every article, also expired or not yet valid ones, for the knowledge-base pages."""
     articles = KnowledgeArticle.objects.select_related("updated_by").prefetch_related("categories")
-    for term in query.split():
-        articles = articles.filter(Q(title__icontains=term) | Q(body__icontains=term))
-    return articles.order_by("-updated_at", "-id")
+    return with_terms(articles=articles, query=query).order_by("-updated_at", "-id")
 
 
 @dataclass

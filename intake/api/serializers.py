@@ -18,6 +18,7 @@ from intake.models import (
     Urgency,
 )
 from intake.phones import mask_name, mask_phone, normalize_phone
+from intake.selectors import REPEAT_REASONS
 from intake.services import NewTicket, Outcome
 
 # In the enum's own order, so that the generated schema is the same on every run.
@@ -28,6 +29,15 @@ OUTCOMES = [
     (Outcome.CLOSE, _("Close at intake")),
     (Outcome.MERGE, _("Merge into an open ticket")),
 ]
+
+
+def _normalized_phone(value: str) -> str:
+    if not value:
+        return value
+    try:
+        return normalize_phone(value)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(error.messages) from error
 
 
 class TicketCreateSerializer(ShallowFieldsMixin, serializers.Serializer):
@@ -64,12 +74,7 @@ class TicketCreateSerializer(ShallowFieldsMixin, serializers.Serializer):
     )
 
     def validate_phone(self, value: str) -> str:
-        if not value:
-            return value
-        try:
-            return normalize_phone(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from error
+        return _normalized_phone(value)
 
     def validate(self, attrs: dict) -> dict:
         errors = {}
@@ -243,3 +248,31 @@ class MergeSerializer(serializers.Serializer):
     parent = serializers.PrimaryKeyRelatedField(
         queryset=Ticket.objects.exclude(status__in=[Status.CLOSED, Status.MERGED])
     )
+
+
+class CandidateQuerySerializer(serializers.Serializer):
+    """What the agent desk's repeat panel looks at, for a contact not yet taken in (all optional)."""
+
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    category = ReferenceField(Category, required=False, allow_null=True, help_text=_("id of a third-level category"))
+    street = ReferenceField(Unit, required=False, allow_null=True, help_text=_("id of a street/township"))
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+
+    def validate_phone(self, value: str) -> str:
+        return _normalized_phone(value)
+
+
+class RepeatCandidateSerializer(serializers.Serializer):
+    """An open ticket that a contact may repeat, and why it matched. Without caller data, as
+    on the agent desk's repeat panel."""
+
+    ticket = TicketListSerializer()
+    reasons = serializers.ListField(child=serializers.ChoiceField(choices=list(REPEAT_REASONS.items())))
+    reason_labels = serializers.ListField(child=serializers.CharField())
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KnowledgeArticle
+        fields = ["id", "title", "body", "categories", "is_public", "valid_from", "valid_until", "updated_at"]
+        read_only_fields = fields

@@ -8,21 +8,25 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
 
 from hotline.models import Role
 from hotline.selectors import has_role, is_hotline_staff
 from intake import selectors, services
 from intake.api.serializers import (
     AnswerSerializer,
+    ArticleSerializer,
+    CandidateQuerySerializer,
     CloseAtIntakeSerializer,
     MergeSerializer,
+    RepeatCandidateSerializer,
     TicketCreateSerializer,
     TicketDetailSerializer,
     TicketListSerializer,
     ticket_summary,
 )
-from intake.filters import TicketFilter
-from intake.models import Ticket
+from intake.filters import ArticleFilter, TicketFilter
+from intake.models import KnowledgeArticle, Ticket
 
 INTAKE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN, Role.API_CLIENT})
 
@@ -34,7 +38,7 @@ class CanTakeIn(permissions.BasePermission):
         return has_role(user=request.user, roles=INTAKE_ROLES)
 
 
-class TicketCursorPagination(CursorPagination):
+class NewestFirstCursorPagination(CursorPagination):
     """Keyset pagination: deep pages cost the same as the first one."""
 
     ordering = "-id"
@@ -52,10 +56,10 @@ class TicketViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
     """
 
     filterset_class = TicketFilter
-    pagination_class = TicketCursorPagination
+    pagination_class = NewestFirstCursorPagination
 
     def get_permissions(self) -> list[permissions.BasePermission]:
-        if self.action in ("create", "answer", "close", "queue", "merge"):
+        if self.action in ("create", "answer", "close", "queue", "merge", "candidates"):
             return [permissions.IsAuthenticated(), CanTakeIn()]
         return [permissions.IsAuthenticated()]
 
@@ -172,3 +176,48 @@ class TicketViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
         serializer.is_valid(raise_exception=True)
         services.merge_into(ticket_id=ticket.pk, parent_id=serializer.validated_data["parent"].pk, actor=request.user)
         return self._detail(ticket.pk)
+
+    @extend_schema(responses=RepeatCandidateSerializer(many=True))
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def candidates(self, request: Request, pk: str) -> Response:
+        """Open tickets this one may repeat, best first (at most 10): what to merge it into."""
+        ticket = self.get_object()
+        candidates = selectors.ticket_repeat_candidates(ticket=ticket)
+        return Response(RepeatCandidateSerializer(candidates, many=True).data)
+
+
+class RepeatCandidatesView(APIView):
+    """Open tickets a contact not yet taken in may repeat, best first (at most 10), found as on the
+    agent desk: the same caller; the same category in the same street/township within the repeat
+    window; a similar description. Merge into one with `outcome=merge` and `merge_into`."""
+
+    permission_classes = [permissions.IsAuthenticated, CanTakeIn]
+
+    @extend_schema(parameters=[CandidateQuerySerializer], responses=RepeatCandidateSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        query = CandidateQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        category, street = data.get("category"), data.get("street")
+        candidates = selectors.repeat_candidates(
+            phone=data.get("phone", ""),
+            category_id=category.pk if category else None,
+            street_id=street.pk if street else None,
+            text=data.get("description", ""),
+        )
+        return Response(RepeatCandidateSerializer(candidates, many=True).data)
+
+
+class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
+    """Knowledge-base articles (知识库) valid today, to answer directly with (`article` of
+    POST /tickets/ and /tickets/{id}/answer/). Internal articles are for hotline roles only."""
+
+    permission_classes = [permissions.IsAuthenticated, CanTakeIn]
+    serializer_class = ArticleSerializer
+    filterset_class = ArticleFilter
+    pagination_class = NewestFirstCursorPagination
+
+    def get_queryset(self) -> QuerySet[KnowledgeArticle]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no real user
+            return KnowledgeArticle.objects.none()
+        return selectors.active_articles(include_internal=is_hotline_staff(user=self.request.user))

@@ -1,13 +1,16 @@
-"""Two people act on one assignment at the same moment, from two database connections."""
+"""Two people act on one assignment or ticket at the same moment, from two database connections."""
 
 import time
 
 import pytest
 from django.db import connection
+from django.test import Client
 from rest_framework.test import APIClient
 
 from dispatch import services
-from intake.lifecycle import Action
+from dispatch.models import Assignment
+from intake import services as intake_services
+from intake.lifecycle import Action, Status
 from intake.models import TicketEvent
 from tests.conftest import run_at_once, wait_until
 
@@ -80,3 +83,50 @@ def test_two_replies_at_once_one_wins(org, staff, dispatched, make_user, monkeyp
     )
     assert codes == [200, 409]
     assert TicketEvent.objects.filter(ticket_id=assignment.ticket_id, action=Action.REPLY).count() == 1
+
+
+def test_one_dispatcher_dispatches_while_another_merges_one_wins(org, staff, awaiting, make_user, monkeypatch):
+    # Given a ticket awaiting dispatch, an open ticket it repeats, and two dispatchers on its page
+    parent = awaiting(status=Status.IN_PROGRESS)
+    ticket = awaiting()
+    dispatching, merging = Client(), Client()
+    dispatching.force_login(staff.dispatcher)
+    merging.force_login(make_user("dispatcher", org.hotline, username="dispatcher2"))
+    # (the transition check under the ticket lock is slowed down: without the lock, both
+    # requests would pass it before either writes)
+    check = intake_services._check_move
+
+    def slow_check(**kwargs):
+        time.sleep(0.3)
+        return check(**kwargs)
+
+    monkeypatch.setattr(intake_services, "_check_move", slow_check)
+    page = f"/dispatch/tickets/{ticket.pk}/"
+    # When one dispatches it to street A and the other merges it at the same moment
+    results = run_at_once(
+        lambda: ("dispatch", dispatching.post(page, {"lead_unit": org.street_a.pk}), _backend_pid()),
+        lambda: ("merge", merging.post(f"{page}merge/", {"parent": parent.pk}), _backend_pid()),
+    )
+    wait_until(lambda: not _alive([backend for _name, _response, backend in results]), timeout=10)
+    # Then exactly one of the two went through (back on the queue); the other is refused on the
+    # ticket's page with the reason
+    outcome = {name: response for name, response, _backend in results}
+    done = [name for name, response in outcome.items() if response.get("Location") == "/dispatch/"]
+    assert len(done) == 1
+    if done == ["dispatch"]:
+        assert outcome["merge"]["Location"] == page
+    else:
+        assert outcome["dispatch"].status_code == 200
+        assert [str(m) for m in outcome["dispatch"].context["messages"]] == ["工单处于“已并单”状态，不能“已派单”。"]
+    # And the ticket is in the winner's state only: dispatched without a parent, or merged
+    # without an assignment, with one event of the winner and none of the loser
+    ticket.refresh_from_db()
+    actions = list(ticket.events.values_list("action", flat=True))
+    if done == ["dispatch"]:
+        assert (ticket.status, ticket.parent_id, actions) == (Status.DISPATCHED, None, [Action.DISPATCH])
+        assert Assignment.objects.filter(ticket=ticket).count() == 1
+        assert not parent.events.exists()
+    else:
+        assert (ticket.status, ticket.parent_id, actions) == (Status.MERGED, parent.pk, [Action.MERGE])
+        assert not Assignment.objects.filter(ticket=ticket).exists()
+        assert list(parent.events.values_list("action", flat=True)) == [Action.ADD_CONTACT]

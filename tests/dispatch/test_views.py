@@ -305,3 +305,176 @@ def test_editing_a_rule_in_effect_from_its_page_starts_a_new_version(org, staff)
     assert browser(staff.dispatcher).get(f"/dispatch/catalogue/{rule.pk}/").status_code == 404
     client.post(f"/dispatch/catalogue/{current.pk}/retire/")
     assert not RoutingRule.objects.filter(valid_until__isnull=True).exists()
+
+
+# Repeat candidates and merging on the dispatcher's ticket page
+
+
+def test_dispatch_page_lists_the_repeat_candidates_but_not_the_ticket_or_its_children(org, staff, awaiting):
+    # Given a ticket awaiting dispatch, and open tickets of the same caller and of the same place
+    ticket = awaiting(caller__phone="13812345678", description="新村路夜间渣土车噪音")
+    same_caller = awaiting(
+        caller__phone="13812345678", street=org.street_b, status=Status.IN_PROGRESS, description="另一件事"
+    )
+    same_place = awaiting(status=Status.DISPATCHED, description="别的描述")
+    # and tickets that are no candidates: closed, only received, merged into this one, elsewhere
+    awaiting(caller__phone="13812345678", status=Status.CLOSED, closed_at=timezone.now())
+    awaiting(caller__phone="13812345678", status=Status.RECEIVED)
+    awaiting(status=Status.MERGED, parent=ticket, closed_at=timezone.now())
+    awaiting(street=org.street_b, description="无关的事情")
+    # When a dispatcher opens the ticket's page
+    page = browser(staff.dispatcher).get(f"/dispatch/tickets/{ticket.pk}/")
+    # Then the two open repeats are offered, each with number, status, category, place and time
+    assert page.status_code == 200
+    assert {candidate.ticket.pk for candidate in page.context["candidates"]} == {same_caller.pk, same_place.pk}
+    html = page.content.decode()
+    for candidate, status_label, street in (
+        (same_caller, "办理中", "大红门街道"),
+        (same_place, "已派单待签收", "新村街道"),
+    ):
+        row = html.split(f'data-ticket="{candidate.number}"')[1].split("</tr>")[0]
+        assert status_label in row
+        assert "施工噪音" in row
+        assert f"丰台区 {street}" in row
+        assert timezone.localtime(candidate.created_at).strftime("%Y-%m-%d %H:%M") in row
+        assert f'name="parent" value="{candidate.pk}"' in row
+    assert "同一诉求人" in html
+    assert "同一地点同类问题" in html
+    assert "并入此工单" in html
+    # And, as on the agent desk, no caller's number is shown
+    assert "13812345678" not in html
+    assert "138****5678" not in html
+
+
+def test_merging_from_the_dispatch_page_joins_the_candidate_and_goes_back_to_the_queue(org, staff, awaiting):
+    # Given a ticket awaiting dispatch that repeats an open one
+    parent = awaiting(status=Status.IN_PROGRESS)
+    ticket = awaiting()
+    # When the dispatcher merges it into the open one
+    client = browser(staff.dispatcher)
+    response = client.post(f"/dispatch/tickets/{ticket.pk}/merge/", {"parent": parent.pk}, follow=True)
+    # Then they are back on the queue, told which ticket joined which
+    assert response.redirect_chain == [("/dispatch/", 302)]
+    assert messages_of(response) == [f"工单 {ticket.number} 已并入工单 {parent.number}。"]
+    # And the ticket is merged, not dispatched; the open one records the repeat contact
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.parent_id, ticket.closed_at is not None) == (Status.MERGED, parent.pk, True)
+    assert not Assignment.objects.filter(ticket=ticket).exists()
+    assert ticket.events.get().actor == staff.dispatcher
+    assert parent.events.get().payload["child"] == ticket.number
+    assert ticket.pk not in {row.pk for row in response.context["page"]}
+
+
+def _nothing_merged(ticket: Ticket, parent: Ticket) -> bool:
+    ticket.refresh_from_db()
+    return ticket.parent_id is None and not parent.events.exists() and ticket.status != Status.MERGED
+
+
+@pytest.mark.parametrize(
+    ("meanwhile", "message"),
+    [
+        ("parent_closed", "只能并入已受理的在办工单。"),
+        ("dispatched", "工单处于“已派单待签收”状态，不能“并入其他工单”。"),
+    ],
+)
+def test_a_merge_refused_since_the_page_was_opened_says_why_and_changes_nothing(
+    org, staff, awaiting, meanwhile, message
+):
+    # Given the dispatcher sees a ticket and its candidate
+    parent = awaiting(status=Status.IN_PROGRESS)
+    ticket = awaiting()
+    client = browser(staff.dispatcher)
+    assert [c.ticket for c in client.get(f"/dispatch/tickets/{ticket.pk}/").context["candidates"]] == [parent]
+    # And meanwhile the candidate is closed, or someone else dispatches the ticket
+    if meanwhile == "parent_closed":
+        Ticket.objects.filter(pk=parent.pk).update(status=Status.CLOSED, closed_at=timezone.now())
+    else:
+        services.dispatch_ticket(ticket_id=ticket.pk, lead_unit_id=org.street_a.pk, actor=staff.hotline_supervisor)
+    # When they press "merge into this ticket"
+    response = client.post(f"/dispatch/tickets/{ticket.pk}/merge/", {"parent": parent.pk}, follow=True)
+    # Then the ticket's page says why, and nothing is merged
+    assert response.redirect_chain == [(f"/dispatch/tickets/{ticket.pk}/", 302)]
+    assert messages_of(response) == [message]
+    assert _nothing_merged(ticket, parent)
+
+
+def test_a_double_submitted_merge_merges_once(org, staff, awaiting):
+    # Given a ticket and its candidate
+    parent = awaiting(status=Status.IN_PROGRESS)
+    ticket = awaiting()
+    client = browser(staff.dispatcher)
+    # When the merge button is pressed twice
+    first = client.post(f"/dispatch/tickets/{ticket.pk}/merge/", {"parent": parent.pk})
+    second = client.post(f"/dispatch/tickets/{ticket.pk}/merge/", {"parent": parent.pk}, follow=True)
+    # Then the first merges and the second is refused with the reason, writing nothing more
+    assert first["Location"] == "/dispatch/"
+    assert messages_of(second)[-1] == "工单处于“已并单”状态，不能“并入其他工单”。"
+    assert ticket.events.count() == 1
+    assert parent.events.count() == 1
+
+
+@pytest.mark.parametrize(("parent", "message"), [("", "请选择要并入的工单。"), ("999999", "选择一个有效的选项")])
+def test_a_merge_without_a_valid_parent_is_refused(org, staff, awaiting, parent, message):
+    ticket = awaiting()
+    response = browser(staff.dispatcher).post(f"/dispatch/tickets/{ticket.pk}/merge/", {"parent": parent}, follow=True)
+    assert message in messages_of(response)[0]
+    ticket.refresh_from_db()
+    assert ticket.status == Status.AWAITING_DISPATCH
+
+
+def test_only_dispatchers_see_the_candidates_and_merge(org, staff, awaiting, make_user, client):
+    # Given a ticket and its candidate
+    parent = awaiting(status=Status.IN_PROGRESS)
+    ticket = awaiting()
+    page, merge = f"/dispatch/tickets/{ticket.pk}/", f"/dispatch/tickets/{ticket.pk}/merge/"
+    # When unit staff or a hotline agent try, the pages do not exist for them
+    for user in (staff.officer_a, staff.leader_a, staff.district_supervisor, make_user("agent", org.hotline)):
+        assert browser(user).get(page).status_code == 404
+        assert browser(user).post(merge, {"parent": parent.pk}).status_code == 404
+    # And anonymous users are sent to log in
+    assert client.post(merge, {"parent": parent.pk})["Location"].startswith("/accounts/login/")
+    assert _nothing_merged(ticket, parent)
+    # While the hotline supervisor, who dispatches too, may merge; merging is a POST only
+    assert browser(staff.hotline_supervisor).get(merge).status_code == 405
+    assert browser(staff.hotline_supervisor).post(merge, {"parent": parent.pk})["Location"] == "/dispatch/"
+
+
+def test_a_ticket_no_longer_awaiting_dispatch_offers_no_merge(org, staff, dispatched):
+    assignment = dispatched(org.street_a)
+    page = browser(staff.dispatcher).get(f"/dispatch/tickets/{assignment.ticket_id}/")
+    assert page.context["candidates"] == []
+    assert "并入此工单" not in page.content.decode()
+
+
+def test_dispatch_page_candidates_cost_a_bounded_number_of_queries(org, staff, awaiting, django_assert_max_num_queries):
+    # Given a ticket awaiting dispatch that 40 open tickets repeat (same caller, place and text)
+    ticket = awaiting(caller__phone="13812345678")
+    for _ in range(40):
+        awaiting(caller__phone="13812345678", status=Status.IN_PROGRESS)
+    client = browser(staff.dispatcher)
+    client.get(f"/dispatch/tickets/{ticket.pk}/")  # warm the session and caches
+    # When the dispatcher opens the page, it costs the same queries as with one candidate: session,
+    # user, ticket, catalogue, one per kind of match, the unread badge, the two unit selects
+    with django_assert_max_num_queries(10):
+        page = client.get(f"/dispatch/tickets/{ticket.pk}/")
+    # Then the ten best are shown
+    assert len(page.context["candidates"]) == 10
+
+
+def test_assignment_page_runs_a_bounded_number_of_queries(org, staff, dispatched, django_assert_max_num_queries):
+    # Given a signed lead with an assisting unit, 20 progress notes and an extension request
+    lead = services.sign(assignment_id=dispatched(org.street_a, assist=(org.department,)).pk, actor=staff.officer_a)
+    for index in range(20):
+        services.add_progress(assignment_id=lead.pk, actor=staff.officer_a, text=f"进展{index}")
+    services.request_extension(assignment_id=lead.pk, actor=staff.officer_a, extra_days=2, reason="需协调")
+    client = browser(staff.officer_a)
+    client.get(f"/workbench/{lead.pk}/")  # warm the session and caches
+    # When the officer opens the assignment page, it costs the same few queries: session, user, the
+    # assignment and its five prefetches, the memberships, the unread badge, the whistle's units,
+    # and one for the appeals open on the ticket (the "Appeal" link)
+    with django_assert_max_num_queries(14):
+        page = client.get(f"/workbench/{lead.pk}/")
+    # Then every note is shown, and the way to appeal
+    html = page.content.decode()
+    assert html.count('class="note"') == 20
+    assert "data-appeal" in html

@@ -1,6 +1,10 @@
 """The ticket API: take in, validate, list with scope and filters, read with timeline."""
 
+from datetime import timedelta
+
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dispatch.models import Assignment
@@ -10,7 +14,7 @@ from intake import services
 from intake.lifecycle import Action, Status
 from intake.models import Caller, PersonalDataAccess, Ticket, TicketEvent
 from tests.factories import CategoryFactory, CityFactory, DistrictFactory, StreetFactory, UnitFactory
-from tests.intake.factories import TicketFactory
+from tests.intake.factories import KnowledgeArticleFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -246,3 +250,204 @@ def test_taking_in_a_ticket_is_a_fixed_number_of_queries(agent_api, django_asser
         response = agent_api.post("/api/v1/tickets/", data, format="json")
     assert response.status_code == 201, response.json()
     assert not any(query["sql"].startswith("UPDATE") for query in queries.captured_queries)
+
+
+# --- Repeat candidates and the knowledge base -------------------------------------------------
+
+
+def test_a_tickets_candidates_are_its_open_repeats_without_caller_data(agent_api):
+    # Given a ticket awaiting dispatch, open tickets of the same caller and of the same place and
+    # category, and tickets that are no candidates (closed, merged into it, unrelated)
+    street, category = StreetFactory(), CategoryFactory()
+    place = {"category": category, "street": street, "district": street.parent}
+    ticket = TicketFactory(
+        status=Status.AWAITING_DISPATCH, caller__phone="13812345678", description="暖气不热", **place
+    )
+    same_caller = TicketFactory(status=Status.IN_PROGRESS, caller__phone="13812345678", description="路灯不亮")
+    same_place = TicketFactory(status=Status.DISPATCHED, description="垃圾没清运", **place)
+    TicketFactory(status=Status.CLOSED, caller__phone="13812345678", description="路灯不亮")
+    TicketFactory(status=Status.MERGED, parent=ticket, caller__phone="13812345678", description="暖气不热")
+    TicketFactory(status=Status.IN_PROGRESS, description="井盖丢失")
+    # When an agent asks for the ticket's candidates
+    response = agent_api.get(f"/api/v1/tickets/{ticket.pk}/candidates/")
+    # Then the two open repeats come back with their summary and why they matched
+    assert response.status_code == 200
+    body = response.json()
+    assert {row["ticket"]["id"]: row["reasons"] for row in body} == {
+        same_caller.pk: ["same_caller"],
+        same_place.pk: ["same_place"],
+    }
+    row = next(row for row in body if row["ticket"]["id"] == same_place.pk)
+    assert row["reason_labels"] == ["同一地点同类问题"]
+    assert (row["ticket"]["number"], row["ticket"]["status"]) == (same_place.number, Status.DISPATCHED)
+    assert (row["ticket"]["street_name"], row["ticket"]["district_name"]) == (street.name, street.parent.name)
+    assert row["ticket"]["category"] == category.pk
+    assert row["ticket"]["created_at"]
+    # And no caller data, as on the agent desk's repeat panel
+    assert "caller" not in row["ticket"]
+    assert "13812345678" not in response.content.decode()
+
+
+def test_a_client_system_finds_the_candidates_and_merges_its_ticket_awaiting_dispatch(api_client, make_user):
+    # Given an open ticket, and a client system that takes in the same caller's new contact
+    open_one = TicketFactory(status=Status.IN_PROGRESS, caller__phone="13800138000", description="路灯不亮")
+    api_client.force_authenticate(make_user(Role.API_CLIENT))
+    created = api_client.post("/api/v1/tickets/", payload(), format="json").json()
+    assert created["status"] == Status.AWAITING_DISPATCH
+    # When it reads the new ticket's candidates and merges it into the first one
+    candidates = api_client.get(f"/api/v1/tickets/{created['id']}/candidates/").json()
+    assert [row["ticket"]["number"] for row in candidates] == [open_one.number]
+    merged = api_client.post(
+        f"/api/v1/tickets/{created['id']}/merge/", {"parent": candidates[0]["ticket"]["id"]}, format="json"
+    )
+    # Then the ticket is merged into it instead of being dispatched
+    assert merged.status_code == 200, merged.json()
+    assert (merged.json()["status"], merged.json()["parent"]) == (Status.MERGED, open_one.number)
+    assert TicketEvent.objects.filter(ticket=open_one, action=Action.ADD_CONTACT).count() == 1
+    # And tickets it did not take in have no candidates for it
+    assert api_client.get(f"/api/v1/tickets/{open_one.pk}/candidates/").status_code == 404
+
+
+def test_candidates_before_taking_in_are_those_the_agent_desk_shows(agent_api, agent_client):
+    # Given open tickets of a caller, of a place and category, and of a similar text
+    street, category = StreetFactory(), CategoryFactory()
+    TicketFactory(status=Status.IN_PROGRESS, caller__phone="13800138000", description="路灯不亮")
+    TicketFactory(
+        status=Status.AWAITING_DISPATCH, category=category, street=street, district=street.parent, description="井盖"
+    )
+    TicketFactory(status=Status.DISPATCHED, description="幸福小区3号楼暖气不热，室温只有14度")
+    TicketFactory(status=Status.CLOSED, caller__phone="13800138000")
+    query = {
+        "phone": "138 0013 8000",
+        "category": category.pk,
+        "street": street.pk,
+        "description": "幸福小区3号楼暖气不热",
+    }
+    # When a client asks before taking the contact in, with what the desk's repeat panel sends
+    response = agent_api.get("/api/v1/candidates/", query)
+    # Then it gets the desk's candidates, in the desk's order, with the same reasons
+    assert response.status_code == 200
+    desk = agent_client.get(reverse("intake:desk_candidates"), query).context["candidates"]
+    assert len(desk) == 3
+    assert [(row["ticket"]["number"], row["reasons"]) for row in response.json()] == [
+        (candidate.ticket.number, candidate.reasons) for candidate in desk
+    ]
+    # And nothing given, nothing found
+    assert agent_api.get("/api/v1/candidates/").json() == []
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"phone": "138"}, "phone"),
+        ({"category": "heating"}, "category"),
+        ({"category": 987654321}, "category"),
+        ({"street": "x"}, "street"),
+        ({"description": "长" * 4001}, "description"),
+    ],
+)
+def test_candidates_with_bad_parameters_are_400_with_field_messages(agent_api, query, field):
+    response = agent_api.get("/api/v1/candidates/", query)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert list(error["fields"]) == [field]
+    assert error["fields"][field][0]
+
+
+def test_candidates_and_articles_are_for_intake_roles_only(api_client, make_user):
+    # Given a ticket assigned to a street, and staff of that street
+    street = StreetFactory()
+    ticket = TicketFactory(status=Status.DISPATCHED)
+    Assignment.objects.create(ticket=ticket, unit=street, role="lead")
+    urls = [f"/api/v1/tickets/{ticket.pk}/candidates/", "/api/v1/candidates/", "/api/v1/articles/"]
+    # When unit staff ask, they are refused, even for their own unit's ticket
+    for role in (Role.UNIT_OFFICER, Role.UNIT_LEADER, Role.DISTRICT_SUPERVISOR, Role.CALLBACK_AGENT):
+        api_client.force_authenticate(make_user(role, unit=street))
+        for url in urls:
+            response = api_client.get(url)
+            assert response.status_code == 403, (role, url)
+            assert response.json()["error"]["code"] == "permission_denied"
+    # And anonymous requests are refused before anything is read
+    api_client.force_authenticate(None)
+    assert {api_client.get(url).status_code for url in urls} == {401}
+
+
+def test_articles_list_the_valid_ones_filtered_by_text_and_category(agent_api):
+    # Given valid, expired and future articles, two of them about heating
+    today = timezone.localdate()
+    cold = CategoryFactory(name="不热")
+    heating = KnowledgeArticleFactory(title="供暖期时间", body="本市供暖期为11月15日至3月15日")
+    heating.categories.set([cold])
+    leak = KnowledgeArticleFactory(title="暖气漏水怎么办", body="请联系供暖单位", valid_until=today)
+    KnowledgeArticleFactory(title="过期的供暖通知", valid_until=today - timedelta(days=1))
+    KnowledgeArticleFactory(title="明年的供暖通知", valid_from=today + timedelta(days=1))
+    KnowledgeArticleFactory(title="垃圾分类指南", body="厨余垃圾投放到绿色桶")
+    # When an agent lists them, by text and by category (a leaf, or a branch above it)
+    by_text = agent_api.get("/api/v1/articles/", {"q": "供暖"}).json()
+    by_terms = agent_api.get("/api/v1/articles/", {"q": "供暖 3月15日"}).json()
+    by_leaf = agent_api.get("/api/v1/articles/", {"category": cold.pk}).json()
+    by_branch = agent_api.get("/api/v1/articles/", {"category": cold.parent.parent_id}).json()
+    # Then only articles valid today match, every term in title or body
+    assert {row["id"] for row in by_text["results"]} == {heating.pk, leak.pk}
+    assert [row["id"] for row in by_terms["results"]] == [heating.pk]
+    assert [row["id"] for row in by_leaf["results"]] == [heating.pk]
+    assert [row["id"] for row in by_branch["results"]] == [heating.pk]
+    assert by_leaf["results"][0] == {
+        "id": heating.pk,
+        "title": "供暖期时间",
+        "body": "本市供暖期为11月15日至3月15日",
+        "categories": [cold.pk],
+        "is_public": True,
+        "valid_from": None,
+        "valid_until": None,
+        "updated_at": by_leaf["results"][0]["updated_at"],
+    }
+    # And a listed article answers a ticket directly
+    ticket = TicketFactory(status=Status.RECEIVED)
+    answered = agent_api.post(f"/api/v1/tickets/{ticket.pk}/answer/", {"article": heating.pk}, format="json")
+    assert (answered.status_code, answered.json()["article"]) == (200, heating.pk)
+
+
+def test_articles_are_cursor_paginated_and_read_one_by_one(agent_api, django_assert_max_num_queries):
+    # Given 60 valid articles with categories, and an expired one
+    category = CategoryFactory()
+    for article in KnowledgeArticleFactory.create_batch(60):
+        article.categories.set([category])
+    expired = KnowledgeArticleFactory(valid_until=timezone.localdate() - timedelta(days=1))
+    # When they are listed page by page
+    with django_assert_max_num_queries(3):
+        first = agent_api.get("/api/v1/articles/").json()
+    second = agent_api.get(first["next"]).json()
+    # Then the pages hold 50 and 10, newest first, without repeats
+    ids = [row["id"] for row in first["results"] + second["results"]]
+    assert (len(first["results"]), len(second["results"]), second["next"]) == (50, 10, None)
+    assert ids == sorted(set(ids), reverse=True)
+    assert len(agent_api.get("/api/v1/articles/", {"page_size": 7}).json()["results"]) == 7
+    # And one article is read by id; an expired one is not found
+    assert agent_api.get(f"/api/v1/articles/{ids[0]}/").json()["id"] == ids[0]
+    assert agent_api.get(f"/api/v1/articles/{expired.pk}/").status_code == 404
+
+
+def test_internal_articles_are_listed_for_hotline_roles_only(agent_api, api_client, make_user):
+    # Given a public and an internal article
+    public = KnowledgeArticleFactory(title="供暖期时间")
+    internal = KnowledgeArticleFactory(title="供暖内部口径", is_public=False)
+    # When an agent and a client system list them
+    api_client.force_authenticate(make_user(Role.API_CLIENT))
+    for_agent = agent_api.get("/api/v1/articles/").json()["results"]
+    for_client = api_client.get("/api/v1/articles/").json()["results"]
+    # Then the agent sees both, the client system (it may answer citizens) only the public one
+    assert {row["id"] for row in for_agent} == {public.pk, internal.pk}
+    assert [row["id"] for row in for_client] == [public.pk]
+    assert api_client.get(f"/api/v1/articles/{internal.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [({"category": "heating"}, "category"), ({"category": 987654321}, "category"), ({"q": "长" * 101}, "q")],
+)
+def test_articles_with_bad_parameters_are_400_with_field_messages(agent_api, query, field):
+    response = agent_api.get("/api/v1/articles/", query)
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [field]
