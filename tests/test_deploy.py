@@ -1,8 +1,16 @@
 """The deployment files that cannot run on this machine (no Docker engine) are still checked."""
 
+import os
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import yaml
+
+from tests.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,3 +46,34 @@ def test_every_requirement_is_pinned():
             line = line.strip()
             if line and not line.startswith(("#", "-r ")):
                 assert "==" in line, f"{name}: {line}"
+
+
+def test_the_access_log_keeps_callers_phone_numbers_out(tmp_path):
+    # Given gunicorn started as the Dockerfile starts it, from the project directory, logging access
+    access_log = tmp_path / "access.log"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    command = [sys.executable, "-m", "gunicorn", "hotline.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+    server = subprocess.Popen([*command, "--access-logfile", str(access_log)], cwd=ROOT, env=env)
+    try:
+        # When a desk lookup carries a caller's number in its query string
+        def answered() -> bool:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/desk/caller/?phone=13800138000", timeout=5)
+            except urllib.error.HTTPError:
+                return True  # any answer: the request reached Django and was logged
+            except OSError:
+                return False
+            return True
+
+        wait_until(answered, timeout=30, interval=0.2)
+        wait_until(lambda: access_log.exists() and "/desk/caller/" in access_log.read_text())
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    # Then the access log has the request's path, and not the number
+    line = access_log.read_text()
+    assert '"GET /desk/caller/ HTTP/1.1"' in line
+    assert "13800138000" not in line
