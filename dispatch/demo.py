@@ -51,10 +51,11 @@ def load(*, password: str) -> list[str]:
         if assignment is None:
             continue
         if step in ("sign", "reply") and assignment.status == AssignmentStatus.DISPATCHED:
-            services.sign(assignment_id=assignment.pk, actor=officer)
-            services.record_first_contact(
-                assignment_id=assignment.pk, actor=officer, note="电话联系诉求人，约定次日现场查看。"
-            )
+            signed = services.sign(assignment_id=assignment.pk, actor=officer)
+            if signed.first_contact_due_at is not None:
+                services.record_first_contact(
+                    assignment_id=assignment.pk, actor=officer, note="电话联系诉求人，约定次日现场查看。"
+                )
             services.add_progress(assignment_id=assignment.pk, actor=officer, text="已安排工作人员到现场核查。")
         if step == "reply" and Assignment.objects.get(pk=assignment.pk).status == AssignmentStatus.SIGNED:
             services.reply(

@@ -269,7 +269,7 @@ def sign(*, assignment_id: int, actor: User) -> Assignment:
     assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
     action = Action.SIGN if assignment.is_lead else Action.ASSIST_SIGN
     with transaction.atomic():
-        assignment, _ticket, _event = _step(
+        assignment, ticket, _event = _step(
             assignment=assignment,
             action=action,
             actor=actor,
@@ -279,7 +279,9 @@ def sign(*, assignment_id: int, actor: User) -> Assignment:
         assignment.status = AssignmentStatus.SIGNED
         assignment.signed_at = now
         assignment.signed_by = actor
-        if assignment.is_lead:
+        # A confidential caller is contacted through the hotline, not by the unit (DESIGN.md §7):
+        # the unit has a first-contact deadline only for a caller it may call.
+        if assignment.is_lead and ticket.caller_id is not None and not ticket.confidential:
             assignment.first_contact_due_at = deadline_after(
                 start=now, duration=settings.HOTLINE_FIRST_CONTACT_DEADLINE
             )
@@ -308,6 +310,8 @@ def record_first_contact(*, assignment_id: int, actor: User, note: str = "") -> 
         _require_status(current, AssignmentStatus.SIGNED)
         if current.first_contacted_at is not None:
             raise _conflict("already_contacted", _("The first contact has already been recorded."))
+        if current.first_contact_due_at is None:
+            raise _conflict("no_contact_due", _("The unit does not contact this caller: confidential or no caller."))
 
     with transaction.atomic():
         assignment, _ticket, _event = _step(

@@ -162,7 +162,7 @@ def sweep_late_signs(*, now: datetime | None = None, batch: int | None = None) -
 def sweep_late_contacts(*, now: datetime | None = None, batch: int | None = None) -> SweepResult:
     """Signed leads whose caller was not contacted by the first-contact deadline: marked once and
     the unit urged (the contact counts for the response rate). Tickets without a caller have
-    nobody to contact."""
+    nobody to contact, and confidential callers are contacted through the hotline."""
     now = now or timezone.now()
     pks = list(
         Assignment.objects.filter(
@@ -173,6 +173,7 @@ def sweep_late_contacts(*, now: datetime | None = None, batch: int | None = None
             status=AssignmentStatus.SIGNED,
             ticket__status__in=CLOCK_RUNNING,
             ticket__caller__isnull=False,
+            ticket__confidential=False,
         )
         .order_by("first_contact_due_at", "pk")
         .values_list("pk", flat=True)[: batch or settings.HOTLINE_SWEEP_BATCH]

@@ -152,7 +152,7 @@ def _panel(user: User, assignment: Assignment) -> Panel:
         panel.sign = assignment.is_lead or ticket.status == Status.IN_PROGRESS
         panel.request_return = assignment.is_lead
     elif assignment.status == AssignmentStatus.SIGNED and ticket.status == Status.IN_PROGRESS:
-        panel.contact = assignment.is_lead and assignment.first_contacted_at is None
+        panel.contact = assignment.first_contact_due_at is not None and assignment.first_contacted_at is None
         panel.phone = assignment.is_lead and ticket.caller_id is not None and not ticket.confidential
         panel.progress = panel.reply = True
         panel.whistle = assignment.is_lead and assignment.unit.kind in STREET_KINDS

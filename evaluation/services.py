@@ -93,9 +93,12 @@ def approved_appeal(kind: str, **outer: str) -> Exists:
 
 def responded_in_time() -> Q:
     """A lead assignment answered in time: signed by the sign deadline, not returned, and the
-    caller contacted by the first-contact deadline (or no caller to contact)."""
-    contacted = Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("first_contact_due_at")) | Q(
-        ticket__caller__isnull=True
+    caller contacted by the first-contact deadline (unless there is no caller, or a confidential
+    one, whom the hotline contacts)."""
+    contacted = (
+        Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("first_contact_due_at"))
+        | Q(ticket__caller__isnull=True)
+        | Q(ticket__confidential=True)
     )
     return Q(returned=False, signed_at__isnull=False, signed_at__lte=F("sign_due_at")) & contacted
 

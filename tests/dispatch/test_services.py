@@ -43,6 +43,18 @@ def test_signing_starts_the_first_contact_deadline(org, staff, dispatched):
     assert Ticket.objects.get(pk=assignment.ticket_id).status == Status.IN_PROGRESS
 
 
+@pytest.mark.parametrize("ticket_fields", [{"confidential": True}, {"caller": None}], ids=["confidential", "no caller"])
+def test_a_caller_the_unit_may_not_call_gets_no_first_contact_deadline(ticket_fields, org, staff, dispatched):
+    # Given a ticket whose caller asked for confidentiality, or one without a caller, signed by the unit
+    assignment = services.sign(assignment_id=dispatched(org.street_a, **ticket_fields).pk, actor=staff.officer_a)
+    # Then the unit has no first contact to make, and cannot record one
+    assert assignment.first_contact_due_at is None
+    with pytest.raises(DomainError) as refused:
+        services.record_first_contact(assignment_id=assignment.pk, actor=staff.officer_a)
+    assert (refused.value.code, refused.value.status) == ("no_contact_due", 409)
+    assert Assignment.objects.get(pk=assignment.pk).first_contacted_at is None
+
+
 def test_dispatch_notifies_the_units_staff(org, staff, dispatched):
     dispatched(org.street_a, assist=(org.department,))
     notified = Notification.objects.filter(kind="dispatched").values_list("recipient__username", flat=True)

@@ -199,3 +199,15 @@ def test_every_kind_of_a_month_is_ranked_from_one_pass_over_the_month(street_a):
         street.required_response,
         street.callbacks_answered,
     )
+
+
+def test_a_confidential_caller_is_not_the_units_to_contact(db):
+    # Given a street's two October tickets signed in time and never contacted by the unit, one of a
+    # caller who asked for confidentiality (the hotline contacts them)
+    street = StreetFactory()
+    LeadAssignmentFactory(unit=street, ticket=TicketFactory(confidential=True), first_contacted_at=None)
+    LeadAssignmentFactory(unit=street, first_contacted_at=None)
+    # When the month's counts are taken
+    counts = services.unit_counts(month=OCTOBER)[street.pk]
+    # Then both require a response and only the confidential one was answered in time
+    assert (counts.required_response, counts.responded_in_time) == (2, 1)
