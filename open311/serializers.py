@@ -11,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
 from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
@@ -20,9 +19,10 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from hotline.models import Category
+from intake.api.serializers import normalized_phone
 from intake.lifecycle import Action
 from intake.models import Ticket
-from intake.phones import mask_name, mask_phone, normalize_phone
+from intake.phones import mask_name, mask_phone
 from open311 import selectors
 from open311.selectors import RequestQuery
 from open311.services import ServiceRequest
@@ -265,12 +265,7 @@ class ServiceRequestSerializer(serializers.Serializer):
         return value
 
     def validate_phone(self, value: str) -> str:
-        if not value:
-            return value
-        try:
-            return normalize_phone(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from error
+        return normalized_phone(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ("lat" in attrs) != ("long" in attrs):

@@ -31,7 +31,8 @@ OUTCOMES = [
 ]
 
 
-def _normalized_phone(value: str) -> str:
+def normalized_phone(value: str) -> str:
+    """A serializer's phone input in its stored form (blank stays blank); a field error otherwise."""
     if not value:
         return value
     try:
@@ -74,7 +75,7 @@ class TicketCreateSerializer(ShallowFieldsMixin, serializers.Serializer):
     )
 
     def validate_phone(self, value: str) -> str:
-        return _normalized_phone(value)
+        return normalized_phone(value)
 
     def validate(self, attrs: dict) -> dict:
         errors = {}
@@ -259,7 +260,7 @@ class CandidateQuerySerializer(serializers.Serializer):
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
 
     def validate_phone(self, value: str) -> str:
-        return _normalized_phone(value)
+        return normalized_phone(value)
 
 
 class RepeatCandidateSerializer(serializers.Serializer):
