@@ -4,9 +4,9 @@ Each sweep reads a bounded batch of due candidates through a partial index on li
 handles them set-based, in transactions of HOTLINE_SWEEP_COMMIT_EVERY rows: it locks the rows
 it can get at once (SKIP LOCKED, so a sweep never waits on a user or on another sweep, and
 never deadlocks), re-checks each condition under the lock (the ticket's status under the
-ticket's lock: while a return is under review the clock is stopped and nothing fires), writes the events through
-`intake.services.record_overlay_events`, advances the assignments' markers and sends the
-notifications in bulk. A second or concurrent sweep finds the markers moved (or the rows
+ticket's lock: while a return is under review the clock is stopped and nothing fires), writes
+the events through `intake.services.record_overlay_events`, advances the assignments' markers
+and sends the notifications in bulk. A second or concurrent sweep finds the markers moved (or the rows
 locked) and does nothing for them; a worker killed mid-batch rolls back the group in progress,
 which the next run does again. Notifications carry a unique key as well, so nothing is sent twice.
 """
