@@ -278,3 +278,21 @@ def supervision_counts(*, user: User) -> list[dict]:
         .order_by("-overdue", "-due_soon", "unit__name")
     )
     return list(rows)
+
+
+def ticket_handling(*, user: User, ticket_id: int) -> list[Assignment]:
+    """Every assignment of a ticket the user may see, live and ended, in dispatch order, with its
+    unit and its pending return and extension requests (`pending_returns`, `pending_extensions`):
+    the handling part of intake's ticket page. Unit staff get only their units' assignments."""
+    pending_returns = ReturnRequest.objects.filter(status=ReviewStatus.PENDING)
+    pending_extensions = ExtensionRequest.objects.filter(status=ReviewStatus.PENDING)
+    return list(
+        visible_assignments(user=user)
+        .filter(ticket_id=ticket_id)
+        .select_related("unit", "whistled_by__unit")
+        .prefetch_related(
+            Prefetch("return_requests", queryset=pending_returns, to_attr="pending_returns"),
+            Prefetch("extension_requests", queryset=pending_extensions, to_attr="pending_extensions"),
+        )
+        .order_by("dispatched_at", "id")
+    )

@@ -394,3 +394,14 @@ def may_appeal(*, user: User, assignment: Assignment) -> bool:
         AppealKind.CALLBACK_RESULT not in taken
         and appealable_callbacks(ticket_id=assignment.ticket_id, unit=assignment.unit).exists()
     )
+
+
+def ticket_callbacks(*, user: User, ticket_id: int) -> list[Callback]:
+    """The callbacks of a ticket whose results the user may see, by round (the ticket's own caller
+    first): all for the hotline, for unit staff those evaluating their units. For intake's ticket
+    page, which shows the results and never the caller."""
+    rows = Callback.objects.filter(ticket_id=ticket_id).select_related("unit")
+    unit_ids = dispatch_permissions.visible_unit_ids(user=user)
+    if unit_ids is not None:
+        rows = rows.filter(unit_id__in=unit_ids)
+    return list(rows.order_by("round", "-is_primary", "id"))

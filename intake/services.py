@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from hotline.errors import DomainError
 from hotline.models import Category, DeadlineTier, Unit, UnitKind, User
+from hotline.selectors import is_hotline_staff
 from intake.lifecycle import CLOSED_STATES, TRANSITIONS, Action, Status, target_of
 from intake.models import (
     CLOSING_DISPOSITIONS,
@@ -301,7 +302,20 @@ def transition(
     return ticket, event
 
 
-def answering(*, article: KnowledgeArticle | None = None, answer: str = "") -> Step:
+def _check_article(*, article: KnowledgeArticle, actor: User | None) -> None:
+    """An answer cites an article valid today; an internal one only from the hotline's own staff
+    (client systems answer citizens, and GET /articles/ does not show them internal ones)."""
+    today = timezone.localdate()
+    if (article.valid_from and article.valid_from > today) or (article.valid_until and article.valid_until < today):
+        message = _("This knowledge-base article is not valid today.")
+    elif not article.is_public and (actor is None or not is_hotline_staff(user=actor)):
+        message = _("This knowledge-base article is internal: only hotline staff may answer with it.")
+    else:
+        return
+    raise DomainError("invalid", message, status=400, fields={"article": [message]})
+
+
+def answering(*, actor: User | None, article: KnowledgeArticle | None = None, answer: str = "") -> Step:
     """A direct answer at intake: a knowledge-base article or a written answer, then closed."""
     if article is None and not answer.strip():
         raise DomainError(
@@ -310,6 +324,8 @@ def answering(*, article: KnowledgeArticle | None = None, answer: str = "") -> S
             status=400,
             fields={"answer": [_("Choose a knowledge-base article or write the answer.")]},
         )
+    if article is not None:
+        _check_article(article=article, actor=actor)
     return Step(
         action=Action.ANSWER_DIRECTLY,
         payload={"article": article.pk if article else None},
@@ -352,7 +368,7 @@ def _apply(*, ticket_id: int, actor: User | None, step: Step) -> Ticket:
 def answer_directly(
     *, ticket_id: int, actor: User, article: KnowledgeArticle | None = None, answer: str = ""
 ) -> Ticket:
-    return _apply(ticket_id=ticket_id, actor=actor, step=answering(article=article, answer=answer))
+    return _apply(ticket_id=ticket_id, actor=actor, step=answering(actor=actor, article=article, answer=answer))
 
 
 def close_at_intake(*, ticket_id: int, actor: User, disposition: str, note: str = "") -> Ticket:
@@ -418,7 +434,7 @@ def submit_intake(
     """
     first_step: Step | None
     if outcome == Outcome.ANSWER:
-        first_step = answering(article=article, answer=answer)
+        first_step = answering(actor=actor, article=article, answer=answer)
     elif outcome == Outcome.CLOSE:
         first_step = closing_at_intake(disposition=disposition, note=answer)
     elif outcome == Outcome.MERGE:

@@ -7,6 +7,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dispatch import selectors
+from intake.models import Ticket
+
 register = template.Library()
 
 
@@ -48,3 +51,11 @@ def countdown_i18n() -> dict:
             "m": _("%(minutes)smin"),
         }
     }
+
+
+@register.inclusion_tag("dispatch/_ticket_handling.html", takes_context=True)
+def ticket_handling(context: template.Context, ticket: Ticket) -> dict:
+    """The units handling a ticket, for intake's ticket page (intake does not import dispatch):
+    the assignments the user may see, with their deadlines and a link to each one's page."""
+    assignments = selectors.ticket_handling(user=context["request"].user, ticket_id=ticket.pk)
+    return {"assignments": assignments, "now": timezone.now()}

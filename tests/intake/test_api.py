@@ -443,6 +443,40 @@ def test_internal_articles_are_listed_for_hotline_roles_only(agent_api, api_clie
     assert api_client.get(f"/api/v1/articles/{internal.pk}/").status_code == 404
 
 
+def test_a_client_system_cannot_answer_with_an_internal_article(api_client, make_user, agent_api):
+    # Given an internal article, which the articles list does not show to client systems
+    internal = KnowledgeArticleFactory(title="供暖内部口径", is_public=False)
+    api_client.force_authenticate(make_user(Role.API_CLIENT))
+    # When a client system takes in a contact answered with it
+    answer = {"outcome": "answer", "article": internal.pk}
+    response = api_client.post("/api/v1/tickets/", payload(**answer), format="json")
+    # Then it is refused on the article field, and nothing is written
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["code"], list(error["fields"])) == ("invalid", ["article"])
+    assert not Ticket.objects.exists()
+    # And an agent answers with it
+    answered = agent_api.post("/api/v1/tickets/", payload(**answer), format="json")
+    assert (answered.status_code, Ticket.objects.get().article) == (201, internal)
+
+
+@pytest.mark.parametrize(("bound", "days"), [("valid_until", -1), ("valid_from", 1)])
+def test_answering_with_an_article_not_valid_today_is_400_on_the_article(agent_api, bound, days):
+    # Given an article that expired yesterday, or one that starts tomorrow, and a received ticket
+    article = KnowledgeArticleFactory(**{bound: timezone.localdate() + timedelta(days=days)})
+    ticket = TicketFactory(status=Status.RECEIVED)
+    # When an agent answers the ticket with it, or takes in a new contact answered with it
+    on_ticket = agent_api.post(f"/api/v1/tickets/{ticket.pk}/answer/", {"article": article.pk}, format="json")
+    on_intake = agent_api.post("/api/v1/tickets/", payload(outcome="answer", article=article.pk), format="json")
+    # Then both answer 400 with the article's field message, and nothing changes
+    for response in (on_ticket, on_intake):
+        assert response.status_code == 400
+        assert list(response.json()["error"]["fields"]) == ["article"]
+    assert list(Ticket.objects.all()) == [ticket]
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.article) == (Status.RECEIVED, None)
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [({"category": "heating"}, "category"), ({"category": 987654321}, "category"), ({"q": "长" * 101}, "q")],

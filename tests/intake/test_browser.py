@@ -1,4 +1,4 @@
-"""The agent desk in a real headless browser, driven by the keyboard as agents use it."""
+"""The agent desk and the ticket page in a real headless browser, the desk driven by the keyboard as agents use it."""
 
 import pytest
 
@@ -8,6 +8,7 @@ from intake.lifecycle import Status
 from intake.models import Channel, Kind, Ticket
 from intake.services import NewTicket, Outcome
 from tests.conftest import login
+from tests.dispatch.factories import AssignmentFactory
 from tests.factories import CategoryFactory, StreetFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -101,4 +102,31 @@ def test_changing_the_tier_asks_for_a_reason(desk_page, make_user):
     page.select_option("#id_urgency", "emergency")
     page.select_option("#id_deadline_tier", DeadlineTier.EMERGENCY)
     assert page.is_hidden("#tier-reason")
+    assert page.js_errors == []
+
+
+def test_agent_follows_a_dispatched_ticket_to_its_units_assignment(browser_page, make_user):
+    # Given a ticket dispatched to a street, awaiting its sign, and an agent
+    make_user(Role.AGENT, username="followagent")
+    assignment = AssignmentFactory(unit=StreetFactory(name="新村街道"))
+    ticket = assignment.ticket
+    page = browser_page
+    login(page, "followagent")
+    page.wait_for_url("**/")
+    # When the caller calls again and the agent opens the ticket from the ticket list
+    page.goto("/tickets/")
+    page.click(f"text={ticket.number}")
+    page.wait_for_url(f"**/tickets/{ticket.pk}/")
+    # Then the page shows the unit handling it, with the time left to sign and to handle it
+    line = page.locator(f"#handling tr[data-assignment='{assignment.pk}']")
+    assert "新村街道" in line.inner_text()
+    sign, handle = line.locator("time.countdown").all()
+    assert "剩余" in sign.inner_text()
+    assert "剩余6天" in handle.inner_text()
+    # coloured by urgency as on the workbench
+    assert handle.evaluate("element => getComputedStyle(element).color") == "rgb(30, 123, 52)"
+    # And the agent follows the unit to its assignment page
+    line.locator("a", has_text="新村街道").click()
+    page.wait_for_url(f"**/workbench/{assignment.pk}/")
+    assert ticket.number in page.inner_text("h1")
     assert page.js_errors == []

@@ -123,6 +123,43 @@ def test_answer_directly_records_the_article(admin_user):
     assert ticket.events.last().payload == {"article": article.pk}
 
 
+@pytest.mark.parametrize(("bound", "days"), [("valid_until", -1), ("valid_from", 1)])
+def test_answering_with_an_article_not_valid_today_is_refused_and_writes_nothing(admin_user, bound, days):
+    # Given an article that expired yesterday, or one that starts tomorrow
+    article = KnowledgeArticleFactory(**{bound: timezone.localdate() + timedelta(days=days)})
+    received = TicketFactory(status=Status.RECEIVED)
+    # When a new contact, and a received ticket, are answered with it
+    with pytest.raises(DomainError) as on_intake:
+        services.submit_intake(data=new(), actor=admin_user, outcome=Outcome.ANSWER, article=article)
+    with pytest.raises(DomainError) as on_ticket:
+        services.answer_directly(ticket_id=received.pk, actor=admin_user, article=article)
+    # Then both are refused on the article field, and nothing is written
+    for error in (on_intake.value, on_ticket.value):
+        assert (error.status, list(error.fields)) == (400, ["article"])
+    assert list(Ticket.objects.all()) == [received]
+    received.refresh_from_db()
+    assert (received.status, received.article) == (Status.RECEIVED, None)
+    # And an article valid from today until today answers
+    today = timezone.localdate()
+    valid = KnowledgeArticleFactory(valid_from=today, valid_until=today)
+    answered = services.answer_directly(ticket_id=received.pk, actor=admin_user, article=valid)
+    assert (answered.status, answered.article) == (Status.CLOSED, valid)
+
+
+@pytest.mark.parametrize("role", [Role.API_CLIENT, Role.UNIT_OFFICER])
+def test_an_internal_article_answers_for_hotline_staff_only(make_user, role):
+    # Given an internal article (not to be read out to citizens)
+    internal = KnowledgeArticleFactory(is_public=False)
+    # When a client system (or anyone outside the hotline) answers with it, it is refused on the article
+    with pytest.raises(DomainError) as refused:
+        services.submit_intake(data=new(), actor=make_user(role), outcome=Outcome.ANSWER, article=internal)
+    assert (refused.value.status, list(refused.value.fields)) == (400, ["article"])
+    assert not Ticket.objects.exists()
+    # And an agent answers with it
+    ticket = services.submit_intake(data=new(), actor=make_user(Role.AGENT), outcome=Outcome.ANSWER, article=internal)
+    assert ticket.article == internal
+
+
 def test_a_failing_outcome_writes_nothing(admin_user):
     with pytest.raises(DomainError):
         services.submit_intake(data=new(), actor=admin_user, outcome=Outcome.ANSWER)

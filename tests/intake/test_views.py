@@ -1,18 +1,32 @@
 """The intake HTML pages: agent desk and its panels, ticket list and detail, knowledge base, admin."""
 
-from datetime import UTC, date, datetime
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
-from dispatch.models import Assignment
-from hotline.models import DeadlineTier, Role
+from dispatch.models import (
+    Assignment,
+    AssignmentRole,
+    AssignmentStatus,
+    ExtensionRequest,
+    ReplyOutcome,
+    ReturnReason,
+    ReturnRequest,
+    ReviewStatus,
+)
+from evaluation.models import CallbackStatus, Resolution, Satisfaction
+from hotline.models import DeadlineTier, Role, Unit
 from intake import services
 from intake.lifecycle import Action, Status
 from intake.models import Caller, Channel, Disposition, Kind, KnowledgeArticle, PersonalDataAccess, Ticket
 from intake.services import NewTicket, Outcome
+from tests.dispatch.factories import AssignmentFactory
+from tests.evaluation.factories import CallbackFactory
 from tests.factories import CategoryFactory, StreetFactory, UnitFactory
 from tests.intake.factories import KnowledgeArticleFactory, TicketFactory
 
@@ -113,6 +127,20 @@ def test_answer_directly_without_article_or_text_is_a_field_error(agent_client, 
     response = agent_client.post(DESK, desk_data(outcome="answer"))
     assert response.status_code == 200
     assert response.context["form"].errors["answer"]
+    assert not Ticket.objects.exists()
+
+
+def test_answer_directly_with_an_expired_article_is_a_form_error(agent_client, desk_data):
+    # Given an article that expired yesterday, still on a knowledge-base panel opened before midnight
+    article = KnowledgeArticleFactory(valid_until=timezone.localdate() - timedelta(days=1))
+    # When the agent presses its "answer directly" button
+    response = agent_client.post(DESK, desk_data(answer_with=article.pk))
+    # Then the desk shows the form again with the refusal, and nothing is taken in
+    assert response.status_code == 200
+    with translation.override("zh-hans"):
+        message = translation.gettext("This knowledge-base article is not valid today.")
+    assert response.context["form"].non_field_errors() == [message]
+    assert message in response.content.decode()
     assert not Ticket.objects.exists()
 
 
@@ -426,6 +454,256 @@ def test_ticket_detail_queries_do_not_grow_with_events_and_contacts(
         response = agent_client.get(reverse("intake:ticket_detail", args=[parent.pk]))
     assert len(response.context["contacts"]) == 12
     assert PersonalDataAccess.objects.filter(ticket__in=[parent, *parent.merged.all()]).count() == 2 + 12
+
+
+# --- Ticket detail: how the ticket is being handled ----------------------------------------
+
+
+@dataclass
+class Handled:
+    """A ticket returned by its first lead street, now led by a second one that summoned a department."""
+
+    ticket: Ticket
+    returned: Assignment  # street A, the first lead: returned after a late sign
+    lead: Assignment  # street B, the lead now: signed, caller not contacted in time, extension asked
+    assist: Assignment  # the department B summoned: replied
+    street_b: Unit
+    department: Unit
+
+
+def handled_ticket(make_user) -> Handled:
+    now = timezone.now()
+    street_a, street_b = StreetFactory(name="新村街道"), StreetFactory(name="大红门街道")
+    department = UnitFactory(name="市水务局")
+    ticket = TicketFactory(status=Status.IN_PROGRESS, caller__phone="13812345678")
+    returned = AssignmentFactory(
+        ticket=ticket,
+        unit=street_a,
+        dispatched_at=now - timedelta(days=2),
+        status=AssignmentStatus.RETURNED,
+        returned=True,
+        ended_at=now - timedelta(days=1, hours=20),
+        late_sign_marked_at=now - timedelta(days=1, hours=23),
+    )
+    ReturnRequest.objects.create(
+        assignment=returned,
+        reason=ReturnReason.OUTSIDE_AREA,
+        legal_basis="不在本街道辖区",
+        requested_by=make_user(Role.UNIT_OFFICER, street_a),
+        status=ReviewStatus.APPROVED,
+        decided_at=returned.ended_at,
+    )
+    lead = AssignmentFactory(
+        ticket=ticket,
+        unit=street_b,
+        dispatched_at=now - timedelta(days=1, hours=20),
+        status=AssignmentStatus.SIGNED,
+        signed_at=now - timedelta(days=1, hours=19),
+        first_contact_due_at=now - timedelta(days=1, hours=17),
+        late_contact_marked_at=now - timedelta(days=1, hours=17),
+    )
+    ExtensionRequest.objects.create(
+        assignment=lead,
+        extra_days=3,
+        reason="需协调管网改造",
+        requested_by=make_user(Role.UNIT_OFFICER, street_b),
+        previous_due_at=lead.due_at,
+    )
+    assist = AssignmentFactory(
+        ticket=ticket,
+        unit=department,
+        role=AssignmentRole.ASSIST,
+        whistled_by=lead,
+        dispatched_at=now - timedelta(days=1),
+        status=AssignmentStatus.REPLIED,
+        signed_at=now - timedelta(hours=23),
+        replied_at=now - timedelta(hours=3),
+        reply="已完成管网检修",
+        outcome=ReplyOutcome.RESOLVED,
+    )
+    return Handled(ticket, returned, lead, assist, street_b, department)
+
+
+def section(content: str, section_id: str) -> str:
+    """The HTML of the page's <section id=…>; empty when the page has none."""
+    found = re.search(rf'<section class="card" id="{section_id}">.*?</section>', content, re.S)
+    return found.group(0) if found else ""
+
+
+def row(content: str, attribute: str, pk: int) -> str:
+    """The HTML of the table row marked attribute="pk"; empty when there is none."""
+    found = re.search(rf'<tr {attribute}="{pk}">.*?</tr>', content, re.S)
+    return found.group(0) if found else ""
+
+
+def test_an_agent_sees_every_unit_handling_the_ticket_with_deadlines_and_links(agent_client, make_user):
+    # Given a ticket returned by one street, now led by another that summoned a department
+    handled = handled_ticket(make_user)
+    # When an agent opens the ticket page
+    response = agent_client.get(reverse("intake:ticket_detail", args=[handled.ticket.pk]))
+    # Then every assignment is listed, each linking to its assignment page
+    handling = section(response.content.decode(), "handling")
+    for assignment in (handled.returned, handled.lead, handled.assist):
+        line = row(handling, "data-assignment", assignment.pk)
+        assert assignment.unit.name in line
+        assert f'href="{reverse("dispatch:assignment", args=[assignment.pk])}"' in line
+    # And the returned lead shows that it was returned after a late sign, without a countdown
+    returned = row(handling, "data-assignment", handled.returned.pk)
+    assert 'data-status="returned"' in returned
+    assert 'data-marker="late_sign"' in returned
+    assert "countdown" not in returned
+    # And the live lead counts down its handling deadline, with its mark and the extension it asked for
+    lead = row(handling, "data-assignment", handled.lead.pk)
+    assert f'data-due="{timezone.localtime(handled.lead.due_at).isoformat()}"' in lead
+    assert 'data-marker="late_contact"' in lead
+    assert 'data-pending="extension"' in lead
+    # And the summoned department shows who summoned it, its reply and outcome
+    assist = row(handling, "data-assignment", handled.assist.pk)
+    assert handled.street_b.name in assist
+    assert "已完成管网检修" in assist
+    assert 'data-status="replied"' in assist
+    assert "countdown" not in assist
+
+
+def test_a_pending_return_and_an_overdue_mark_are_shown(agent_client, make_user):
+    # Given a lead that asked to return late, and was marked overdue
+    lead = AssignmentFactory(overdue_at=timezone.now())
+    ReturnRequest.objects.create(
+        assignment=lead,
+        reason=ReturnReason.NOT_RESPONSIBLE,
+        legal_basis="职责清单第3条",
+        requested_by=make_user(Role.UNIT_OFFICER, lead.unit),
+        needs_supervisor=True,
+    )
+    # When an agent opens the ticket
+    content = agent_client.get(reverse("intake:ticket_detail", args=[lead.ticket_id])).content.decode()
+    # Then the return awaiting review and the overdue mark are on the lead's line
+    line = row(section(content, "handling"), "data-assignment", lead.pk)
+    assert 'data-pending="return"' in line
+    assert 'data-marker="overdue"' in line
+    with translation.override("zh-hans"):
+        assert str(ReturnReason.NOT_RESPONSIBLE.label) in line
+
+
+def test_a_supervisor_sees_the_callback_results_linked_to_the_callback_page(client, make_user):
+    # Given a handled ticket called back twice: unsatisfied with the unit at fault, then due again
+    handled = handled_ticket(make_user)
+    first = CallbackFactory(
+        ticket=handled.ticket,
+        unit=handled.street_b,
+        resolution=Resolution.UNRESOLVED,
+        satisfaction=Satisfaction.UNSATISFIED,
+        unit_at_fault=True,
+        attempts=2,
+    )
+    second = CallbackFactory(
+        ticket=handled.ticket,
+        unit=handled.street_b,
+        round=2,
+        status=CallbackStatus.PENDING,
+        resolution="",
+        satisfaction="",
+        completed_at=None,
+        attempts=0,
+    )
+    # When a hotline supervisor opens the ticket page
+    client.force_login(make_user(Role.HOTLINE_SUPERVISOR))
+    content = client.get(reverse("intake:ticket_detail", args=[handled.ticket.pk])).content.decode()
+    # Then each round shows its results, linked to the callback agents' page
+    callbacks = section(content, "callbacks")
+    done, pending = row(callbacks, "data-callback", first.pk), row(callbacks, "data-callback", second.pk)
+    with translation.override("zh-hans"):
+        assert str(Resolution.UNRESOLVED.label) in done
+        assert str(Satisfaction.UNSATISFIED.label) in done
+    assert 'data-status="done"' in done
+    assert f"{timezone.localtime(first.completed_at):%Y-%m-%d %H:%M}" in done
+    assert 'data-status="pending"' in pending
+    for callback, line in ((first, done), (second, pending)):
+        assert f'href="{reverse("evaluation:callback_detail", args=[callback.pk])}"' in line
+    # And the results never show the caller's phone, which only the callers' card has
+    assert "13812345678" not in callbacks
+    assert "13812345678" in content
+    # And the supervisor sees how the ticket is handled too
+    assert row(section(content, "handling"), "data-assignment", handled.lead.pk)
+
+
+def test_an_agent_sees_callback_results_without_the_callback_page_link(agent_client, make_user):
+    handled = handled_ticket(make_user)
+    callback = CallbackFactory(ticket=handled.ticket, unit=handled.street_b)
+    content = agent_client.get(reverse("intake:ticket_detail", args=[handled.ticket.pk])).content.decode()
+    assert row(section(content, "callbacks"), "data-callback", callback.pk)
+    assert reverse("evaluation:callback_detail", args=[callback.pk]) not in content
+
+
+def test_a_summoned_departments_officer_sees_only_its_own_assignment(client, make_user):
+    # Given a handled ticket with a callback evaluating the lead street
+    handled = handled_ticket(make_user)
+    CallbackFactory(ticket=handled.ticket, unit=handled.street_b)
+    # When an officer of the summoned department opens the ticket page
+    client.force_login(make_user(Role.UNIT_OFFICER, handled.department))
+    content = client.get(reverse("intake:ticket_detail", args=[handled.ticket.pk])).content.decode()
+    # Then the department's own assignment is there, linked to its page
+    handling = section(content, "handling")
+    assert f'href="{reverse("dispatch:assignment", args=[handled.assist.pk])}"' in row(
+        handling, "data-assignment", handled.assist.pk
+    )
+    # And nothing of the streets' assignments, nor the callback that evaluates the lead street
+    assert not row(handling, "data-assignment", handled.lead.pk)
+    assert not row(handling, "data-assignment", handled.returned.pk)
+    assert "新村街道" not in handling
+    assert not section(content, "callbacks")
+    # And for an officer of a unit not on the ticket, the ticket does not exist
+    client.force_login(make_user(Role.UNIT_OFFICER, StreetFactory()))
+    assert client.get(reverse("intake:ticket_detail", args=[handled.ticket.pk])).status_code == 404
+
+
+def test_the_lead_streets_officer_sees_its_assignment_and_its_callback_results(client, make_user):
+    # Given a handled ticket with a callback evaluating the lead street
+    handled = handled_ticket(make_user)
+    callback = CallbackFactory(ticket=handled.ticket, unit=handled.street_b)
+    # When an officer of the lead street opens the ticket page
+    client.force_login(make_user(Role.UNIT_OFFICER, handled.street_b))
+    content = client.get(reverse("intake:ticket_detail", args=[handled.ticket.pk])).content.decode()
+    # Then the street's assignment is there, not the department's reply
+    handling = section(content, "handling")
+    assert row(handling, "data-assignment", handled.lead.pk)
+    assert not row(handling, "data-assignment", handled.assist.pk)
+    assert "已完成管网检修" not in handling
+    # And the result of the callback that counts for the street, without the callback agents' page
+    assert row(section(content, "callbacks"), "data-callback", callback.pk)
+    assert reverse("evaluation:callback_detail", args=[callback.pk]) not in content
+
+
+def test_ticket_detail_queries_do_not_grow_with_assignments_and_callbacks(
+    client, make_user, django_assert_max_num_queries
+):
+    # Given a handled ticket called back once, read by a hotline supervisor
+    handled = handled_ticket(make_user)
+    CallbackFactory(ticket=handled.ticket, unit=handled.street_b)
+    supervisor = make_user(Role.HOTLINE_SUPERVISOR)
+    client.force_login(supervisor)
+    url = reverse("intake:ticket_detail", args=[handled.ticket.pk])
+    with django_assert_max_num_queries(16) as few:
+        client.get(url)
+    # When more departments are summoned, each asking for an extension, and more rounds are called back
+    for index in range(5):
+        summoned = AssignmentFactory(
+            ticket=handled.ticket, unit=UnitFactory(), role=AssignmentRole.ASSIST, whistled_by=handled.lead
+        )
+        ExtensionRequest.objects.create(
+            assignment=summoned,
+            extra_days=1,
+            reason="等待配件",
+            requested_by=supervisor,
+            previous_due_at=summoned.due_at,
+        )
+        CallbackFactory(ticket=handled.ticket, unit=handled.street_b, round=index + 2)
+    # Then the page costs no more queries
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    content = response.content.decode()
+    assert len(re.findall(r"<tr data-assignment=", content)) == 3 + 5
+    assert len(re.findall(r"<tr data-callback=", content)) == 1 + 5
 
 
 # --- Knowledge base ------------------------------------------------------------------------
