@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.forms import NullBooleanSelect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -78,8 +79,19 @@ class UnitResultFilter(django_filters.FilterSet):
         return _in_district("", queryset, value)
 
 
+class YesNoOrAll(NullBooleanSelect):
+    """A yes/no filter's select on the pages: the neutral choice reads "All", not "Unknown"; the
+    values (true/false) are the API's."""
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = [("unknown", _("All")), *self.choices[1:]]
+
+
 class CallbackFilter(django_filters.FilterSet):
-    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
+    """The callback queue's filter, for the page and the API: past the window (call back by) or not."""
+
+    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue", widget=YesNoOrAll)
 
     class Meta:
         model = Callback

@@ -5,3 +5,5 @@ from hotline.models import Role
 
 # Recompute rankings, decide appeals, see every unit.
 EVALUATION_ADMIN_ROLES = frozenset({Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
+# Told while callbacks are past their window: those who call back and those who answer for it.
+CALLBACK_ALERT_ROLES = frozenset({Role.CALLBACK_AGENT, Role.HOTLINE_SUPERVISOR})

@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subque
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dispatch import services as dispatch_services
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReviewStatus
@@ -31,7 +32,7 @@ from evaluation.models import (
     ScoreAdjustment,
     UnitResult,
 )
-from evaluation.permissions import EVALUATION_ADMIN_ROLES
+from evaluation.permissions import CALLBACK_ALERT_ROLES, EVALUATION_ADMIN_ROLES
 from evaluation.scoring import Counts, Parameters, competition_ranks, rates
 from hotline.deadlines import deadline_after, tier_duration
 from hotline.errors import DomainError
@@ -40,7 +41,7 @@ from hotline.notifications import notify_roles, notify_unit
 from hotline.selectors import has_role
 from hotline.sms import queue_sms
 from intake import services as intake_services
-from intake.lifecycle import Action, Status
+from intake.lifecycle import Action, Status, allowed_actions
 from intake.models import Caller, Ticket
 from intake.phones import is_mobile
 
@@ -496,7 +497,6 @@ def record_callback(*, callback_id: int, answer: CallbackAnswer, actor: User | N
         callback = Callback.objects.select_for_update().get(pk=callback_id)
         if callback.status != CallbackStatus.PENDING:
             raise DomainError("callback_done", _("This callback has already been completed."))
-        now = timezone.now()
         callback.attempts += 1
         CallbackAttempt.objects.create(callback=callback, reached=answer.reached, note=answer.comment, by=actor)
         if answer.reached:
@@ -508,21 +508,25 @@ def record_callback(*, callback_id: int, answer: CallbackAnswer, actor: User | N
             callback.answered_online = online
         elif callback.attempts >= settings.CALLBACK_MAX_ATTEMPTS:
             callback.status = CallbackStatus.NOT_REACHED
-        if callback.status != CallbackStatus.PENDING:
-            callback.completed_at = now
-            callback.completed_by = actor
-        callback.save()
-        if (
-            callback.is_primary
-            and callback.status != CallbackStatus.PENDING
-            and ticket.status == Status.AWAITING_CALLBACK
-        ):
-            failed = answer.resolution == Resolution.UNRESOLVED or answer.satisfaction == Satisfaction.UNSATISFIED
-            if answer.reached and failed and answer.unit_at_fault:
-                _reopen(ticket=ticket, actor=actor, callback=callback)
-            else:
-                _close_ticket(ticket_id=ticket.pk, actor=actor)
+        failed = answer.resolution == Resolution.UNRESOLVED or answer.satisfaction == Satisfaction.UNSATISFIED
+        reopen = answer.reached and failed and answer.unit_at_fault
+        _settle(callback=callback, ticket=ticket, actor=actor, reopen=reopen)
     return callback
+
+
+def _settle(*, callback: Callback, ticket: Ticket, actor: User | None, reopen: bool = False) -> None:
+    """Save a callback after an attempt, or after the sweep gave up on it. A completed one is
+    stamped, and the primary callback of a ticket awaiting callback decides the ticket: reopened
+    (重办) when `reopen`, otherwise closed."""
+    if callback.status != CallbackStatus.PENDING:
+        callback.completed_at = timezone.now()
+        callback.completed_by = actor
+    callback.save()
+    if callback.is_primary and callback.status != CallbackStatus.PENDING and ticket.status == Status.AWAITING_CALLBACK:
+        if reopen:
+            _reopen(ticket=ticket, actor=actor, callback=callback)
+        else:
+            _close_ticket(ticket_id=ticket.pk, actor=actor)
 
 
 def _reopen(*, ticket: Ticket, actor: User | None, callback: Callback) -> None:
@@ -542,6 +546,80 @@ def _reopen(*, ticket: Ticket, actor: User | None, callback: Callback) -> None:
         body=callback.comment,
         link=dispatch_services.assignment_link(lead.pk),
         key=f"reopen:{ticket.pk}:{callback.round}",
+    )
+
+
+@dataclass(frozen=True)
+class OverdueCallbacks:
+    given_up: int  # closed as not reached, CALLBACK_GIVE_UP_AFTER past their window
+    overdue: int  # still pending past their window
+    notified: int  # new digest notifications
+
+
+def sweep_overdue_callbacks(*, now: datetime | None = None, batch: int | None = None) -> OverdueCallbacks:
+    """The callback window enforced (DESIGN.md §5). Callbacks still pending CALLBACK_GIVE_UP_AFTER
+    past their window close as not reached, as after the last unreached attempt. Then, while any
+    callback is past its window, the callback agents and hotline supervisors get one digest an hour
+    with their number, linked to the queue filtered on overdue. Safe to run twice or concurrently:
+    each callback is re-checked under its lock, and the digest's key is its hour."""
+    now = now or timezone.now()
+    given_up = _give_up_callbacks(now=now, batch=batch or settings.HOTLINE_SWEEP_BATCH)
+    # One COUNT over the partial index of pending callbacks by due time (callback_pending_due).
+    overdue = Callback.objects.filter(status=CallbackStatus.PENDING, due_at__lt=now).count()
+    notified = _notify_overdue(count=overdue, now=now) if overdue else 0
+    return OverdueCallbacks(given_up=given_up, overdue=overdue, notified=notified)
+
+
+def _give_up_callbacks(*, now: datetime, batch: int) -> int:
+    cutoff = now - settings.CALLBACK_GIVE_UP_AFTER
+    candidates = (
+        Callback.objects.filter(status=CallbackStatus.PENDING, due_at__lt=cutoff)
+        .order_by("due_at", "id")
+        .values_list("pk", "ticket_id")[:batch]
+    )
+    return sum(_give_up(callback_id=pk, ticket_id=ticket_id, cutoff=cutoff) for pk, ticket_id in candidates)
+
+
+def _give_up(*, callback_id: int, ticket_id: int, cutoff: datetime) -> int:
+    """Close one abandoned callback as not reached, in its own transaction; 1 if this run did.
+
+    The ticket is locked before the callback, as record_callback locks them, with SKIP LOCKED: a
+    ticket an agent or another sweep holds is theirs, and under the lock the callback is re-read
+    still pending. A ticket back at the hotline (a return approved) is left alone: it waits
+    for its next dispatch.
+    """
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update(skip_locked=True).filter(pk=ticket_id)
+        status = locked.values_list("status", flat=True).first()
+        if status is None or Action.GIVE_UP_CALLBACK not in allowed_actions(status):
+            return 0
+        callback = (
+            Callback.objects.select_for_update(skip_locked=True)
+            .filter(pk=callback_id, status=CallbackStatus.PENDING, due_at__lt=cutoff)
+            .first()
+        )
+        if callback is None:
+            return 0
+        ticket, _event = intake_services.transition(
+            ticket_id=ticket_id,
+            action=Action.GIVE_UP_CALLBACK,
+            actor=None,
+            note=_("Not reached within the callback window and its grace period: closed as not reached."),
+            payload={"callback": callback_id},
+        )
+        callback.status = CallbackStatus.NOT_REACHED
+        _settle(callback=callback, ticket=ticket, actor=None)
+    return 1
+
+
+def _notify_overdue(*, count: int, now: datetime) -> int:
+    title = ngettext("%(count)s callback is past its window", "%(count)s callbacks are past their window", count)
+    return notify_roles(
+        roles=CALLBACK_ALERT_ROLES,
+        kind=NotificationKind.CALLBACKS_OVERDUE,
+        title=title % {"count": count},
+        link=f"{reverse('evaluation:callback_queue')}?overdue=true",
+        key=f"callbacks-overdue:{timezone.localtime(now):%Y-%m-%dT%H}",
     )
 
 

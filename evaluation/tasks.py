@@ -13,3 +13,9 @@ def compute_previous_month() -> list[int]:
 def open_due_callbacks() -> int:
     """Beat: every minute, callbacks that became due (replies, missed deadlines)."""
     return services.open_due_callbacks()
+
+
+@shared_task
+def sweep_overdue_callbacks() -> int:
+    """Beat, every minute: abandoned callbacks closed as not reached, the hourly overdue digest."""
+    return services.sweep_overdue_callbacks().given_up

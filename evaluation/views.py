@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dispatch.models import ReviewStatus
 from evaluation import exports, selectors, services
-from evaluation.filters import AppealFilter
+from evaluation.filters import AppealFilter, CallbackFilter
 from evaluation.forms import (
     AppealForm,
     CallbackForm,
@@ -77,8 +77,9 @@ def _show_domain_error(form: Form, error: DomainError) -> None:
 @require_GET
 def callback_queue(request: HttpRequest) -> HttpResponse:
     _require(selectors.can_call_back(user=request.user))
-    page = Paginator(selectors.callback_queue(), CALLBACKS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "evaluation/callback_queue.html", {"page": page, "now": timezone.now()})
+    filterset = CallbackFilter(request.GET or None, queryset=selectors.callback_queue())
+    page = Paginator(filterset.qs, CALLBACKS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "evaluation/callback_queue.html", {"filter": filterset, "page": page, "now": timezone.now()})
 
 
 def _callback_message(callback: Callback, number: str) -> str:

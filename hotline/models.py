@@ -200,6 +200,7 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     ESCALATED = "escalated", _("Escalated to a supervisor")
     REOPENED = "reopened", _("Reopened")
+    CALLBACKS_OVERDUE = "callbacks_overdue", _("Callbacks past their window")
     SYSTEM = "system", _("System message")
 
 

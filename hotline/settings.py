@@ -280,6 +280,7 @@ CELERY_BEAT_SCHEDULE = {
     "prune-heartbeats": {"task": "hotline.tasks.prune_heartbeats", "schedule": crontab(minute=17, hour=3)},
     "prune-messages": {"task": "hotline.tasks.prune_messages", "schedule": crontab(minute=37, hour=3)},
     "open-due-callbacks": {"task": "evaluation.tasks.open_due_callbacks", "schedule": 60.0},
+    "sweep-overdue-callbacks": {"task": "evaluation.tasks.sweep_overdue_callbacks", "schedule": 60.0},
     "sweep-late-signs": {"task": "dispatch.tasks.sweep_late_signs", "schedule": 60.0},
     "sweep-late-contacts": {"task": "dispatch.tasks.sweep_late_contacts", "schedule": 60.0},
     "sweep-deadline-alerts": {"task": "dispatch.tasks.sweep_deadline_alerts", "schedule": 60.0},
@@ -311,9 +312,11 @@ HOTLINE_REMINDER_BEFORE = timedelta(minutes=env.int("REMINDER_BEFORE_MINUTES", d
 HOTLINE_SWEEP_BATCH = env.int("SWEEP_BATCH", default=1000)
 HOTLINE_SWEEP_COMMIT_EVERY = env.int("SWEEP_COMMIT_EVERY", default=100)
 # Callbacks (回访): due within the window after the reply (or the missed deadline); after
-# the maximum of unreached attempts the callback closes as "not reached".
+# the maximum of unreached attempts the callback closes as "not reached", and so does one still
+# not reached this long after it was due (the sweep-overdue-callbacks sweep).
 CALLBACK_WINDOW = timedelta(hours=env.float("CALLBACK_WINDOW_HOURS", default=48))
 CALLBACK_MAX_ATTEMPTS = env.int("CALLBACK_MAX_ATTEMPTS", default=3)
+CALLBACK_GIVE_UP_AFTER = timedelta(days=env.float("CALLBACK_GIVE_UP_AFTER_DAYS", default=5))
 CALLBACK_SURVEY_MAX_AGE = env.int("CALLBACK_SURVEY_MAX_AGE_SECONDS", default=7 * 24 * 3600)
 # The origin citizens reach the public pages at, e.g. https://12345.example.gov.cn: survey links
 # in SMS are absolute. Empty: no survey SMS is sent (the callback agents still phone).

@@ -49,6 +49,7 @@ class Action(models.TextChoices):
     MARK_OVERDUE = "mark_overdue", _("Overdue, escalated")
     MARK_LATE_CONTACT = "mark_late_contact", _("Caller not contacted in time")
     CALLBACK_ATTEMPT = "callback_attempt", _("Callback attempt")
+    GIVE_UP_CALLBACK = "give_up_callback", _("Callback given up: not reached in time")
     CLOSE = "close", _("Closed after callback")
     REOPEN = "reopen", _("Reopened")
     REQUEST_EXCLUSION = "request_exclusion", _("Exclusion or appeal requested")
@@ -108,6 +109,8 @@ TRANSITIONS: dict[Action, Transition] = {
     # Callback and closure
     # Also on tickets still at the unit: overdue without a reply, the caller is asked anyway.
     Action.CALLBACK_ATTEMPT: _t({*OPEN_AT_UNIT, Status.AWAITING_CALLBACK, Status.CLOSED}, None),
+    # The system ends a callback nobody reached within its window and the grace period after it.
+    Action.GIVE_UP_CALLBACK: _t({*OPEN_AT_UNIT, Status.AWAITING_CALLBACK, Status.CLOSED}, None),
     Action.CLOSE: _t({Status.AWAITING_CALLBACK}, Status.CLOSED),
     Action.REOPEN: _t({Status.AWAITING_CALLBACK}, Status.IN_PROGRESS),
     # Exclusions and appeals: reviewed beside the lifecycle

@@ -7,11 +7,12 @@ from django.utils import timezone
 
 from dispatch.models import AssignmentStatus, ReplyOutcome
 from evaluation import services, tasks
-from evaluation.models import Callback, MonthlyRanking, UnitResult
-from hotline.models import SmsMessage, SmsStatus
+from evaluation.models import Callback, CallbackStatus, MonthlyRanking, UnitResult
+from hotline.models import Notification, Role, SmsMessage, SmsStatus
 from intake.lifecycle import Status
+from intake.models import Ticket
 from tests.conftest import wait_until
-from tests.evaluation.conftest import PUBLIC_BASE_URL
+from tests.evaluation.conftest import PUBLIC_BASE_URL, pending_callback
 from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory
 from tests.factories import StreetFactory
 from tests.intake.factories import CallerFactory, TicketFactory
@@ -70,3 +71,21 @@ def test_the_callback_sweep_texts_the_survey_link_through_a_worker(survey_sms_wo
     settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
     assert tasks.open_due_callbacks.apply().get() == 0
     assert SmsMessage.objects.count() == 1
+
+
+def test_the_overdue_sweep_closes_an_abandoned_callback_through_a_worker(celery_worker, make_user):
+    # Given a callback still pending five days and an hour after its window, another one past its
+    # window within the grace period, and a callback agent (committed: the worker reads the database)
+    street = StreetFactory()
+    agent = make_user(Role.CALLBACK_AGENT)
+    abandoned = pending_callback(unit=street, due_in=-timedelta(days=5, hours=1))
+    pending_callback(unit=street, due_in=-timedelta(hours=1))
+    # When beat's overdue sweep is enqueued on the broker
+    tasks.sweep_overdue_callbacks.delay()
+    # Then the worker closes the abandoned callback as not reached, and its ticket with it
+    wait_until(lambda: Ticket.objects.get(pk=abandoned.ticket_id).status == Status.CLOSED)
+    abandoned.refresh_from_db()
+    assert (abandoned.status, abandoned.completed_by) == (CallbackStatus.NOT_REACHED, None)
+    # And the callback agent is told that one callback is past its window
+    wait_until(lambda: Notification.objects.filter(recipient=agent).exists())
+    assert Notification.objects.get(recipient=agent).title == "1 个回访已超过回访期限"

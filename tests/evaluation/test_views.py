@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dispatch.models import Assignment
-from evaluation import services
+from evaluation import services, views
 from evaluation.models import (
     Callback,
     CallbackAttempt,
@@ -77,6 +77,52 @@ def test_queue_lists_pending_callbacks_overdue_first_in_bounded_queries(
     assert "东华门街道" in rows[0]
     assert "已安排电工更换灯泡" in rows[0]
     assert overdue.ticket.category.name in rows[0]
+
+
+def test_queue_filters_on_overdue_page_by_page_in_bounded_queries(
+    client, callback_agent, street, monkeypatch, django_assert_max_num_queries
+):
+    # Given three callbacks past their window and two not yet due, two to a page
+    monkeypatch.setattr(views, "CALLBACKS_PER_PAGE", 2)
+    overdue = [pending_callback(unit=street, due_in=-timedelta(hours=hours)) for hours in (3, 2, 1)]
+    later = [pending_callback(unit=street, due_in=timedelta(days=days)) for days in (1, 2)]
+    client.force_login(callback_agent)
+    # When the agent filters the queue on overdue
+    with django_assert_max_num_queries(6):
+        response = client.get(QUEUE, {"overdue": "true"})
+    # Then the first page lists the two most overdue, all three are counted, and the form shows the choice
+    content = response.content.decode()
+    rows = rows_of(content, "callback-queue")
+    assert len(rows) == 2
+    assert overdue[0].ticket.number in rows[0]
+    assert overdue[1].ticket.number in rows[1]
+    assert "(3)" in content
+    assert '<select name="overdue" id="id_overdue">' in content
+    assert '<option value="true" selected>是</option>' in content
+    assert '<option value="unknown">全部</option>' in content
+    # And the next page keeps the filter and lists the last overdue one only
+    next_page = re.search(r'href="([^"]+)" rel="next"', content).group(1).replace("&amp;", "&")
+    assert next_page == "?overdue=true&page=2"
+    rows = rows_of(client.get(QUEUE + next_page).content.decode(), "callback-queue")
+    assert len(rows) == 1
+    assert overdue[2].ticket.number in rows[0]
+    # And "not overdue" lists the callbacks still within their window, "all" every pending one
+    rows = rows_of(client.get(QUEUE, {"overdue": "false"}).content.decode(), "callback-queue")
+    assert len(rows) == 2
+    assert later[0].ticket.number in rows[0]
+    assert later[1].ticket.number in rows[1]
+    assert "(5)" in client.get(QUEUE, {"overdue": "unknown"}).content.decode()
+
+
+def test_queue_filtered_to_nothing_says_so(client, callback_agent, street):
+    # Given only a callback not yet due
+    pending_callback(unit=street, due_in=timedelta(days=1))
+    client.force_login(callback_agent)
+    # When the agent filters on overdue
+    content = client.get(QUEUE, {"overdue": "true"}).content.decode()
+    # Then the empty queue says no callback matches the filter
+    assert "没有符合条件的回访。" in content
+    assert "暂无待回访工单。" not in content
 
 
 @pytest.mark.parametrize("role", [Role.UNIT_OFFICER, Role.AGENT, Role.DISTRICT_SUPERVISOR])

@@ -11,6 +11,7 @@ SWEEPS: dict[str, Callable[[], object]] = {
     "late-contacts": sweeps.sweep_late_contacts,
     "deadline-alerts": sweeps.sweep_deadline_alerts,
     "callbacks": evaluation_services.open_due_callbacks,
+    "overdue-callbacks": evaluation_services.sweep_overdue_callbacks,
     "sms": hotline_tasks.requeue_pending_sms,
 }
 
