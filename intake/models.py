@@ -233,6 +233,11 @@ class Ticket(models.Model):
     def is_open(self) -> bool:
         return self.closed_at is None
 
+    @property
+    def clock_stopped(self) -> bool:
+        """The unit's deadlines stand still while a return is under review (lifecycle.CLOCK_RUNNING)."""
+        return self.status == Status.RETURN_REQUESTED
+
 
 class TicketEvent(models.Model):
     """Append-only audit trail of a ticket (PostgreSQL refuses UPDATE and DELETE on it)."""

@@ -26,8 +26,11 @@ def span(seconds: float) -> str:
 
 
 @register.inclusion_tag("dispatch/_countdown.html")
-def countdown(due: datetime | None, now: datetime | None = None) -> dict:
-    """The time left until `due` (or how late it is), coloured by urgency."""
+def countdown(due: datetime | None, now: datetime | None = None, paused: bool = False) -> dict:
+    """The time left until `due` (or how late it is), coloured by urgency; `paused` while the
+    clock is stopped (a return under review), when the deadline is still to be moved."""
+    if paused:
+        return {"paused": True, "due": due}
     if due is None:
         return {"due": None}
     left = (due - (now or timezone.now())).total_seconds()
@@ -58,4 +61,4 @@ def ticket_handling(context: template.Context, ticket: Ticket) -> dict:
     """The units handling a ticket, for intake's ticket page (intake does not import dispatch):
     the assignments the user may see, with their deadlines and a link to each one's page."""
     assignments = selectors.ticket_handling(user=context["request"].user, ticket_id=ticket.pk)
-    return {"assignments": assignments, "now": timezone.now()}
+    return {"assignments": assignments, "ticket": ticket, "now": timezone.now()}

@@ -84,6 +84,28 @@ def test_officer_of_street_a_gets_404_for_street_b_in_every_page(org, staff, dis
         assert client.get(url).status_code == 404
 
 
+def test_the_countdowns_show_the_stopped_clock_while_a_return_is_under_review(org, staff, dispatched):
+    # Given a ticket whose unit asked to return it
+    assignment = dispatched(org.street_a)
+    services.request_return(assignment_id=assignment.pk, actor=staff.officer_a, reason="other", legal_basis="职责清单")
+    # When the unit, and then the hotline, look at it
+    pages = [
+        browser(staff.officer_a).get(f"/workbench/{assignment.pk}/").content.decode(),
+        browser(staff.officer_a).get("/workbench/?tab=review").content.decode(),
+        browser(staff.dispatcher).get(f"/tickets/{assignment.ticket_id}/").content.decode(),
+    ]
+    # Then every deadline reads as stopped, and none ticks
+    for html in pages:
+        assert "退单审核中，暂停计时" in html
+        assert "data-due=" not in html
+    # And once the return is rejected, the moved deadlines count down again
+    request = ReturnRequest.objects.get(assignment=assignment)
+    services.decide_return(return_request_id=request.pk, actor=staff.dispatcher, approve=False, note="属地职责")
+    html = browser(staff.officer_a).get(f"/workbench/{assignment.pk}/").content.decode()
+    assert "退单审核中，暂停计时" not in html
+    assert "data-due=" in html
+
+
 def test_sign_then_reply_from_the_assignment_page(org, staff, dispatched):
     assignment = dispatched(org.street_a)
     client = browser(staff.officer_a)
