@@ -70,6 +70,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     monthly_rates = trend.rates
     channels = [channel for channel in Channel if any(trend.by_channel[channel.value])]
     answered, dispatched = summary.counts["answered_directly"], summary.counts["dispatched"]
+    # Closed at intake (transferred, legal route, explained), still awaiting dispatch, or merged.
+    other = summary.received - answered - dispatched
     charts = {
         "by_kind": _chart("bar", months, [(kind.label, trend.by_kind[kind.value]) for kind in Kind], stacked=True),
         "by_channel": _chart(
@@ -78,7 +80,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "disposition": _chart(
             "doughnut",
             [_("Answered directly"), _("Dispatched"), _("Other")],
-            [(_("Tickets"), [answered, dispatched, summary.received - answered - dispatched])],
+            [(_("Tickets"), [answered, dispatched, other])],
         ),
         "phone_online": _chart(
             "doughnut",
@@ -96,6 +98,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         rates=summary.rates,
         answered_share=summary.share(answered),
         dispatched_share=summary.share(dispatched),
+        other=other,
+        other_share=summary.share(other),
         phone_share=summary.share(summary.phone),
         online_share=summary.share(summary.online),
         live=live,

@@ -64,10 +64,18 @@ def test_overview_shows_the_rollups_not_the_live_tickets(client, city, city_admi
     assert client.get(url).context["summary"].received == 0
     # When the refresh has run, then it shows all thirty, split by channel and disposition
     services.refresh_rollups()
-    summary = client.get(url).context["summary"]
+    page = client.get(url)
+    summary = page.context["summary"]
     assert summary.received == 30
     assert summary.phone + summary.online == 30
     assert summary.counts["answered_directly"] == Ticket.objects.filter(disposition="answered_directly").count()
+    # and the disposition table's three rows add up to all of them, as its chart's three parts do
+    assert summary.counts["answered_directly"] + summary.counts["dispatched"] + page.context["other"] == 30
+    assert page.context["charts"]["disposition"]["series"][0]["data"] == [
+        summary.counts["answered_directly"],
+        summary.counts["dispatched"],
+        page.context["other"],
+    ]
 
 
 def test_overview_counts_live_overdue_and_due_soon_lead_assignments(client, city, city_admin):
