@@ -30,6 +30,13 @@ def _query(serializer_class: type, request: Request) -> dict:
     return query.validated_data
 
 
+def _trend(request: Request) -> tuple[Period, selectors.Trend]:
+    """The ?period= asked for and the monthly trend of the user's scope over it."""
+    scope = _scope(request)
+    period = Period.parse(_query(serializers.PeriodQuerySerializer, request).get("period"))
+    return period, selectors.monthly_trend(scope=scope, period=period)
+
+
 class VolumeView(APIView):
     @extend_schema(
         operation_id="analytics_volume",
@@ -39,9 +46,7 @@ class VolumeView(APIView):
         tags=["analytics"],
     )
     def get(self, request: Request) -> Response:
-        scope = _scope(request)
-        period = Period.parse(_query(serializers.PeriodQuerySerializer, request).get("period"))
-        trend = selectors.monthly_trend(scope=scope, period=period)
+        period, trend = _trend(request)
         months = [
             {
                 "month": f"{month:%Y-%m}",
@@ -67,9 +72,7 @@ class RatesView(APIView):
         tags=["analytics"],
     )
     def get(self, request: Request) -> Response:
-        scope = _scope(request)
-        period = Period.parse(_query(serializers.PeriodQuerySerializer, request).get("period"))
-        trend = selectors.monthly_trend(scope=scope, period=period)
+        period, trend = _trend(request)
         months = [
             {"month": f"{month:%Y-%m}", "counts": counts, "rates": rates}
             for month, counts, rates in zip(trend.months, trend.counts, trend.rates, strict=True)
