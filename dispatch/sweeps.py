@@ -3,10 +3,11 @@
 Each sweep reads a bounded batch of due candidates through a partial index on live rows and
 handles them set-based, in transactions of HOTLINE_SWEEP_COMMIT_EVERY rows: it locks the rows
 it can get at once (SKIP LOCKED, so a sweep never waits on a user or on another sweep, and
-never deadlocks), re-checks each condition under the lock (the ticket's status under the
-ticket's lock: while a return is under review the clock is stopped and nothing fires), writes
-the events through `intake.services.record_overlay_events`, advances the assignments' markers
-and sends the notifications in bulk. A second or concurrent sweep finds the markers moved (or the rows
+never deadlocks) with the same condition that picked them, so each row it locks is still due;
+the ticket's status is checked again under the ticket's lock (while a return is under review
+the clock is stopped and nothing fires). It writes the events through
+`intake.services.record_overlay_events`, advances the assignments' markers and sends the
+notifications in bulk. A second or concurrent sweep finds the markers moved (or the rows
 locked) and does nothing for them; a worker killed mid-batch rolls back the group in progress,
 which the next run does again. Notifications carry a unique key as well, so nothing is sent twice.
 """
@@ -17,7 +18,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,15 +47,24 @@ def _district_of(unit: Unit) -> Unit | None:
     return parent if parent is not None and parent.kind == UnitKind.DISTRICT else None
 
 
-def _lock(pks: list[int], still_due: Callable[[Assignment], bool]) -> list[Assignment]:
-    """The candidates this run may handle: locked now (others are busy) and still due under the lock."""
-    rows = (
+def _lock(pks: list[int], due: Q) -> list[Assignment]:
+    """The candidates this run may handle: locked now (others are busy) and still `due` under the
+    lock (PostgreSQL evaluates the condition again on the row version it locks)."""
+    return list(
         Assignment.objects.select_for_update(of=("self",), skip_locked=True)
         .select_related("unit__parent")
-        .filter(pk__in=pks)
+        .filter(due, pk__in=pks)
         .order_by("pk")
     )
-    return [assignment for assignment in rows if still_due(assignment)]
+
+
+def _candidates(due: Q, *, deadline: str, batch: int | None) -> QuerySet:
+    """The ids of a bounded batch of due assignments, the soonest `deadline` first."""
+    return (
+        Assignment.objects.filter(due)
+        .order_by(deadline, "pk")
+        .values_list("pk", flat=True)[: batch or settings.HOTLINE_SWEEP_BATCH]
+    )
 
 
 def _in_commit_groups(pks: list[int], handle: Callable[[list[int]], int]) -> int:
@@ -99,18 +109,21 @@ def _write_events(
 
 
 def _mark_once(
-    pks: list[int],
+    due: Q,
     *,
+    deadline: str,
+    batch: int | None,
     action: Action,
     marker: str,
     now: datetime,
-    still_due: Callable[[Assignment], bool],
     notice: Callable[[Assignment], Notice],
 ) -> SweepResult:
-    """Mark each due assignment once: the event, the `marker` field set to `now`, the unit told."""
+    """Mark each due assignment once, the soonest `deadline` first: the event, the `marker` field
+    set to `now` (which takes it out of `due`), the unit told."""
+    pks = list(_candidates(due, deadline=deadline, batch=batch))
 
     def handle(group: list[int]) -> int:
-        marked = _write_events(action, _lock(group, still_due), lambda a: {})
+        marked = _write_events(action, _lock(group, due), lambda a: {})
         Assignment.objects.filter(pk__in=[a.pk for a in marked]).update(**{marker: now})
         notify_units_bulk(notices=[notice(a) for a in marked])
         return len(marked)
@@ -122,32 +135,20 @@ def _mark_once(
 def sweep_late_signs(*, now: datetime | None = None, batch: int | None = None) -> SweepResult:
     """Live assignments not signed by their sign deadline: marked once (feeds the response rate)."""
     now = now or timezone.now()
-    pks = list(
-        Assignment.objects.filter(
-            ended_at__isnull=True,
-            status=AssignmentStatus.DISPATCHED,
-            late_sign_marked_at__isnull=True,
-            sign_due_at__lte=now,
-            ticket__status__in=CLOCK_RUNNING,
-        )
-        .order_by("sign_due_at", "pk")
-        .values_list("pk", flat=True)[: batch or settings.HOTLINE_SWEEP_BATCH]
+    due = Q(
+        ended_at__isnull=True,
+        status=AssignmentStatus.DISPATCHED,
+        late_sign_marked_at__isnull=True,
+        sign_due_at__lte=now,
+        ticket__status__in=CLOCK_RUNNING,
     )
-
-    def still_due(current: Assignment) -> bool:
-        return (
-            current.ended_at is None
-            and current.status == AssignmentStatus.DISPATCHED
-            and current.late_sign_marked_at is None
-            and current.sign_due_at <= now
-        )
-
     return _mark_once(
-        pks,
+        due,
+        deadline="sign_due_at",
+        batch=batch,
         action=Action.MARK_LATE_SIGN,
         marker="late_sign_marked_at",
         now=now,
-        still_due=still_due,
         notice=lambda a: Notice(
             a.unit_id,
             UNIT_STAFF_ROLES,
@@ -164,36 +165,23 @@ def sweep_late_contacts(*, now: datetime | None = None, batch: int | None = None
     the unit urged (the contact counts for the response rate). Tickets without a caller have
     nobody to contact, and confidential callers are contacted through the hotline."""
     now = now or timezone.now()
-    pks = list(
-        Assignment.objects.filter(
-            ended_at__isnull=True,
-            first_contacted_at__isnull=True,
-            late_contact_marked_at__isnull=True,
-            first_contact_due_at__lte=now,
-            status=AssignmentStatus.SIGNED,
-            ticket__status__in=CLOCK_RUNNING,
-            ticket__caller__isnull=False,
-            ticket__confidential=False,
-        )
-        .order_by("first_contact_due_at", "pk")
-        .values_list("pk", flat=True)[: batch or settings.HOTLINE_SWEEP_BATCH]
+    due = Q(
+        ended_at__isnull=True,
+        first_contacted_at__isnull=True,
+        late_contact_marked_at__isnull=True,
+        first_contact_due_at__lte=now,
+        status=AssignmentStatus.SIGNED,
+        ticket__status__in=CLOCK_RUNNING,
+        ticket__caller__isnull=False,
+        ticket__confidential=False,
     )
-
-    def still_due(current: Assignment) -> bool:
-        return (
-            current.ended_at is None
-            and current.status == AssignmentStatus.SIGNED
-            and current.first_contacted_at is None
-            and current.late_contact_marked_at is None
-            and current.first_contact_due_at <= now
-        )
-
     return _mark_once(
-        pks,
+        due,
+        deadline="first_contact_due_at",
+        batch=batch,
         action=Action.MARK_LATE_CONTACT,
         marker="late_contact_marked_at",
         now=now,
-        still_due=still_due,
         notice=lambda a: Notice(
             a.unit_id,
             UNIT_STAFF_ROLES,
@@ -218,15 +206,14 @@ def _alert_to_fire(*, stored: str, dispatched_at: datetime, due_at: datetime, no
     return fire
 
 
-def alert_candidates(*, now: datetime, batch: int) -> QuerySet:
+def _alert_due(now: datetime) -> Q:
+    """Live assignments whose next deadline alert is due."""
+    return Q(ended_at__isnull=True, status__in=LIVE, next_alert_at__lte=now, ticket__status__in=CLOCK_RUNNING)
+
+
+def alert_candidates(*, now: datetime, batch: int | None = None) -> QuerySet:
     """The ids of the live assignments whose next deadline alert is due, soonest first."""
-    return (
-        Assignment.objects.filter(
-            ended_at__isnull=True, status__in=LIVE, next_alert_at__lte=now, ticket__status__in=CLOCK_RUNNING
-        )
-        .order_by("next_alert_at", "pk")
-        .values_list("pk", flat=True)[:batch]
-    )
+    return _candidates(_alert_due(now), deadline="next_alert_at", batch=batch)
 
 
 def sweep_deadline_alerts(*, now: datetime | None = None, batch: int | None = None) -> SweepResult:
@@ -234,18 +221,10 @@ def sweep_deadline_alerts(*, now: datetime | None = None, batch: int | None = No
     escalated to the district supervisors (the hotline supervisors for units outside a district).
     Each stage fires once per deadline."""
     now = now or timezone.now()
-    pks = list(alert_candidates(now=now, batch=batch or settings.HOTLINE_SWEEP_BATCH))
-
-    def still_due(current: Assignment) -> bool:
-        return (
-            current.ended_at is None
-            and current.status in LIVE
-            and current.next_alert_at is not None
-            and current.next_alert_at <= now
-        )
+    pks = list(alert_candidates(now=now, batch=batch))
 
     def handle(group: list[int]) -> int:
-        due = _lock(group, still_due)
+        due = _lock(group, _alert_due(now))
         stage_of = {
             a.pk: _alert_to_fire(stored=a.next_alert_stage, dispatched_at=a.dispatched_at, due_at=a.due_at, now=now)
             for a in due
