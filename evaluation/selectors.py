@@ -24,7 +24,7 @@ from evaluation.models import (
     Satisfaction,
     UnitResult,
 )
-from evaluation.permissions import EVALUATION_ADMIN_ROLES
+from evaluation.permissions import is_evaluation_admin
 from evaluation.services import approved_appeal, month_bounds, previous_month, responded_in_time
 from hotline.models import Membership, Role, Unit, UnitKind, User
 from hotline.selectors import has_role
@@ -41,10 +41,6 @@ def _holds(user: User, roles: frozenset[str]) -> bool:
 
 def can_call_back(*, user: User) -> bool:
     return _holds(user, CALLBACK_ROLES)
-
-
-def is_evaluation_admin(*, user: User) -> bool:
-    return _holds(user, EVALUATION_ADMIN_ROLES)
 
 
 def ranking_kind_of(unit_kind: str) -> str:

@@ -32,13 +32,12 @@ from evaluation.models import (
     ScoreAdjustment,
     UnitResult,
 )
-from evaluation.permissions import CALLBACK_ALERT_ROLES, EVALUATION_ADMIN_ROLES
+from evaluation.permissions import CALLBACK_ALERT_ROLES, EVALUATION_ADMIN_ROLES, is_evaluation_admin
 from evaluation.scoring import Counts, Parameters, competition_ranks, rates
 from hotline.deadlines import deadline_after, tier_duration
 from hotline.errors import DomainError
 from hotline.models import NotificationKind, Unit, UnitKind, User
 from hotline.notifications import notify_roles, notify_unit
-from hotline.selectors import has_role
 from hotline.sms import queue_sms
 from intake import services as intake_services
 from intake.lifecycle import Action, Status, allowed_actions
@@ -724,7 +723,7 @@ def request_appeal(
 def decide_appeal(*, appeal_id: int, actor: User, approve: bool, note: str = "") -> Appeal:
     """A hotline supervisor approves (the ticket or callback leaves the rates) or rejects; logged."""
     appeal = Appeal.objects.filter(pk=appeal_id).only("ticket_id").first()
-    if appeal is None or not (actor.is_superuser or has_role(user=actor, roles=EVALUATION_ADMIN_ROLES)):
+    if appeal is None or not is_evaluation_admin(user=actor):
         raise DomainError("not_found", _("Not found."), status=404)
     if not approve and not note.strip():
         raise DomainError(
