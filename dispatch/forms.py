@@ -8,14 +8,18 @@ from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from dispatch import selectors
-from dispatch.models import ReplyOutcome, ReturnReason
+from dispatch.models import HANDLING_KINDS, STREET_KINDS, WHISTLE_KINDS, ReplyOutcome, ReturnReason
 from hotline.models import Category, Unit, UnitKind
+from hotline.widgets import UnitPicker, UnitsPicker
 from intake.filters import CategoryChoiceField
 from intake.models import Ticket
 
 
 class UnitChoiceField(forms.ModelChoiceField):
-    """A unit labelled with its district when it is a street or a district department."""
+    """A unit labelled with its district when it is a street or a district department, picked
+    by searching (hotline.widgets): the page lists only the chosen unit and the suggestions."""
+
+    widget = UnitPicker
 
     def label_from_instance(self, obj: Model) -> str:
         if obj.parent is not None and obj.parent.kind == UnitKind.DISTRICT:
@@ -24,6 +28,8 @@ class UnitChoiceField(forms.ModelChoiceField):
 
 
 class UnitsChoiceField(forms.ModelMultipleChoiceField):
+    widget = UnitsPicker
+
     def label_from_instance(self, obj: Model) -> str:
         return UnitChoiceField.label_from_instance(self, obj)
 
@@ -80,13 +86,14 @@ class ExtensionForm(forms.Form):
 
 
 class WhistleForm(forms.Form):
-    units = UnitsChoiceField(label=_("Departments to summon"), queryset=Unit.objects.none())
+    units = UnitsChoiceField(
+        label=_("Departments to summon"), queryset=Unit.objects.none(), widget=UnitsPicker(kinds=WHISTLE_KINDS)
+    )
     note = forms.CharField(label=_("What they should do"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["units"].queryset = selectors.summonable_units()
-        self.fields["units"].widget.attrs["size"] = 8
 
 
 class ReplyForm(forms.Form):
@@ -111,8 +118,15 @@ class SuperviseForm(forms.Form):
 
 
 class DispatchForm(forms.Form):
-    lead_unit = UnitChoiceField(label=_("Lead unit"), queryset=Unit.objects.none())
-    assist_units = UnitsChoiceField(label=_("Assisting units"), queryset=Unit.objects.none(), required=False)
+    lead_unit = UnitChoiceField(
+        label=_("Lead unit"), queryset=Unit.objects.none(), widget=UnitPicker(kinds=HANDLING_KINDS)
+    )
+    assist_units = UnitsChoiceField(
+        label=_("Assisting units"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=UnitsPicker(kinds=HANDLING_KINDS),
+    )
     note = forms.CharField(label=_("Note for the units"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -120,7 +134,6 @@ class DispatchForm(forms.Form):
         units = selectors.handling_units()
         self.fields["lead_unit"].queryset = units
         self.fields["assist_units"].queryset = units
-        self.fields["assist_units"].widget.attrs["size"] = 6
 
 
 class MergeForm(forms.Form):
@@ -155,6 +168,7 @@ class ReturnDecisionForm(forms.Form):
         queryset=Unit.objects.none(),
         required=False,
         help_text=_("leave empty to put the ticket back in the dispatch queue"),
+        widget=UnitPicker(kinds=HANDLING_KINDS),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -185,8 +199,11 @@ class RoutingRuleForm(forms.Form):
         .select_related("parent")
         .order_by("code"),
         required=False,
+        widget=UnitPicker(kinds=STREET_KINDS),
     )
-    unit = UnitChoiceField(label=_("Handling unit"), queryset=Unit.objects.none())
+    unit = UnitChoiceField(
+        label=_("Handling unit"), queryset=Unit.objects.none(), widget=UnitPicker(kinds=HANDLING_KINDS)
+    )
     valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
     valid_until = forms.DateField(
         label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -38,6 +38,7 @@ from dispatch.selectors import Tab
 from hotline.errors import DomainError
 from hotline.models import User
 from hotline.selectors import is_hotline_staff, user_roles
+from hotline.widgets import suggest
 from intake import selectors as intake_selectors
 from intake import services as intake_services
 from intake.lifecycle import Status
@@ -372,6 +373,7 @@ def dispatch_ticket(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("dispatch:queue")
     else:
         form = DispatchForm(initial={"lead_unit": suggestions[0].unit.pk if suggestions else None})
+    suggest(form, units=[s.unit for s in suggestions], fields=["lead_unit", "assist_units"])
     return render(
         request,
         "dispatch/dispatch_ticket.html",
@@ -461,6 +463,7 @@ def return_review(request: HttpRequest, pk: int) -> HttpResponse:
     suggestions = [
         s for s in selectors.suggestions(tickets=[ticket])[ticket.pk] if s.unit.pk != found.assignment.unit_id
     ]
+    suggest(form, units=[s.unit for s in suggestions], fields=["redispatch_to"])
     return render(
         request,
         "dispatch/return_review.html",

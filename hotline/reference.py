@@ -12,7 +12,8 @@ Rows are shared between requests: treat them as read-only.
 
 import time
 import uuid
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -23,6 +24,7 @@ VERSION_KEY = "hotline:reference-version"
 RECHECK_SECONDS = 1.0
 
 Reference = TypeVar("Reference", Category, Unit)
+Derived = TypeVar("Derived")
 
 
 class _Tables:
@@ -31,10 +33,12 @@ class _Tables:
         self.checked_at = float("-inf")
         self.rows: dict[type, dict[int, Category | Unit]] = {Category: {}, Unit: {}}
         self.roles: dict[int, frozenset[str]] = {}
+        self.derived: dict[str, Any] = {}
 
     def clear(self) -> None:
         self.rows = {Category: {}, Unit: {}}
         self.roles = {}
+        self.derived = {}
 
 
 _tables = _Tables()
@@ -72,6 +76,15 @@ def roles_of(*, user_id: int) -> frozenset[str]:
         roles = frozenset(Membership.objects.filter(user_id=user_id).values_list("role", flat=True))
         _tables.roles[user_id] = roles
     return roles
+
+
+def derived(key: str, build: Callable[[], Derived]) -> Derived:
+    """A structure built from the reference tables (e.g. a search index), kept under `key` and
+    built again after the next change."""
+    _check_version()
+    if key not in _tables.derived:
+        _tables.derived[key] = build()
+    return _tables.derived[key]
 
 
 def changed() -> None:

@@ -1,10 +1,12 @@
 """Reads for the shared core: who holds which role where, and which units a user may see."""
 
+from collections.abc import Collection
+
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from hotline import reference
+from hotline import reference, unit_search
 from hotline.models import Category, Heartbeat, Membership, Role, Unit, UnitKind, User
 
 # Roles of the hotline centre: they see every ticket and the caller's contact data.
@@ -61,6 +63,14 @@ def scoped_unit_ids(*, user: User) -> set[int] | None:
 
 def districts() -> QuerySet[Unit]:
     return Unit.objects.filter(kind=UnitKind.DISTRICT, is_active=True).order_by("code")
+
+
+def search_units(
+    *, query: str, kinds: Collection[str], within: int | None = None, limit: int = 20
+) -> list[unit_search.UnitMatch]:
+    """Active units matching a name, short name, full pinyin or pinyin initials, best first
+    (ties by kind, then code); `kinds` empty means any kind, `within` a district's id."""
+    return unit_search.search(query=query, kinds=kinds, within=within, limit=limit)
 
 
 def leaf_categories() -> QuerySet[Category]:

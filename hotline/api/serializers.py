@@ -1,9 +1,11 @@
 import copy
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hotline import reference
-from hotline.models import Category, Membership, Notification, Unit, User
+from hotline.models import Category, Membership, Notification, Unit, UnitKind, User
+from hotline.unit_search import UnitMatch
 
 
 class ShallowFieldsMixin:
@@ -46,6 +48,43 @@ class UnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Unit
         fields = ["id", "name", "kind", "division_type", "parent", "code", "population", "is_active"]
+
+
+class UnitSearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=64,
+        help_text="name, short name, pinyin or pinyin initials",
+    )
+    kind = serializers.ListField(
+        child=serializers.ChoiceField(choices=UnitKind.choices),
+        required=False,
+        default=list,
+        help_text="any of these kinds (repeat the parameter); none: any kind",
+    )
+    within = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="a district's id: only its units"
+    )
+
+
+class DistrictRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="district_id")
+    name = serializers.CharField(source="district_name")
+
+
+class UnitMatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=UnitKind.choices)
+    kind_label = serializers.CharField()
+    district = serializers.SerializerMethodField()
+    code = serializers.CharField(allow_null=True)
+
+    @extend_schema_field(DistrictRefSerializer(allow_null=True))
+    def get_district(self, match: UnitMatch) -> dict | None:
+        return DistrictRefSerializer(match).data if match.district_id is not None else None
 
 
 class CategorySerializer(serializers.ModelSerializer):

@@ -14,6 +14,8 @@ from hotline.api.serializers import (
     MarkedReadSerializer,
     MeSerializer,
     NotificationSerializer,
+    UnitMatchSerializer,
+    UnitSearchQuerySerializer,
     UnitSerializer,
     UnreadCountSerializer,
 )
@@ -27,6 +29,17 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Unit.objects.order_by("id")
     serializer_class = UnitSerializer
     filterset_class = UnitFilter
+
+    @extend_schema(parameters=[UnitSearchQuerySerializer], responses=UnitMatchSerializer(many=True))
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def search(self, request: Request) -> Response:
+        """Active units for a picker, best match first, at most 20; an empty `q` finds none.
+        Any signed-in user or API client may search: unit names are public."""
+        query = UnitSearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        matches = selectors.search_units(query=params["q"], kinds=params["kind"], within=params["within"])
+        return Response(UnitMatchSerializer(matches, many=True).data)
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
