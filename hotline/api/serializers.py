@@ -58,11 +58,8 @@ class UnitSearchQuerySerializer(serializers.Serializer):
         max_length=64,
         help_text="name, short name, pinyin or pinyin initials",
     )
-    kind = serializers.ListField(
-        child=serializers.ChoiceField(choices=UnitKind.choices),
-        required=False,
-        default=list,
-        help_text="any of these kinds (repeat the parameter); none: any kind",
+    kind = serializers.MultipleChoiceField(
+        choices=UnitKind.choices, required=False, help_text="any of these kinds (repeat the parameter); none: any kind"
     )
     within = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="a district's id: only its units"

@@ -38,7 +38,7 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
         query = UnitSearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        matches = selectors.search_units(query=params["q"], kinds=params["kind"], within=params["within"])
+        matches = selectors.search_units(query=params["q"], kinds=params.get("kind", ()), within=params["within"])
         return Response(UnitMatchSerializer(matches, many=True).data)
 
 
