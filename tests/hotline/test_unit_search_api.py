@@ -50,7 +50,7 @@ def test_api_clients_search_with_their_token(api_client, make_user, fengtai):
     user = make_user(Role.API_CLIENT)
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     found = api_client.get(URL, {"q": "市城市管理委"}).json()
-    assert [(unit["name"], unit["district"]) for unit in found][0] == ("市城市管理委", None)
+    assert (found[0]["name"], found[0]["district"]) == ("市城市管理委", None)
 
 
 def test_kind_may_be_repeated_and_within_restricts_to_a_district(api_client, make_user, fengtai):
