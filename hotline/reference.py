@@ -1,7 +1,9 @@
-"""Reference data kept in each process: categories and units by id, and each user's roles.
+"""Reference data kept in each process: categories and units by id, each user's roles, and
+what is derived from them (the address resolver's index of places).
 
 Every request checks its user's roles, and every ticket taken in names a category and a
-street; all three change rarely (the org load, an admin's edit, a granted role). Each process
+street; all three change rarely (the org load, an admin's edit, a granted role), and so do
+communities. Each process
 keeps what it has read and drops it all when the shared reference version in the cache moves,
 which `changed()` does after every write to any of them. A process looks at the version at
 most once per `RECHECK_SECONDS`, so a change reaches the other processes within that time (a
@@ -12,7 +14,8 @@ Rows are shared between requests: treat them as read-only.
 
 import time
 import uuid
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -23,6 +26,7 @@ VERSION_KEY = "hotline:reference-version"
 RECHECK_SECONDS = 1.0
 
 Reference = TypeVar("Reference", Category, Unit)
+Derived = TypeVar("Derived")
 
 
 class _Tables:
@@ -31,10 +35,12 @@ class _Tables:
         self.checked_at = float("-inf")
         self.rows: dict[type, dict[int, Category | Unit]] = {Category: {}, Unit: {}}
         self.roles: dict[int, frozenset[str]] = {}
+        self.derived: dict[str, Any] = {}
 
     def clear(self) -> None:
         self.rows = {Category: {}, Unit: {}}
         self.roles = {}
+        self.derived = {}
 
 
 _tables = _Tables()
@@ -74,9 +80,18 @@ def roles_of(*, user_id: int) -> frozenset[str]:
     return roles
 
 
+def derived(key: str, build: Callable[[], Derived]) -> Derived:
+    """The value `build()` makes from reference rows, built once per process and built again
+    after any published change (e.g. the address resolver's index of places)."""
+    _check_version()
+    if key not in _tables.derived:
+        _tables.derived[key] = build()
+    return _tables.derived[key]
+
+
 def changed() -> None:
-    """Call after writing units, categories or memberships: once the transaction commits,
-    every process reads them again."""
+    """Call after writing units, communities, categories or memberships: once the transaction
+    commits, every process reads them again."""
 
     def publish() -> None:
         cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
