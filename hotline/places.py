@@ -245,9 +245,9 @@ def _mentions(index: _Index, text: str) -> list[tuple[_Entry, ...]]:
     text = normalize(text)[:MAX_TEXT_CHARS]
     found: list[tuple[int, int, tuple[_Entry, ...]]] = []
     for start, char in enumerate(text):
+        room = len(text) - start
         for length in index.lengths.get(char, ()):
-            entries = index.names.get(text[start : start + length])
-            if entries:
+            if length <= room and (entries := index.names.get(text[start : start + length])):
                 found.append((length, start, entries))
     found.sort(key=lambda f: (-f[0], f[1]))
     taken = bytearray(len(text))
