@@ -148,9 +148,8 @@ class _Index:
     communities: dict[int, PlaceCommunity]
 
 
-def _weight(form: str, *, official: bool = False) -> float:
-    if official:
-        return 1.0
+def _weight(form: str) -> float:
+    """A short form's evidence; official names count 1."""
     if len(form) == 2:
         return 0.5
     if _SUFFIXED.search(form):
