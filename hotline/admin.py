@@ -3,7 +3,18 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from hotline import reference
-from hotline.models import Category, Heartbeat, Holiday, Membership, Notification, SmsMessage, Unit, User
+from hotline.models import (
+    Category,
+    Community,
+    Heartbeat,
+    Holiday,
+    Membership,
+    Notification,
+    SmsMessage,
+    Unit,
+    UnitKind,
+    User,
+)
 from hotline.privacy import mask_phone
 
 
@@ -49,6 +60,32 @@ class UnitAdmin(ReferenceAdmin):
     search_fields = ["name", "code"]
     autocomplete_fields = ["parent"]
     list_select_related = ["parent"]
+
+
+class DistrictFilter(admin.SimpleListFilter):
+    title = _("district")
+    parameter_name = "district"
+
+    def lookups(self, request, model_admin) -> list[tuple[int, str]]:
+        return list(Unit.objects.filter(kind=UnitKind.DISTRICT).order_by("code").values_list("pk", "name"))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(street__parent=self.value()) if self.value() else queryset
+
+
+@admin.register(Community)
+class CommunityAdmin(ReferenceAdmin):
+    """The gazetteer's committees: the address resolver reads them (hotline.places)."""
+
+    list_display = ["name", "code", "street", "district", "is_active"]
+    list_filter = [DistrictFilter, "is_active"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["street"]
+    list_select_related = ["street__parent"]
+
+    @admin.display(description=_("district"), ordering="street__parent__name")
+    def district(self, obj: Community) -> Unit:
+        return obj.street.parent
 
 
 @admin.register(Membership)

@@ -1,4 +1,4 @@
-"""Shared core: users, the organisation tree, roles and the category tree."""
+"""Shared core: users, the organisation tree and its communities, roles and the category tree."""
 
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
@@ -81,6 +81,29 @@ class Unit(models.Model):
                 condition=Q(division_type="") | Q(kind="street"), name="unit_division_type_only_street"
             ),
             models.CheckConstraint(condition=Q(parent__isnull=False) | Q(kind="city"), name="unit_only_city_is_root"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Community(models.Model):
+    """A residents' or villagers' committee (社区居委会/村委会) under a street, township or
+    functional zone: the finest level of the gazetteer the address resolver reads."""
+
+    code = models.CharField(_("official code"), max_length=12, unique=True, help_text=_("12-digit statistical code"))
+    name = models.CharField(_("name"), max_length=64, help_text=_("official name, e.g. 多福巷社区居委会"))
+    street = models.ForeignKey(
+        Unit, verbose_name=_("street/township"), on_delete=models.PROTECT, related_name="communities"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{12}$"), name="community_code_12_digits"),
         ]
 
     def __str__(self) -> str:

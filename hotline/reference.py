@@ -1,7 +1,9 @@
-"""Reference data kept in each process: categories and units by id, and each user's roles.
+"""Reference data kept in each process: categories and units by id, each user's roles, and
+what is derived from them (the address resolver's index of places).
 
 Every request checks its user's roles, and every ticket taken in names a category and a
-street; all three change rarely (the org load, an admin's edit, a granted role). Each process
+street; all three change rarely (the org load, an admin's edit, a granted role), and so do
+communities. Each process
 keeps what it has read and drops it all when the shared reference version in the cache moves,
 which `changed()` does after every write to any of them. A process looks at the version at
 most once per `RECHECK_SECONDS`, so a change reaches the other processes within that time (a
@@ -79,8 +81,8 @@ def roles_of(*, user_id: int) -> frozenset[str]:
 
 
 def derived(key: str, build: Callable[[], Derived]) -> Derived:
-    """A structure built from the reference tables (e.g. a search index), kept under `key` and
-    built again after the next change."""
+    """A structure built from the reference tables (e.g. the unit search index, the address
+    resolver's index of places), built once per process and again after the next change."""
     _check_version()
     if key not in _tables.derived:
         _tables.derived[key] = build()
@@ -88,8 +90,8 @@ def derived(key: str, build: Callable[[], Derived]) -> Derived:
 
 
 def changed() -> None:
-    """Call after writing units, categories or memberships: once the transaction commits,
-    every process reads them again."""
+    """Call after writing units, communities, categories or memberships: once the transaction
+    commits, every process reads them again."""
 
     def publish() -> None:
         cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)

@@ -12,10 +12,13 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline import reference
+from hotline.errors import DomainError
 from hotline.models import (
     Category,
+    Community,
     DeadlineTier,
     Heartbeat,
     Membership,
@@ -31,6 +34,7 @@ from hotline.models import (
 DATA_DIR = Path(__file__).resolve().parent / "data"
 UNITS_FILE = DATA_DIR / "beijing_units.csv"
 CATEGORIES_FILE = DATA_DIR / "categories.json"
+COMMUNITIES_FILE = DATA_DIR / "beijing_communities.csv"
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,18 @@ class LoadResult:
     unchanged: int
 
 
-def read_unit_rows(path: Path = UNITS_FILE) -> list[dict[str, str]]:
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    """The rows of a shipped CSV file, skipping its '#' provenance header."""
     with path.open(encoding="utf-8") as f:
         return list(csv.DictReader(line for line in f if not line.startswith("#")))
+
+
+def read_unit_rows(path: Path = UNITS_FILE) -> list[dict[str, str]]:
+    return _read_csv(path)
+
+
+def read_community_rows(path: Path = COMMUNITIES_FILE) -> list[dict[str, str]]:
+    return _read_csv(path)
 
 
 @transaction.atomic
@@ -77,6 +90,47 @@ def load_units(*, rows: Iterable[dict[str, str]]) -> LoadResult:
             unchanged += 1
         if code:
             by_code[code] = unit
+    if created or updated:
+        reference.changed()
+    return LoadResult(created, updated, unchanged)
+
+
+@transaction.atomic
+def load_communities(*, rows: Iterable[dict[str, str]]) -> LoadResult:
+    """Create or update communities from rows, matched by their 12-digit code. Idempotent.
+
+    A row names its street by the 9-digit street code, the first 9 digits of a street's or
+    functional zone's 12-digit code: load the units first. A community is never deleted (tickets
+    may come to name it); one missing from a newer file is for an admin to mark inactive.
+    """
+    streets = {
+        unit.code[:9]: unit
+        for unit in Unit.objects.filter(kind__in=[UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE]).exclude(code=None)
+    }
+    existing = {c.code: c for c in Community.objects.all()}
+    created = updated = unchanged = 0
+    new: list[Community] = []
+    edited: list[Community] = []
+    for row in rows:
+        street = streets.get(row["street_code"])
+        if street is None or not row["code"].startswith(row["street_code"]):
+            raise DomainError(
+                "unknown_street",
+                _("Community %(code)s names an unknown street %(street)s.")
+                % {"code": row["code"], "street": row["street_code"]},
+            )
+        community = existing.get(row["code"])
+        if community is None:
+            new.append(Community(code=row["code"], name=row["name"], street=street))
+            created += 1
+        elif (community.name, community.street_id) != (row["name"], street.pk):
+            community.name, community.street = row["name"], street
+            edited.append(community)
+            updated += 1
+        else:
+            unchanged += 1
+    Community.objects.bulk_create(new, batch_size=1000)
+    Community.objects.bulk_update(edited, ["name", "street"], batch_size=1000)
     if created or updated:
         reference.changed()
     return LoadResult(created, updated, unchanged)
