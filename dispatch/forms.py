@@ -8,7 +8,7 @@ from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from dispatch import selectors
-from dispatch.models import ReplyOutcome, ReturnReason
+from dispatch.models import OVERRIDE_REASON_MAX_LENGTH, ReplyOutcome, ReturnReason
 from hotline.models import Category, Unit, UnitKind
 from intake.filters import CategoryChoiceField
 from intake.models import Ticket
@@ -110,10 +110,20 @@ class SuperviseForm(forms.Form):
     comment = forms.CharField(label=_("Supervision comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
+def override_reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason to override the dispatch catalogue"),
+        required=False,
+        max_length=OVERRIDE_REASON_MAX_LENGTH,
+        help_text=_("only to send a functional-department matter to a street/township; kept in the ticket's log"),
+    )
+
+
 class DispatchForm(forms.Form):
     lead_unit = UnitChoiceField(label=_("Lead unit"), queryset=Unit.objects.none())
     assist_units = UnitsChoiceField(label=_("Assisting units"), queryset=Unit.objects.none(), required=False)
     note = forms.CharField(label=_("Note for the units"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    override_reason = override_reason_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,6 +166,7 @@ class ReturnDecisionForm(forms.Form):
         required=False,
         help_text=_("leave empty to put the ticket back in the dispatch queue"),
     )
+    override_reason = override_reason_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

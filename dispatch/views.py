@@ -360,6 +360,7 @@ def dispatch_ticket(request: HttpRequest, pk: int) -> HttpResponse:
                     assist_unit_ids=[unit.pk for unit in data["assist_units"]],
                     actor=request.user,
                     note=data["note"],
+                    override_reason=data["override_reason"],
                 )
             except DomainError as error:
                 _show_error(request, error, form)
@@ -450,6 +451,7 @@ def return_review(request: HttpRequest, pk: int) -> HttpResponse:
                     approve=approve,
                     note=data["note"],
                     redispatch_to_id=data["redispatch_to"].pk if data["redispatch_to"] else None,
+                    override_reason=data["override_reason"],
                 )
             except DomainError as error:
                 _show_error(request, error, form)
