@@ -207,3 +207,17 @@ class RoutingRuleForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = selectors.handling_units()
+
+
+class CatalogueFilterForm(forms.Form):
+    """The catalogue page's filters: a category of any level, and a district."""
+
+    category = CategoryChoiceField(
+        label=_("Category"), queryset=Category.objects.filter(is_active=True).order_by("code"), required=False
+    )
+    district = forms.ModelChoiceField(
+        label=_("District"),
+        queryset=Unit.objects.filter(kind=UnitKind.DISTRICT).order_by("code"),
+        required=False,
+        help_text=_("its own rules and the city-wide ones"),
+    )

@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +27,7 @@ from dispatch.models import (
     RoutingRule,
 )
 from hotline.models import Category, Unit, User
-from intake.lifecycle import Status
+from intake.lifecycle import Action, Status
 from intake.models import Ticket, TicketEvent
 
 # Returned assignments stay in the unit's review tab this long after the return was approved.
@@ -92,8 +93,18 @@ def tab_counts(*, user: User) -> dict[str, int]:
     )
 
 
+def _override_reason() -> Subquery:
+    """The reason the dispatcher gave to send the ticket against the catalogue (a functional
+    matter to a street/township), read from its DISPATCH event: same ticket, same time."""
+    events = TicketEvent.objects.filter(
+        ticket=OuterRef("ticket_id"), action=Action.DISPATCH, created_at=OuterRef("dispatched_at")
+    )
+    return Subquery(events.annotate(reason=KT("payload__override_reason")).values("reason")[:1])
+
+
 def assignment_detail(*, user: User, assignment_id: int) -> Assignment:
-    """One assignment with its ticket, timeline, notes, the ticket's other units and review requests.
+    """One assignment with its ticket, timeline, notes, the ticket's other units, review requests
+    and `override_reason` (empty unless dispatched against the catalogue).
 
     Raises Assignment.DoesNotExist (→ 404) when the user may not see it.
     """
@@ -102,6 +113,7 @@ def assignment_detail(*, user: User, assignment_id: int) -> Assignment:
     events = TicketEvent.objects.select_related("actor", "unit").order_by("created_at", "id")
     return (
         visible_assignments(user=user)
+        .annotate(override_reason=_override_reason())
         .select_related(
             "unit",
             "whistled_by__unit",
@@ -293,9 +305,25 @@ def review_requests(*, model: type[models.Model], status: str | None = None) -> 
     return requests.order_by("-id")
 
 
-def catalogue(*, on: date | None = None, include_history: bool = False) -> QuerySet[RoutingRule]:
-    """The dispatch catalogue: the rules in effect on a day (today), or every version."""
+def catalogue(
+    *,
+    on: date | None = None,
+    include_history: bool = False,
+    category: Category | None = None,
+    district: Unit | None = None,
+) -> QuerySet[RoutingRule]:
+    """The dispatch catalogue: the rules in effect on a day (today), or every version. With a
+    category, the rules that apply to it (its own and its ancestors') and those below it; with a
+    district, the rules that apply there (the district's, its streets', the city-wide ones)."""
     rules = RoutingRule.objects.all() if include_history else rules_in_effect(on=on)
+    if category is not None:
+        rules = rules.filter(
+            Q(category_id__in=[c.pk for c in category_chain(category)])
+            | Q(category__parent=category)
+            | Q(category__parent__parent=category)
+        )
+    if district is not None:
+        rules = rules.filter(Q(district=district) | Q(district__isnull=True))
     return rules.select_related("category__parent__parent", "district", "street", "unit", "created_by").order_by(
         "category__code", "district__code", "street__code", "-valid_from", "id"
     )
@@ -321,12 +349,14 @@ def supervision_counts(*, user: User) -> list[dict]:
 def ticket_handling(*, user: User, ticket_id: int) -> list[Assignment]:
     """Every assignment of a ticket the user may see, live and ended, in dispatch order, with its
     unit and its pending return and extension requests (`pending_returns`, `pending_extensions`):
-    the handling part of intake's ticket page. Unit staff get only their units' assignments."""
+    the handling part of intake's ticket page, and the catalogue `override_reason` of the dispatch.
+    Unit staff get only their units' assignments."""
     pending_returns = ReturnRequest.objects.filter(status=ReviewStatus.PENDING)
     pending_extensions = ExtensionRequest.objects.filter(status=ReviewStatus.PENDING)
     return list(
         visible_assignments(user=user)
         .filter(ticket_id=ticket_id)
+        .annotate(override_reason=_override_reason())
         .select_related("unit", "whistled_by__unit")
         .prefetch_related(
             Prefetch("return_requests", queryset=pending_returns, to_attr="pending_returns"),
