@@ -1,18 +1,14 @@
-"""Demo dispatch: a small catalogue, and the intake demo's waiting tickets sent to the demo units,
-some signed and one replied, so that every demo user finds work on the workbench. Idempotent."""
-
-from datetime import date
+"""Demo dispatch: the shipped catalogue, and the intake demo's waiting tickets sent to the demo
+units, some signed and one replied, so that every demo user finds work on the workbench. Idempotent."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from dispatch import services
-from dispatch.models import Assignment, AssignmentStatus, ReplyOutcome, RoutingRule
-from hotline.models import Category, Unit, UnitKind, User
+from dispatch.models import Assignment, AssignmentStatus, ReplyOutcome
+from hotline.models import Unit, UnitKind, User
 from intake.lifecycle import Status
 from intake.models import Ticket
-
-# (category code, unit name): city-wide rules of the demo catalogue.
-RULES = [("0101", "北京热力集团"), ("0103", "北京自来水集团"), ("010301", "市水务局")]
 
 # Intake demo tickets (by idempotency key) → (lead unit, unit user, how far it gets).
 PLAN = {
@@ -25,21 +21,14 @@ PLAN = {
 
 @transaction.atomic
 def load(*, password: str) -> list[str]:
-    supervisor = User.objects.get(username="supervisor")
+    services.load_catalogue(rows=services.read_catalogue_rows(), valid_from=timezone.localdate())
     dispatcher = User.objects.get(username="dispatcher")
     units = {
         unit.name: unit
-        for unit in Unit.objects.filter(name__in={name for _code, name in RULES} | {p[0] for p in PLAN.values()})
+        for unit in Unit.objects.filter(name__in={p[0] for p in PLAN.values()})
         .exclude(kind=UnitKind.DISTRICT_DEPARTMENT)
         .filter(parent__name__in=["北京市", "丰台区"])
     }
-    categories = {c.code: c for c in Category.objects.filter(code__in=[code for code, _name in RULES])}
-    for code, name in RULES:
-        if not RoutingRule.objects.filter(category=categories[code], unit=units[name]).exists():
-            services.create_rule(
-                data=services.RuleData(category=categories[code], unit=units[name], valid_from=date(2024, 1, 1)),
-                actor=supervisor,
-            )
     for key, (unit_name, username, step) in PLAN.items():
         ticket = Ticket.objects.filter(idempotency_key=key).first()
         if ticket is None:

@@ -8,7 +8,14 @@ from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from dispatch import selectors
-from dispatch.models import HANDLING_KINDS, STREET_KINDS, WHISTLE_KINDS, ReplyOutcome, ReturnReason
+from dispatch.models import (
+    HANDLING_KINDS,
+    OVERRIDE_REASON_MAX_LENGTH,
+    STREET_KINDS,
+    WHISTLE_KINDS,
+    ReplyOutcome,
+    ReturnReason,
+)
 from hotline.models import Category, Unit, UnitKind
 from hotline.widgets import UnitPicker, UnitsPicker
 from intake.filters import CategoryChoiceField
@@ -117,6 +124,15 @@ class SuperviseForm(forms.Form):
     comment = forms.CharField(label=_("Supervision comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
+def override_reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason to override the dispatch catalogue"),
+        required=False,
+        max_length=OVERRIDE_REASON_MAX_LENGTH,
+        help_text=_("only to send a functional-department matter to a street/township; kept in the ticket's log"),
+    )
+
+
 class DispatchForm(forms.Form):
     lead_unit = UnitChoiceField(
         label=_("Lead unit"), queryset=Unit.objects.none(), widget=UnitPicker(kinds=HANDLING_KINDS)
@@ -128,6 +144,7 @@ class DispatchForm(forms.Form):
         widget=UnitsPicker(kinds=HANDLING_KINDS),
     )
     note = forms.CharField(label=_("Note for the units"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    override_reason = override_reason_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -170,6 +187,7 @@ class ReturnDecisionForm(forms.Form):
         help_text=_("leave empty to put the ticket back in the dispatch queue"),
         widget=UnitPicker(kinds=HANDLING_KINDS),
     )
+    override_reason = override_reason_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -213,3 +231,17 @@ class RoutingRuleForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = selectors.handling_units()
+
+
+class CatalogueFilterForm(forms.Form):
+    """The catalogue page's filters: a category of any level, and a district."""
+
+    category = CategoryChoiceField(
+        label=_("Category"), queryset=Category.objects.filter(is_active=True).order_by("code"), required=False
+    )
+    district = forms.ModelChoiceField(
+        label=_("District"),
+        queryset=Unit.objects.filter(kind=UnitKind.DISTRICT).order_by("code"),
+        required=False,
+        help_text=_("its own rules and the city-wide ones"),
+    )

@@ -19,6 +19,8 @@ HANDLING_KINDS = frozenset(set(UnitKind) - {UnitKind.CITY, UnitKind.HOTLINE_CENT
 STREET_KINDS = frozenset({UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE})
 # Whom a street may summon with the whistle (吹哨报到): departments and enterprises, not streets.
 WHISTLE_KINDS = HANDLING_KINDS - STREET_KINDS
+# The reason a dispatcher gives to send a functional-department matter to a street/township.
+OVERRIDE_REASON_MAX_LENGTH = 200
 
 
 class AssignmentRole(models.TextChoices):

@@ -1,12 +1,13 @@
 """Reads for dispatch: scoped assignment inboxes, the dispatch queue, routing suggestions, review queues."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,8 +26,8 @@ from dispatch.models import (
     ReviewStatus,
     RoutingRule,
 )
-from hotline.models import Unit, User
-from intake.lifecycle import Status
+from hotline.models import Category, Unit, User
+from intake.lifecycle import Action, Status
 from intake.models import Ticket, TicketEvent
 
 # Returned assignments stay in the unit's review tab this long after the return was approved.
@@ -92,8 +93,18 @@ def tab_counts(*, user: User) -> dict[str, int]:
     )
 
 
+def _override_reason() -> Subquery:
+    """The reason the dispatcher gave to send the ticket against the catalogue (a functional
+    matter to a street/township), read from its DISPATCH event: same ticket, same time."""
+    events = TicketEvent.objects.filter(
+        ticket=OuterRef("ticket_id"), action=Action.DISPATCH, created_at=OuterRef("dispatched_at")
+    )
+    return Subquery(events.annotate(reason=KT("payload__override_reason")).values("reason")[:1])
+
+
 def assignment_detail(*, user: User, assignment_id: int) -> Assignment:
-    """One assignment with its ticket, timeline, notes, the ticket's other units and review requests.
+    """One assignment with its ticket, timeline, notes, the ticket's other units, review requests
+    and `override_reason` (empty unless dispatched against the catalogue).
 
     Raises Assignment.DoesNotExist (→ 404) when the user may not see it.
     """
@@ -102,6 +113,7 @@ def assignment_detail(*, user: User, assignment_id: int) -> Assignment:
     events = TicketEvent.objects.select_related("actor", "unit").order_by("created_at", "id")
     return (
         visible_assignments(user=user)
+        .annotate(override_reason=_override_reason())
         .select_related(
             "unit",
             "whistled_by__unit",
@@ -158,52 +170,90 @@ def rules_in_effect(*, on: date | None = None) -> QuerySet[RoutingRule]:
     return RoutingRule.objects.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on), valid_from__lte=on)
 
 
-def suggestions(*, tickets: Sequence[Ticket], on: date | None = None) -> dict[int, list[Suggestion]]:
-    """Where each ticket should go, best first, in one query for any number of tickets.
-
-    The dispatch catalogue first (the most specific rule first: street before district before
-    city-wide, a leaf category before its ancestors), then, for a street matter (category not
-    functional) whose street/township is known, direct dispatch to that street. Functional
-    matters are never suggested to streets. Tickets need category__parent__parent loaded.
-    """
-    chains = {ticket.pk: _category_chain(ticket) for ticket in tickets}
-    category_ids = {pk for chain in chains.values() for pk in chain}
-    rules = list(rules_in_effect(on=on).filter(category_id__in=category_ids).select_related("unit"))
-    result: dict[int, list[Suggestion]] = {}
-    for ticket in tickets:
-        chain = chains[ticket.pk]  # leaf first
-        scored = []
-        for rule in rules:
-            if rule.category_id not in chain or not rule.unit.is_active:
-                continue
-            if rule.street_id is not None and rule.street_id != ticket.street_id:
-                continue
-            if rule.district_id is not None and rule.district_id != ticket.district_id:
-                continue
-            place = 2 if rule.street_id else 1 if rule.district_id else 0
-            depth = len(chain) - chain.index(rule.category_id)
-            scored.append(((place, depth, rule.valid_from, rule.pk), rule))
-        scored.sort(key=lambda item: item[0], reverse=True)
-        found = [Suggestion(unit=rule.unit, reason=_("Dispatch catalogue"), rule_id=rule.pk) for _score, rule in scored]
-        if ticket.street is not None and ticket.street.is_active and not ticket.category.is_functional:
-            found.append(Suggestion(unit=ticket.street, reason=_("Street matter: direct dispatch to the street")))
-        seen: set[int] = set()
-        result[ticket.pk] = []
-        for suggestion in found:
-            if ticket.category.is_functional and suggestion.unit.kind in STREET_KINDS:
-                continue
-            if suggestion.unit.pk not in seen:
-                seen.add(suggestion.unit.pk)
-                result[ticket.pk].append(suggestion)
-    return result
+RuleIndex = Mapping[int, Sequence[RoutingRule]]
 
 
-def _category_chain(ticket: Ticket) -> list[int]:
-    chain, node = [], ticket.category
+def rule_index(*, category_ids: Iterable[int] | None = None, on: date | None = None) -> dict[int, list[RoutingRule]]:
+    """The rules in effect on a day (today) with their units, by category id, in one query: what
+    `rank_suggestions` reads. Without `category_ids`, the whole catalogue."""
+    rules = rules_in_effect(on=on).select_related("unit")
+    if category_ids is not None:
+        rules = rules.filter(category_id__in=set(category_ids))
+    index: dict[int, list[RoutingRule]] = {}
+    for rule in rules:
+        index.setdefault(rule.category_id, []).append(rule)
+    return index
+
+
+def category_chain(category: Category) -> list[Category]:
+    """The category and its ancestors, leaf first, through the parents already loaded."""
+    chain, node = [], category
     while node is not None:
-        chain.append(node.pk)
+        chain.append(node)
         node = node.parent if node.parent_id else None
     return chain
+
+
+def rank_suggestions(
+    *, chain: Sequence[Category], district_id: int | None, street: Unit | None, rules: RuleIndex
+) -> list[Suggestion]:
+    """Where a matter of category `chain[0]` (its ancestors after it) in a place should go, best
+    first, from the rules of `rule_index`; no query.
+
+    The catalogue's rules that apply to the place: a rule for a deeper category first (a leaf
+    overrides its level-2 node), then the narrower place (street, district, city-wide), then the
+    newest version, then catalogue order. A street matter (category not functional) then goes to
+    its street/township (属地). A functional matter is never suggested to a street/township.
+    """
+    functional = chain[0].is_functional
+    scored = []
+    for depth, category in enumerate(chain):
+        for rule in rules.get(category.pk, ()):
+            if not rule.unit.is_active or (functional and rule.unit.kind in STREET_KINDS):
+                continue
+            if rule.street_id is not None and (street is None or rule.street_id != street.pk):
+                continue
+            if rule.district_id is not None and rule.district_id != district_id:
+                continue
+            place = 2 if rule.street_id else 1 if rule.district_id else 0
+            reason = _("Dispatch catalogue: %(category)s") % {"category": category.name}
+            scored.append(((depth, -place, -rule.valid_from.toordinal(), rule.pk), rule, reason))
+    scored.sort(key=lambda item: item[0])
+    found = [Suggestion(unit=rule.unit, reason=reason, rule_id=rule.pk) for _key, rule, reason in scored]
+    if street is not None and street.is_active and not functional:
+        found.append(Suggestion(unit=street, reason=_("Local: %(street)s") % {"street": street.name}))
+    unique: dict[int, Suggestion] = {}
+    for suggestion in found:
+        unique.setdefault(suggestion.unit.pk, suggestion)
+    return list(unique.values())
+
+
+def suggest_units(
+    *, category_id: int, district_id: int | None, street_id: int | None, on: date | None = None
+) -> list[Suggestion]:
+    """Suggestions for a matter not (yet) a ticket, e.g. text being typed: a category and a place.
+
+    The street's district is used when `district_id` is not given."""
+    category = Category.objects.select_related("parent__parent").get(pk=category_id)
+    street = Unit.objects.filter(pk=street_id).first() if street_id is not None else None
+    if district_id is None and street is not None:
+        district_id = street.parent_id
+    chain = category_chain(category)
+    rules = rule_index(category_ids=[c.pk for c in chain], on=on)
+    return rank_suggestions(chain=chain, district_id=district_id, street=street, rules=rules)
+
+
+def suggestions(*, tickets: Sequence[Ticket], on: date | None = None) -> dict[int, list[Suggestion]]:
+    """`rank_suggestions` for each ticket, in one query for any number of tickets. Tickets need
+    category__parent__parent and street loaded."""
+    chains = {ticket.pk: category_chain(ticket.category) for ticket in tickets}
+    rules = rule_index(category_ids={c.pk for chain in chains.values() for c in chain}, on=on)
+    return {
+        ticket.pk: rank_suggestions(
+            chain=chains[ticket.pk], district_id=ticket.district_id, street=ticket.street, rules=rules
+        )
+        for ticket in tickets
+    }
 
 
 def handling_units() -> QuerySet[Unit]:
@@ -255,9 +305,25 @@ def review_requests(*, model: type[models.Model], status: str | None = None) -> 
     return requests.order_by("-id")
 
 
-def catalogue(*, on: date | None = None, include_history: bool = False) -> QuerySet[RoutingRule]:
-    """The dispatch catalogue: the rules in effect on a day (today), or every version."""
+def catalogue(
+    *,
+    on: date | None = None,
+    include_history: bool = False,
+    category: Category | None = None,
+    district: Unit | None = None,
+) -> QuerySet[RoutingRule]:
+    """The dispatch catalogue: the rules in effect on a day (today), or every version. With a
+    category, the rules that apply to it (its own and its ancestors') and those below it; with a
+    district, the rules that apply there (the district's, its streets', the city-wide ones)."""
     rules = RoutingRule.objects.all() if include_history else rules_in_effect(on=on)
+    if category is not None:
+        rules = rules.filter(
+            Q(category_id__in=[c.pk for c in category_chain(category)])
+            | Q(category__parent=category)
+            | Q(category__parent__parent=category)
+        )
+    if district is not None:
+        rules = rules.filter(Q(district=district) | Q(district__isnull=True))
     return rules.select_related("category__parent__parent", "district", "street", "unit", "created_by").order_by(
         "category__code", "district__code", "street__code", "-valid_from", "id"
     )
@@ -283,12 +349,14 @@ def supervision_counts(*, user: User) -> list[dict]:
 def ticket_handling(*, user: User, ticket_id: int) -> list[Assignment]:
     """Every assignment of a ticket the user may see, live and ended, in dispatch order, with its
     unit and its pending return and extension requests (`pending_returns`, `pending_extensions`):
-    the handling part of intake's ticket page. Unit staff get only their units' assignments."""
+    the handling part of intake's ticket page, and the catalogue `override_reason` of the dispatch.
+    Unit staff get only their units' assignments."""
     pending_returns = ReturnRequest.objects.filter(status=ReviewStatus.PENDING)
     pending_extensions = ExtensionRequest.objects.filter(status=ReviewStatus.PENDING)
     return list(
         visible_assignments(user=user)
         .filter(ticket_id=ticket_id)
+        .annotate(override_reason=_override_reason())
         .select_related("unit", "whistled_by__unit")
         .prefetch_related(
             Prefetch("return_requests", queryset=pending_returns, to_attr="pending_returns"),

@@ -6,16 +6,17 @@ that all writers take the locks in the same order. Permission failures are 404 (
 "not_found"), bad input 400, a step that the current state does not allow 409.
 """
 
-from collections.abc import Callable, Sequence
+import csv
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from dispatch import alerts, permissions
 from dispatch.models import (
     EXPLAINED_OUTCOMES,
     HANDLING_KINDS,
+    OVERRIDE_REASON_MAX_LENGTH,
     STREET_KINDS,
     WHISTLE_KINDS,
     Assignment,
@@ -136,16 +138,44 @@ def _notify_new(assignments: Sequence[Assignment], *, kind: str, title: str) -> 
         )
 
 
-def _dispatch(*, ticket_id: int, lead: Unit, assists: Sequence[Unit], actor: User, note: str) -> Assignment:
-    """Inside a transaction: the DISPATCH transition and the new assignments."""
-    now = timezone.now()
-    ticket, _event = intake_services.transition(
+def _clean_override_reason(override_reason: str) -> str:
+    reason = override_reason.strip()
+    if len(reason) > OVERRIDE_REASON_MAX_LENGTH:
+        raise _invalid(
+            "override_reason",
+            _("Keep the reason within %(max)s characters.") % {"max": OVERRIDE_REASON_MAX_LENGTH},
+        )
+    return reason
+
+
+def _check_lead_for(ticket: Ticket, *, lead: Unit, override_reason: str) -> None:
+    """A functional-department matter goes to a department, not a street/township (the dispatch
+    catalogue), unless the dispatcher gives the reason to do so anyway."""
+    if lead.kind in STREET_KINDS and not override_reason and ticket.category.is_functional:
+        message = _(
+            "This is a functional-department matter: %(category)s belongs to the responsible department, "
+            "not to %(unit)s. Give a reason to dispatch it to a street/township anyway."
+        ) % {"category": ticket.category.name, "unit": lead.name}
+        raise DomainError("functional_to_street", message, status=409, fields={"override_reason": [message]})
+
+
+def _dispatch(
+    *, ticket_id: int, lead: Unit, assists: Sequence[Unit], actor: User, note: str, override_reason: str = ""
+) -> Assignment:
+    """Inside a transaction: the DISPATCH transition and the new assignments, dispatched at the
+    event's time (which is how pages find an override reason in the event log)."""
+    payload = {"lead": lead.pk, "lead_name": lead.name, "assist": [unit.pk for unit in assists]}
+    if override_reason:
+        payload["override_reason"] = override_reason
+    ticket, event = intake_services.transition(
         ticket_id=ticket_id,
         action=Action.DISPATCH,
         actor=actor,
         note=note,
-        payload={"lead": lead.pk, "lead_name": lead.name, "assist": [unit.pk for unit in assists]},
+        payload=payload,
+        check=lambda ticket: _check_lead_for(ticket, lead=lead, override_reason=override_reason),
     )
+    now = event.created_at
     created = Assignment.objects.bulk_create(
         [
             _new_assignment(ticket=ticket, unit=lead, role=AssignmentRole.LEAD, actor=actor, now=now),
@@ -160,13 +190,25 @@ def _dispatch(*, ticket_id: int, lead: Unit, assists: Sequence[Unit], actor: Use
 
 
 def dispatch_ticket(
-    *, ticket_id: int, lead_unit_id: int, actor: User, assist_unit_ids: Sequence[int] = (), note: str = ""
+    *,
+    ticket_id: int,
+    lead_unit_id: int,
+    actor: User,
+    assist_unit_ids: Sequence[int] = (),
+    note: str = "",
+    override_reason: str = "",
 ) -> Assignment:
-    """Send a ticket awaiting dispatch to a lead unit and optional assisting units; returns the lead's."""
+    """Send a ticket awaiting dispatch to a lead unit and optional assisting units; returns the lead's.
+
+    A functional-department matter sent to a street/township is refused (409 "functional_to_street")
+    unless `override_reason` says why; the reason is kept in the DISPATCH event's payload."""
     permissions.require(permissions.can_dispatch(user=actor))
     lead, assists = _handling_units(lead_unit_id=lead_unit_id, assist_unit_ids=assist_unit_ids)
+    override_reason = _clean_override_reason(override_reason)
     with transaction.atomic():
-        return _dispatch(ticket_id=ticket_id, lead=lead, assists=assists, actor=actor, note=note)
+        return _dispatch(
+            ticket_id=ticket_id, lead=lead, assists=assists, actor=actor, note=note, override_reason=override_reason
+        )
 
 
 @dataclass
@@ -185,7 +227,10 @@ class BulkResult:
 
 
 def bulk_dispatch(*, items: Sequence[DispatchItem], actor: User, note: str = "") -> BulkResult:
-    """Dispatch many tickets from the queue; one transaction per ticket, so one failure stops none."""
+    """Dispatch many tickets from the queue; one transaction per ticket, so one failure stops none.
+
+    There is no override here: a functional-department matter sent to a street/township fails
+    with "functional_to_street" and is dispatched from its own page, with a reason."""
     permissions.require(permissions.can_dispatch(user=actor))
     result = BulkResult()
     for item in items:
@@ -450,12 +495,14 @@ def decide_return(
     note: str = "",
     redispatch_to_id: int | None = None,
     assist_unit_ids: Sequence[int] = (),
+    override_reason: str = "",
 ) -> ReturnRequest:
     """Approve (optionally re-dispatching at once) or reject a return request.
 
     Approval ends the ticket's assignments and puts it back in the dispatch queue (or, with
     `redispatch_to_id`, dispatches it again in the same transaction). Rejection sends it back
-    to the unit, whose deadlines move by the time the review took.
+    to the unit, whose deadlines move by the time the review took. Re-dispatching follows
+    `dispatch_ticket`'s rule on functional-department matters and `override_reason`.
     """
     request = ReturnRequest.objects.select_related("assignment__unit").filter(pk=return_request_id).first()
     permissions.require(
@@ -469,6 +516,7 @@ def decide_return(
     redispatch = None
     if redispatch_to_id is not None:
         redispatch = _handling_units(lead_unit_id=redispatch_to_id, assist_unit_ids=assist_unit_ids)
+    override_reason = _clean_override_reason(override_reason)
     assignment = request.assignment
     locked: dict[str, ReturnRequest] = {}
 
@@ -507,7 +555,14 @@ def decide_return(
         request.decision_note = note
         if redispatch is not None:
             lead, assists = redispatch
-            _dispatch(ticket_id=assignment.ticket_id, lead=lead, assists=assists, actor=actor, note=note)
+            _dispatch(
+                ticket_id=assignment.ticket_id,
+                lead=lead,
+                assists=assists,
+                actor=actor,
+                note=note,
+                override_reason=override_reason,
+            )
             request.redispatched_to = lead
         request.save()
         notify_unit(
@@ -846,3 +901,97 @@ def retire_rule(*, rule_id: int, actor: User) -> None:
         elif rule.valid_until is None or rule.valid_until >= today:
             rule.valid_until = today - timedelta(days=1)
             rule.save(update_fields=["valid_until"])
+
+
+# The shipped catalogue (dispatch/data/catalogue.csv)
+
+CATALOGUE_FILE = Path(__file__).resolve().parent / "data" / "catalogue.csv"
+
+
+def read_catalogue_rows(path: Path = CATALOGUE_FILE) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(line for line in f if not line.startswith("#")))
+
+
+@dataclass(frozen=True)
+class CatalogueLoadResult:
+    created: int
+    unchanged: int
+
+
+def _catalogue_error(line: int, message: str) -> DomainError:
+    return DomainError("invalid_catalogue", f"catalogue row {line}: {message}", status=400)
+
+
+def _expand_catalogue_row(
+    row: Mapping[str, str],
+    *,
+    line: int,
+    districts: Sequence[Unit],
+    city_units: Mapping[str, Unit],
+    district_units: Mapping[tuple[int, str], Unit],
+) -> list[tuple[Unit | None, Unit]]:
+    """The (district or None for city-wide, unit) pairs of one catalogue line."""
+    scope, _sep, name = row["target"].partition(":")
+    fallback = row.get("fallback", "").strip()
+    if scope == "city":
+        if fallback or name not in city_units:
+            raise _catalogue_error(line, f"unknown city unit {name!r}, or a fallback for a city target")
+        return [(None, city_units[name])]
+    if scope != "district" or fallback not in city_units:
+        raise _catalogue_error(line, "a target is city:<unit> or district:<department> with a city fallback")
+    pairs: list[tuple[Unit | None, Unit]] = [(None, city_units[fallback])]
+    for district in districts:
+        full_name = name.format(short=district.name.removesuffix("区")) if "{" in name else district.name + name
+        # A department some districts lack (农业农村局 in the central districts): the fallback serves them.
+        if (department := district_units.get((district.pk, full_name))) is not None:
+            pairs.append((district, department))
+    if len(pairs) == 1:
+        raise _catalogue_error(line, f"no district has a department {name!r}")
+    return pairs
+
+
+def load_catalogue(
+    *, rows: Iterable[Mapping[str, str]], valid_from: date, actor: User | None = None
+) -> CatalogueLoadResult:
+    """Load the shipped dispatch catalogue (rows of `read_catalogue_rows`). Idempotent.
+
+    A line whose rule (category, place, unit) is already in effect or scheduled is left alone,
+    whoever made it; the others become rules valid from `valid_from`. Rules are never ended here,
+    so the supervisors' own rules and changes stay. A line naming an unknown category or unit is
+    a DomainError "invalid_catalogue", and nothing is loaded.
+    """
+    categories = Category.objects.in_bulk(field_name="code")
+    city = Unit.objects.get(kind=UnitKind.CITY)
+    districts = list(Unit.objects.filter(kind=UnitKind.DISTRICT).order_by("code"))
+    city_units = {unit.name: unit for unit in Unit.objects.filter(parent=city).exclude(kind=UnitKind.DISTRICT)}
+    district_units = {
+        (unit.parent_id, unit.name): unit
+        for unit in Unit.objects.filter(kind=UnitKind.DISTRICT_DEPARTMENT, parent__kind=UnitKind.DISTRICT)
+    }
+    existing = set(
+        RoutingRule.objects.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from)).values_list(
+            "category_id", "district_id", "street_id", "unit_id"
+        )
+    )
+    new: dict[tuple, RoutingRule] = {}
+    unchanged = 0
+    for line, row in enumerate(rows, start=1):
+        category = categories.get(row["category_code"])
+        if category is None:
+            raise _catalogue_error(line, f"unknown category {row['category_code']!r}")
+        pairs = _expand_catalogue_row(
+            row, line=line, districts=districts, city_units=city_units, district_units=district_units
+        )
+        for district, unit in pairs:
+            data = _validate_rule(
+                RuleData(category=category, unit=unit, district=district, valid_from=valid_from, note=row["note"])
+            )
+            key = (category.pk, district.pk if district else None, None, unit.pk)
+            if key in existing:
+                unchanged += 1
+            elif key not in new:
+                new[key] = RoutingRule(**vars(data), created_by=actor)
+    with transaction.atomic():
+        RoutingRule.objects.bulk_create(new.values())
+    return CatalogueLoadResult(created=len(new), unchanged=unchanged)

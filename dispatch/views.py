@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dispatch import permissions, selectors, services
 from dispatch.filters import AssignmentFilter, QueueFilter
 from dispatch.forms import (
+    CatalogueFilterForm,
     Decision,
     DispatchForm,
     ExtensionDecisionForm,
@@ -361,6 +362,7 @@ def dispatch_ticket(request: HttpRequest, pk: int) -> HttpResponse:
                     assist_unit_ids=[unit.pk for unit in data["assist_units"]],
                     actor=request.user,
                     note=data["note"],
+                    override_reason=data["override_reason"],
                 )
             except DomainError as error:
                 _show_error(request, error, form)
@@ -452,6 +454,7 @@ def return_review(request: HttpRequest, pk: int) -> HttpResponse:
                     approve=approve,
                     note=data["note"],
                     redispatch_to_id=data["redispatch_to"].pk if data["redispatch_to"] else None,
+                    override_reason=data["override_reason"],
                 )
             except DomainError as error:
                 _show_error(request, error, form)
@@ -514,12 +517,22 @@ def catalogue(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Rule added to the dispatch catalogue."))
                 return redirect("dispatch:catalogue")
     history = request.GET.get("history") == "1"
-    rules = Paginator(selectors.catalogue(include_history=history), PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = CatalogueFilterForm(request.GET)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    found = selectors.catalogue(
+        include_history=history, category=chosen.get("category"), district=chosen.get("district")
+    )
+    rules = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    filter_query = request.GET.copy()
+    for name in ("page", "history"):
+        filter_query.pop(name, None)
     return render(
         request,
         "dispatch/catalogue.html",
         {
             "rules": rules,
+            "filters": filters,
+            "filter_query": filter_query.urlencode(),
             "form": form,
             "can_edit": can_edit,
             "history": history,

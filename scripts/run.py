@@ -101,6 +101,7 @@ def main() -> None:
     log(f"broker: {'REDIS_URL' if 'REDIS_URL' in env else 'embedded (filesystem) under ' + str(var_dir)}")
     manage("migrate", "--noinput")
     log(manage("load_org").strip().replace("\n", "; "))
+    log(manage("load_catalogue").strip())
     logins = manage("load_demo")
 
     bin_dir = VENV / "bin"

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dispatch.models import (
+    OVERRIDE_REASON_MAX_LENGTH,
     Assignment,
     Attachment,
     ExtensionRequest,
@@ -270,10 +271,24 @@ class CallerPhoneSerializer(serializers.Serializer):
 # Inputs of the dispatcher
 
 
+def override_reason_field() -> serializers.CharField:
+    return serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=OVERRIDE_REASON_MAX_LENGTH,
+        default="",
+        help_text=(
+            "Why a functional-department matter goes to a street/township against the dispatch catalogue. "
+            "Without it such a dispatch is refused: 409 `functional_to_street`. Kept in the DISPATCH event."
+        ),
+    )
+
+
 class DispatchInputSerializer(serializers.Serializer):
     lead_unit = serializers.IntegerField()
     assist_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, max_length=20)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    override_reason = override_reason_field()
 
 
 class BulkDispatchItemSerializer(serializers.Serializer):
@@ -308,6 +323,7 @@ class ApproveReturnInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     redispatch_to = serializers.IntegerField(required=False, allow_null=True, default=None)
     assist_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, max_length=20)
+    override_reason = override_reason_field()
 
 
 class ReasonInputSerializer(serializers.Serializer):

@@ -264,7 +264,9 @@ class DispatchQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=DispatchInputSerializer, responses={201: AssignmentDetailSerializer})
     @action(detail=True, methods=["post"], url_path="dispatch")
     def dispatch_ticket(self, request: Request, pk: str) -> Response:
-        """派单: send the ticket to a lead unit and optional assisting units."""
+        """派单: send the ticket to a lead unit and optional assisting units. A functional-department
+        matter sent to a street/township is refused (409 `functional_to_street`) unless
+        `override_reason` says why."""
         ticket = get_object_or_404(Ticket, pk=pk)
         data = _valid(DispatchInputSerializer, request)
         assignment = services.dispatch_ticket(
@@ -273,6 +275,7 @@ class DispatchQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             assist_unit_ids=data["assist_units"],
             actor=request.user,
             note=data["note"],
+            override_reason=data["override_reason"],
         )
         detail = selectors.assignment_detail(user=request.user, assignment_id=assignment.pk)
         return Response(AssignmentDetailSerializer(detail).data, status=status.HTTP_201_CREATED)
@@ -314,6 +317,7 @@ class ReturnRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             note=data["note"],
             redispatch_to_id=data["redispatch_to"],
             assist_unit_ids=data["assist_units"],
+            override_reason=data["override_reason"],
         )
         return Response(ReturnRequestSerializer(self.get_queryset().get(pk=decided.pk)).data)
 

@@ -520,3 +520,28 @@ def test_deleting_a_rule_in_effect_for_days_ends_it_yesterday(org, staff, api_as
     assert api_as(staff.hotline_supervisor).delete(f"/api/v1/routing-rules/{rule.pk}/").status_code == 204
     rule.refresh_from_db()
     assert rule.valid_until == timezone.localdate() - timedelta(days=1)
+
+
+def test_a_functional_matter_to_a_street_is_a_409_unless_a_reason_is_given(org, staff, awaiting, api_as):
+    ticket = awaiting(category=org.functional_matter)
+    dispatcher = api_as(staff.dispatcher)
+    url = f"/api/v1/dispatch-queue/{ticket.pk}/dispatch/"
+    refused = dispatcher.post(url, {"lead_unit": org.street_a.pk})
+    assert refused.status_code == 409
+    error = refused.json()["error"]
+    assert (error["status"], error["code"], list(error["fields"])) == (409, "functional_to_street", ["override_reason"])
+    done = dispatcher.post(url, {"lead_unit": org.street_a.pk, "override_reason": "街道牵头协调"})
+    assert done.status_code == 201, done.json()
+    event = TicketEvent.objects.get(ticket=ticket, action=Action.DISPATCH)
+    assert event.payload["override_reason"] == "街道牵头协调"
+
+
+def test_bulk_dispatch_reports_a_functional_matter_to_a_street_as_failed(org, staff, awaiting, api_as):
+    ticket = awaiting(category=org.functional_matter)
+    response = api_as(staff.dispatcher).post(
+        "/api/v1/dispatch-queue/bulk-dispatch/",
+        {"items": [{"ticket": ticket.pk, "lead_unit": org.street_a.pk}]},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert [(f["id"], f["code"]) for f in response.json()["failed"]] == [(ticket.pk, "functional_to_street")]

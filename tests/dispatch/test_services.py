@@ -7,11 +7,19 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from dispatch import selectors, services
-from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReplyOutcome, RoutingRule
+from dispatch.models import (
+    Assignment,
+    AssignmentRole,
+    AssignmentStatus,
+    ReplyOutcome,
+    ReturnRequest,
+    ReviewStatus,
+    RoutingRule,
+)
 from hotline.errors import DomainError
 from hotline.models import DeadlineTier, Notification, NotificationKind
-from intake.lifecycle import Status
-from intake.models import Ticket
+from intake.lifecycle import Action, Status
+from intake.models import Ticket, TicketEvent
 from tests.dispatch.factories import AssignmentFactory, RoutingRuleFactory
 from tests.factories import CategoryFactory, StreetFactory
 
@@ -293,3 +301,101 @@ def test_an_extension_request_notifies_those_who_decide_it_once(org, staff, disp
         "/dispatch/reviews/",
     )
     assert "13698765432" not in notice.title + notice.body
+
+
+class TestFunctionalMattersToStreets:
+    """A functional-department matter goes to a department: a street/township only with a reason."""
+
+    def test_dispatching_it_to_a_street_is_refused(self, org, staff, awaiting):
+        ticket = awaiting(category=org.functional_matter)
+        with pytest.raises(DomainError) as refused:
+            services.dispatch_ticket(ticket_id=ticket.pk, lead_unit_id=org.street_a.pk, actor=staff.dispatcher)
+        assert (refused.value.code, refused.value.status) == ("functional_to_street", 409)
+        assert "override_reason" in refused.value.fields
+        ticket.refresh_from_db()
+        assert (ticket.status, ticket.assignments.count()) == (Status.AWAITING_DISPATCH, 0)
+
+    def test_a_blank_reason_is_no_reason(self, org, staff, awaiting):
+        ticket = awaiting(category=org.functional_matter)
+        with pytest.raises(DomainError) as refused:
+            services.dispatch_ticket(
+                ticket_id=ticket.pk, lead_unit_id=org.street_a.pk, actor=staff.dispatcher, override_reason="   "
+            )
+        assert refused.value.code == "functional_to_street"
+
+    def test_a_reason_over_200_characters_is_refused(self, org, staff, awaiting):
+        ticket = awaiting(category=org.functional_matter)
+        with pytest.raises(DomainError) as refused:
+            services.dispatch_ticket(
+                ticket_id=ticket.pk, lead_unit_id=org.street_a.pk, actor=staff.dispatcher, override_reason="因" * 201
+            )
+        assert (refused.value.status, list(refused.value.fields)) == (400, ["override_reason"])
+
+    def test_with_a_reason_it_goes_and_the_event_log_keeps_the_reason(self, org, staff, awaiting):
+        ticket = awaiting(category=org.functional_matter)
+        lead = services.dispatch_ticket(
+            ticket_id=ticket.pk,
+            lead_unit_id=org.street_a.pk,
+            actor=staff.dispatcher,
+            note="请街道协调",
+            override_reason="  管网属小区自管，由街道牵头  ",
+        )
+        event = TicketEvent.objects.get(ticket=ticket, action=Action.DISPATCH)
+        assert (lead.unit, event.payload["override_reason"], event.note) == (
+            org.street_a,
+            "管网属小区自管，由街道牵头",
+            "请街道协调",
+        )
+        handling = selectors.ticket_handling(user=staff.dispatcher, ticket_id=ticket.pk)
+        assert [a.override_reason for a in handling] == ["管网属小区自管，由街道牵头"]
+
+    def test_street_matters_and_departments_need_no_reason(self, org, staff, awaiting):
+        street_matter = services.dispatch_ticket(
+            ticket_id=awaiting().pk, lead_unit_id=org.street_a.pk, actor=staff.dispatcher
+        )
+        functional = services.dispatch_ticket(
+            ticket_id=awaiting(category=org.functional_matter).pk,
+            lead_unit_id=org.department.pk,
+            assist_unit_ids=[org.street_a.pk],  # a street may assist
+            actor=staff.dispatcher,
+        )
+        assert [street_matter.unit, functional.unit] == [org.street_a, org.department]
+        events = TicketEvent.objects.filter(action=Action.DISPATCH)
+        assert not any("override_reason" in event.payload for event in events)
+        handling = selectors.ticket_handling(user=staff.dispatcher, ticket_id=functional.ticket_id)
+        assert [a.override_reason for a in handling] == [None, None]
+
+    def test_bulk_dispatch_fails_such_an_item_and_does_the_others(self, org, staff, awaiting):
+        functional, street_matter = awaiting(category=org.functional_matter), awaiting()
+        result = services.bulk_dispatch(
+            items=[
+                services.DispatchItem(ticket_id=functional.pk, lead_unit_id=org.street_a.pk),
+                services.DispatchItem(ticket_id=street_matter.pk, lead_unit_id=org.street_a.pk),
+            ],
+            actor=staff.dispatcher,
+        )
+        assert [item["code"] for item in result.failed] == ["functional_to_street"]
+        assert [item["id"] for item in result.failed] == [functional.pk]
+        assert len(result.done) == 1
+
+    def test_redispatch_after_an_approved_return_follows_the_rule(self, org, staff, dispatched):
+        lead = dispatched(org.department, category=org.functional_matter)
+        request = services.request_return(
+            assignment_id=lead.pk, actor=staff.department_officer, reason="other", legal_basis="职责清单"
+        )
+        with pytest.raises(DomainError) as refused:
+            services.decide_return(
+                return_request_id=request.pk, actor=staff.dispatcher, approve=True, redispatch_to_id=org.street_a.pk
+            )
+        assert refused.value.code == "functional_to_street"
+        assert ReturnRequest.objects.get(pk=request.pk).status == ReviewStatus.PENDING
+        services.decide_return(
+            return_request_id=request.pk,
+            actor=staff.dispatcher,
+            approve=True,
+            redispatch_to_id=org.street_a.pk,
+            override_reason="属地协调",
+        )
+        new_lead = Assignment.objects.get(ticket_id=lead.ticket_id, ended_at__isnull=True)
+        assert new_lead.unit == org.street_a
+        assert TicketEvent.objects.filter(action=Action.DISPATCH).last().payload["override_reason"] == "属地协调"

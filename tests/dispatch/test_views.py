@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from dispatch import services
 from dispatch.models import Assignment, AssignmentStatus, ExtensionRequest, ReturnRequest, RoutingRule
-from hotline.models import User
+from hotline.models import Category, Role, Unit, UnitKind, User
 from intake.lifecycle import Status
 from intake.models import PersonalDataAccess, Ticket
 from tests.dispatch.factories import assign_many
@@ -206,7 +206,7 @@ def test_dispatcher_bulk_dispatches_from_the_queue_with_suggestions(org, staff, 
     client = browser(staff.dispatcher)
     page = client.get("/dispatch/")
     html = page.content.decode()
-    assert "街乡镇事项：直派街乡镇" in html
+    assert "属地：新村街道" in html
     assert {t.pk: [s.unit for s in found] for t, found in page.context["rows"]} == {
         first.pk: [org.street_a],
         second.pk: [org.street_b],
@@ -500,3 +500,52 @@ def test_assignment_page_runs_a_bounded_number_of_queries(org, staff, dispatched
     html = page.content.decode()
     assert html.count('class="note"') == 20
     assert "data-appeal" in html
+
+
+def test_a_functional_matter_to_a_street_needs_a_reason_that_the_ticket_page_shows(org, staff, awaiting):
+    # Given a functional matter (停水) awaiting dispatch
+    ticket = awaiting(category=org.functional_matter)
+    client = browser(staff.dispatcher)
+    # When the dispatcher sends it to the street without a reason
+    refused = client.post(f"/dispatch/tickets/{ticket.pk}/", {"lead_unit": org.street_a.pk})
+    # Then the page says why, on the override field, and nothing is dispatched
+    assert refused.status_code == 400
+    assert "这是职能部门事项" in refused.context["form"].errors["override_reason"][0]
+    assert 'name="override_reason"' in refused.content.decode()
+    assert not Assignment.objects.filter(ticket=ticket).exists()
+    # When it is sent again with a reason
+    done = client.post(
+        f"/dispatch/tickets/{ticket.pk}/", {"lead_unit": org.street_a.pk, "override_reason": "小区自管管网，街道牵头"}
+    )
+    assert done.status_code == 302
+    # Then the ticket page and the assignment page show the reason
+    lead = Assignment.objects.get(ticket=ticket)
+    for page in (f"/tickets/{ticket.pk}/", f"/workbench/{lead.pk}/"):
+        assert "越过派单目录：小区自管管网，街道牵头" in client.get(page).content.decode(), page
+
+
+def test_catalogue_page_filters_and_its_queries_do_not_grow_with_the_catalogue(
+    beijing, make_user, django_assert_max_num_queries
+):
+    hotline = Unit.objects.get(kind=UnitKind.HOTLINE_CENTER)
+    client = browser(make_user(Role.HOTLINE_SUPERVISOR, hotline))
+
+    def queries_for(url: str) -> int:
+        with django_assert_max_num_queries(50) as counted:
+            assert client.get(url).status_code == 200
+        return len(counted)
+
+    # Given an empty catalogue, then the shipped one (about 1,700 rules)
+    empty = queries_for("/dispatch/catalogue/")
+    services.load_catalogue(rows=services.read_catalogue_rows(), valid_from=timezone.localdate())
+    # Then the page costs the same number of queries and shows one page of 50
+    assert queries_for("/dispatch/catalogue/") == empty
+    page = client.get("/dispatch/catalogue/")
+    assert len(page.context["rules"]) == 50
+    # and filtering by 路灯照明 in 丰台区 shows the rules that apply there: the district's and the city's
+    street_lights = Category.objects.get(name="路灯照明")
+    fengtai = Unit.objects.get(name="丰台区", kind=UnitKind.DISTRICT)
+    filtered = client.get("/dispatch/catalogue/", {"category": street_lights.pk, "district": fengtai.pk})
+    assert sorted(rule.unit.name for rule in filtered.context["rules"]) == ["丰台区城市管理委", "市城市管理委"]
+    # and the page says what is now enforced
+    assert "派给街乡镇须由派单员填写原因" in page.content.decode()

@@ -1,0 +1,100 @@
+"""Smart dispatch (智能派单): from what a citizen said to a category, a place and the units to send it to.
+
+One read behind the suggestion API, the agent desk and the dispatcher's pages: the category
+classifier proposes categories from the text (分类派), the address resolver the district, street
+and community (定位派), and the dispatch catalogue the units for the best of both. What the caller
+already knows (a category, a district or street chosen by hand) is used as given.
+"""
+
+from dataclasses import dataclass
+
+from dispatch.selectors import Suggestion, suggest_units
+from hotline import reference
+from hotline.models import Category, Unit, UnitKind
+from hotline.places import PlaceCandidate, PlaceCommunity, PlaceMatch, PlaceUnit, resolve_place
+from intake.classifier.selectors import category_suggestions
+
+PATH_SEPARATOR = " › "
+
+
+@dataclass(frozen=True)
+class CategoryAdvice:
+    category: Category
+    path: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class DispatchAdvice:
+    categories: list[CategoryAdvice]
+    place: PlaceMatch | None
+    units: list[Suggestion]
+
+
+def category_path(category: Category) -> str:
+    """'市政 › 路灯照明 › 路灯不亮', from the per-process reference rows."""
+    names, node = [], category
+    while node is not None:
+        names.append(node.name)
+        node = reference.get(Category, pk=node.parent_id) if node.parent_id else None
+    return PATH_SEPARATOR.join(reversed(names))
+
+
+def _as_place_unit(unit: Unit) -> PlaceUnit:
+    return PlaceUnit(id=unit.pk, name=unit.name, code=unit.code or "")
+
+
+def _given_place(*, district: Unit | None, street: Unit, resolved: PlaceMatch | None) -> PlaceMatch:
+    """The street the caller chose, with the community the text names there, if any."""
+    if street.parent is not None and street.parent.kind == UnitKind.DISTRICT:
+        district = street.parent
+    community: PlaceCommunity | None = None
+    if resolved is not None:
+        community = next(
+            (c.community for c in resolved.candidates if c.street.id == street.pk and c.community is not None), None
+        )
+    district_ref = _as_place_unit(district) if district is not None else None
+    street_ref = _as_place_unit(street)
+    candidate = PlaceCandidate(district=district_ref, street=street_ref, community=community, confidence=1.0)
+    return PlaceMatch(
+        district=district_ref, street=street_ref, community=community, confidence=1.0, candidates=(candidate,)
+    )
+
+
+def dispatch_advice(
+    *,
+    text: str,
+    title: str = "",
+    address: str = "",
+    district: Unit | None = None,
+    street: Unit | None = None,
+    category: Category | None = None,
+    limit: int = 5,
+) -> DispatchAdvice:
+    """Categories best first (the given one alone, or the classifier's top `limit`), the place
+    (the given street, else what the address or, naming none, the text says, within the given
+    district), and the catalogue's units for the first category in the best place."""
+    if category is not None:
+        categories = [CategoryAdvice(category=category, path=category_path(category), confidence=1.0)]
+    else:
+        categories = []
+        for suggestion in category_suggestions(title=title, text=text, k=limit):
+            suggested = reference.get(Category, pk=suggestion.category_id)
+            if suggested is not None and suggested.is_active:
+                categories.append(
+                    CategoryAdvice(category=suggested, path=category_path(suggested), confidence=suggestion.confidence)
+                )
+    # A district chosen by hand is one more place named: it picks among streets that share a name.
+    resolved = resolve_place(
+        address=f"{district.name} {address}".strip() if district is not None else address,
+        text=f"{title} {text}".strip(),
+    )
+    place = _given_place(district=district, street=street, resolved=resolved) if street is not None else resolved
+    units: list[Suggestion] = []
+    if categories:
+        units = suggest_units(
+            category_id=categories[0].category.pk,
+            district_id=place.district.id if place is not None and place.district is not None else None,
+            street_id=place.street.id if place is not None and place.street is not None else None,
+        )
+    return DispatchAdvice(categories=categories, place=place, units=units)
