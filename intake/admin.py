@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from intake.models import CategoryModel, Caller, KnowledgeArticle, PersonalDataAccess, Ticket, TicketEvent
+from intake.models import Caller, CategoryModel, KnowledgeArticle, PersonalDataAccess, Ticket, TicketEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -37,7 +37,8 @@ class Message:
 def _open_text(path: Path) -> io.TextIOBase:
     with path.open("rb") as raw:
         compressed = raw.read(2) == GZIP_MAGIC
-    binary = gzip.open(path, "rb") if compressed else path.open("rb")
+    # The caller closes the wrapper, and so the file.
+    binary = gzip.open(path, "rb") if compressed else path.open("rb")  # noqa: SIM115
     # utf-8-sig: spreadsheet exports often start with a byte-order mark.
     return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
 

@@ -1,5 +1,5 @@
 """The category classifier: word and character n-gram TF-IDF, latent semantic features, and a
-class-balanced linear model giving probabilities.
+class-balanced linear SVM whose decision scores are softmax-normalised into confidences.
 
 Representation is learnt from every text available, labelled or not: the vocabularies and IDF
 weights, and a truncated SVD (LSA) of the TF-IDF matrix that maps words seen only in unlabelled
@@ -16,12 +16,13 @@ from typing import Any
 import joblib
 import numpy as np
 from scipy import sparse
+from scipy.special import softmax
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize
+from sklearn.svm import LinearSVC
 
 from intake.classifier.text import normalise, tokenizer, words
 
@@ -38,8 +39,7 @@ class TextClassifier:
 
     Sizes scale with the data: the feature budget keeps the coefficient matrix (classes ×
     features) near `coefficient_budget` floats, so the artefact stays tens of MB at hundreds of
-    classes, and above `lbfgs_max_samples` training samples the exact logistic regression gives
-    way to SGD on the same loss, whose cost is linear in the samples.
+    classes; the vocabulary and LSA are fitted on bounded random samples of the texts.
     """
 
     def __init__(
@@ -52,8 +52,8 @@ class TextClassifier:
         svd_features: int = 20_000,
         svd_max_texts: int = 50_000,
         vocabulary_max_texts: int = 300_000,
-        lbfgs_max_samples: int = 20_000,
-        regularisation: float = 10.0,
+        regularisation: float = 1.0,
+        softmax_scale: float = 5.0,
         random_state: int = 0,
     ) -> None:
         self.word_features = word_features
@@ -63,14 +63,14 @@ class TextClassifier:
         self.svd_features = svd_features
         self.svd_max_texts = svd_max_texts
         self.vocabulary_max_texts = vocabulary_max_texts
-        self.lbfgs_max_samples = lbfgs_max_samples
         self.regularisation = regularisation
+        self.softmax_scale = softmax_scale
         self.random_state = random_state
         self.word_vectorizer: TfidfVectorizer | None = None
         self.char_vectorizer: TfidfVectorizer | None = None
         self.svd_columns: np.ndarray | None = None
         self.svd: TruncatedSVD | None = None
-        self.model: LogisticRegression | SGDClassifier | None = None
+        self.model: LinearSVC | None = None
         self.labels: np.ndarray | None = None
 
     # Fitting
@@ -109,26 +109,15 @@ class TextClassifier:
         self.svd = TruncatedSVD(components, algorithm="randomized", n_iter=5, random_state=self.random_state)
         self.svd.fit(svd_input)
         self.svd.components_ = self.svd.components_.astype(np.float32)
-        self.model = self._new_model(len(texts))
+        # Liblinear's dual solver: seconds at hundreds of thousands of texts; measured above
+        # logistic regression on the dev messages (macro-F1 0.70 against 0.68).
+        self.model = LinearSVC(C=self.regularisation, class_weight="balanced")
         self.model.fit(self._features(list(texts)), np.asarray(labels))
         # float32 halves the artefact; the scores need no more precision.
         self.model.coef_ = self.model.coef_.astype(np.float32)
         self.model.intercept_ = self.model.intercept_.astype(np.float32)
         self.labels = self.model.classes_
         return self
-
-    def _new_model(self, samples: int) -> LogisticRegression | SGDClassifier:
-        if samples <= self.lbfgs_max_samples:
-            return LogisticRegression(C=self.regularisation, class_weight="balanced", max_iter=3000)
-        return SGDClassifier(
-            loss="log_loss",
-            alpha=1.0 / (self.regularisation * samples),
-            class_weight="balanced",
-            max_iter=15,
-            tol=1e-4,
-            random_state=self.random_state,
-            n_jobs=-1,
-        )
 
     def _tfidf(self, texts: Sequence[str]) -> sparse.csr_matrix:
         return normalize(
@@ -144,10 +133,14 @@ class TextClassifier:
     # Prediction
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Class probabilities (rows sum to 1), columns in the order of `labels`."""
+        """Confidences (rows sum to 1), columns in the order of `labels`: a softmax of the
+        decision scores, which lie within about ±1.5 of the margin, scaled by `softmax_scale`."""
         if self.model is None:
             raise ValueError("the classifier is not fitted")
-        return self.model.predict_proba(self._features([normalise(text) for text in texts]))
+        scores = self.model.decision_function(self._features([normalise(text) for text in texts]))
+        if scores.ndim == 1:  # two labels: one score, for the second
+            scores = np.column_stack([-scores, scores])
+        return softmax(scores * self.softmax_scale, axis=1)
 
     def predict_batch(self, texts: Sequence[str], *, k: int = 5) -> list[list[tuple[Label, float]]]:
         """The k most probable labels of each text, most probable first, with their probability."""
