@@ -193,16 +193,17 @@ def cross_validated_score(
 ) -> float | None:
     """Macro-F1 of stratified k-fold cross-validation, pooled over the folds' predictions, on a
     random sample of at most `max_samples` labelled texts (the cost stays bounded at any size).
-    None when some label has fewer than `folds` examples in the sample, where the folds cannot be
-    stratified."""
+    Labels with fewer than `folds` texts in the sample cannot be stratified and are left out of
+    it; None when fewer than two labels remain."""
     indices = list(range(len(texts)))
     if len(indices) > max_samples:
         indices = random.Random(random_state).sample(indices, max_samples)
+    counts = Counter(labels[index] for index in indices)
+    indices = [index for index in indices if counts[labels[index]] >= folds]
+    if len({labels[index] for index in indices}) < 2:
+        return None
     sample_texts = [texts[index] for index in indices]
     sample_labels = np.asarray([labels[index] for index in indices])
-    counts = Counter(sample_labels.tolist())
-    if len(counts) < 2 or min(counts.values()) < folds:
-        return None
     predicted = np.empty_like(sample_labels)
     splitter = StratifiedKFold(folds, shuffle=True, random_state=random_state)
     for train, test in splitter.split(sample_texts, sample_labels):
