@@ -6,7 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from hotline.errors import DomainError
 from hotline.models import Category, User
 from intake.classifier.model import TextClassifier, cross_validated_score
 from intake.classifier.text import ticket_text
@@ -84,9 +86,12 @@ def ticket_corpus(*, max_tickets: int | None = None) -> TicketCorpus:
 
 def train_from_tickets(*, actor: User | None = None, max_tickets: int | None = None) -> CategoryModel:
     """Train on the platform's tickets (the newest `max_tickets`, or all), save the artefact as a
-    new version and make it the active one. Raises ValueError with fewer than two categories."""
+    new version and make it the active one. DomainError while the tickets span fewer than two
+    categories (a new installation): there is nothing to learn yet."""
     started = time.monotonic()
     corpus = ticket_corpus(max_tickets=max_tickets)
+    if len(set(corpus.labels)) < 2:
+        raise DomainError("too_few_categories", _("Tickets of at least two categories are needed to train."))
     classifier = TextClassifier().fit(
         texts=corpus.texts, labels=corpus.labels, unlabelled_texts=corpus.unlabelled_texts
     )

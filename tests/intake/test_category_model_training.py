@@ -1,8 +1,13 @@
 """Training from the platform's tickets, the versioned model, and the suggestion loader."""
 
-import pytest
+import io
 
+import pytest
+from django.core.management import CommandError, call_command
+
+from hotline.errors import DomainError
 from hotline.models import Category
+from intake import tasks
 from intake.classifier import suggestions
 from intake.classifier.model import TextClassifier
 from intake.classifier.training import train_from_tickets
@@ -85,10 +90,42 @@ def test_suggestions_come_from_the_active_model_and_swap_to_a_newer_version(monk
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_the_weekly_task_trains_a_model_through_a_worker(celery_worker):
-    from intake import tasks
-
     _, _, heating_leaf, noise_leaf = tree("H")
     tickets(heating_leaf, "heating", 6)
     tickets(noise_leaf, "noise", 6)
     tasks.train_category_model.delay()
     wait_until(lambda: CategoryModel.objects.filter(is_active=True, trained_by=None).exists(), timeout=60)
+
+
+@pytest.mark.django_db
+def test_the_command_trains_from_tickets_and_info_shows_the_active_version():
+    _, _, heating_leaf, noise_leaf = tree("H")
+    tickets(heating_leaf, "heating", 6)
+    tickets(noise_leaf, "noise", 6)
+    assert "no active category model" in run_command("info")
+    trained = run_command("train")
+    version = CategoryModel.objects.get(is_active=True).version
+    assert f"active version {version}" in trained
+    assert "on 12 tickets, 2 categories" in trained
+    assert f"active version {version}" in run_command("info")
+
+
+@pytest.mark.django_db
+def test_too_few_categories_is_no_model_and_no_failure():
+    # Given tickets of a single category (a new installation)
+    _, _, heating_leaf, _ = tree("H")
+    tickets(heating_leaf, "heating", 6)
+    # Then the service refuses, the command says why, the weekly task just skips
+    with pytest.raises(DomainError) as refused:
+        train_from_tickets()
+    assert refused.value.code == "too_few_categories"
+    with pytest.raises(CommandError):
+        run_command("train")
+    assert tasks.train_category_model() is None
+    assert not CategoryModel.objects.exists()
+
+
+def run_command(*args: str) -> str:
+    out = io.StringIO()
+    call_command("category_model", *args, stdout=out)
+    return out.getvalue()

@@ -12,9 +12,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from hotline.errors import DomainError
 from intake.classifier.csvfiles import CsvFormatError
 from intake.classifier.files import predict_csv, train_from_csv
 from intake.classifier.model import ClassifierFormatError
+from intake.classifier.training import train_from_tickets
+from intake.models import CategoryModel
 
 
 class Command(BaseCommand):
@@ -59,27 +62,23 @@ class Command(BaseCommand):
         )
 
     def _train_from_tickets(self, *, max_tickets: int | None) -> None:
-        from intake.classifier.training import train_from_tickets
-
         try:
             category_model = train_from_tickets(max_tickets=max_tickets)
-        except ValueError as error:
-            raise CommandError(str(error)) from error
+        except DomainError as error:
+            raise CommandError(error.message) from error
         self._describe(category_model)
 
     def _predict(self, *, model: Path, csv: Path, **_) -> None:
         predict_csv(model_path=model, csv_path=csv, out=self.stdout)
 
     def _info(self, **_) -> None:
-        from intake.models import CategoryModel
-
         category_model = CategoryModel.objects.defer("artefact").filter(is_active=True).first()
         if category_model is None:
             self.stdout.write("no active category model")
             return
         self._describe(category_model)
 
-    def _describe(self, category_model) -> None:
+    def _describe(self, category_model: CategoryModel) -> None:
         score = "n/a" if category_model.cv_macro_f1 is None else f"{category_model.cv_macro_f1:.3f}"
         by = category_model.trained_by or "schedule"
         self.stdout.write(
