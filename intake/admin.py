@@ -2,9 +2,10 @@
 through intake.services.transition, so the admin shows them read-only."""
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from intake.models import Caller, KnowledgeArticle, PersonalDataAccess, Ticket, TicketEvent
+from intake.models import Caller, CategoryModel, KnowledgeArticle, PersonalDataAccess, Ticket, TicketEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -109,3 +110,16 @@ class PersonalDataAccessAdmin(ReadOnlyAdmin):
     search_fields = ["=ticket__number", "=caller__phone", "user__username"]
     show_full_result_count = False
     ordering = ["-id"]
+
+
+@admin.register(CategoryModel)
+class CategoryModelAdmin(ReadOnlyAdmin):
+    """Versions of the category classifier; trained by the weekly task or `manage.py category_model train`."""
+
+    list_display = ["version", "trained_at", "trained_by", "ticket_count", "label_count", "cv_macro_f1", "is_active"]
+    list_filter = ["is_active"]
+    exclude = ["artefact"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CategoryModel]:
+        # The artefact is megabytes per row: never read it to list or show a version.
+        return super().get_queryset(request).defer("artefact").select_related("trained_by")

@@ -304,3 +304,43 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.caller_id} ({self.purpose})"
+
+
+class CategoryModel(models.Model):
+    """One trained version of the category classifier (intake.classifier), stored in the database
+    so every web and worker host reads the same artefact. At most one version is active."""
+
+    version = models.BigAutoField(_("version"), primary_key=True)
+    trained_at = models.DateTimeField(_("trained at"), auto_now_add=True)
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("trained by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("empty: the weekly scheduled training"),
+    )
+    ticket_count = models.PositiveIntegerField(_("tickets"))
+    label_count = models.PositiveIntegerField(_("categories"))
+    cv_macro_f1 = models.FloatField(
+        _("cross-validated macro-F1"), null=True, blank=True, help_text=_("empty: too few tickets to cross-validate")
+    )
+    artefact = models.BinaryField(_("artefact"))
+    is_active = models.BooleanField(_("active"), default=False)
+
+    class Meta:
+        verbose_name = _("category model")
+        verbose_name_plural = _("category models")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="category_model_one_active"
+            ),
+            models.CheckConstraint(
+                condition=Q(cv_macro_f1__gte=0, cv_macro_f1__lte=1), name="category_model_cv_macro_f1_0_to_1"
+            ),
+            models.CheckConstraint(condition=Q(label_count__gte=2), name="category_model_two_labels_or_more"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"

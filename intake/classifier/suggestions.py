@@ -1,0 +1,78 @@
+"""Selector: category suggestions from the active category model, loaded once per process.
+
+The process keeps one (version, classifier) reference. At most every CHECK_INTERVAL_SECONDS a
+request asks the database for the active version (an index-only lookup on the partial unique
+index); when it changed, that request loads the new artefact outside any lock and replaces the
+reference in one assignment, so concurrent requests use either the old or the new model whole.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from intake.classifier.model import ClassifierFormatError, TextClassifier
+from intake.classifier.text import ticket_text
+from intake.models import CategoryModel
+
+logger = logging.getLogger(__name__)
+
+CHECK_INTERVAL_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class CategorySuggestion:
+    category_id: int
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    version: int | None
+    classifier: TextClassifier | None
+    checked_at: float
+
+
+_loaded = _Loaded(version=None, classifier=None, checked_at=float("-inf"))
+# Only one thread per process checks (and loads) at a time; the others keep serving the current model.
+_checking = threading.Lock()
+
+
+def _current() -> TextClassifier | None:
+    global _loaded
+    loaded = _loaded
+    if time.monotonic() - loaded.checked_at < CHECK_INTERVAL_SECONDS or not _checking.acquire(blocking=False):
+        return loaded.classifier
+    try:
+        active = CategoryModel.objects.filter(is_active=True).values_list("version", flat=True).first()
+        if active == loaded.version:
+            _loaded = _Loaded(version=loaded.version, classifier=loaded.classifier, checked_at=time.monotonic())
+            return loaded.classifier
+        classifier = None
+        if active is not None:
+            artefact = CategoryModel.objects.filter(version=active).values_list("artefact", flat=True).first()
+            try:
+                classifier = TextClassifier.loads(bytes(artefact)) if artefact is not None else None
+            except ClassifierFormatError:
+                logger.exception("category model v%s cannot be loaded; no suggestions", active)
+        _loaded = _Loaded(version=active, classifier=classifier, checked_at=time.monotonic())
+        return classifier
+    finally:
+        _checking.release()
+
+
+def category_suggestions(*, title: str, text: str, k: int = 5) -> list[CategorySuggestion]:
+    """The k most likely categories of a ticket's text, most likely first; [] without a model."""
+    classifier = _current()
+    if classifier is None or not (title.strip() or text.strip()):
+        return []
+    return [
+        CategorySuggestion(category_id=int(label), confidence=confidence)
+        for label, confidence in classifier.predict_top(ticket_text(title=title, text=text), k=k)
+    ]
+
+
+def forget_loaded_model() -> None:
+    """Drop the process's model so the next call reads the database (tests, after training here)."""
+    global _loaded
+    _loaded = _Loaded(version=None, classifier=None, checked_at=float("-inf"))

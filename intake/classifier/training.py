@@ -1,0 +1,119 @@
+"""Service: train a category model from the platform's own tickets and activate it."""
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from hotline.errors import DomainError
+from hotline.models import Category, User
+from intake.classifier.model import TextClassifier, cross_validated_score
+from intake.classifier.text import ticket_text
+from intake.models import CategoryModel, Ticket
+
+logger = logging.getLogger(__name__)
+
+# A category with fewer tickets than this is learnt as its parent (a leaf as its level-2
+# category, that as its level-1 one): a handful of examples teach a classifier nothing.
+MIN_EXAMPLES_PER_CATEGORY = 5
+# The training budget at scale: the newest tickets of each category, at most this many. Common
+# categories lose nothing to the cap (their vocabulary is learnt from every ticket) and rare ones
+# weigh more; it bounds time and memory at millions of tickets.
+MAX_TICKETS_PER_CATEGORY = 1_000
+# Cross-validation (the artefact's score) runs on a sample of this many tickets.
+CV_SAMPLE = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCorpus:
+    texts: list[str]
+    labels: list[int]
+    unlabelled_texts: list[str]
+    ticket_count: int
+
+
+def backed_off_labels(
+    *, counts: Counter[int], parents: dict[int, int | None], levels: dict[int, int]
+) -> dict[int, int]:
+    """Each category's training label: itself if it has at least MIN_EXAMPLES_PER_CATEGORY tickets
+    (its own plus those of rarer children backed off to it), else its parent's label, up to level 1."""
+    totals = Counter(counts)
+    label = {category: category for category in counts}
+    for level in (3, 2):
+        for category in [c for c in totals if levels[c] == level and totals[c] < MIN_EXAMPLES_PER_CATEGORY]:
+            parent = parents[category]
+            if parent is None:
+                continue
+            totals[parent] += totals.pop(category)
+            for original, current in label.items():
+                if current == category:
+                    label[original] = parent
+    return label
+
+
+def ticket_corpus(*, max_tickets: int | None = None) -> TicketCorpus:
+    """Tickets' text and category, newest first, streamed; the newest MAX_TICKETS_PER_CATEGORY of
+    each (backed-off) category are the labelled texts, the rest only shape the vocabulary."""
+    rows = Ticket.objects.order_by("-id").values_list("title", "description", "category_id")
+    if max_tickets is not None:
+        rows = rows[:max_tickets]
+    texts: list[str] = []
+    categories: list[int] = []
+    for title, description, category_id in rows.iterator(chunk_size=5_000):
+        texts.append(ticket_text(title=title, text=description))
+        categories.append(category_id)
+    tree = {pk: (parent, level) for pk, parent, level in Category.objects.values_list("id", "parent_id", "level")}
+    label_of = backed_off_labels(
+        counts=Counter(categories),
+        parents={pk: parent for pk, (parent, _) in tree.items()},
+        levels={pk: level for pk, (_, level) in tree.items()},
+    )
+    taken: Counter[int] = Counter()
+    corpus = TicketCorpus(texts=[], labels=[], unlabelled_texts=[], ticket_count=len(texts))
+    for text, category_id in zip(texts, categories, strict=True):
+        label = label_of[category_id]
+        if taken[label] < MAX_TICKETS_PER_CATEGORY:
+            taken[label] += 1
+            corpus.texts.append(text)
+            corpus.labels.append(label)
+        else:
+            corpus.unlabelled_texts.append(text)
+    return corpus
+
+
+def train_from_tickets(*, actor: User | None = None, max_tickets: int | None = None) -> CategoryModel:
+    """Train on the platform's tickets (the newest `max_tickets`, or all), save the artefact as a
+    new version and make it the active one. DomainError while the tickets span fewer than two
+    categories (a new installation): there is nothing to learn yet."""
+    started = time.monotonic()
+    corpus = ticket_corpus(max_tickets=max_tickets)
+    if len(set(corpus.labels)) < 2:
+        raise DomainError("too_few_categories", _("Tickets of at least two categories are needed to train."))
+    classifier = TextClassifier().fit(
+        texts=corpus.texts, labels=corpus.labels, unlabelled_texts=corpus.unlabelled_texts
+    )
+    score = cross_validated_score(texts=corpus.texts, labels=corpus.labels, max_samples=CV_SAMPLE)
+    artefact = classifier.dumps()
+    with transaction.atomic():
+        CategoryModel.objects.select_for_update().filter(is_active=True).update(is_active=False)
+        category_model = CategoryModel.objects.create(
+            trained_by=actor,
+            ticket_count=corpus.ticket_count,
+            label_count=len(classifier.labels),
+            cv_macro_f1=score,
+            artefact=artefact,
+            is_active=True,
+        )
+    logger.info(
+        "category model v%s: %s tickets, %s labels, macro-F1 %s, %s bytes, %.0f s",
+        category_model.version,
+        corpus.ticket_count,
+        category_model.label_count,
+        score,
+        len(artefact),
+        time.monotonic() - started,
+    )
+    return category_model
