@@ -15,7 +15,9 @@ Counts (per key):
 - response_required / signed_in_time: dispatched tickets not excluded from the rates (approved
   exclusion for the lead unit), and of those the ones signed by the sign deadline;
 - callbacks_*: primary callbacks answered (done), without an approved exclusion or appeal, and
-  how they answered.
+  how they answered;
+- suggestion_*: tickets taken in while a category model was active (scored), and of those the
+  ones whose recorded category was the model's first suggestion (top1) or among its five (top5).
 
 The monthly rollup has the same key without the day: it is summed from the daily rows, so the
 month pages (the period selector is a year or a month) read a table about 30 times smaller, and
@@ -43,6 +45,9 @@ COUNT_FIELDS = (
     "callbacks_partly_resolved",
     "callbacks_satisfied",
     "callbacks_basically_satisfied",
+    "suggestion_scored",
+    "suggestion_top1",
+    "suggestion_top5",
 )
 KEY_FIELDS = ("unit", "category", "kind", "channel", "district", "street")
 
@@ -79,6 +84,14 @@ def _consistency(prefix: str) -> list[models.CheckConstraint]:
             ),
             name=f"{prefix}_callback_answers_within_answered",
         ),
+        models.CheckConstraint(
+            condition=Q(
+                suggestion_top1__lte=F("suggestion_top5"),
+                suggestion_top5__lte=F("suggestion_scored"),
+                suggestion_scored__lte=F("received"),
+            ),
+            name=f"{prefix}_suggestions_within_received",
+        ),
     ]
 
 
@@ -107,6 +120,9 @@ class RollupCounts(models.Model):
     callbacks_partly_resolved = _count(_("partly resolved"))
     callbacks_satisfied = _count(_("satisfied"))
     callbacks_basically_satisfied = _count(_("basically satisfied"))
+    suggestion_scored = _count(_("category suggested at intake"))
+    suggestion_top1 = _count(_("suggested category taken (first)"))
+    suggestion_top5 = _count(_("suggested category taken (top 5)"))
 
     class Meta:
         abstract = True

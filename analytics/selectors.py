@@ -153,6 +153,25 @@ class Rates:
         )
 
 
+@dataclass(frozen=True)
+class Acceptance:
+    """Smart dispatch at intake: of the tickets taken in while a category model was active, the
+    share whose recorded category was the model's first suggestion, or among its five."""
+
+    scored: int
+    top1: Decimal | None
+    top5: Decimal | None
+
+    @classmethod
+    def of(cls, counts: Mapping[str, int]) -> "Acceptance":
+        scored = counts["suggestion_scored"]
+        return cls(
+            scored=scored,
+            top1=ratio(counts["suggestion_top1"], scored),
+            top5=ratio(counts["suggestion_top5"], scored),
+        )
+
+
 def tickets_url(
     *,
     period_start: date,
@@ -200,6 +219,10 @@ class Summary:
 
     def share(self, value: int) -> Decimal | None:
         return ratio(value, self.received)
+
+    @property
+    def suggestion_acceptance(self) -> "Acceptance":
+        return Acceptance.of(self.counts)
 
 
 def summary(*, scope: Scope, period: Period) -> Summary:
@@ -250,6 +273,10 @@ class Trend:
     def rates(self) -> list[Rates]:
         """The three rates of each month, as the period's totals compute them (None: no denominator)."""
         return [Rates.of(counts) for counts in self.counts]
+
+    @property
+    def suggestion_acceptance(self) -> list[Acceptance]:
+        return [Acceptance.of(counts) for counts in self.counts]
 
 
 def monthly_trend(*, scope: Scope, period: Period) -> Trend:

@@ -134,6 +134,9 @@ def ticket_rollup_rows(*, start: datetime, end: datetime, now: datetime) -> Quer
             callbacks_partly_resolved=Coalesce(Sum("cb_partly"), 0),
             callbacks_satisfied=Coalesce(Sum("cb_satisfied"), 0),
             callbacks_basically_satisfied=Coalesce(Sum("cb_basically"), 0),
+            suggestion_scored=Count("suggestion_rank"),
+            suggestion_top1=Count("pk", filter=Q(suggestion_rank=1)),
+            suggestion_top5=Count("pk", filter=Q(suggestion_rank__gte=1)),
         )
         .order_by()
     )

@@ -104,6 +104,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         online_share=summary.share(summary.online),
         live=live,
         monthly_rates=list(zip(months, monthly_rates, strict=True)),
+        acceptance=summary.suggestion_acceptance,
+        monthly_acceptance=list(zip(months, trend.suggestion_acceptance, strict=True)),
         charts=charts,
     )
 

@@ -6,13 +6,15 @@ and community (定位派), and the dispatch catalogue the units for the best of 
 already knows (a category, a district or street chosen by hand) is used as given.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dispatch.selectors import Suggestion, suggest_units
+from dispatch.selectors import Suggestion, rank_suggestions, rule_index, suggest_units
 from hotline import reference
 from hotline.models import Category, Unit, UnitKind
 from hotline.places import PlaceCandidate, PlaceCommunity, PlaceMatch, PlaceUnit, resolve_place
-from intake.classifier.selectors import category_suggestions
+from intake.classifier.suggestions import category_suggestions
+from intake.models import Ticket
 
 PATH_SEPARATOR = " › "
 
@@ -33,11 +35,7 @@ class DispatchAdvice:
 
 def category_path(category: Category) -> str:
     """'市政 › 路灯照明 › 路灯不亮', from the per-process reference rows."""
-    names, node = [], category
-    while node is not None:
-        names.append(node.name)
-        node = reference.get(Category, pk=node.parent_id) if node.parent_id else None
-    return PATH_SEPARATOR.join(reversed(names))
+    return PATH_SEPARATOR.join(node.name for node in reversed(_chain(category)))
 
 
 def _as_place_unit(unit: Unit) -> PlaceUnit:
@@ -98,3 +96,62 @@ def dispatch_advice(
             street_id=place.street.id if place is not None and place.street is not None else None,
         )
     return DispatchAdvice(categories=categories, place=place, units=units)
+
+
+@dataclass(frozen=True)
+class CategoryRoute:
+    """A category the classifier reads in a ticket, and where the catalogue would send it."""
+
+    advice: CategoryAdvice
+    is_recorded: bool  # the ticket's category, or the category above it that the model knows
+    units: list[Suggestion]
+
+
+def _chain(category: Category) -> list[Category]:
+    chain, node = [], category
+    while node is not None:
+        chain.append(node)
+        node = reference.get(Category, pk=node.parent_id) if node.parent_id else None
+    return chain
+
+
+def ticket_routes(*, ticket: Ticket, limit: int = 3) -> list[CategoryRoute]:
+    """The classifier's reading of a ticket beside its recorded category, for the dispatcher:
+    each suggested category with the catalogue's units for it in the ticket's place (one query
+    for the rules of them all)."""
+    suggested = [
+        (category, suggestion.confidence)
+        for suggestion in category_suggestions(title=ticket.title, text=ticket.description, k=limit)
+        if (category := reference.get(Category, pk=suggestion.category_id)) is not None
+    ]
+    chains = {category.pk: _chain(category) for category, _confidence in suggested}
+    rules = rule_index(category_ids={c.pk for chain in chains.values() for c in chain})
+    recorded = {c.pk for c in _chain(ticket.category)}
+    return [
+        CategoryRoute(
+            advice=CategoryAdvice(category=category, path=category_path(category), confidence=confidence),
+            is_recorded=category.pk in recorded,
+            units=rank_suggestions(
+                chain=chains[category.pk], district_id=ticket.district_id, street=ticket.street, rules=rules
+            ),
+        )
+        for category, confidence in suggested
+    ]
+
+
+def top_categories(*, tickets: Sequence[Ticket]) -> dict[int, CategoryRoute | None]:
+    """Per ticket, the classifier's first category (no units), for the dispatch queue's column."""
+    result: dict[int, CategoryRoute | None] = {}
+    for ticket in tickets:
+        found = category_suggestions(title=ticket.title, text=ticket.description, k=1)
+        category = reference.get(Category, pk=found[0].category_id) if found else None
+        result[ticket.pk] = (
+            CategoryRoute(
+                advice=CategoryAdvice(category=category, path=category_path(category), confidence=found[0].confidence),
+                is_recorded=category.pk in {c.pk for c in _chain(ticket.category)},
+                units=[],
+            )
+            if category is not None
+            else None
+        )
+    return result

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dispatch import permissions, selectors, services
+from dispatch import advice, permissions, selectors, services
 from dispatch.filters import AssignmentFilter, QueueFilter
 from dispatch.forms import (
     CatalogueFilterForm,
@@ -335,7 +335,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     filterset = QueueFilter(request.GET, queryset=selectors.dispatch_queue())
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     suggestions = selectors.suggestions(tickets=list(page))
-    rows = [(ticket, suggestions[ticket.pk]) for ticket in page]
+    read = advice.top_categories(tickets=list(page))
+    rows = [(ticket, suggestions[ticket.pk], read[ticket.pk]) for ticket in page]
     return render(
         request,
         "dispatch/queue.html",
@@ -350,6 +351,7 @@ def dispatch_ticket(request: HttpRequest, pk: int) -> HttpResponse:
         Ticket.objects.select_related("category__parent__parent", "caller", "district", "street"), pk=pk
     )
     suggestions = selectors.suggestions(tickets=[ticket])[ticket.pk]
+    routes = advice.ticket_routes(ticket=ticket)
     awaiting = ticket.status == Status.AWAITING_DISPATCH
     if request.method == "POST":
         form = DispatchForm(request.POST)
@@ -375,13 +377,16 @@ def dispatch_ticket(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("dispatch:queue")
     else:
         form = DispatchForm(initial={"lead_unit": suggestions[0].unit.pk if suggestions else None})
-    suggest(form, units=[s.unit for s in suggestions], fields=["lead_unit", "assist_units"])
+    # The catalogue's units for the recorded category, then for what the classifier reads instead.
+    other_readings = [route.units[0].unit for route in routes if not route.is_recorded and route.units]
+    suggest(form, units=[s.unit for s in suggestions] + other_readings, fields=["lead_unit", "assist_units"])
     return render(
         request,
         "dispatch/dispatch_ticket.html",
         {
             "ticket": ticket,
             "suggestions": suggestions,
+            "routes": routes,
             "form": form,
             "awaiting": awaiting,
             # Offered instead of a new dispatch (DESIGN.md §4): the same selector as the agent desk.

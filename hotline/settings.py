@@ -348,6 +348,10 @@ HOTLINE_PUBLIC_SUBMIT_LIMIT = env.int("PUBLIC_SUBMIT_LIMIT", default=5)
 HOTLINE_PUBLIC_STATUS_LIMIT = env.int("PUBLIC_STATUS_LIMIT", default=20)
 HOTLINE_PUBLIC_MIN_FILL_SECONDS = env.int("PUBLIC_MIN_FILL_SECONDS", default=3)
 HOTLINE_PUBLIC_FORM_MAX_AGE = env.int("PUBLIC_FORM_MAX_AGE_SECONDS", default=2 * 3600)
+# Smart dispatch: a place resolved from the address at least this sure fills in the ticket's
+# district and street (the desk proposes it, the public form, REST API and Open311 take it);
+# below it the agent is shown the candidates and the other channels leave the place empty.
+PLACE_AUTOFILL_CONFIDENCE = env.float("PLACE_AUTOFILL_CONFIDENCE", default=0.8)
 # Dispatch and handling at the unit (dispatch/services.py).
 HOTLINE_SIGN_DEADLINE = timedelta(minutes=env.float("SIGN_DEADLINE_MINUTES", default=60))
 HOTLINE_SIGN_DEADLINE_EMERGENCY = timedelta(minutes=env.float("SIGN_DEADLINE_EMERGENCY_MINUTES", default=15))

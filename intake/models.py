@@ -140,6 +140,17 @@ class Ticket(models.Model):
     address = models.CharField(_("community / address"), max_length=200, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    community = models.ForeignKey(
+        "hotline.Community",
+        to_field="code",  # the resolver names communities by code: no lookup at intake
+        db_column="community_code",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # ticket_community: only the tickets whose community is known
+    )
     title = models.CharField(_("summary"), max_length=100, blank=True)
     description = models.TextField(_("description"), max_length=4000)
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
@@ -175,6 +186,14 @@ class Ticket(models.Model):
         blank=True,
         related_name="+",
     )
+    # How the category classifier did on this ticket's text at intake (smart dispatch's acceptance rate).
+    suggestion_rank = models.PositiveSmallIntegerField(
+        _("rank of the category among the suggestions"),
+        null=True,
+        blank=True,
+        help_text=_("1–5: the recorded category was the n-th suggestion; 0: not among them; empty: no model"),
+    )
+    suggestion_model_version = models.PositiveIntegerField(_("category model version"), null=True, blank=True)
     # NULL, not "", for tickets without a key: NULLs never collide in the unique constraint.
     idempotency_key = models.CharField(_("idempotency key"), max_length=64, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
@@ -203,6 +222,11 @@ class Ticket(models.Model):
                 name="ticket_direct_answer_has_content",
             ),
             models.CheckConstraint(
+                condition=Q(suggestion_rank__isnull=True, suggestion_model_version__isnull=True)
+                | Q(suggestion_rank__lte=5, suggestion_model_version__isnull=False),
+                name="ticket_suggestion_rank_of_a_model",
+            ),
+            models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
                 | Q(latitude__isnull=False, longitude__isnull=False),
                 name="ticket_coordinates_paired",
@@ -224,6 +248,7 @@ class Ticket(models.Model):
             # Few tickets are merged or name an article: an insert of any other ticket skips these.
             models.Index(fields=["parent"], name="ticket_merged_into", condition=Q(parent__isnull=False)),
             models.Index(fields=["article"], name="ticket_article_used", condition=Q(article__isnull=False)),
+            models.Index(fields=["community"], name="ticket_community", condition=Q(community__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -6,13 +6,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline import reference
 from hotline.errors import DomainError
 from hotline.models import Category, DeadlineTier, Unit, UnitKind, User
+from hotline.places import resolve_place
 from hotline.selectors import is_hotline_staff
+from intake.classifier.suggestions import suggestion_rank
 from intake.lifecycle import CLOSED_STATES, TRANSITIONS, Action, Status, target_of
 from intake.models import (
     CLOSING_DISPOSITIONS,
@@ -125,6 +129,41 @@ class NewTicket:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _category_chain(category: Category) -> list[int]:
+    chain, node = [], category
+    while node is not None:
+        chain.append(node.pk)
+        node = reference.get(Category, pk=node.parent_id) if node.parent_id else None
+    return chain
+
+
+@dataclass(frozen=True)
+class Located:
+    street: Unit | None
+    community_code: str | None
+    payload: dict[str, Any]  # how the place was found, for the creation event
+
+
+def locate(*, district: Unit | None, street: Unit | None, address: str, text: str) -> Located:
+    """The ticket's street and community (定位派). A street given is kept, with the community the
+    address names in it; without one, the street the address (or, naming none, the text) names
+    within the given district, if the resolver is at least PLACE_AUTOFILL_CONFIDENCE sure.
+    Less sure, the place stays empty for the dispatcher: never a confident wrong street."""
+    match = resolve_place(address=f"{district.name} {address}".strip() if district else address, text=text)
+    if match is None:
+        return Located(street=street, community_code=None, payload={})
+    if street is not None:
+        community = next((c.community for c in match.candidates if c.street.id == street.pk and c.community), None)
+        return Located(street=street, community_code=community.code if community else None, payload={})
+    if match.street is None or match.confidence < settings.PLACE_AUTOFILL_CONFIDENCE:
+        return Located(street=None, community_code=None, payload={})
+    resolved = reference.get(Unit, pk=match.street.id)
+    if resolved is None or (district is not None and resolved.parent_id != district.pk):
+        return Located(street=None, community_code=None, payload={})
+    payload = {"place_resolved": {"street": resolved.pk, "confidence": match.confidence}}
+    return Located(street=resolved, community_code=match.community.code if match.community else None, payload=payload)
+
+
 @dataclass(frozen=True)
 class Step:
     """A transition as data: what `transition` applies to a stored ticket, or `create_ticket`
@@ -158,7 +197,8 @@ def create_ticket(
         existing = Ticket.objects.filter(idempotency_key=idempotency_key).first()
         if existing:
             return existing
-    street = data.street
+    located = locate(district=data.district, street=data.street, address=data.address, text=data.description)
+    street = located.street
     parent = street.parent if street else None
     district = data.district or (parent if parent and parent.kind == UnitKind.DISTRICT else None)
     default = default_tier(category=data.category, urgency=data.urgency)
@@ -171,6 +211,7 @@ def create_ticket(
         tier_reason=data.tier_override_reason,
         default=default,
     )
+    reading = suggestion_rank(category_chain=_category_chain(data.category), title=data.title, text=data.description)
     number = number or next_ticket_number(day=timezone.localdate())
     status, changes = Status.RECEIVED, {}
     if first_step is not None:
@@ -198,6 +239,9 @@ def create_ticket(
                 confidential=data.confidential,
                 district=district,
                 street=street,
+                community_id=located.community_code,
+                suggestion_rank=reading.rank if reading else None,
+                suggestion_model_version=reading.model_version if reading else None,
                 address=data.address,
                 latitude=data.latitude,
                 longitude=data.longitude,
@@ -219,7 +263,7 @@ def create_ticket(
                     from_status="",
                     to_status=Status.RECEIVED,
                     actor=actor,
-                    payload={"channel": ticket.channel, **data.extra},
+                    payload={"channel": ticket.channel, **located.payload, **data.extra},
                 )
             ]
             if first_step is not None:

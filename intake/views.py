@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -102,7 +103,13 @@ def desk(request: HttpRequest) -> HttpResponse:
                 return redirect("intake:desk")
     else:
         form = DeskForm(initial={"idempotency_key": DeskForm.new_key()})
-    context = {"form": form, "articles": selectors.search_articles(query="", limit=10)}
+    context = {
+        "form": form,
+        "articles": selectors.search_articles(query="", limit=10),
+        # The smart dispatch API (dispatch's, by URL name: intake imports no dispatch code).
+        "suggestions_url": reverse("api-dispatch-suggestions"),
+        "place_autofill_confidence": settings.PLACE_AUTOFILL_CONFIDENCE,
+    }
     return render(request, "intake/desk.html", context)
 
 

@@ -48,6 +48,28 @@ def beijing(db) -> None:
 
 
 @pytest.fixture
+def gazetteer(beijing) -> None:
+    """The real Beijing trees and the 7,535 communities of the address resolver."""
+    services.load_communities(rows=services.read_community_rows())
+
+
+@pytest.fixture
+def smart_dispatch(gazetteer) -> Iterator[None]:
+    """The gazetteer, the shipped dispatch catalogue, and a category model trained from the tree alone."""
+    from django.utils import timezone
+
+    from dispatch import services as dispatch_services
+    from intake.classifier import suggestions
+    from intake.classifier.training import train_from_tickets
+
+    dispatch_services.load_catalogue(rows=dispatch_services.read_catalogue_rows(), valid_from=timezone.localdate())
+    suggestions.forget_loaded_model()
+    train_from_tickets()
+    yield
+    suggestions.forget_loaded_model()
+
+
+@pytest.fixture
 def make_user() -> Callable[..., User]:
     """make_user(role, unit=None): a user holding `role` in `unit` (a new unit if none)."""
 

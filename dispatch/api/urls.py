@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from dispatch.api.suggestions import DispatchSuggestionsView
 from dispatch.api.views import (
     AssignmentViewSet,
     AttachmentDownloadView,
@@ -18,5 +19,6 @@ router.register("extension-requests", ExtensionRequestViewSet, basename="extensi
 router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
 urlpatterns = [
     path("attachments/<int:pk>/", AttachmentDownloadView.as_view(), name="api-attachment"),
+    path("dispatch-suggestions/", DispatchSuggestionsView.as_view(), name="api-dispatch-suggestions"),
     *router.urls,
 ]

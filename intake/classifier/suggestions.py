@@ -9,6 +9,7 @@ reference in one assignment, so concurrent requests use either the old or the ne
 import logging
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from intake.classifier.model import ClassifierFormatError, TextClassifier
@@ -38,16 +39,16 @@ _loaded = _Loaded(version=None, classifier=None, checked_at=float("-inf"))
 _checking = threading.Lock()
 
 
-def _current() -> TextClassifier | None:
+def _current() -> _Loaded:
     global _loaded
     loaded = _loaded
     if time.monotonic() - loaded.checked_at < CHECK_INTERVAL_SECONDS or not _checking.acquire(blocking=False):
-        return loaded.classifier
+        return loaded
     try:
         active = CategoryModel.objects.filter(is_active=True).values_list("version", flat=True).first()
         if active == loaded.version:
             _loaded = _Loaded(version=loaded.version, classifier=loaded.classifier, checked_at=time.monotonic())
-            return loaded.classifier
+            return _loaded
         classifier = None
         if active is not None:
             artefact = CategoryModel.objects.filter(version=active).values_list("artefact", flat=True).first()
@@ -56,20 +57,38 @@ def _current() -> TextClassifier | None:
             except ClassifierFormatError:
                 logger.exception("category model v%s cannot be loaded; no suggestions", active)
         _loaded = _Loaded(version=active, classifier=classifier, checked_at=time.monotonic())
-        return classifier
+        return _loaded
     finally:
         _checking.release()
 
 
 def category_suggestions(*, title: str, text: str, k: int = 5) -> list[CategorySuggestion]:
     """The k most likely categories of a ticket's text, most likely first; [] without a model."""
-    classifier = _current()
+    classifier = _current().classifier
     if classifier is None or not (title.strip() or text.strip()):
         return []
     return [
         CategorySuggestion(category_id=int(label), confidence=confidence)
         for label, confidence in classifier.predict_top(ticket_text(title=title, text=text), k=k)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionRank:
+    model_version: int
+    rank: int  # 1–k: the recorded category was the n-th suggestion; 0: not among them
+
+
+def suggestion_rank(*, category_chain: Collection[int], title: str, text: str, k: int = 5) -> SuggestionRank | None:
+    """Where the recorded category stood among the active model's k suggestions for the text (the
+    acceptance rate of smart dispatch); None without a model. `category_chain` is the category and
+    its ancestors: a suggestion of the category above it counts, the model knew no deeper."""
+    loaded = _current()
+    if loaded.classifier is None or loaded.version is None or not (title.strip() or text.strip()):
+        return None
+    labels = [int(label) for label, _ in loaded.classifier.predict_top(ticket_text(title=title, text=text), k=k)]
+    rank = next((position for position, label in enumerate(labels, 1) if label in category_chain), 0)
+    return SuggestionRank(model_version=loaded.version, rank=rank)
 
 
 def forget_loaded_model() -> None:

@@ -27,12 +27,13 @@ MAX_TICKETS_PER_CATEGORY = 1_000
 CV_SAMPLE = 5_000
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TicketCorpus:
-    texts: list[str]
+    texts: list[str]  # the tickets' labelled texts, then the seeds (the tree's own words)
     labels: list[int]
     unlabelled_texts: list[str]
     ticket_count: int
+    seed_count: int
 
 
 def backed_off_labels(
@@ -72,7 +73,7 @@ def ticket_corpus(*, max_tickets: int | None = None) -> TicketCorpus:
         levels={pk: level for pk, (_, level) in tree.items()},
     )
     taken: Counter[int] = Counter()
-    corpus = TicketCorpus(texts=[], labels=[], unlabelled_texts=[], ticket_count=len(texts))
+    corpus = TicketCorpus(texts=[], labels=[], unlabelled_texts=[], ticket_count=len(texts), seed_count=0)
     for text, category_id in zip(texts, categories, strict=True):
         label = label_of[category_id]
         if taken[label] < MAX_TICKETS_PER_CATEGORY:
@@ -81,21 +82,34 @@ def ticket_corpus(*, max_tickets: int | None = None) -> TicketCorpus:
             corpus.labels.append(label)
         else:
             corpus.unlabelled_texts.append(text)
+    # The tree's own words: each active leaf is one example of itself (or of the ancestor its few
+    # tickets were backed off to), so that a category nobody has reported yet can still be
+    # suggested when a caller names it (a new installation starts from the tree alone).
+    names = dict(Category.objects.values_list("id", "name"))
+    for leaf in Category.objects.filter(level=3, is_active=True).values_list("id", flat=True):
+        path = [leaf]
+        while tree[path[-1]][0] is not None:
+            path.append(tree[path[-1]][0])
+        corpus.texts.append(" ".join(names[pk] for pk in reversed(path)))
+        corpus.labels.append(label_of.get(leaf, leaf))
+        corpus.seed_count += 1
     return corpus
 
 
 def train_from_tickets(*, actor: User | None = None, max_tickets: int | None = None) -> CategoryModel:
     """Train on the platform's tickets (the newest `max_tickets`, or all), save the artefact as a
-    new version and make it the active one. DomainError while the tickets span fewer than two
-    categories (a new installation): there is nothing to learn yet."""
+    new version and make it the active one. DomainError while tickets and tree together span fewer
+    than two categories: there is nothing to learn."""
     started = time.monotonic()
     corpus = ticket_corpus(max_tickets=max_tickets)
     if len(set(corpus.labels)) < 2:
-        raise DomainError("too_few_categories", _("Tickets of at least two categories are needed to train."))
+        raise DomainError("too_few_categories", _("At least two categories, in the tickets and the tree, are needed to train."))
     classifier = TextClassifier().fit(
         texts=corpus.texts, labels=corpus.labels, unlabelled_texts=corpus.unlabelled_texts
     )
-    score = cross_validated_score(texts=corpus.texts, labels=corpus.labels, max_samples=CV_SAMPLE)
+    # Scored on the tickets alone: the seeds are one example per category, nothing to validate on.
+    tickets = len(corpus.texts) - corpus.seed_count
+    score = cross_validated_score(texts=corpus.texts[:tickets], labels=corpus.labels[:tickets], max_samples=CV_SAMPLE)
     artefact = classifier.dumps()
     with transaction.atomic():
         CategoryModel.objects.select_for_update().filter(is_active=True).update(is_active=False)

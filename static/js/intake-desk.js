@@ -125,12 +125,142 @@
     findCandidates();
   }
 
+  // Smart dispatch: the suggestion API reads what the agent types and proposes categories (one
+  // click or Alt+1…5 takes one) and the place. A confident place fills district and street until
+  // the agent chooses them; an ambiguous one is offered as candidates, never filled in.
+  const suggestBox = document.getElementById("suggestions");
+  const district = field("district");
+  const street = field("street");
+  const csrf = field("csrfmiddlewaretoken").value;
+  const text = (tag, content, className) => {
+    const el = document.createElement(tag);
+    el.textContent = content;
+    if (className) el.className = className;
+    return el;
+  };
+  const percent = (value) => `${Math.round(value * 100)}%`;
+  let placeChosen = Boolean(street.value);
+  const userChose = (event) => {
+    if (event.isTrusted) placeChosen = Boolean(street.value || district.value);
+  };
+  district.addEventListener("change", userChose);
+  street.addEventListener("change", userChose);
+  const fillPlace = (streetId) => {
+    district.value = "";
+    district.dispatchEvent(new Event("change", { bubbles: true }));
+    street.value = String(streetId);
+    street.dispatchEvent(new Event("change", { bubbles: true }));
+    for (const select of [district, street]) select.classList.add("autofilled");
+  };
+  const takeCategory = (suggestion) => {
+    if (Array.from(category.options).some((option) => option.value === String(suggestion.id))) {
+      categoryFilter.value = "";
+      category.replaceChildren(...categoryOptions);
+      category.value = String(suggestion.id);
+      category.dispatchEvent(new Event("change", { bubbles: true }));
+    } else {
+      // A category above the leaves (the model knew no deeper): narrow the list to its leaves.
+      categoryFilter.value = suggestion.path.split(" › ").pop();
+      categoryFilter.dispatchEvent(new Event("input"));
+    }
+    category.focus();
+  };
+  let categorySuggestions = [];
+  const render = (advice) => {
+    const labels = suggestBox.dataset;
+    const parts = [];
+    categorySuggestions = advice.categories;
+    if (advice.categories.length) {
+      const list = document.createElement("ol");
+      list.className = "suggested-categories";
+      advice.categories.forEach((suggestion, index) => {
+        const button = text("button", suggestion.path);
+        button.type = "button";
+        button.dataset.category = suggestion.id;
+        button.setAttribute("aria-keyshortcuts", `Alt+${index + 1}`);
+        button.append(" ", text("span", percent(suggestion.confidence), "muted"), " ", text("kbd", `Alt+${index + 1}`));
+        button.addEventListener("click", () => takeCategory(suggestion));
+        const item = document.createElement("li");
+        item.append(button);
+        list.append(item);
+      });
+      parts.push(text("h3", labels.categoriesLabel), list);
+    }
+    const place = advice.place;
+    if (place) {
+      const names = [place.district && place.district.name, place.street && place.street.name, place.community && place.community.name];
+      const line = text("p", `${labels.placeLabel}${names.filter(Boolean).join(" › ")} `, "suggested-place");
+      line.append(text("span", percent(place.confidence), "muted"));
+      parts.push(line);
+      if (place.candidates.length > 1) {
+        const choices = document.createElement("div");
+        choices.className = "place-candidates";
+        choices.append(text("span", labels.candidatesLabel, "muted"));
+        for (const candidate of place.candidates) {
+          const label = [candidate.street.name, candidate.community && candidate.community.name].filter(Boolean).join(" › ");
+          const button = text("button", `${label} ${percent(candidate.confidence)}`);
+          button.type = "button";
+          button.dataset.street = candidate.street.id;
+          button.addEventListener("click", () => {
+            fillPlace(candidate.street.id);
+            placeChosen = true;
+          });
+          choices.append(button);
+        }
+        parts.push(choices);
+      } else if (place.street && !placeChosen && place.confidence >= Number(labels.autofill)) {
+        fillPlace(place.street.id);
+        parts.push(text("p", labels.filledLabel, "muted hint"));
+      }
+    }
+    if (advice.units.length) {
+      parts.push(text("p", `${labels.unitLabel}${advice.units[0].name}（${advice.units[0].reason}）`, "muted"));
+    }
+    suggestBox.replaceChildren(...parts);
+    suggestBox.hidden = parts.length === 0;
+  };
+  let adviceTicket = 0;
+  const advise = debounce(async () => {
+    const description = field("description").value.trim();
+    const address = field("address").value.trim();
+    if (!description && !address) return;
+    const body = { text: description, address };
+    if (placeChosen && district.value) body.district = Number(district.value);
+    if (placeChosen && street.value) body.street = Number(street.value);
+    const ticket = ++adviceTicket;
+    try {
+      const response = await fetch(suggestBox.dataset.url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+        body: JSON.stringify(body),
+      });
+      if (response.ok && ticket === adviceTicket) render(await response.json());
+    } catch {
+      // Offline or leaving the page: keep what the panel shows.
+    }
+  }, 400);
+  field("description").addEventListener("input", advise);
+  field("address").addEventListener("input", advise);
+  if (field("description").value || field("address").value) advise();
+
   // Alt+S queues for dispatch, Alt+A answers directly, Alt+X closes: the outcome buttons'
-  // shortcuts (by key position, so they work with any keyboard layout).
+  // shortcuts (by key position, so they work with any keyboard layout); Alt+1…5 takes a
+  // suggested category.
   const shortcuts = { KeyS: "dispatch", KeyA: "answer", KeyX: "close" };
   document.addEventListener("keydown", (event) => {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const digit = /^Digit([1-5])$/.exec(event.code);
+    if (digit) {
+      const suggestion = categorySuggestions[Number(digit[1]) - 1];
+      if (suggestion) {
+        event.preventDefault();
+        takeCategory(suggestion);
+      }
+      return;
+    }
     const outcome = shortcuts[event.code];
-    if (!outcome || !event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (!outcome) return;
     event.preventDefault();
     form.querySelector(`button[name="outcome"][value="${outcome}"]`).click();
   });

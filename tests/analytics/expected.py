@@ -27,6 +27,9 @@ def _ticket_counts(ticket: Ticket, now: datetime) -> tuple[int | None, Counts]:
     counts: Counts = Counter(received=1)
     counts["answered_directly"] = int(ticket.disposition == Disposition.ANSWERED_DIRECTLY)
     counts["closed"] = int(ticket.status == Status.CLOSED)
+    counts["suggestion_scored"] = int(ticket.suggestion_rank is not None)
+    counts["suggestion_top1"] = int(ticket.suggestion_rank == 1)
+    counts["suggestion_top5"] = int(ticket.suggestion_rank is not None and 1 <= ticket.suggestion_rank <= 5)
     if lead is not None:
         counts["dispatched"] = 1
         # Replied: judged at the reply; ended unreplied: at the end; still open: now.

@@ -31,8 +31,8 @@ def test_dispatcher_types_a_short_name_and_picks_the_unit_by_keyboard(browser_pa
     assert listbox.locator(".unit-picker-group").first.inner_text() == "建议"
     assert lead.get_attribute("aria-expanded") == "true"
 
-    # When the dispatcher types 丰台城管 and picks the first match with the keyboard
-    lead.fill("丰台城管")
+    # When the dispatcher types 丰台城管委 and picks the first match with the keyboard
+    lead.fill("丰台城管委")
     option = listbox.locator("[role=option]", has_text="丰台区城市管理委")
     option.wait_for()
     assert listbox.locator(".unit-picker-group").all_inner_texts() == ["区级部门 · 丰台区"]

@@ -207,7 +207,7 @@ def test_dispatcher_bulk_dispatches_from_the_queue_with_suggestions(org, staff, 
     page = client.get("/dispatch/")
     html = page.content.decode()
     assert "属地：新村街道" in html
-    assert {t.pk: [s.unit for s in found] for t, found in page.context["rows"]} == {
+    assert {t.pk: [s.unit for s in found] for t, found, _reading in page.context["rows"]} == {
         first.pk: [org.street_a],
         second.pk: [org.street_b],
     }

@@ -12,11 +12,6 @@ from hotline.models import Community, Unit, UnitKind
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def gazetteer(beijing) -> None:
-    services.load_communities(rows=services.read_community_rows())
-
-
 def test_the_data_file_states_its_source():
     header = services.COMMUNITIES_FILE.read_text(encoding="utf-8").splitlines()[:3]
     assert all(line.startswith("#") for line in header)

@@ -13,11 +13,6 @@ from hotline.places import community_short_forms, resolve_place, unit_short_form
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def gazetteer(beijing) -> None:
-    services.load_communities(rows=services.read_community_rows())
-
-
 def names(match) -> tuple[str, str | None, str | None]:
     return (
         match.district.name,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hotline.models import DeadlineTier, Role
+from hotline.models import Category, DeadlineTier, Role, Unit
 from intake import services
 from intake.lifecycle import Status
 from intake.models import Channel, Kind, Ticket
@@ -129,4 +129,64 @@ def test_agent_follows_a_dispatched_ticket_to_its_units_assignment(browser_page,
     line.locator("a", has_text="新村街道").click()
     page.wait_for_url(f"**/workbench/{assignment.pk}/")
     assert ticket.number in page.inner_text("h1")
+    assert page.js_errors == []
+
+
+def test_the_desk_fills_category_and_street_from_what_the_agent_types(desk_page, smart_dispatch, make_user):
+    # Given an agent at the desk, with the real org, gazetteer, catalogue and a category model
+    make_user(Role.AGENT, username="smartagent")
+    page = desk_page
+    login(page, "smartagent")
+    page.wait_for_url("**/")
+    page.goto("/desk/")
+    page.fill("#id_phone", "13800138000")
+    page.select_option("#id_kind", "complaint")
+
+    # When the agent types the caller's address and words
+    page.locator("#id_address").press_sequentially("北京市丰台区新村街道怡海花园社区12号楼东侧")
+    page.locator("#id_description").press_sequentially("小区门口的路灯不亮了，晚上很黑")
+
+    # Then the suggested categories appear, 路灯不亮 first, and district and street are filled in
+    first = page.locator("#suggestions .suggested-categories button").first
+    first.wait_for()
+    assert first.inner_text().startswith("市政 › 路灯照明 › 路灯不亮")
+    xincun = Unit.objects.get(name="新村街道")
+    page.wait_for_function(f"document.getElementById('id_street').value === '{xincun.pk}'")
+    assert page.input_value("#id_district") == str(xincun.parent_id)
+    assert "怡海花园社区" in page.inner_text("#suggestions")
+    assert "丰台区城市管理委" in page.inner_text("#suggestions")
+
+    # And one key takes the first suggestion
+    page.keyboard.press("Alt+1")
+    street_light = Category.objects.get(name="路灯不亮")
+    assert page.input_value("#id_category") == str(street_light.pk)
+
+    # And the ticket taken in has that category, street and community, the suggestion counted as taken
+    page.settle()
+    page.keyboard.press("Alt+s")
+    page.wait_for_selector(".messages li.success")
+    ticket = Ticket.objects.get()
+    assert (ticket.category, ticket.street, ticket.community_id) == (street_light, xincun, "110106010015")
+    assert ticket.suggestion_rank == 1
+    assert page.js_errors == []
+
+
+def test_an_ambiguous_address_offers_the_streets_and_fills_none(desk_page, smart_dispatch, make_user):
+    make_user(Role.AGENT, username="smartagent2")
+    page = desk_page
+    login(page, "smartagent2")
+    page.wait_for_url("**/")
+    page.goto("/desk/")
+
+    # When the address names a village several townships have
+    page.locator("#id_address").press_sequentially("半壁店村")
+
+    # Then the candidates are offered and the street stays empty until the agent picks one
+    page.locator("#suggestions .place-candidates button").first.wait_for()
+    assert page.locator("#suggestions .place-candidates button").count() > 3
+    assert page.input_value("#id_street") == ""
+    choice = page.locator("#suggestions .place-candidates button", has_text="高碑店地区")
+    choice.click()
+    assert page.input_value("#id_street") == str(Unit.objects.get(name="高碑店地区").pk)
+    page.settle()
     assert page.js_errors == []
