@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import RangeWidget
 
 from dispatch.models import (
+    HANDLING_KINDS,
     Assignment,
     AssignmentRole,
     AssignmentStatus,
@@ -18,6 +19,7 @@ from dispatch.models import (
 from dispatch.permissions import visible_unit_ids
 from dispatch.selectors import Tab, tab_condition
 from hotline.models import Category, Unit, UnitKind
+from hotline.widgets import UnitPicker
 from intake.filters import CategoryFilter
 from intake.models import Ticket
 
@@ -62,6 +64,8 @@ class AssignmentFilter(django_filters.FilterSet):
         unit_ids = visible_unit_ids(user=user) if user is not None else None
         if unit_ids is not None:
             self.filters["unit"].queryset = Unit.objects.filter(pk__in=unit_ids).order_by("kind", "code", "name")
+        else:  # every unit: searched, never listed
+            self.filters["unit"].extra["widget"] = UnitPicker(kinds=HANDLING_KINDS)
         self.filters["street"].queryset = self.filters["street"].queryset.select_related("parent")
 
     def filter_tab(self, queryset: QuerySet[Assignment], name: str, value: str) -> QuerySet[Assignment]:

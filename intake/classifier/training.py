@@ -2,6 +2,7 @@
 
 import logging
 import time
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 
@@ -104,9 +105,12 @@ def train_from_tickets(*, actor: User | None = None, max_tickets: int | None = N
     corpus = ticket_corpus(max_tickets=max_tickets)
     if len(set(corpus.labels)) < 2:
         raise DomainError("too_few_categories", _("At least two categories, in the tickets and the tree, are needed to train."))
-    classifier = TextClassifier().fit(
-        texts=corpus.texts, labels=corpus.labels, unlabelled_texts=corpus.unlabelled_texts
-    )
+    with warnings.catch_warnings():
+        # A young installation has about one example (the tree's words) per category: expected.
+        warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%")
+        classifier = TextClassifier().fit(
+            texts=corpus.texts, labels=corpus.labels, unlabelled_texts=corpus.unlabelled_texts
+        )
     # Scored on the tickets alone: the seeds are one example per category, nothing to validate on.
     tickets = len(corpus.texts) - corpus.seed_count
     score = cross_validated_score(texts=corpus.texts[:tickets], labels=corpus.labels[:tickets], max_samples=CV_SAMPLE)

@@ -106,3 +106,13 @@ def test_catalogue_rule_form_picks_street_and_unit_by_searching(org, staff, many
     edit = client.get(f"/dispatch/catalogue/{rule.pk}/").content.decode()
     assert f'<option value="{street.pk}" selected>' in edit
     assert len(options(edit)) < MAX_OPTIONS
+
+
+def test_the_workbench_filter_searches_units_for_hotline_staff(org, staff, many_units):
+    # Given a hotline supervisor, who may filter the workbench by any unit
+    html = browser(staff.hotline_supervisor).get("/workbench/?tab=all").content.decode()
+    # Then the unit filter is a picker, not a list of every unit
+    assert pickers(html) == 1
+    unit_select = re.search(r'<select name="unit".*?</select>', html, re.S)
+    assert unit_select is not None
+    assert len(options(unit_select.group(0))) < MAX_OPTIONS

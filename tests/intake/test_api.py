@@ -485,3 +485,15 @@ def test_articles_with_bad_parameters_are_400_with_field_messages(agent_api, que
     response = agent_api.get("/api/v1/articles/", query)
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == [field]
+
+
+def test_a_ticket_without_a_street_takes_the_one_its_address_names(gazetteer, agent_api):
+    # Given a client system's ticket with an address but no district or street
+    street_light = Category.objects.get(name="路灯不亮")
+    response = agent_api.post(
+        "/api/v1/tickets/", payload(category=street_light.pk, address="东城区多福巷社区3号楼"), format="json"
+    )
+    assert response.status_code == 201, response.json()
+    # Then it is placed where the address says, down to the community
+    ticket = Ticket.objects.get(number=response.json()["number"])
+    assert (ticket.district.name, ticket.street.name, ticket.community_id) == ("东城区", "东华门街道", "110101001001")

@@ -606,3 +606,19 @@ def test_xml_stays_well_formed_with_control_characters(anon, service):
     ticket = TicketFactory(category=service, description="坏字符\x07\x1b结束 <b>&")
     root = xml(anon.get(f"{BASE}/requests/{ticket.number}.xml"))
     assert root.findtext("request/description") == "坏字符结束 <b>&"
+
+
+def test_the_address_string_places_the_request(gazetteer, anon, open311_client):
+    # Given an Open311 request whose only location is an address string
+    service = Category.objects.get(name="路灯不亮")
+    response = post(
+        anon,
+        open311_client.key,
+        service,
+        address_string="北京市丰台区新村街道怡海花园社区12号楼东侧",
+        description="路灯连续三晚不亮。",
+    )
+    assert response.status_code == 200, response.content
+    # Then the ticket has the street and community the address names
+    ticket = Ticket.objects.get()
+    assert (ticket.street.name, ticket.community_id) == ("新村街道", "110106010015")
