@@ -104,7 +104,9 @@ def train_from_tickets(*, actor: User | None = None, max_tickets: int | None = N
     started = time.monotonic()
     corpus = ticket_corpus(max_tickets=max_tickets)
     if len(set(corpus.labels)) < 2:
-        raise DomainError("too_few_categories", _("At least two categories, in the tickets and the tree, are needed to train."))
+        raise DomainError(
+            "too_few_categories", _("At least two categories, in the tickets and the tree, are needed to train.")
+        )
     with warnings.catch_warnings():
         # A young installation has about one example (the tree's words) per category: expected.
         warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%")
