@@ -520,21 +520,31 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def data_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every benchmark shares: the scale, where the data and the cache are, where to write."""
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--years", type=float, default=2.0)
-    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DSN))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
-    parser.add_argument("--seconds", type=float, default=8.0, help="seconds of each timed intake load (default 8)")
     parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where to write (default bench/results)")
-    args = parser.parse_args()
 
+
+def prepared(args: argparse.Namespace) -> dict:
+    """The benchmark's database, set up and holding `args.tickets` tickets; Django configured for it."""
     ensure_database(args.database_url)
     setup_django(args.database_url, args.redis_url)
     data = prepare_data(tickets=args.tickets, years=args.years)
     print("data:", data, flush=True)
+    return data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    data_arguments(parser)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=8.0, help="seconds of each timed intake load (default 8)")
+    args = parser.parse_args()
+    data = prepared(args)
 
     from django.db import connection
 

@@ -21,9 +21,8 @@ import subprocess
 import sys
 import time
 from datetime import datetime
-from pathlib import Path
 
-from bench.run import DEFAULT_DSN, DEFAULT_REDIS, RESULTS, ROOT, ensure_database, prepare_data, setup_django, summary
+from bench.run import ROOT, data_arguments, prepared, summary
 
 # What callers say, in their words; the place comes from the gazetteer.
 MESSAGES = [
@@ -158,19 +157,11 @@ def markdown(results: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tickets", type=int, default=1_000_000)
-    parser.add_argument("--years", type=float, default=2.0)
+    data_arguments(parser)
     parser.add_argument("--requests", type=int, default=500, help="suggestion API requests timed (default 500)")
     parser.add_argument("--addresses", type=int, default=2000, help="addresses resolved (default 2000)")
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DSN))
-    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
-    parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where to write (default bench/results)")
     args = parser.parse_args()
-
-    ensure_database(args.database_url)
-    setup_django(args.database_url, args.redis_url)
-    data = prepare_data(tickets=args.tickets, years=args.years)
-    print("data:", data, flush=True)
+    data = prepared(args)
 
     from django.core.management import call_command
 
