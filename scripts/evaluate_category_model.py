@@ -131,7 +131,9 @@ def main() -> None:
         ]
     with tempfile.TemporaryDirectory() as workdir:
         methods: dict[str, Predict] = {
-            "this classifier (word + char TF-IDF, LSA, balanced LR)": through_commands(args.unlabelled, Path(workdir)),
+            "this classifier (word + char TF-IDF, LSA, balanced linear SVM)": through_commands(
+                args.unlabelled, Path(workdir)
+            ),
             "baseline: jieba + TF-IDF + LinearSVC": baseline(lambda: TfidfVectorizer(analyzer=jieba_words)),
             "baseline: char 1–3-gram TF-IDF + LinearSVC": baseline(
                 lambda: TfidfVectorizer(analyzer="char", ngram_range=(1, 3))

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from hotline.errors import DomainError
 from hotline.models import Category
@@ -131,3 +132,17 @@ def run_command(*args: str) -> str:
     out = io.StringIO()
     call_command("category_model", *args, stdout=out)
     return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_and_shows_versions_read_only(admin_client):
+    category_model = CategoryModel.objects.create(
+        ticket_count=10, label_count=2, cv_macro_f1=0.8, artefact=b"x" * 100, is_active=True
+    )
+    listing = admin_client.get(reverse("admin:intake_categorymodel_changelist"))
+    assert listing.status_code == 200
+    assert str(category_model.version) in listing.content.decode()
+    page = admin_client.get(reverse("admin:intake_categorymodel_change", args=[category_model.version]))
+    assert page.status_code == 200
+    assert "xxxxxxxx" not in page.content.decode()
+    assert admin_client.get(reverse("admin:intake_categorymodel_add")).status_code == 403
