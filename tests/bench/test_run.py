@@ -6,47 +6,17 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import psycopg2
 import pytest
-import redis
-from django.conf import settings
 
 from bench import run
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TICKETS = 4000  # enough lead assignments for the sweep's 1,000 due
-# The test workers use Redis databases 15, 14, … (tests/settings.py), the benchmark 12, the demo 0.
-REDIS_URL = f"{os.environ.get('TEST_REDIS_SERVER', 'redis://127.0.0.1:6379')}/1"
 INTAKE_LOADS = {"intake_120", "intake_fixed", "intake_max", "bare_fixed", "bare_max", "drf_floor_max"}
 SATURATED = {"intake_max", "bare_max", "drf_floor_max"}
-
-
-@pytest.fixture
-def bench_database() -> Iterator[str]:
-    """The URL of a PostgreSQL database of this test's own (the benchmark creates it), dropped afterwards."""
-    server = settings.DATABASES["default"]
-    name = f"test_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    yield f"postgres://{server['USER']}@{server['HOST']}:{server['PORT']}/{name}"
-    admin = psycopg2.connect(dbname="postgres", user=server["USER"], host=server["HOST"], port=server["PORT"])
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
-
-
-@pytest.fixture
-def bench_redis() -> Iterator[str]:
-    """A Redis database no other test uses, empty before and after."""
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
-    client.close()
 
 
 def results_listing() -> dict[str, int]:
