@@ -23,7 +23,7 @@ MIN_EXAMPLES_PER_CATEGORY = 5
 # The training budget at scale: the newest tickets of each category, at most this many. Common
 # categories lose nothing to the cap (their vocabulary is learnt from every ticket) and rare ones
 # weigh more; it bounds time and memory at millions of tickets.
-MAX_TICKETS_PER_CATEGORY = 1_000
+MAX_TICKETS_PER_CATEGORY = 300
 # Cross-validation (the artefact's score) runs on a sample of this many tickets.
 CV_SAMPLE = 5_000
 

@@ -73,3 +73,13 @@ def test_cross_validated_score_is_a_macro_f1_or_none_when_too_few():
 
 def test_normalise_collapses_whitespace_and_full_width_forms():
     assert normalise("\n\t\t 小区ＡＢＣ１２３  \n 暖气\t") == "小区ABC123 暖气"
+
+
+def test_with_many_labelled_texts_it_learns_without_the_latent_block():
+    # Given more labelled texts than the LSA is fitted for (scaled down: 10)
+    texts, labels = corpus(per_topic=12)
+    large = TextClassifier(lsa_max_labelled=10).fit(texts=texts, labels=labels)
+    small = TextClassifier().fit(texts=texts, labels=labels)
+    # Then it still learns the topics, with weights over the n-grams alone, the same shape as with LSA
+    assert large.predict_top("楼下装修噪音扰民", k=1)[0][0] == "noise"
+    assert large.weights.shape == small.weights.shape
