@@ -6,6 +6,7 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
+from hotline.models import Category
 from intake import services
 from intake.forms import PUBLIC_FORM_SALT
 from intake.lifecycle import Status
@@ -195,3 +196,20 @@ def test_a_number_guessed_too_often_stays_not_found_from_any_address(client, rep
         client.post(STATUS, {"number": replied_ticket.number, "phone_last4": digits}, REMOTE_ADDR=f"10.0.0.{n}")
     response = client.post(STATUS, {"number": replied_ticket.number, "phone_last4": "5678"}, REMOTE_ADDR="10.0.1.1")
     assert response.context["not_found"] is True
+
+
+def test_a_request_without_a_street_is_placed_from_its_address(gazetteer, client, citizen_data):
+    # Given a citizen who typed an address but chose neither district nor street
+    street_light = Category.objects.get(name="路灯不亮")
+    data = citizen_data(
+        topic=street_light.parent.parent_id,
+        category=street_light.pk,
+        district="",
+        street="",
+        address="北京市丰台区新村街道怡海花园社区12号楼东侧",
+    )
+    # When the form is sent
+    assert client.post(SUBMIT, data).status_code == 200
+    # Then the ticket is placed where the address says
+    ticket = Ticket.objects.get()
+    assert (ticket.street.name, ticket.community_id) == ("新村街道", "110106010015")
