@@ -2,6 +2,7 @@
 bounded number of queries whatever the number of tickets, and what they show."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -200,3 +201,21 @@ def test_overview_shows_the_rates_by_month_of_the_supervisors_district(client, c
     # And a dispatcher gets no overview at all
     client.force_login(make_user(Role.DISPATCHER))
     assert client.get(f"{reverse('analytics:overview')}?period=2025").status_code == 404
+
+
+def test_overview_shows_how_often_the_suggested_category_was_taken(client, city, city_admin):
+    # Given last month's tickets: 2 taken first, 1 as the third suggestion, 1 not among the five,
+    # and the rest taken in while no model was active
+    last_month = Period.parse(None).previous()
+    start = services.day_start(last_month.start)
+    tickets = generate(city, count=10, first=start, days=(last_month.end - last_month.start).days)
+    for ticket, rank in zip(tickets, [1, 1, 3, 0], strict=False):
+        Ticket.objects.filter(pk=ticket.pk).update(suggestion_rank=rank, suggestion_model_version=1)
+    services.refresh_rollups()
+    client.force_login(city_admin)
+    # When the overview of that month is opened
+    page = client.get(f"{reverse('analytics:overview')}?period={last_month.param}")
+    # Then it shows 4 tickets with a suggestion, half taken first and three quarters among the five
+    acceptance = page.context["acceptance"]
+    assert (acceptance.scored, acceptance.top1, acceptance.top5) == (4, Decimal("0.5"), Decimal("0.75"))
+    assert 'id="suggestion-acceptance"' in page.content.decode()
