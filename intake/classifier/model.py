@@ -19,6 +19,7 @@ from scipy import sparse
 from scipy.special import softmax
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import SGDClassifier
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize
@@ -51,6 +52,7 @@ class TextClassifier:
         svd_components: int = 300,
         svd_max_texts: int = 50_000,
         lsa_max_labelled: int = 20_000,
+        sgd_epochs: int = 8,
         vocabulary_max_texts: int = 200_000,
         regularisation: float = 1.0,
         softmax_scale: float = 5.0,
@@ -62,6 +64,7 @@ class TextClassifier:
         self.svd_components = svd_components
         self.svd_max_texts = svd_max_texts
         self.lsa_max_labelled = lsa_max_labelled
+        self.sgd_epochs = sgd_epochs
         self.vocabulary_max_texts = vocabulary_max_texts
         self.regularisation = regularisation
         self.softmax_scale = softmax_scale
@@ -100,9 +103,19 @@ class TextClassifier:
             vectorizer.stop_words_ = None
         tfidf = self._tfidf(list(texts))
         if len(texts) > self.lsa_max_labelled:
-            # Enough labelled texts carry the vocabulary themselves, and dense latent columns on
-            # every one of them would cost most of the training's time and memory at scale.
-            svm = LinearSVC(C=self.regularisation, class_weight="balanced").fit(tfidf, np.asarray(labels))
+            # Enough labelled texts carry the vocabulary themselves; dense latent columns on every
+            # one of them, and liblinear's exact solver over hundreds of classes, would cost most
+            # of the training's time and memory at scale. The same hinge loss by stochastic
+            # gradient, one class per core, takes a few passes over the data instead.
+            svm = SGDClassifier(
+                loss="hinge",
+                alpha=1 / (self.regularisation * len(texts)),
+                class_weight="balanced",
+                max_iter=self.sgd_epochs,
+                tol=None,
+                n_jobs=-1,
+                random_state=self.random_state,
+            ).fit(tfidf, np.asarray(labels))
             self.weights = svm.coef_.astype(np.float32)
             self.intercept = svm.intercept_.astype(np.float32)
             self.labels = svm.classes_
