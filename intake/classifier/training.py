@@ -114,8 +114,13 @@ def train_from_tickets(*, actor: User | None = None, max_tickets: int | None = N
             texts=corpus.texts, labels=corpus.labels, unlabelled_texts=corpus.unlabelled_texts
         )
     # Scored on the tickets alone: the seeds are one example per category, nothing to validate on.
+    # The sample is scored the way the model was trained: without the latent block when the
+    # whole set was too large for it (which also keeps the score cheap at scale).
     tickets = len(corpus.texts) - corpus.seed_count
-    score = cross_validated_score(texts=corpus.texts[:tickets], labels=corpus.labels[:tickets], max_samples=CV_SAMPLE)
+    options = {"lsa_max_labelled": 0} if len(corpus.texts) > classifier.lsa_max_labelled else {}
+    score = cross_validated_score(
+        texts=corpus.texts[:tickets], labels=corpus.labels[:tickets], max_samples=CV_SAMPLE, **options
+    )
     artefact = classifier.dumps()
     with transaction.atomic():
         CategoryModel.objects.select_for_update().filter(is_active=True).update(is_active=False)
