@@ -290,6 +290,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=0, day_of_month=1),
     },
     "requeue-pending-sms": {"task": "hotline.tasks.requeue_pending_sms", "schedule": 60.0},
+    "rank-recent-suggestions": {"task": "intake.tasks.rank_recent_suggestions", "schedule": 600.0},
     # The category classifier, retrained on the week's tickets: 04:10 on Mondays, Asia/Shanghai.
     "train-category-model": {
         "task": "intake.tasks.train_category_model",

@@ -1,8 +1,8 @@
 """Writes for intake: callers, ticket creation, the one transition service, intake outcomes."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from intake.lifecycle import CLOSED_STATES, TRANSITIONS, Action, Status, target_
 from intake.models import (
     CLOSING_DISPOSITIONS,
     Caller,
+    CategoryModel,
     Channel,
     Disposition,
     Kind,
@@ -129,6 +130,10 @@ class NewTicket:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# How far back the catch-up sweep looks for tickets whose ranking task was lost.
+RANK_CATCH_UP = timedelta(days=2)
+
+
 def _category_chain(category: Category) -> list[int]:
     chain, node = [], category
     while node is not None:
@@ -211,7 +216,6 @@ def create_ticket(
         tier_reason=data.tier_override_reason,
         default=default,
     )
-    reading = suggestion_rank(category_chain=_category_chain(data.category), title=data.title, text=data.description)
     number = number or next_ticket_number(day=timezone.localdate())
     status, changes = Status.RECEIVED, {}
     if first_step is not None:
@@ -240,8 +244,6 @@ def create_ticket(
                 district=district,
                 street=street,
                 community_id=located.community_code,
-                suggestion_rank=reading.rank if reading else None,
-                suggestion_model_version=reading.model_version if reading else None,
                 address=data.address,
                 latitude=data.latitude,
                 longitude=data.longitude,
@@ -285,7 +287,47 @@ def create_ticket(
             if existing:
                 return existing
         raise
+    _rank_on_commit(ticket_id=ticket.pk)
     return ticket
+
+
+def _rank_on_commit(*, ticket_id: int) -> None:
+    """Rank the ticket's category among the model's suggestions in a worker once it commits: the
+    classifier costs the request several milliseconds of CPU. Robust: a broker outage must not
+    fail the intake; `rank_recent_suggestions` catches up."""
+    from intake.tasks import rank_suggestions  # the tasks module imports this one
+
+    transaction.on_commit(lambda: rank_suggestions.delay([ticket_id]), robust=True)
+
+
+def record_suggestion_ranks(*, ticket_ids: Sequence[int]) -> int:
+    """Where each ticket's recorded category stood among the active model's suggestions for its
+    text (smart dispatch's acceptance rate); tickets already ranked are left alone, so a repeated
+    or concurrent run changes nothing. Without a model nothing is ranked. The number ranked."""
+    ranked = 0
+    now = timezone.now()
+    tickets = Ticket.objects.filter(pk__in=ticket_ids, suggestion_rank__isnull=True)
+    for pk, title, description, category_id in tickets.values_list("pk", "title", "description", "category_id"):
+        category = reference.get(Category, pk=category_id)
+        reading = suggestion_rank(category_chain=_category_chain(category), title=title, text=description)
+        if reading is None:
+            break
+        # updated_at moves so that the analytics rollups count the ticket again.
+        ranked += Ticket.objects.filter(pk=pk, suggestion_rank__isnull=True).update(
+            suggestion_rank=reading.rank, suggestion_model_version=reading.model_version, updated_at=now
+        )
+    return ranked
+
+
+def rank_recent_suggestions(*, now: datetime | None = None, batch: int = 1000) -> int:
+    """The catch-up sweep: tickets taken in since the active model was trained (and within
+    RANK_CATCH_UP) whose ranking task was lost. Tickets from before any model stay unranked."""
+    now = now or timezone.now()
+    trained_at = CategoryModel.objects.filter(is_active=True).values_list("trained_at", flat=True).first()
+    if trained_at is None:
+        return 0
+    pending = Ticket.objects.filter(created_at__gte=max(trained_at, now - RANK_CATCH_UP), suggestion_rank__isnull=True)
+    return record_suggestion_ranks(ticket_ids=list(pending.order_by("pk").values_list("pk", flat=True)[:batch]))
 
 
 def _check_move(*, action: Action, status: str) -> None:

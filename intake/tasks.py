@@ -3,6 +3,7 @@ import logging
 from celery import shared_task
 
 from hotline.errors import DomainError
+from intake import services
 from intake.classifier.training import train_from_tickets
 
 logger = logging.getLogger(__name__)
@@ -22,3 +23,15 @@ def train_category_model() -> int | None:
     except DomainError as error:
         logger.info("category model not trained: %s", error.message)
         return None
+
+
+@shared_task
+def rank_suggestions(ticket_ids: list[int]) -> int:
+    """After intake: where each new ticket's category stood among the model's suggestions."""
+    return services.record_suggestion_ranks(ticket_ids=ticket_ids)
+
+
+@shared_task
+def rank_recent_suggestions() -> int:
+    """Beat, every 10 minutes: tickets whose ranking task was lost (a broker outage, a crash)."""
+    return services.rank_recent_suggestions()
