@@ -35,7 +35,7 @@ class DispatchAdvice:
 
 def category_path(category: Category) -> str:
     """'市政 › 路灯照明 › 路灯不亮', from the per-process reference rows."""
-    return PATH_SEPARATOR.join(node.name for node in reversed(_chain(category)))
+    return PATH_SEPARATOR.join(node.name for node in reversed(reference.category_chain(category)))
 
 
 def _as_place_unit(unit: Unit) -> PlaceUnit:
@@ -107,14 +107,6 @@ class CategoryRoute:
     units: list[Suggestion]
 
 
-def _chain(category: Category) -> list[Category]:
-    chain, node = [], category
-    while node is not None:
-        chain.append(node)
-        node = reference.get(Category, pk=node.parent_id) if node.parent_id else None
-    return chain
-
-
 def ticket_routes(*, ticket: Ticket, limit: int = 3) -> list[CategoryRoute]:
     """The classifier's reading of a ticket beside its recorded category, for the dispatcher:
     each suggested category with the catalogue's units for it in the ticket's place (one query
@@ -124,9 +116,9 @@ def ticket_routes(*, ticket: Ticket, limit: int = 3) -> list[CategoryRoute]:
         for suggestion in category_suggestions(title=ticket.title, text=ticket.description, k=limit)
         if (category := reference.get(Category, pk=suggestion.category_id)) is not None
     ]
-    chains = {category.pk: _chain(category) for category, _confidence in suggested}
+    chains = {category.pk: reference.category_chain(category) for category, _confidence in suggested}
     rules = rule_index(category_ids={c.pk for chain in chains.values() for c in chain})
-    recorded = {c.pk for c in _chain(ticket.category)}
+    recorded = {c.pk for c in reference.category_chain(ticket.category)}
     return [
         CategoryRoute(
             advice=CategoryAdvice(category=category, path=category_path(category), confidence=confidence),
@@ -148,7 +140,7 @@ def top_categories(*, tickets: Sequence[Ticket]) -> dict[int, CategoryRoute | No
         result[ticket.pk] = (
             CategoryRoute(
                 advice=CategoryAdvice(category=category, path=category_path(category), confidence=found[0].confidence),
-                is_recorded=category.pk in {c.pk for c in _chain(ticket.category)},
+                is_recorded=category.pk in {c.pk for c in reference.category_chain(ticket.category)},
                 units=[],
             )
             if category is not None

@@ -70,6 +70,16 @@ def get(model: type[Reference], *, pk: int) -> Reference | None:
     return row
 
 
+def category_chain(category: Category) -> list[Category]:
+    """The category and its ancestors, leaf first, from this process's rows."""
+    chain: list[Category] = []
+    node: Category | None = category
+    while node is not None:
+        chain.append(node)
+        node = get(Category, pk=node.parent_id) if node.parent_id else None
+    return chain
+
+
 def roles_of(*, user_id: int) -> frozenset[str]:
     """The roles a user holds in any unit."""
     _check_version()

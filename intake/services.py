@@ -134,14 +134,6 @@ class NewTicket:
 RANK_CATCH_UP = timedelta(days=2)
 
 
-def _category_chain(category: Category) -> list[int]:
-    chain, node = [], category
-    while node is not None:
-        chain.append(node.pk)
-        node = reference.get(Category, pk=node.parent_id) if node.parent_id else None
-    return chain
-
-
 @dataclass(frozen=True)
 class Located:
     street: Unit | None
@@ -309,7 +301,8 @@ def record_suggestion_ranks(*, ticket_ids: Sequence[int]) -> int:
     tickets = Ticket.objects.filter(pk__in=ticket_ids, suggestion_rank__isnull=True)
     for pk, title, description, category_id in tickets.values_list("pk", "title", "description", "category_id"):
         category = reference.get(Category, pk=category_id)
-        reading = suggestion_rank(category_chain=_category_chain(category), title=title, text=description)
+        chain = [node.pk for node in reference.category_chain(category)]
+        reading = suggestion_rank(category_chain=chain, title=title, text=description)
         if reading is None:
             break
         # updated_at moves so that the analytics rollups count the ticket again.

@@ -6,7 +6,10 @@ from django.utils import timezone
 
 from dispatch import services as dispatch_services
 from hotline.models import Category, Role, Unit
+from intake import services as intake_services
 from intake.classifier import suggestions
+from intake.models import Channel, Kind
+from intake.services import NewTicket, Outcome
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +115,29 @@ def test_only_intake_roles_may_ask(catalogue, api_client, make_user):
     assert api_client.post(URL, EXAMPLE, format="json").status_code == 403
     api_client.force_authenticate(make_user(Role.API_CLIENT, Unit.objects.get(kind="hotline_center")))
     assert api_client.post(URL, EXAMPLE, format="json").status_code == 200
+
+
+def test_the_dispatcher_sees_what_the_model_reads_beside_the_recorded_category(smart_dispatch, client, make_user):
+    # Given a ticket about a street light out that the agent recorded under an unrelated category
+    ticket = intake_services.submit_intake(
+        data=NewTicket(
+            channel=Channel.PHONE,
+            kind=Kind.COMPLAINT,
+            category=Category.objects.get(name="公积金提取"),
+            description="小区门口的路灯不亮了，晚上很黑",
+            street=Unit.objects.get(name="新村街道"),
+        ),
+        actor=None,
+        outcome=Outcome.DISPATCH,
+    )
+    client.force_login(make_user(Role.DISPATCHER, Unit.objects.get(kind="hotline_center")))
+    # When the dispatcher opens its dispatch page
+    page = client.get(f"/dispatch/tickets/{ticket.pk}/")
+    # Then the model's first reading is 路灯不亮, not the recorded category, with the catalogue's unit
+    first = page.context["routes"][0]
+    assert first.advice.path == "市政 › 路灯照明 › 路灯不亮"
+    assert not first.is_recorded
+    assert first.units[0].unit.name == "丰台区城市管理委"
+    assert "丰台区城市管理委" in page.content.decode()
+    # And the queue shows the disagreement
+    assert "模型判断：市政 › 路灯照明 › 路灯不亮" in client.get("/dispatch/").content.decode()
