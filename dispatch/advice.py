@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from dispatch.selectors import Suggestion, rank_suggestions, rule_index, suggest_units
 from hotline import reference
 from hotline.models import Category, Unit, UnitKind
-from hotline.places import PlaceCandidate, PlaceCommunity, PlaceMatch, PlaceUnit, resolve_place
+from hotline.places import PlaceCandidate, PlaceMatch, PlaceUnit, resolve_place
 from intake.classifier.suggestions import category_suggestions
 from intake.models import Ticket
 
@@ -46,11 +46,7 @@ def _given_place(*, district: Unit | None, street: Unit, resolved: PlaceMatch | 
     """The street the caller chose, with the community the text names there, if any."""
     if street.parent is not None and street.parent.kind == UnitKind.DISTRICT:
         district = street.parent
-    community: PlaceCommunity | None = None
-    if resolved is not None:
-        community = next(
-            (c.community for c in resolved.candidates if c.street.id == street.pk and c.community is not None), None
-        )
+    community = resolved.community_in(street.pk) if resolved is not None else None
     district_ref = _as_place_unit(district) if district is not None else None
     street_ref = _as_place_unit(street)
     candidate = PlaceCandidate(district=district_ref, street=street_ref, community=community, confidence=1.0)
@@ -82,10 +78,8 @@ def dispatch_advice(
                 categories.append(
                     CategoryAdvice(category=suggested, path=category_path(suggested), confidence=suggestion.confidence)
                 )
-    # A district chosen by hand is one more place named: it picks among streets that share a name.
     resolved = resolve_place(
-        address=f"{district.name} {address}".strip() if district is not None else address,
-        text=f"{title} {text}".strip(),
+        address=address, text=f"{title} {text}".strip(), district=district.name if district is not None else ""
     )
     place = _given_place(district=district, street=street, resolved=resolved) if street is not None else resolved
     units: list[Suggestion] = []

@@ -126,6 +126,10 @@ class PlaceMatch:
     confidence: float
     candidates: tuple[PlaceCandidate, ...]
 
+    def community_in(self, street_id: int) -> PlaceCommunity | None:
+        """The community this text names in that street, if any (for a street chosen by hand)."""
+        return next((c.community for c in self.candidates if c.street.id == street_id and c.community), None)
+
 
 @dataclass(frozen=True)
 class _Entry:
@@ -271,16 +275,18 @@ def _strength(support: float) -> float:
     return 1 - 0.1**support
 
 
-def resolve_place(*, address: str = "", text: str = "") -> PlaceMatch | None:
+def resolve_place(*, address: str = "", text: str = "", district: str = "") -> PlaceMatch | None:
     """The place `address` names, or failing that the fallback `text` (e.g. the ticket's
-    description); None when neither names a known district, street or community.
+    description); None when neither names a known district, street or community. A `district`
+    chosen by hand (its name) is one more place the address names: it picks among streets that
+    share a name, and contradicts those elsewhere.
 
     A single full name with nothing contradicting it gives a confidence of at least 0.9; a name
     several streets share gives each its share; a district or street named beside a community
     picks among them, and one that contradicts it lowers the confidence. The text proposes
     places only when the address proposes none, and counts `TEXT_FACTOR` of the address."""
     index = _index()
-    from_address = _mentions(index, address)
+    from_address = _mentions(index, f"{district} {address}".strip())
     from_text = _mentions(index, text)
     weighed = [(1.0, m) for m in from_address] + [(TEXT_FACTOR, m) for m in from_text]
     if not weighed:

@@ -146,11 +146,11 @@ def locate(*, district: Unit | None, street: Unit | None, address: str, text: st
     address names in it; without one, the street the address (or, naming none, the text) names
     within the given district, if the resolver is at least PLACE_AUTOFILL_CONFIDENCE sure.
     Less sure, the place stays empty for the dispatcher: never a confident wrong street."""
-    match = resolve_place(address=f"{district.name} {address}".strip() if district else address, text=text)
+    match = resolve_place(address=address, text=text, district=district.name if district else "")
     if match is None:
         return Located(street=street, community_code=None, payload={})
     if street is not None:
-        community = next((c.community for c in match.candidates if c.street.id == street.pk and c.community), None)
+        community = match.community_in(street.pk)
         return Located(street=street, community_code=community.code if community else None, payload={})
     if match.street is None or match.confidence < settings.PLACE_AUTOFILL_CONFIDENCE:
         return Located(street=None, community_code=None, payload={})
