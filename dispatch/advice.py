@@ -13,7 +13,7 @@ from dispatch.selectors import Suggestion, rank_suggestions, rule_index, suggest
 from hotline import reference
 from hotline.models import Category, Unit, UnitKind
 from hotline.places import PlaceCandidate, PlaceMatch, PlaceUnit, resolve_place
-from intake.classifier.suggestions import category_suggestions
+from intake.classifier.suggestions import category_suggestions_of
 from intake.models import Ticket
 
 PATH_SEPARATOR = " › "
@@ -69,15 +69,9 @@ def dispatch_advice(
     (the given street, else what the address or, naming none, the text says, within the given
     district), and the catalogue's units for the first category in the best place."""
     if category is not None:
-        categories = [CategoryAdvice(category=category, path=category_path(category), confidence=1.0)]
+        categories = [_advice(category, 1.0)]
     else:
-        categories = []
-        for suggestion in category_suggestions(title=title, text=text, k=limit):
-            suggested = reference.get(Category, pk=suggestion.category_id)
-            if suggested is not None and suggested.is_active:
-                categories.append(
-                    CategoryAdvice(category=suggested, path=category_path(suggested), confidence=suggestion.confidence)
-                )
+        categories = [_advice(c, confidence) for c, confidence in _readings([(title, text)], k=limit)[0]]
     resolved = resolve_place(
         address=address, text=f"{title} {text}".strip(), district=district.name if district is not None else ""
     )
@@ -101,22 +95,37 @@ class CategoryRoute:
     units: list[Suggestion]
 
 
+def _readings(texts: Sequence[tuple[str, str]], *, k: int) -> list[list[tuple[Category, float]]]:
+    """For each (title, text), the classifier's active categories with their confidence, one batch."""
+    return [
+        [
+            (category, suggestion.confidence)
+            for suggestion in found
+            if (category := reference.get(Category, pk=suggestion.category_id)) is not None and category.is_active
+        ]
+        for found in category_suggestions_of(texts=texts, k=k)
+    ]
+
+
+def _advice(category: Category, confidence: float) -> CategoryAdvice:
+    return CategoryAdvice(category=category, path=category_path(category), confidence=confidence)
+
+
+def _is_recorded(category: Category, ticket: Ticket) -> bool:
+    return category.pk in {node.pk for node in reference.category_chain(ticket.category)}
+
+
 def ticket_routes(*, ticket: Ticket, limit: int = 3) -> list[CategoryRoute]:
     """The classifier's reading of a ticket beside its recorded category, for the dispatcher:
     each suggested category with the catalogue's units for it in the ticket's place (one query
     for the rules of them all)."""
-    suggested = [
-        (category, suggestion.confidence)
-        for suggestion in category_suggestions(title=ticket.title, text=ticket.description, k=limit)
-        if (category := reference.get(Category, pk=suggestion.category_id)) is not None
-    ]
+    (suggested,) = _readings([(ticket.title, ticket.description)], k=limit)
     chains = {category.pk: reference.category_chain(category) for category, _confidence in suggested}
     rules = rule_index(category_ids={c.pk for chain in chains.values() for c in chain})
-    recorded = {c.pk for c in reference.category_chain(ticket.category)}
     return [
         CategoryRoute(
-            advice=CategoryAdvice(category=category, path=category_path(category), confidence=confidence),
-            is_recorded=category.pk in recorded,
+            advice=_advice(category, confidence),
+            is_recorded=_is_recorded(category, ticket),
             units=rank_suggestions(
                 chain=chains[category.pk], district_id=ticket.district_id, street=ticket.street, rules=rules
             ),
@@ -126,18 +135,12 @@ def ticket_routes(*, ticket: Ticket, limit: int = 3) -> list[CategoryRoute]:
 
 
 def top_categories(*, tickets: Sequence[Ticket]) -> dict[int, CategoryRoute | None]:
-    """Per ticket, the classifier's first category (no units), for the dispatch queue's column."""
-    result: dict[int, CategoryRoute | None] = {}
-    for ticket in tickets:
-        found = category_suggestions(title=ticket.title, text=ticket.description, k=1)
-        category = reference.get(Category, pk=found[0].category_id) if found else None
-        result[ticket.pk] = (
-            CategoryRoute(
-                advice=CategoryAdvice(category=category, path=category_path(category), confidence=found[0].confidence),
-                is_recorded=category.pk in {c.pk for c in reference.category_chain(ticket.category)},
-                units=[],
-            )
-            if category is not None
-            else None
-        )
-    return result
+    """Per ticket, the classifier's first category (no units), for the dispatch queue's column:
+    the whole page in one prediction batch."""
+    readings = _readings([(ticket.title, ticket.description) for ticket in tickets], k=1)
+    return {
+        ticket.pk: CategoryRoute(advice=_advice(*found[0]), is_recorded=_is_recorded(found[0][0], ticket), units=[])
+        if found
+        else None
+        for ticket, found in zip(tickets, readings, strict=True)
+    }

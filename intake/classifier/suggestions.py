@@ -9,7 +9,7 @@ reference in one assignment, so concurrent requests use either the old or the ne
 import logging
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from intake.classifier.model import ClassifierFormatError, TextClassifier
@@ -62,15 +62,25 @@ def _current() -> _Loaded:
         _checking.release()
 
 
+def _predict(classifier: TextClassifier, texts: Sequence[tuple[str, str]], k: int) -> list[list[CategorySuggestion]]:
+    """Each (title, text)'s k most likely categories, in one batch; [] for an empty text."""
+    wanted = [index for index, (title, text) in enumerate(texts) if title.strip() or text.strip()]
+    found: list[list[CategorySuggestion]] = [[] for _ in texts]
+    predictions = classifier.predict_batch([ticket_text(title=texts[i][0], text=texts[i][1]) for i in wanted], k=k)
+    for index, top in zip(wanted, predictions, strict=True):
+        found[index] = [CategorySuggestion(category_id=int(label), confidence=confidence) for label, confidence in top]
+    return found
+
+
+def category_suggestions_of(*, texts: Sequence[tuple[str, str]], k: int = 5) -> list[list[CategorySuggestion]]:
+    """For each (title, text), its k most likely categories, most likely first; [] without a model."""
+    classifier = _current().classifier
+    return _predict(classifier, texts, k) if classifier is not None else [[] for _ in texts]
+
+
 def category_suggestions(*, title: str, text: str, k: int = 5) -> list[CategorySuggestion]:
     """The k most likely categories of a ticket's text, most likely first; [] without a model."""
-    classifier = _current().classifier
-    if classifier is None or not (title.strip() or text.strip()):
-        return []
-    return [
-        CategorySuggestion(category_id=int(label), confidence=confidence)
-        for label, confidence in classifier.predict_top(ticket_text(title=title, text=text), k=k)
-    ]
+    return category_suggestions_of(texts=[(title, text)], k=k)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +96,8 @@ def suggestion_rank(*, category_chain: Collection[int], title: str, text: str, k
     loaded = _current()
     if loaded.classifier is None or loaded.version is None or not (title.strip() or text.strip()):
         return None
-    labels = [int(label) for label, _ in loaded.classifier.predict_top(ticket_text(title=title, text=text), k=k)]
-    rank = next((position for position, label in enumerate(labels, 1) if label in category_chain), 0)
+    (found,) = _predict(loaded.classifier, [(title, text)], k)
+    rank = next((position for position, s in enumerate(found, 1) if s.category_id in category_chain), 0)
     return SuggestionRank(model_version=loaded.version, rank=rank)
 
 
