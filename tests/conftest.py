@@ -1,4 +1,5 @@
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -84,6 +85,21 @@ def make_user() -> Callable[..., User]:
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on (at the moment of asking)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def redis_unreachable(settings) -> None:
+    """The cache pointed at a port where no Redis listens, as in an outage."""
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/0"},
+    }
 
 
 def start_celery_worker(log: Path, *, name: str = "w", env: dict[str, str] | None = None) -> subprocess.Popen:
