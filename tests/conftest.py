@@ -1,3 +1,4 @@
+import importlib.util
 import os
 import socket
 import subprocess
@@ -6,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import TypeVar
 
 import pytest
@@ -85,6 +87,14 @@ def make_user() -> Callable[..., User]:
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+def load_run_script() -> ModuleType:
+    """scripts/run.py as a module (it is a script, not part of a package)."""
+    spec = importlib.util.spec_from_file_location("run_script", ROOT / "scripts" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def free_port() -> int:

@@ -5,6 +5,6 @@ import time
 from celery import shared_task
 
 
-@shared_task(queue="celery")
+@shared_task
 def nap(seconds: float) -> None:
     time.sleep(seconds)
