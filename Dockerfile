@@ -11,4 +11,7 @@ COPY . .
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
 USER hotline
 EXPOSE 8000
+# The default command is the web: alive when it answers, whatever the state of Redis or workers.
+HEALTHCHECK --interval=15s --timeout=10s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz/live', timeout=5)"]
 CMD ["gunicorn", "hotline.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]

@@ -9,6 +9,13 @@ which `changed()` does after every write to any of them. A process looks at the 
 most once per `RECHECK_SECONDS`, so a change reaches the other processes within that time (a
 revoked role too) and the process that made it at once.
 
+Without Redis (the version cannot be read or published) the process carries on from the
+database: it keeps the categories, units and derived structures it has, but reads roles from
+the database again at every recheck, so a revoked role still takes effect within
+`RECHECK_SECONDS`; and once the version can be read again it drops everything, since changes
+made meanwhile could not be announced. A change this process could not publish is published at
+its first recheck that reaches Redis. Each fallback is counted and logged (`hotline.degraded`).
+
 Rows are shared between requests: treat them as read-only.
 """
 
@@ -20,10 +27,13 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.db import transaction
 
+from hotline import degraded
 from hotline.models import Category, Membership, Unit
 
 VERSION_KEY = "hotline:reference-version"
 RECHECK_SECONDS = 1.0
+# The version a process holds while Redis is unreachable: equal to none that Redis holds.
+UNREADABLE = "unreadable"
 
 Reference = TypeVar("Reference", Category, Unit)
 Derived = TypeVar("Derived")
@@ -36,6 +46,7 @@ class _Tables:
         self.rows: dict[type, dict[int, Category | Unit]] = {Category: {}, Unit: {}}
         self.roles: dict[int, frozenset[str]] = {}
         self.derived: dict[str, Any] = {}
+        self.unpublished = False
 
     def clear(self) -> None:
         self.rows = {Category: {}, Unit: {}}
@@ -50,11 +61,24 @@ def _check_version() -> None:
     now = time.monotonic()
     if now - _tables.checked_at < RECHECK_SECONDS:
         return
-    version = cache.get(VERSION_KEY)
+    _tables.checked_at = now
+    try:
+        if _tables.unpublished:
+            _publish()
+        version = cache.get(VERSION_KEY)
+    except degraded.REDIS_ERRORS as error:
+        degraded.record(what="reference data", error=error)
+        _tables.roles = {}
+        _tables.version = UNREADABLE
+        return
     if version != _tables.version:
         _tables.clear()
         _tables.version = version
-    _tables.checked_at = now
+
+
+def _publish() -> None:
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    _tables.unpublished = False
 
 
 def get(model: type[Reference], *, pk: int) -> Reference | None:
@@ -104,8 +128,12 @@ def changed() -> None:
     commits, every process reads them again."""
 
     def publish() -> None:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
         _tables.clear()
+        try:
+            _publish()
+        except degraded.REDIS_ERRORS as error:  # the transaction has committed: keep the request's answer
+            degraded.record(what="reference data", error=error)
+            _tables.unpublished = True
 
     transaction.on_commit(publish)
 
@@ -114,3 +142,4 @@ def forget() -> None:
     """Drop this process's rows (tests start each case as a fresh process would)."""
     _tables.clear()
     _tables.checked_at = float("-inf")
+    _tables.unpublished = False

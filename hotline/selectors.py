@@ -1,12 +1,17 @@
 """Reads for the shared core: who holds which role where, and which units a user may see."""
 
 from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import DatabaseError
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from hotline import reference, unit_search
+from hotline import degraded, reference, unit_search
 from hotline.models import Category, Heartbeat, Membership, Role, Unit, UnitKind, User
 
 # Roles of the hotline centre: they see every ticket and the caller's contact data.
@@ -82,5 +87,46 @@ def last_heartbeat() -> Heartbeat | None:
 
 
 def workers_alive() -> bool:
-    beat = last_heartbeat()
+    return _fresh(last_heartbeat())
+
+
+def _fresh(beat: Heartbeat | None) -> bool:
     return beat is not None and timezone.now() - beat.created_at <= settings.HEARTBEAT_MAX_AGE
+
+
+@dataclass(frozen=True)
+class Health:
+    """Each part "ok" or what is wrong with it ("down", "stale"; "unknown" when it cannot be told)."""
+
+    database: str
+    redis: str
+    workers: str
+    last_heartbeat: datetime | None
+
+    @property
+    def healthy(self) -> bool:
+        return all(part in {"ok", "not used"} for part in (self.database, self.redis, self.workers))
+
+
+def health() -> Health:
+    """The database, Redis (one PING, within the cache's short timeouts) and the workers (the
+    beat-driven heartbeat no older than HEARTBEAT_MAX_AGE), each told apart."""
+    try:
+        beat = last_heartbeat()
+    except DatabaseError:
+        return Health(database="down", redis=_redis_state(), workers="unknown", last_heartbeat=None)
+    workers = "ok" if _fresh(beat) else "stale"
+    return Health(
+        database="ok", redis=_redis_state(), workers=workers, last_heartbeat=beat.created_at if beat else None
+    )
+
+
+def _redis_state() -> str:
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        return "not used"  # no REDIS_URL: in-process cache and the filesystem broker
+    try:
+        cache._cache.get_client(write=True).ping()
+    except degraded.REDIS_ERRORS:
+        return "down"
+    return "ok"

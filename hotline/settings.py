@@ -172,8 +172,17 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 X_FRAME_OPTIONS = "DENY"
 
 REDIS_URL = env("REDIS_URL", default="")
+# How long a request waits for Redis before carrying on without it (hotline/degraded.py): an
+# unreachable Redis must cost a request a fraction of a second, not the kernel's TCP timeout.
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT_SECONDS", default=0.5)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -240,7 +249,13 @@ OPEN311_ENDPOINT_TYPE = env("OPEN311_ENDPOINT_TYPE", default="production")
 
 # Celery: Redis is only a transport; PostgreSQL holds the truth (DESIGN.md §8).
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
-if not REDIS_URL:
+if REDIS_URL:
+    # A request's enqueue (hotline/enqueue.py) gives up within about a second when Redis is away;
+    # the beat's sweeps catch up. socket_timeout stays above the workers' 1 s BRPOP.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": 5}
+    CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+else:
     _broker_dir = VAR_DIR / "broker"
     for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
@@ -272,11 +287,9 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     f"{app}.*": {"queue": app} for app in ("hotline", "intake", "dispatch", "evaluation", "analytics")
 }
+HEARTBEAT_INTERVAL = env.int("HEARTBEAT_INTERVAL_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
-    "record-heartbeat": {
-        "task": "hotline.tasks.record_heartbeat",
-        "schedule": float(env.int("HEARTBEAT_INTERVAL_SECONDS", default=60)),
-    },
+    "record-heartbeat": {"task": "hotline.tasks.record_heartbeat", "schedule": float(HEARTBEAT_INTERVAL)},
     "prune-heartbeats": {"task": "hotline.tasks.prune_heartbeats", "schedule": crontab(minute=17, hour=3)},
     "prune-messages": {"task": "hotline.tasks.prune_messages", "schedule": crontab(minute=37, hour=3)},
     "open-due-callbacks": {"task": "evaluation.tasks.open_due_callbacks", "schedule": 60.0},
@@ -411,8 +424,9 @@ ANALYTICS_HOTSPOT_MIN_RISE = env.float("ANALYTICS_HOTSPOT_MIN_RISE", default=0.5
 ANALYTICS_TOPIC_TOP_N = env.int("ANALYTICS_TOPIC_TOP_N", default=20)
 ANALYTICS_TOPIC_MIN_CALLBACKS = env.int("ANALYTICS_TOPIC_MIN_CALLBACKS", default=10)
 
-# How old the last beat-driven heartbeat may be before /healthz reports the workers down.
-HEARTBEAT_MAX_AGE = timedelta(seconds=env.int("HEARTBEAT_MAX_AGE_SECONDS", default=180))
+# How old the last beat-driven heartbeat may be before /healthz reports the workers down: two
+# intervals and a little, so one late beat is not an outage but a dead worker shows within ~1 min.
+HEARTBEAT_MAX_AGE = timedelta(seconds=env.int("HEARTBEAT_MAX_AGE_SECONDS", default=2 * HEARTBEAT_INTERVAL + 15))
 
 LOGGING = {
     "version": 1,

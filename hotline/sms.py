@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from hotline import enqueue
 from hotline.models import SmsMessage, SmsStatus
 from hotline.privacy import mask_phone
 
@@ -110,13 +111,13 @@ def backoff(attempt: int) -> float:
 def enqueue_on_commit(*, sms_ids: list[int]) -> None:
     """Hand the messages to the workers once the transaction that recorded them commits.
 
-    Robust: a broker outage must not fail the request that already committed its work; the
-    rows stay pending and the requeue sweep sends them later.
+    A broker outage does not fail the request that already committed its work; the rows stay
+    pending and the requeue sweep sends them later.
     """
     from hotline.tasks import send_sms  # the tasks module imports this one
 
     for sms_id in sms_ids:
-        transaction.on_commit(lambda sms_id=sms_id: send_sms.delay(sms_id), robust=True)
+        enqueue.on_commit(send_sms, sms_id)
 
 
 def queue_sms(*, phone: str, text: str, key: str) -> SmsMessage:

@@ -11,6 +11,7 @@ from hotline import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/live", views.healthz_live, name="healthz_live"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read-all/", views.notification_read_all, name="notification_mark_all_read"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_mark_read"),

@@ -1,13 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from hotline import notifications, selectors
+from hotline import degraded, notifications, selectors
 from hotline.api.errors import error_body, json_not_found
 from hotline.errors import DomainError
 
@@ -87,17 +86,25 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 @login_not_required
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for load balancers and operators: database reachable, workers and beat alive."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    beat = selectors.last_heartbeat()
-    workers_ok = selectors.workers_alive()
+    """For operators and monitoring: database, Redis and workers (beat included) each "ok" or
+    not; 503 when any is not, naming it. `degraded` counts this process's fallbacks so far."""
+    health = selectors.health()
     body = {
-        "database": "ok",
-        "workers": "ok" if workers_ok else "stale",
-        "last_heartbeat": beat.created_at.isoformat() if beat else None,
+        "database": health.database,
+        "redis": health.redis,
+        "workers": health.workers,
+        "last_heartbeat": health.last_heartbeat.isoformat() if health.last_heartbeat else None,
+        "degraded": degraded.counts(),
     }
-    return JsonResponse(body, status=200 if workers_ok else 503)
+    return JsonResponse(body, status=200 if health.healthy else 503)
+
+
+@login_not_required
+@require_GET
+def healthz_live(request: HttpRequest) -> JsonResponse:
+    """Liveness of this web process alone, for a container's health check: it depends on no other
+    service, so an outage elsewhere (shown by /healthz) does not get the web restarted."""
+    return JsonResponse({"web": "ok"})
 
 
 @login_not_required

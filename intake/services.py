@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline import reference
+from hotline import enqueue, reference
 from hotline.errors import DomainError
 from hotline.models import Category, DeadlineTier, Unit, UnitKind, User
 from hotline.places import resolve_place
@@ -285,11 +285,11 @@ def create_ticket(
 
 def _rank_on_commit(*, ticket_id: int) -> None:
     """Rank the ticket's category among the model's suggestions in a worker once it commits: the
-    classifier costs the request several milliseconds of CPU. Robust: a broker outage must not
-    fail the intake; `rank_recent_suggestions` catches up."""
+    classifier costs the request several milliseconds of CPU. A broker outage does not fail the
+    intake; `rank_recent_suggestions` catches up."""
     from intake.tasks import rank_suggestions  # the tasks module imports this one
 
-    transaction.on_commit(lambda: rank_suggestions.delay([ticket_id]), robust=True)
+    enqueue.on_commit(rank_suggestions, [ticket_id])
 
 
 def record_suggestion_ranks(*, ticket_ids: Sequence[int]) -> int:

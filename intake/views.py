@@ -7,7 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hotline import ratelimit
 from hotline.errors import DomainError
 from hotline.models import Role, User
 from hotline.selectors import has_role, is_hotline_staff
@@ -300,14 +300,9 @@ def _client_ip(request: HttpRequest) -> str:
 
 
 def _hit(key: str) -> int:
-    """Count one hit in a fixed window shared by every web process (the cache is Redis)."""
-    window = settings.HOTLINE_PUBLIC_RATE_WINDOW
-    cache.add(key, 0, timeout=window)
-    try:
-        return cache.incr(key)
-    except ValueError:  # the window ended between add and incr
-        cache.set(key, 1, timeout=window)
-        return 1
+    """Count one hit in a fixed window shared by every web process (the cache is Redis); 0
+    when the cache is unreachable (the page stays open)."""
+    return ratelimit.hit(key, timeout=settings.HOTLINE_PUBLIC_RATE_WINDOW) or 0
 
 
 def _over_limit(request: HttpRequest, *, scope: str, limit: int) -> bool:
@@ -367,7 +362,7 @@ def public_status(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             number = form.cleaned_data["number"].strip()
             failures_key = f"intake:rate:status-number:{hashlib.sha256(number.encode()).hexdigest()}"
-            if (cache.get(failures_key) or 0) < limit:
+            if ratelimit.count(failures_key) < limit:
                 result = selectors.public_status(number=number, phone_last4=form.cleaned_data["phone_last4"])
             if result is None:
                 _hit(failures_key)

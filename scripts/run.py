@@ -3,7 +3,8 @@
 
 Needs only Python 3.11. Without DATABASE_URL / REDIS_URL it uses SQLite and kombu's
 filesystem broker under var/ (or $HOTLINE_VAR_DIR); with them, PostgreSQL and Redis.
-Stop with Ctrl-C: every child process is stopped with it.
+A child that exits (a worker that died with its broker, say) is started again, logged, after a
+pause that doubles while it keeps exiting. Stop with Ctrl-C: every child process is stopped with it.
 """
 
 import argparse
@@ -16,11 +17,15 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
+# Restart pauses: 1 s, 2 s, 4 s … at most this long; a child that ran this long starts over at 1 s.
+RESTART_BACKOFF_MAX = 30.0
+STABLE_AFTER = 60.0
 
 
 def log(message: str) -> None:
@@ -78,6 +83,64 @@ def wait_for(url: str, processes: list[subprocess.Popen], timeout: float = 60) -
     sys.exit(f"{url} did not answer within {timeout:.0f} s")
 
 
+@dataclass
+class Child:
+    """One supervised process: web, worker or beat."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    log_dir: Path
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    failures: int = 0
+    restart_at: float | None = None
+
+    def start(self) -> None:
+        with (self.log_dir / f"{self.name}.log").open("ab") as logfile:
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, env=self.env, stdout=logfile, stderr=subprocess.STDOUT
+            )
+        self.started_at = time.monotonic()
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+def supervise(children: list[Child]) -> None:
+    """One round: schedule a restart for each child that exited, start those whose pause is over."""
+    now = time.monotonic()
+    for child in children:
+        if child.restart_at is not None:
+            if now >= child.restart_at:
+                log(f"restarting {child.name}")
+                child.start()
+                child.restart_at = None
+            continue
+        code = child.process.poll() if child.process else None
+        if code is None:
+            continue
+        if now - child.started_at >= STABLE_AFTER:
+            child.failures = 0
+        pause = min(2.0**child.failures, RESTART_BACKOFF_MAX)
+        child.failures += 1
+        child.restart_at = now + pause
+        log(f"{child.name} exited with {code}; restarting it in {pause:.0f} s (see {child.log_dir / child.name}.log)")
+
+
+def stop_all(children: list[Child]) -> None:
+    for child in children:
+        if child.alive():
+            child.process.terminate()
+    for child in children:
+        if child.process is None:
+            continue
+        try:
+            child.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.process.kill()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)), help="0 picks a free port")
@@ -114,34 +177,26 @@ def main() -> None:
         ],
         "beat": [str(bin_dir / "celery"), "-A", "hotline", "beat", "--loglevel", "INFO"],
     }
-    processes = []
-    for name, command in commands.items():
-        logfile = (var_dir / "log" / f"{name}.log").open("ab")
-        processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT))
+    children = [Child(name, command, env, var_dir / "log") for name, command in commands.items()]
+    for child in children:
+        child.start()
 
     def stop(*_: object) -> None:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(children)
         sys.exit(0)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
     url = f"http://127.0.0.1:{port}/"
-    wait_for(url + "accounts/login/", processes)
+    # A child that exits before the site answers is a broken setup, not an outage: stop.
+    wait_for(url + "accounts/login/", [child.process for child in children])
     print(f"\n12345 hotline is running at {url}  (logs: {var_dir / 'log'}; Ctrl-C stops)", flush=True)
     print("Demo logins (username  password  role @ unit):", flush=True)
     print(logins, flush=True)
-    while all(process.poll() is None for process in processes):
-        time.sleep(1)
-    log("a process exited; stopping the others")
-    stop()
+    while True:
+        supervise(children)
+        time.sleep(0.5)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
+import importlib.util
 import os
+import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import TypeVar
 
 import pytest
@@ -84,6 +87,29 @@ def make_user() -> Callable[..., User]:
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+def load_run_script() -> ModuleType:
+    """scripts/run.py as a module (it is a script, not part of a package)."""
+    spec = importlib.util.spec_from_file_location("run_script", ROOT / "scripts" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on (at the moment of asking)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def redis_unreachable(settings) -> None:
+    """The cache pointed at a port where no Redis listens, as in an outage."""
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/0"},
+    }
 
 
 def start_celery_worker(log: Path, *, name: str = "w", env: dict[str, str] | None = None) -> subprocess.Popen:

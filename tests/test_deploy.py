@@ -33,6 +33,16 @@ def test_compose_defines_the_services_with_their_commands():
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
+def test_compose_restarts_and_health_checks_every_long_running_service():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name in ("db", "redis", "web", "worker", "beat"):
+        assert services[name]["restart"] == "unless-stopped", name
+        assert services[name]["healthcheck"]["test"], name
+    # The web's check is its own liveness, which does not depend on Redis or the workers
+    assert "/healthz/live" in " ".join(services["web"]["healthcheck"]["test"])
+    assert "inspect ping -d celery@$$HOSTNAME" in " ".join(services["worker"]["healthcheck"]["test"])
+
+
 def test_dockerfile_installs_pinned_requirements_and_runs_gunicorn():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "FROM python:3.11" in dockerfile

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import wait_until
+from tests.conftest import load_run_script, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,3 +62,27 @@ def test_run_script_serves_the_product_on_sqlite(tmp_path):
     time.sleep(0.5)
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url + "healthz", timeout=2)
+
+
+def test_the_supervisor_restarts_a_killed_child_with_a_log_line_and_a_growing_pause(tmp_path, monkeypatch):
+    # Given a child started by run.py's supervisor
+    run = load_run_script()
+    lines: list[str] = []
+    monkeypatch.setattr(run, "log", lines.append)
+    child = run.Child("worker", [sys.executable, "-c", "import time; time.sleep(60)"], dict(os.environ), tmp_path)
+    child.start()
+    first = child.process
+    try:
+        # When it is killed (SIGKILL), twice in a row
+        for expected_pause in (1, 2):
+            child.process.send_signal(signal.SIGKILL)
+            child.process.wait(timeout=10)
+            before = child.process
+            wait_until(lambda before=before: (run.supervise([child]), child.process is not before)[1], timeout=10)
+            # Then it is started again after a pause that doubles, and each exit is logged
+            assert child.alive()
+            assert f"worker exited with -9; restarting it in {expected_pause} s" in lines[-2], lines
+        assert child.process is not first
+    finally:
+        run.stop_all([child])
+    assert not child.alive()

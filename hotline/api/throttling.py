@@ -1,7 +1,8 @@
 """Request rate limits for the whole REST API (REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]).
 
 Requests are counted in fixed windows of the rate's period, one counter per client and window
-in the shared cache: a request costs one increment, however high the rate. DRF's own classes
+in the shared cache (`hotline.ratelimit`): a request costs one round trip, however high the rate,
+and is let through when the cache is unreachable. DRF's own classes
 keep every request's timestamp in one cache entry and rewrite it on each request, which grows
 with the rate (an integration allowed 200 tickets a second would rewrite a list of hundreds of
 thousands). The price of fixed windows is that a client may spend two windows' worth across a
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING
 from rest_framework import throttling
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
+
+from hotline import ratelimit
 
 if TYPE_CHECKING:  # DRF imports this module while rest_framework.views is half-initialised
     from rest_framework.views import APIView
@@ -38,13 +41,9 @@ class FixedWindowMixin:
         self.now = self.timer()
         window = int(self.now // self.duration)
         self.window_ends = (window + 1) * self.duration
-        counter = f"{key}:{window}"
-        try:
-            count = self.cache.incr(counter)
-        except ValueError:  # the window's first request
-            # Kept a whole period past the window's end, so no increment can race its expiry.
-            count = 1 if self.cache.add(counter, 1, timeout=2 * self.duration) else self.cache.incr(counter)
-        return count <= self.num_requests
+        # Kept a whole period past the window's end, so no increment can race its expiry.
+        count = ratelimit.hit(f"{key}:{window}", timeout=2 * self.duration)
+        return count is None or count <= self.num_requests
 
     def wait(self) -> float:
         return self.window_ends - self.now

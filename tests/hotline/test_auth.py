@@ -100,4 +100,5 @@ def test_healthz_is_public_and_reports_stale_workers(client):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "ok"
+    assert response.json()["redis"] == "ok"
     assert response.json()["workers"] == "stale"

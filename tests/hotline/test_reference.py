@@ -166,3 +166,33 @@ def test_memberships_edited_inline_on_the_user_are_published(admin_client, djang
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     # Then the new role counts at once
     assert has_role(user=user, roles={Role.DISPATCHER})
+
+
+def test_without_redis_rows_come_from_the_process_and_roles_from_the_database(clock, redis_unreachable):
+    # Given a category and an agent
+    category = CategoryFactory()
+    membership = MembershipFactory(role=Role.AGENT)
+    # When Redis is unreachable, they are still read (from the database)
+    assert reference.get(Category, pk=category.pk) == category
+    assert has_role(user=membership.user, roles={Role.AGENT})
+    # and a role revoked meanwhile stops counting within the recheck interval
+    membership.delete()
+    clock.now += reference.RECHECK_SECONDS
+    assert not has_role(user=membership.user, roles={Role.AGENT})
+
+
+def test_a_change_that_could_not_be_published_is_published_once_redis_is_back(
+    clock, settings, django_capture_on_commit_callbacks
+):
+    # Given a version every process holds
+    cache.set(reference.VERSION_KEY, "before", timeout=None)
+    reachable = settings.CACHES
+    # When a change commits while Redis is unreachable
+    settings.CACHES = {"default": {**reachable["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        reference.changed()  # does not raise after the commit
+    # Then, once Redis is back, this process's next recheck publishes it
+    settings.CACHES = reachable
+    clock.now += reference.RECHECK_SECONDS
+    reference.get(Category, pk=CategoryFactory().pk)
+    assert cache.get(reference.VERSION_KEY) not in {None, "before"}

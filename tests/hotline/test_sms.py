@@ -48,7 +48,7 @@ def test_a_broker_outage_does_not_fail_the_committed_work(monkeypatch, settings)
     def broker_down(*args, **kwargs):
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr(tasks.send_sms, "delay", broker_down)
+    monkeypatch.setattr(tasks.send_sms, "apply_async", broker_down)
     user = UserFactory(mobile=PHONE)
     # When a notification commits
     assert notifications.notify_users(users=[user], kind="overdue", title="工单超期", key="o:1") == 1
