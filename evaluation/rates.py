@@ -16,9 +16,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import Assignment, AssignmentRole, ReviewStatus
 from evaluation.models import (
@@ -34,6 +36,7 @@ from evaluation.models import (
 )
 from evaluation.scoring import Counts, Parameters, RateSums
 from hotline.models import Unit, UnitKind
+from intake.models import ONLINE_CHANNELS, Channel
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -80,6 +83,12 @@ def parameters_for(*, unit_kind: str, month: date) -> Parameters:
     )
 
 
+def parameters_of(ranking: MonthlyRanking) -> Parameters:
+    """The parameters a ranking was computed with (stored with it as strings and integers)."""
+    names = {f.name for f in fields(Parameters)}
+    return Parameters(**{k: Decimal(v) if isinstance(v, str) else v for k, v in ranking.scheme.items() if k in names})
+
+
 def approved_appeal(kind: str, **outer: str) -> Exists:
     """Whether an approved appeal of `kind` matches the outer row: each keyword names an appeal
     field and the outer column it must equal (ticket="ticket_id", callback="id" …)."""
@@ -104,16 +113,36 @@ def _local_month(field: str) -> TruncMonth:
     return TruncMonth(field, tzinfo=timezone.get_default_timezone(), output_field=DateField())
 
 
-def counted_leads(*, first: date, last: date | None = None) -> QuerySet[Assignment]:
+class Source(models.TextChoices):
+    """Where requests come from. The rankings evaluate all three together (seed 003: 媒体反映问题、
+    网络诉求和12345市民服务热线诉求办理情况一并考评); a ranking can be read by source."""
+
+    HOTLINE = "hotline", _("12345 calls")
+    NETWORK = "network", _("Online requests")
+    MEDIA = "media", _("Media reports")
+
+
+SOURCE_CHANNELS = {
+    Source.HOTLINE: (Channel.PHONE, Channel.ENTERPRISE_LINE),
+    Source.NETWORK: tuple(sorted(ONLINE_CHANNELS)),
+    Source.MEDIA: (Channel.MEDIA,),
+}
+
+
+def _of_source(source: str | None) -> Q:
+    return Q() if source is None else Q(ticket__channel__in=SOURCE_CHANNELS[Source(source)])
+
+
+def counted_leads(*, first: date, last: date | None = None, source: str | None = None) -> QuerySet[Assignment]:
     """The lead assignments of the response rate of the months `first`…`last` (one month by
-    default), annotated `is_excluded`."""
+    default), of one source or all, annotated `is_excluded`."""
     start, end = month_bounds(first)[0], month_bounds(last or first)[1]
     return Assignment.objects.filter(
-        role=AssignmentRole.LEAD, dispatched_at__gte=start, dispatched_at__lt=end
+        _of_source(source), role=AssignmentRole.LEAD, dispatched_at__gte=start, dispatched_at__lt=end
     ).annotate(is_excluded=approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id"))
 
 
-def counted_callbacks(*, first: date, last: date | None = None) -> QuerySet[Callback]:
+def counted_callbacks(*, first: date, last: date | None = None, source: str | None = None) -> QuerySet[Callback]:
     """The callbacks of the resolution and satisfaction rates of the months `first`…`last`:
     primary, answered, not appealed away, and per ticket and month only the latest round
     answered in that month. Annotated `month` (the local month answered)."""
@@ -122,17 +151,17 @@ def counted_callbacks(*, first: date, last: date | None = None) -> QuerySet[Call
         is_primary=True, status=CallbackStatus.DONE, completed_at__gte=start, completed_at__lt=end
     ).annotate(month=_local_month("completed_at"))
     later_round = answered.filter(ticket=OuterRef("ticket_id"), month=OuterRef("month"), round__gt=OuterRef("round"))
-    return answered.filter(unit__isnull=False).filter(
+    return answered.filter(_of_source(source), unit__isnull=False).filter(
         ~Exists(later_round),
         ~approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id"),
         ~approved_appeal(AppealKind.CALLBACK_RESULT, callback="id"),
     )
 
 
-def unit_counts_by_month(*, first: date, last: date) -> dict[tuple[date, int], Counts]:
+def unit_counts_by_month(*, first: date, last: date, source: str | None = None) -> dict[tuple[date, int], Counts]:
     """Per month and handling unit, the counts behind the three rates, in two aggregate queries."""
     response_rows = (
-        counted_leads(first=first, last=last)
+        counted_leads(first=first, last=last, source=source)
         .annotate(month=_local_month("dispatched_at"))
         .values("month", "unit_id")
         .annotate(
@@ -143,7 +172,7 @@ def unit_counts_by_month(*, first: date, last: date) -> dict[tuple[date, int], C
         .order_by()
     )
     callback_rows = (
-        counted_callbacks(first=first, last=last)
+        counted_callbacks(first=first, last=last, source=source)
         .values("month", "unit_id")
         .annotate(
             answered=Count("id"),
@@ -170,9 +199,10 @@ def unit_counts_by_month(*, first: date, last: date) -> dict[tuple[date, int], C
     return {key: Counts(**values) for key, values in counts.items()}
 
 
-def unit_counts(*, month: date) -> dict[int, Counts]:
-    """Per handling unit, one month's counts behind the three rates."""
-    return {unit_id: counts for (_month, unit_id), counts in unit_counts_by_month(first=month, last=month).items()}
+def unit_counts(*, month: date, source: str | None = None) -> dict[int, Counts]:
+    """Per handling unit, one month's counts behind the three rates (of one source, or all)."""
+    by_month = unit_counts_by_month(first=month, last=month, source=source)
+    return {unit_id: counts for (_month, unit_id), counts in by_month.items()}
 
 
 # --- Which ranking a handling unit's counts go to ---------------------------------------------

@@ -12,6 +12,8 @@ from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from dispatch import permissions as dispatch_permissions
 from dispatch.models import Assignment, AssignmentRole, ReviewStatus
+from evaluation import rates
+from evaluation.lines import build_lines
 from evaluation.models import (
     Appeal,
     AppealKind,
@@ -208,6 +210,30 @@ def ranking_results(
     if scope.table_unit_ids is not None:
         results = results.filter(unit_id__in=scope.table_unit_ids)
     return results.order_by(F("rank").asc(nulls_last=True), "unit__name", "id")
+
+
+def ranking_by_source(
+    *, ranking: MonthlyRanking, source: str, scope: RankingScope, district: Unit | None = None
+) -> list[UnitResult]:
+    """The ranking's month counted for one source only, with the ranking's parameters: lines
+    computed now and not stored (the official ranking evaluates every source together)."""
+    per_unit = rates.unit_counts(month=ranking.month, source=source)
+    ranked = rates.ranked_counts(per_unit=per_unit, unit_kind=ranking.unit_kind, places=rates.unit_places())
+    lines = build_lines(
+        ranking=ranking,
+        month=ranking.month,
+        unit_kind=ranking.unit_kind,
+        parameters=rates.parameters_of(ranking),
+        ranked=ranked,
+    )
+    units = Unit.objects.select_related("parent").in_bulk([line.unit_id for line in lines])
+    shown = []
+    for line in lines:
+        line.unit = units[line.unit_id]
+        in_district = district is None or district.pk in (line.unit_id, line.unit.parent_id)
+        if scope.shows(line.unit_id) and in_district:
+            shown.append(line)
+    return shown
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from evaluation.forms import (
     parse_month,
 )
 from evaluation.models import Appeal, Callback, CallbackStatus, MonthlyRanking, UnitResult
+from evaluation.rates import Source
 from evaluation.selectors import Metric, RankingScope
 from hotline.errors import DomainError
 from hotline.models import Unit, UnitKind, User
@@ -173,6 +174,7 @@ class RankingQuery:
     kind: str
     version: int | None
     district: Unit | None
+    source: str | None = None
 
     @classmethod
     def parse(cls, params: Any, *, months: list[date] | None = None) -> "RankingQuery":
@@ -187,7 +189,10 @@ class RankingQuery:
         district = None
         if district_id.isdigit():
             district = Unit.objects.filter(pk=int(district_id), kind=UnitKind.DISTRICT).first()
-        return cls(month, kind, int(version) if version.isdigit() else None, district)
+        source = params.get("source") or None
+        if source not in Source.values:
+            source = None
+        return cls(month, kind, int(version) if version.isdigit() else None, district, source)
 
     def params(self, **overrides: Any) -> str:
         values = {
@@ -195,6 +200,7 @@ class RankingQuery:
             "kind": self.kind,
             "version": self.version,
             "district": self.district.pk if self.district else None,
+            "source": self.source,
         }
         values.update(overrides)
         return urlencode({key: value for key, value in values.items() if value is not None})
@@ -284,7 +290,11 @@ def _render_ranking(
         )
         if is_admin:
             draft = selectors.draft_of(month=query.month, unit_kind=query.kind)
-    if snapshot is not None:
+    if snapshot is not None and query.source is not None:
+        results = selectors.ranking_by_source(
+            ranking=snapshot, source=query.source, scope=scope, district=query.district
+        )
+    elif snapshot is not None:
         results = list(selectors.ranking_results(ranking=snapshot, scope=scope, district=query.district))
     if is_admin and snapshot is not None and not snapshot.is_draft and draft is None and recompute_form is None:
         recompute_form = RecomputeForm(initial={"month": snapshot.month, "unit_kind": snapshot.unit_kind})
@@ -311,8 +321,12 @@ def _render_ranking(
         "draft": draft,
         "lines": _lines(results, scope),
         "publication": (
-            selectors.publication(ranking=snapshot) if snapshot is not None and scope.table_unit_ids is None else None
+            selectors.publication(ranking=snapshot)
+            if snapshot is not None and scope.table_unit_ids is None and query.source is None
+            else None
         ),
+        "sources": Source.choices,
+        "source_label": Source(query.source).label if query.source else None,
         "parameters": _parameters(snapshot) if snapshot else None,
         "audit": selectors.ranking_audit(month=query.month, unit_kind=query.kind, drafts=is_admin) if snapshot else [],
         "is_admin": is_admin,

@@ -22,10 +22,11 @@ from evaluation.models import (
 )
 from hotline.models import Role
 from intake.lifecycle import Status
-from intake.models import PersonalDataAccess, Ticket, TicketEvent
+from intake.models import Channel, PersonalDataAccess, Ticket, TicketEvent
 from tests.evaluation.conftest import OCTOBER, pending_callback
-from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, at, published
+from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, allow_small_samples, at, published
 from tests.factories import StreetFactory
+from tests.intake.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -560,3 +561,27 @@ def test_admin_keeps_rankings_read_only_and_callbacks_but_their_comment(admin_cl
     # Schemes are editable
     scheme = EvaluationScheme.objects.filter(unit_kind="street").first()
     assert admin_client.get(reverse("admin:evaluation_evaluationscheme_change", args=[scheme.pk])).status_code == 200
+
+
+def test_the_ranking_can_be_read_by_source(client, supervisor, district):
+    # Given a street whose October tickets came by phone (all in time) and from the media (all late)
+    allow_small_samples()
+    street = StreetFactory(name="来源街道", parent=district)
+    for channel, late in ((Channel.PHONE, False), (Channel.MEDIA, True)):
+        for _ in range(2):
+            signed = at(2026, 10, 3) + timedelta(hours=3 if late else 0, minutes=20)
+            ticket = TicketFactory(channel=channel)
+            LeadAssignmentFactory(ticket=ticket, unit=street, dispatched_at=at(2026, 10, 3), signed_at=signed)
+            CallbackFactory(ticket=ticket, unit=street)
+    published(month=OCTOBER, unit_kind="street")
+    client.force_login(supervisor)
+    # When the ranking is read for all sources, then for media reports only
+    together = client.get(ranking_url()).context["lines"][0].result
+    media = client.get(ranking_url(source="media"))
+    # Then the ranking counts both sources, the media view only the media's tickets
+    assert (together.required_response, together.responded_in_time) == (4, 2)
+    line = media.context["lines"][0].result
+    assert (line.unit, line.required_response, line.responded_in_time, line.response_rate) == (street, 2, 0, 0)
+    assert "媒体" in media.content.decode()
+    # And an unknown source shows the ranking
+    assert client.get(ranking_url(source="x")).context["query"].source is None
