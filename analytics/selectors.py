@@ -31,7 +31,8 @@ from intake.models import ONLINE_CHANNELS, Channel, Kind
 
 ADMIN_ROLES = frozenset({Role.CITY_ADMIN, Role.HOTLINE_SUPERVISOR})
 TOP = 10
-# Calls to 12345 itself and to its enterprise line; everything else is online (ONLINE_CHANNELS).
+# Calls to 12345 itself and to its enterprise line; media reports; everything else is online
+# (ONLINE_CHANNELS).
 PHONE_CHANNELS = (Channel.PHONE, Channel.ENTERPRISE_LINE)
 
 
@@ -203,6 +204,7 @@ class Summary:
     previous_received: int
     phone: int
     online: int
+    media: int
     enterprise_line: int
     enterprise_answered: int
     enterprise_dispatched: int
@@ -237,6 +239,7 @@ def summary(*, scope: Scope, period: Period) -> Summary:
         previous_received=Coalesce(Sum("received", filter=Q(month__lt=period.start)), 0),
         phone=Coalesce(Sum("received", filter=current & Q(channel__in=PHONE_CHANNELS)), 0),
         online=Coalesce(Sum("received", filter=current & Q(channel__in=ONLINE_CHANNELS)), 0),
+        media=Coalesce(Sum("received", filter=current & Q(channel=Channel.MEDIA)), 0),
         enterprise_line=Coalesce(Sum("received", filter=enterprise), 0),
         enterprise_answered=Coalesce(Sum("answered_directly", filter=enterprise), 0),
         enterprise_dispatched=Coalesce(Sum("dispatched", filter=enterprise), 0),
@@ -246,6 +249,7 @@ def summary(*, scope: Scope, period: Period) -> Summary:
         previous_received=values["previous_received"],
         phone=values["phone"],
         online=values["online"],
+        media=values["media"],
         enterprise_line=values["enterprise_line"],
         enterprise_answered=values["enterprise_answered"],
         enterprise_dispatched=values["enterprise_dispatched"],

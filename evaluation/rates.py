@@ -57,12 +57,22 @@ def _percent(points: int) -> Decimal:
 
 def parameters_for(*, unit_kind: str, month: date) -> Parameters:
     """The scheme in force for the kind and month, or the configured default preset."""
-    scheme = (
-        EvaluationScheme.objects.filter(unit_kind=unit_kind, valid_from__lte=month)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=month))
-        .order_by("-valid_from")
-        .first()
-    )
+    return parameters_by_month(unit_kind=unit_kind, months=[month])[month]
+
+
+def parameters_by_month(*, unit_kind: str, months: list[date]) -> dict[date, Parameters]:
+    """The scheme in force for each month (the latest started and not ended), in one query."""
+    schemes = list(EvaluationScheme.objects.filter(unit_kind=unit_kind).order_by("-valid_from"))
+    found = {}
+    for month in months:
+        scheme = next(
+            (s for s in schemes if s.valid_from <= month and (s.valid_until is None or s.valid_until >= month)), None
+        )
+        found[month] = _parameters(scheme)
+    return found
+
+
+def _parameters(scheme: EvaluationScheme | None) -> Parameters:
     if scheme is None:
         return Parameters(**settings.EVALUATION_DEFAULT_PARAMETERS)
     return Parameters(
@@ -276,10 +286,10 @@ def district_rate_sums(*, months: list[date]) -> dict[int, RateSums]:
     if live:
         places = unit_places()
         per_month = unit_counts_by_month(first=live[0], last=live[-1])
-        factors_of = {}
-        for month in live:
-            parameters = parameters_for(unit_kind=UnitKind.DISTRICT, month=month)
-            factors_of[month] = {name: getattr(parameters, name) for name in FACTORS}
+        factors_of = {
+            month: {name: getattr(parameters, name) for name in FACTORS}
+            for month, parameters in parameters_by_month(unit_kind=UnitKind.DISTRICT, months=live).items()
+        }
         for (month, unit_id), counts in per_month.items():
             if month not in factors_of:
                 continue
