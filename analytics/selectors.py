@@ -23,13 +23,16 @@ from django.utils.translation import gettext_lazy as _
 from analytics.models import COUNT_FIELDS, MonthlyRollup
 from analytics.periods import Period, add_months
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
+from evaluation.rates import district_rate_sums
+from evaluation.scoring import RateSums
 from hotline.models import Membership, Role, Unit, UnitKind, User
 from hotline.selectors import has_role
 from intake.models import ONLINE_CHANNELS, Channel, Kind
 
 ADMIN_ROLES = frozenset({Role.CITY_ADMIN, Role.HOTLINE_SUPERVISOR})
 TOP = 10
-# Calls to 12345 itself and to its enterprise line; everything else is online (ONLINE_CHANNELS).
+# Calls to 12345 itself and to its enterprise line; media reports; everything else is online
+# (ONLINE_CHANNELS).
 PHONE_CHANNELS = (Channel.PHONE, Channel.ENTERPRISE_LINE)
 
 
@@ -201,6 +204,7 @@ class Summary:
     previous_received: int
     phone: int
     online: int
+    media: int
     enterprise_line: int
     enterprise_answered: int
     enterprise_dispatched: int
@@ -235,6 +239,7 @@ def summary(*, scope: Scope, period: Period) -> Summary:
         previous_received=Coalesce(Sum("received", filter=Q(month__lt=period.start)), 0),
         phone=Coalesce(Sum("received", filter=current & Q(channel__in=PHONE_CHANNELS)), 0),
         online=Coalesce(Sum("received", filter=current & Q(channel__in=ONLINE_CHANNELS)), 0),
+        media=Coalesce(Sum("received", filter=current & Q(channel=Channel.MEDIA)), 0),
         enterprise_line=Coalesce(Sum("received", filter=enterprise), 0),
         enterprise_answered=Coalesce(Sum("answered_directly", filter=enterprise), 0),
         enterprise_dispatched=Coalesce(Sum("dispatched", filter=enterprise), 0),
@@ -244,6 +249,7 @@ def summary(*, scope: Scope, period: Period) -> Summary:
         previous_received=values["previous_received"],
         phone=values["phone"],
         online=values["online"],
+        media=values["media"],
         enterprise_line=values["enterprise_line"],
         enterprise_answered=values["enterprise_answered"],
         enterprise_dispatched=values["enterprise_dispatched"],
@@ -388,6 +394,7 @@ class DistrictLine:
     district: Unit
     counts: dict[str, int]
     url: str
+    ranking_sums: RateSums
 
     @property
     def received(self) -> int:
@@ -402,11 +409,15 @@ class DistrictLine:
 
     @property
     def rates(self) -> Rates:
-        return Rates.of(self.counts)
+        """The three rates as the district ranking counts them (evaluation.rates), not by the
+        tickets' place: the district and the units under it, by month dispatched and answered."""
+        sums = self.ranking_sums
+        return Rates(response=sums.response, resolution=sums.resolution, satisfaction=sums.satisfaction)
 
 
 def district_table(*, scope: Scope, period: Period) -> list[DistrictLine]:
-    """Per district (the tickets' place): volume, volume per 10k residents and the three rates."""
+    """Per district: volume and volume per 10k residents by the tickets' place; the three rates
+    as the district ranking counts them (so a published month shows the ranking's figures)."""
     rows = {
         row["district_id"]: counts_of(row)
         for row in rollup_rows(scope, period.start, period.end)
@@ -421,11 +432,13 @@ def district_table(*, scope: Scope, period: Period) -> list[DistrictLine]:
     else:
         districts = districts.filter(pk__in=set(rows) | scope.district_ids)
     empty = dict.fromkeys(COUNT_FIELDS, 0)
+    ranking_sums = district_rate_sums(months=period.month_list())
     return [
         DistrictLine(
             district,
             {name: rows.get(district.pk, empty)[name] for name in COUNT_FIELDS},
             tickets_url(period_start=period.start, period_end=period.end, district_id=district.pk),
+            ranking_sums.get(district.pk, RateSums()),
         )
         for district in districts.order_by("code", "name")
     ]

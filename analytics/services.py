@@ -42,7 +42,7 @@ from django.utils import timezone
 from analytics.models import COUNT_FIELDS, KEY_FIELDS, DailyRollup, DirtyDay, MonthlyRollup, RollupState
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
 from evaluation.models import AppealKind, Callback, CallbackStatus, Resolution, Satisfaction
-from evaluation.services import approved_appeal
+from evaluation.rates import approved_appeal
 from intake.lifecycle import Status
 from intake.models import Disposition, Ticket
 

@@ -84,8 +84,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         ),
         "phone_online": _chart(
             "doughnut",
-            [_("By phone (including the enterprise line)"), _("Online channels")],
-            [(_("Tickets"), [summary.phone, summary.online])],
+            [_("By phone (including the enterprise line)"), _("Online channels"), _("Media reports")],
+            [(_("Tickets"), [summary.phone, summary.online, summary.media])],
         ),
         "rates": _chart("line", months, report.rate_series(monthly_rates), percent=True),
     }
@@ -102,6 +102,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         other_share=summary.share(other),
         phone_share=summary.share(summary.phone),
         online_share=summary.share(summary.online),
+        media_share=summary.share(summary.media),
         live=live,
         monthly_rates=list(zip(months, monthly_rates, strict=True)),
         acceptance=summary.suggestion_acceptance,

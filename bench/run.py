@@ -363,11 +363,12 @@ def bench_sweep(*, repeats: int) -> dict:
 def bench_evaluation(*, month: date, repeats: int) -> dict:
     from django.db import connection
 
-    from evaluation import services
+    from evaluation import rates, services
 
-    # The same counts as evaluation.services.unit_counts, hand-written: lead assignments
+    # The same counts as evaluation.rates.unit_counts, hand-written: lead assignments
     # dispatched in the month (in time: signed and contacted by their deadlines, or no caller;
-    # not returned) and primary callbacks done in the month, less approved exclusions/appeals.
+    # not returned) and primary callbacks done in the month (a ticket's latest round in the
+    # month), less approved exclusions/appeals.
     sql = (
         "SELECT a.unit_id, count(*) FILTER (WHERE NOT x.excluded), "
         "count(*) FILTER (WHERE NOT x.excluded AND NOT a.returned AND a.signed_at <= a.sign_due_at "
@@ -382,17 +383,17 @@ def bench_evaluation(*, month: date, repeats: int) -> dict:
         "count(*) FILTER (WHERE c.satisfaction = 'basically') "
         "FROM evaluation_callback c WHERE c.is_primary AND c.status = 'done' "
         "AND c.completed_at >= %(start)s AND c.completed_at < %(end)s "
+        "AND NOT EXISTS (SELECT 1 FROM evaluation_callback l WHERE l.ticket_id = c.ticket_id AND l.is_primary "
+        "AND l.status = 'done' AND l.completed_at >= %(start)s AND l.completed_at < %(end)s AND l.round > c.round) "
         "AND NOT EXISTS (SELECT 1 FROM evaluation_appeal p WHERE p.status = 'approved' AND ("
         "(p.kind = 'exclude_ticket' AND p.ticket_id = c.ticket_id AND p.unit_id = c.unit_id) "
         "OR (p.kind = 'callback_result' AND p.callback_id = c.id))) GROUP BY c.unit_id"
     )
-    start, end = services.month_bounds(month)
+    start, end = rates.month_bounds(month)
     evaluation, raw = [], []
     for index in range(repeats):
         began = time.perf_counter()
-        services.compute_rankings(
-            month=month, unit_kinds=services.RANKED_KINDS, recompute=True, reason=f"benchmark run {index}"
-        )
+        services.compute_rankings(month=month, unit_kinds=services.RANKED_KINDS, reason=f"benchmark run {index}")
         evaluation.append(time.perf_counter() - began)
         began = time.perf_counter()
         with connection.cursor() as cursor:

@@ -1,5 +1,5 @@
-"""Admin for evaluation. Schemes, bonus/penalty points and the governance-focus list are managed
-here; rankings, their results and audit trail, appeals and callbacks are records of what the
+"""Admin for evaluation. Schemes (weights, class rules, minimum sample) and bonus/penalty points
+are managed here; rankings, their results and audit trail, appeals and callbacks are records of what the
 services did, so they are read-only (a callback's comment may be corrected)."""
 
 from typing import Any
@@ -13,7 +13,6 @@ from evaluation.models import (
     Callback,
     CallbackAttempt,
     EvaluationScheme,
-    GovernanceFocus,
     MonthlyRanking,
     RankingAudit,
     ScoreAdjustment,
@@ -61,14 +60,6 @@ class ScoreAdjustmentAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-@admin.register(GovernanceFocus)
-class GovernanceFocusAdmin(admin.ModelAdmin):
-    list_display = ["unit", "valid_from", "valid_until", "note"]
-    list_select_related = ["unit"]
-    search_fields = ["unit__name"]
-    raw_id_fields = ["unit"]
-
-
 class UnitResultInline(ReadOnlyMixin, admin.TabularInline):
     model = UnitResult
     fields = ["rank", "unit", "response_rate", "resolution_rate", "satisfaction_rate", "adjustment", "composite"]
@@ -89,9 +80,19 @@ class RankingAuditInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(MonthlyRanking)
 class MonthlyRankingAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["month", "unit_kind", "version", "is_current", "computed_at", "computed_by", "reason"]
+    list_display = [
+        "month",
+        "unit_kind",
+        "version",
+        "is_current",
+        "computed_at",
+        "computed_by",
+        "published_at",
+        "published_by",
+        "reason",
+    ]
     list_filter = ["unit_kind", "is_current", "month"]
-    list_select_related = ["computed_by"]
+    list_select_related = ["computed_by", "published_by"]
     inlines = [RankingAuditInline, UnitResultInline]
 
 

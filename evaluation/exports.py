@@ -29,8 +29,18 @@ CLASS_LABELS = (
 PERCENT = "0.00%"
 
 
+SAMPLE_TOO_SMALL = gettext_lazy("Sample too small")
+GOVERNANCE_MET = gettext_lazy("reached the city average")
+GOVERNANCE_NOT_MET = gettext_lazy("below the city average")
+
+
 def class_labels(result: UnitResult) -> list[str]:
-    return [str(label) for name, label in CLASS_LABELS if getattr(result, name)]
+    if not result.sample_sufficient:
+        return [str(SAMPLE_TOO_SMALL)]
+    labels = [str(label) for name, label in CLASS_LABELS if getattr(result, name)]
+    if result.governance_met is not None:
+        labels.append(str(GOVERNANCE_MET if result.governance_met else GOVERNANCE_NOT_MET))
+    return labels
 
 
 @dataclass(frozen=True)
@@ -42,13 +52,14 @@ class Column:
 
 
 COLUMNS = (
-    Column(gettext_lazy("Rank"), lambda r: r.rank),
+    Column(gettext_lazy("Rank"), lambda r: r.rank if r.rank is not None else str(SAMPLE_TOO_SMALL)),
     Column(gettext_lazy("Unit"), lambda r: r.unit.name),
     Column(gettext_lazy("Response rate"), lambda r: r.response_rate, percent=True),
     Column(gettext_lazy("Resolution rate"), lambda r: r.resolution_rate, percent=True),
     Column(gettext_lazy("Satisfaction rate"), lambda r: r.satisfaction_rate, percent=True),
     Column(gettext_lazy("Bonus/penalty"), lambda r: r.adjustment),
     Column(gettext_lazy("Composite score"), lambda r: r.composite),
+    Column(gettext_lazy("Previous composite score"), lambda r: r.previous_composite),
     Column(gettext_lazy("Rank change"), lambda r: r.rank_change, signed=True),
     Column(gettext_lazy("Classes"), lambda r: "、".join(class_labels(r))),
 )

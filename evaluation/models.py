@@ -186,11 +186,14 @@ class Appeal(models.Model):
         return f"{self.ticket_id} {self.kind} ({self.status})"
 
 
-def _rate_field(verbose_name: str) -> models.DecimalField:
+def _rate_field(verbose_name: str, *, null: bool = False, default: Decimal | None = None) -> models.DecimalField:
     return models.DecimalField(
         verbose_name,
         max_digits=5,
         decimal_places=4,
+        null=null,
+        blank=null,
+        default=default if default is not None else models.NOT_PROVIDED,
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
     )
 
@@ -209,8 +212,22 @@ class EvaluationScheme(models.Model):
     basically_satisfied_factor = _rate_field(_("weight of “basically satisfied”"))
     partly_resolved_factor = _rate_field(_("weight of “partly resolved”"))
     advanced_count = models.PositiveSmallIntegerField(_("advanced: top N"), default=10)
-    improved_count = models.PositiveSmallIntegerField(_("improved: N largest rises"), default=5)
     rectify_count = models.PositiveSmallIntegerField(_("rectify: bottom N"), default=10)
+    improved_margin = models.DecimalField(
+        _("improved: composite score up by at least (points)"), max_digits=5, decimal_places=2, default=Decimal(5)
+    )
+    improved_rank_rise = models.PositiveSmallIntegerField(_("improved: or rank up by at least (places)"), default=20)
+    minimum_responses = models.PositiveSmallIntegerField(
+        _("minimum sample: tickets requiring a response"),
+        default=5,
+        help_text=_("fewer, and the unit is listed as “sample too small”, without a rank or class"),
+    )
+    minimum_callbacks = models.PositiveSmallIntegerField(_("minimum sample: callbacks answered"), default=5)
+    governance_share = _rate_field(
+        _("governance: share of streets/townships with the most requests"), default=Decimal("0.10")
+    )
+    governance_months = models.PositiveSmallIntegerField(_("governance: months of requests counted"), default=3)
+    governance_minimum = models.PositiveIntegerField(_("governance: minimum requests in those months"), default=30)
 
     class Meta:
         verbose_name = _("evaluation scheme")
@@ -253,24 +270,10 @@ class ScoreAdjustment(models.Model):
         return f"{self.unit_id} {self.month:%Y-%m} {self.points:+}"
 
 
-class GovernanceFocus(models.Model):
-    """The managed list of high-volume streets under focused governance (治理类)."""
-
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
-    valid_from = models.DateField(_("from (month)"))
-    valid_until = models.DateField(_("until (month)"), null=True, blank=True)
-    note = models.CharField(_("note"), max_length=200, blank=True)
-
-    class Meta:
-        verbose_name = _("governance-focus unit")
-        verbose_name_plural = _("governance-focus list")
-
-    def __str__(self) -> str:
-        return str(self.unit)
-
-
 class MonthlyRanking(models.Model):
-    """An immutable snapshot of one month's ranking of one unit kind; recomputing adds a version."""
+    """One month's ranking of one unit kind. Computed as a draft, which evaluation admins review
+    and may compute again; publishing freezes it and makes it the current version. Changing a
+    published month takes a reason and a new version."""
 
     month = models.DateField(_("month"))
     unit_kind = models.CharField(_("unit kind"), max_length=32, choices=UnitKind.choices)
@@ -288,6 +291,15 @@ class MonthlyRanking(models.Model):
         help_text=_("empty for the monthly task"),
     )
     reason = models.CharField(_("reason for recomputing"), max_length=200, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, help_text=_("empty for a draft"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("monthly ranking")
@@ -300,10 +312,20 @@ class MonthlyRanking(models.Model):
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="ranking_month_first_day"),
             models.CheckConstraint(condition=Q(version=1) | ~Q(reason=""), name="ranking_recompute_has_reason"),
+            models.UniqueConstraint(
+                fields=["month", "unit_kind"], condition=Q(published_at__isnull=True), name="ranking_one_draft"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_current=False) | Q(published_at__isnull=False), name="ranking_current_is_published"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.unit_kind} v{self.version}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.published_at is None
 
 
 class UnitResult(models.Model):
@@ -321,26 +343,53 @@ class UnitResult(models.Model):
     satisfied = models.PositiveIntegerField(_("satisfied"))
     basically_satisfied = models.PositiveIntegerField(_("basically satisfied"))
     excluded = models.PositiveIntegerField(_("excluded tickets"))
-    response_rate = _rate_field(_("response rate"))
-    resolution_rate = _rate_field(_("resolution rate"))
-    satisfaction_rate = _rate_field(_("satisfaction rate"))
+    # A rate is empty when nothing counts towards it; a unit below the minimum sample has no
+    # composite score, rank or class.
+    response_rate = _rate_field(_("response rate"), null=True)
+    resolution_rate = _rate_field(_("resolution rate"), null=True)
+    satisfaction_rate = _rate_field(_("satisfaction rate"), null=True)
     adjustment = models.DecimalField(_("bonus/penalty"), max_digits=6, decimal_places=2)
-    composite = models.DecimalField(_("composite score"), max_digits=6, decimal_places=2)
-    rank = models.PositiveIntegerField(_("rank"))
+    composite = models.DecimalField(_("composite score"), max_digits=6, decimal_places=2, null=True, blank=True)
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    sample_sufficient = models.BooleanField(_("sample large enough"), default=True)
     previous_rank = models.PositiveIntegerField(_("previous rank"), null=True, blank=True)
+    previous_composite = models.DecimalField(
+        _("previous composite score"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
     is_advanced = models.BooleanField(_("advanced"), default=False)
     is_improved = models.BooleanField(_("improved"), default=False)
     is_rectify = models.BooleanField(_("must rectify"), default=False)
     is_governance_focus = models.BooleanField(_("governance focus"), default=False)
+    governance_met = models.BooleanField(
+        _("governance: reached the city average"),
+        null=True,
+        blank=True,
+        help_text=_("for governance-focus units: all three rates at least the city's that month"),
+    )
+    demand = models.PositiveIntegerField(
+        _("requests in the governance window"), null=True, blank=True, help_text=_("streets and townships only")
+    )
 
     class Meta:
         verbose_name = _("unit result")
         verbose_name_plural = _("unit results")
-        ordering = ["rank"]
+        ordering = [F("rank").asc(nulls_last=True)]
         constraints = [
             models.UniqueConstraint(fields=["ranking", "unit"], name="result_one_per_unit"),
             models.CheckConstraint(
                 condition=Q(responded_in_time__lte=F("required_response")), name="result_counts_sane"
+            ),
+            models.CheckConstraint(
+                condition=Q(sample_sufficient=True, rank__isnull=False, composite__isnull=False)
+                | Q(
+                    sample_sufficient=False,
+                    rank__isnull=True,
+                    composite__isnull=True,
+                    is_advanced=False,
+                    is_improved=False,
+                    is_rectify=False,
+                ),
+                name="result_ranked_iff_sample_sufficient",
             ),
         ]
 
@@ -350,7 +399,15 @@ class UnitResult(models.Model):
     @property
     def rank_change(self) -> int | None:
         """Places gained since last month (positive = moved up)."""
-        return None if self.previous_rank is None else self.previous_rank - self.rank
+        if self.previous_rank is None or self.rank is None:
+            return None
+        return self.previous_rank - self.rank
+
+    @property
+    def composite_change(self) -> Decimal | None:
+        if self.previous_composite is None or self.composite is None:
+            return None
+        return self.composite - self.previous_composite
 
 
 class RankingAudit(models.Model):

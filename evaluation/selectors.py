@@ -8,10 +8,12 @@ page's roles or scope gets 404 from both.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from dispatch import permissions as dispatch_permissions
 from dispatch.models import Assignment, AssignmentRole, ReviewStatus
+from evaluation import rates
+from evaluation.lines import build_lines
 from evaluation.models import (
     Appeal,
     AppealKind,
@@ -25,7 +27,7 @@ from evaluation.models import (
     UnitResult,
 )
 from evaluation.permissions import is_evaluation_admin
-from evaluation.services import approved_appeal, month_bounds, previous_month, responded_in_time
+from evaluation.rates import counted_callbacks, counted_leads, counted_units, previous_month, responded_in_time
 from hotline.models import Membership, Role, Unit, UnitKind, User
 from hotline.selectors import has_role
 from intake.lifecycle import Action, allowed_actions
@@ -63,6 +65,7 @@ class RankingScope:
     table_unit_ids: frozenset[int] | None
     detail_unit_ids: frozenset[int] | None
     own_unit_ids: frozenset[int]
+    sees_drafts: bool = False
 
     def shows(self, unit_id: int) -> bool:
         return self.table_unit_ids is None or unit_id in self.table_unit_ids
@@ -75,7 +78,7 @@ def ranking_scope(*, user: User) -> RankingScope | None:
     """City admins and hotline supervisors see everything; district supervisors their district's
     units; unit leaders the whole ranking with their own units highlighted. None: no access."""
     if is_evaluation_admin(user=user):
-        return RankingScope(table_unit_ids=None, detail_unit_ids=None, own_unit_ids=frozenset())
+        return RankingScope(table_unit_ids=None, detail_unit_ids=None, own_unit_ids=frozenset(), sees_drafts=True)
     rows = list(
         Membership.objects.filter(user=user, role__in=[Role.DISTRICT_SUPERVISOR, Role.UNIT_LEADER]).values_list(
             "unit_id", "role", "unit__kind"
@@ -146,36 +149,48 @@ def lead_reply_of(*, ticket_id: int) -> Assignment | None:
 # --- Rankings -------------------------------------------------------------------------------
 
 
-def ranking_months() -> list[date]:
-    """Months that have a published ranking, newest first."""
-    return list(
-        MonthlyRanking.objects.filter(is_current=True).order_by("-month").values_list("month", flat=True).distinct()
+def _shown(*, drafts: bool) -> Q:
+    return Q() if drafts else Q(published_at__isnull=False)
+
+
+def ranking_months(*, drafts: bool = False) -> list[date]:
+    """Months that have a published ranking (or, with `drafts`, a draft), newest first."""
+    shown = Q(is_current=True) | (Q(published_at__isnull=True) if drafts else Q(pk__in=[]))
+    return list(MonthlyRanking.objects.filter(shown).order_by("-month").values_list("month", flat=True).distinct())
+
+
+def ranking_for(
+    *, month: date, unit_kind: str, version: int | None = None, drafts: bool = False
+) -> MonthlyRanking | None:
+    """The current ranking of a month and kind, or the given version of it; with `drafts` (for
+    evaluation admins) a month with only a draft shows the draft, and drafts can be asked for."""
+    rankings = MonthlyRanking.objects.filter(month=month, unit_kind=unit_kind).select_related(
+        "computed_by", "published_by"
     )
+    if version is not None:
+        return rankings.filter(_shown(drafts=drafts), version=version).first()
+    current = rankings.filter(is_current=True).first()
+    if current is None and drafts:
+        return draft_of(month=month, unit_kind=unit_kind)
+    return current
 
 
-def ranking_for(*, month: date, unit_kind: str, version: int | None = None) -> MonthlyRanking | None:
-    """The current ranking of a month and kind, or the given version of it."""
-    rankings = MonthlyRanking.objects.filter(month=month, unit_kind=unit_kind).select_related("computed_by")
-    if version is None:
-        return rankings.filter(is_current=True).first()
-    return rankings.filter(version=version).first()
+def draft_of(*, month: date, unit_kind: str) -> MonthlyRanking | None:
+    return (
+        MonthlyRanking.objects.filter(month=month, unit_kind=unit_kind, published_at__isnull=True)
+        .select_related("computed_by")
+        .first()
+    )
 
 
 def published_kinds(*, month: date) -> set[str]:
     return set(MonthlyRanking.objects.filter(month=month, is_current=True).values_list("unit_kind", flat=True))
 
 
-def ranking_versions(*, month: date, unit_kind: str) -> list[MonthlyRanking]:
+def ranking_audit(*, month: date, unit_kind: str, drafts: bool = False) -> list[RankingAudit]:
+    shown = Q(ranking__published_at__isnull=False) if not drafts else Q()
     return list(
-        MonthlyRanking.objects.filter(month=month, unit_kind=unit_kind)
-        .select_related("computed_by")
-        .order_by("version")
-    )
-
-
-def ranking_audit(*, month: date, unit_kind: str) -> list[RankingAudit]:
-    return list(
-        RankingAudit.objects.filter(ranking__month=month, ranking__unit_kind=unit_kind)
+        RankingAudit.objects.filter(shown, ranking__month=month, ranking__unit_kind=unit_kind)
         .select_related("ranking", "actor")
         .order_by("at", "id")
     )
@@ -194,7 +209,70 @@ def ranking_results(
     results = ranking.results.filter(_in_district(district)).select_related("unit__parent")
     if scope.table_unit_ids is not None:
         results = results.filter(unit_id__in=scope.table_unit_ids)
-    return results.order_by("rank", "unit__name", "id")
+    return results.order_by(F("rank").asc(nulls_last=True), "unit__name", "id")
+
+
+def ranking_by_source(
+    *, ranking: MonthlyRanking, source: str, scope: RankingScope, district: Unit | None = None
+) -> list[UnitResult]:
+    """The ranking's month counted for one source only, with the ranking's parameters: lines
+    computed now and not stored (the official ranking evaluates every source together)."""
+    per_unit = rates.unit_counts(month=ranking.month, source=source)
+    ranked = rates.ranked_counts(per_unit=per_unit, unit_kind=ranking.unit_kind, places=rates.unit_places())
+    lines = build_lines(
+        ranking=ranking,
+        month=ranking.month,
+        unit_kind=ranking.unit_kind,
+        parameters=rates.parameters_of(ranking),
+        ranked=ranked,
+    )
+    units = Unit.objects.select_related("parent").in_bulk([line.unit_id for line in lines])
+    shown = []
+    for line in lines:
+        line.unit = units[line.unit_id]
+        in_district = district is None or district.pk in (line.unit_id, line.unit.parent_id)
+        if scope.shows(line.unit_id) and in_district:
+            shown.append(line)
+    return shown
+
+
+@dataclass(frozen=True)
+class DistrictTop:
+    district: Unit
+    results: list[UnitResult]
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What the monthly meeting reads out (seed 003): the city's top and bottom ten, and for the
+    streets the top three of every district, each beside last month's figures."""
+
+    top: list[UnitResult]
+    bottom: list[UnitResult]
+    district_tops: list[DistrictTop]
+
+
+PUBLISHED_TOP = 10
+DISTRICT_TOP = 3
+
+
+def publication(*, ranking: MonthlyRanking) -> Publication:
+    """Two queries: the ranked lines with their units and districts (a ranking holds at most a few
+    hundred), then the districts for the per-district tops."""
+    ranked = list(ranking.results.filter(rank__isnull=False).select_related("unit__parent").order_by("rank", "id"))
+    district_tops = []
+    if ranking.unit_kind == UnitKind.STREET:
+        by_district: dict[int, list[UnitResult]] = {}
+        for result in ranked:
+            if result.unit.parent_id is not None:
+                by_district.setdefault(result.unit.parent_id, []).append(result)
+        parents = {result.unit.parent_id: result.unit.parent for result in ranked if result.unit.parent_id}
+        district_tops = [
+            DistrictTop(district=parents[district_id], results=lines[:DISTRICT_TOP])
+            for district_id, lines in sorted(by_district.items(), key=lambda item: parents[item[0]].code)
+        ]
+    bottom = ranked[-PUBLISHED_TOP:][::-1] if len(ranked) > PUBLISHED_TOP else []
+    return Publication(top=ranked[:PUBLISHED_TOP], bottom=bottom, district_tops=district_tops)
 
 
 def current_results(*, scope: RankingScope) -> QuerySet[UnitResult]:
@@ -202,16 +280,22 @@ def current_results(*, scope: RankingScope) -> QuerySet[UnitResult]:
     results = UnitResult.objects.filter(ranking__is_current=True).select_related("ranking", "unit__parent")
     if scope.table_unit_ids is not None:
         results = results.filter(unit_id__in=scope.table_unit_ids)
-    return results.order_by("-ranking__month", "ranking__unit_kind", "rank", "id")
+    return results.order_by("-ranking__month", "ranking__unit_kind", F("rank").asc(nulls_last=True), "id")
 
 
 def visible_rankings(*, scope: RankingScope, district: Unit | None = None) -> QuerySet[MonthlyRanking]:
-    """Rankings with their results prefetched, each limited to the lines the user may see."""
-    results = UnitResult.objects.filter(_in_district(district)).select_related("unit").order_by("rank", "id")
+    """Rankings with their results prefetched, each limited to the lines the user may see;
+    drafts for evaluation admins only."""
+    results = (
+        UnitResult.objects.filter(_in_district(district))
+        .select_related("unit")
+        .order_by(F("rank").asc(nulls_last=True), "id")
+    )
     if scope.table_unit_ids is not None:
         results = results.filter(unit_id__in=scope.table_unit_ids)
     return (
-        MonthlyRanking.objects.select_related("computed_by")
+        MonthlyRanking.objects.filter(_shown(drafts=scope.sees_drafts))
+        .select_related("computed_by", "published_by")
         .prefetch_related(Prefetch("results", queryset=results))
         .order_by("-month", "unit_kind", "-version")
     )
@@ -245,8 +329,8 @@ def district_streets(*, district: Unit, month: date, scope: RankingScope) -> lis
 
 # --- The tickets behind the rates -----------------------------------------------------------
 #
-# These reproduce the filters of services.unit_counts and services.ranked_unit for one ranked
-# unit, so that every number in a ranking can be opened as the list of tickets it counts.
+# The rows evaluation.rates counts, for one ranked unit, so that every number in a ranking can
+# be opened as the list of tickets it counts.
 
 
 class Metric:
@@ -262,43 +346,21 @@ class Metric:
     ALL = RESPONSE | CALLBACK
 
 
-def _counted_units(unit: Unit) -> Q:
-    """A unit's own rows; for a district, also those of every unit directly under it."""
-    if unit.kind == UnitKind.DISTRICT:
-        return Q(unit=unit) | Q(unit__parent=unit)
-    return Q(unit=unit)
-
-
 def response_rows(*, unit: Unit, month: date, metric: str) -> QuerySet[Assignment]:
     """Lead assignments dispatched in the month: all required, those not in time, or excluded."""
-    start, end = month_bounds(month)
-    excluded = approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id")
-    in_time = responded_in_time()
-    rows = (
-        Assignment.objects.filter(_counted_units(unit), role=AssignmentRole.LEAD)
-        .filter(dispatched_at__gte=start, dispatched_at__lt=end)
-        .annotate(is_excluded=excluded)
-    )
+    rows = counted_leads(first=month).filter(counted_units(unit))
     if metric == Metric.EXCLUDED:
         rows = rows.filter(is_excluded=True)
     else:
         rows = rows.filter(is_excluded=False)
         if metric == Metric.RESPONSE_FAILED:
-            rows = rows.exclude(in_time)
+            rows = rows.exclude(responded_in_time())
     return rows.select_related("ticket__category", "unit").order_by("dispatched_at", "id")
 
 
 def callback_rows(*, unit: Unit, month: date, metric: str) -> QuerySet[Callback]:
-    """Primary callbacks answered in the month that count, or those that lowered a rate."""
-    start, end = month_bounds(month)
-    rows = (
-        Callback.objects.filter(_counted_units(unit), is_primary=True, status=CallbackStatus.DONE)
-        .filter(completed_at__gte=start, completed_at__lt=end)
-        .filter(
-            ~approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id"),
-            ~approved_appeal(AppealKind.CALLBACK_RESULT, callback="id"),
-        )
-    )
+    """Callbacks answered in the month that count, or those that lowered a rate."""
+    rows = counted_callbacks(first=month).filter(counted_units(unit))
     if metric == Metric.NOT_RESOLVED:
         rows = rows.exclude(resolution=Resolution.RESOLVED)
     elif metric == Metric.NOT_SATISFIED:

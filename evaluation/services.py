@@ -3,13 +3,12 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import Exists, IntegerField, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -17,23 +16,23 @@ from django.utils.translation import ngettext
 
 from dispatch import services as dispatch_services
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReviewStatus
+from evaluation import rates as rates_module
+from evaluation.lines import build_lines
 from evaluation.models import (
     Appeal,
     AppealKind,
     Callback,
     CallbackAttempt,
     CallbackStatus,
-    EvaluationScheme,
-    GovernanceFocus,
     MonthlyRanking,
     RankingAudit,
     Resolution,
     Satisfaction,
-    ScoreAdjustment,
     UnitResult,
 )
 from evaluation.permissions import CALLBACK_ALERT_ROLES, EVALUATION_ADMIN_ROLES, is_evaluation_admin
-from evaluation.scoring import Counts, Parameters, competition_ranks, rates
+from evaluation.rates import parameters_for, previous_month
+from evaluation.scoring import Counts
 from hotline.deadlines import deadline_after, tier_duration
 from hotline.errors import DomainError
 from hotline.models import NotificationKind, Unit, UnitKind, User
@@ -45,217 +44,9 @@ from intake.models import Caller, Ticket
 from intake.phones import is_mobile
 
 
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """[start, end) of a calendar month in the hotline's time zone, as aware datetimes."""
-    tz = timezone.get_default_timezone()
-    start = datetime(month.year, month.month, 1, tzinfo=tz)
-    end = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=tz)
-    return start, end
-
-
-def previous_month(month: date) -> date:
-    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
-
-
-def _percent(points: int) -> Decimal:
-    return (Decimal(points) / 100).quantize(Decimal("0.01"))
-
-
-def parameters_for(*, unit_kind: str, month: date) -> Parameters:
-    """The scheme in force for the kind and month, or the configured default preset."""
-    scheme = (
-        EvaluationScheme.objects.filter(unit_kind=unit_kind, valid_from__lte=month)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=month))
-        .order_by("-valid_from")
-        .first()
-    )
-    if scheme is None:
-        return Parameters(**settings.EVALUATION_DEFAULT_PARAMETERS)
-    return Parameters(
-        response_weight=_percent(scheme.response_weight),
-        resolution_weight=_percent(scheme.resolution_weight),
-        satisfaction_weight=_percent(scheme.satisfaction_weight),
-        basically_satisfied_factor=scheme.basically_satisfied_factor,
-        partly_resolved_factor=scheme.partly_resolved_factor,
-        advanced_count=scheme.advanced_count,
-        improved_count=scheme.improved_count,
-        rectify_count=scheme.rectify_count,
-    )
-
-
-def approved_appeal(kind: str, **outer: str) -> Exists:
-    """Whether an approved appeal of `kind` matches the outer row: each keyword names an appeal
-    field and the outer column it must equal (ticket="ticket_id", callback="id" …)."""
-    return Exists(
-        Appeal.objects.filter(kind=kind, status=ReviewStatus.APPROVED, **{k: OuterRef(v) for k, v in outer.items()})
-    )
-
-
-def responded_in_time() -> Q:
-    """A lead assignment answered in time: signed by the sign deadline, not returned, and the
-    caller contacted by the first-contact deadline (unless there is no caller, or a confidential
-    one, whom the hotline contacts)."""
-    contacted = (
-        Q(first_contacted_at__isnull=False, first_contacted_at__lte=F("first_contact_due_at"))
-        | Q(ticket__caller__isnull=True)
-        | Q(ticket__confidential=True)
-    )
-    return Q(returned=False, signed_at__isnull=False, signed_at__lte=F("sign_due_at")) & contacted
-
-
-def unit_counts(*, month: date) -> dict[int, Counts]:
-    """Per handling unit, the month's counts behind the three rates, in two aggregate queries.
-
-    Response: lead assignments dispatched in the month, in time as `responded_in_time` says (a
-    return counts against the unit). Resolution and satisfaction: primary
-    callbacks completed in the month and answered. Tickets with an approved exclusion for the
-    unit, and callbacks with an approved appeal, leave both numerator and denominator.
-    """
-    start, end = month_bounds(month)
-    excluded_ticket = approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id")
-    in_time = responded_in_time()
-    response_rows = (
-        Assignment.objects.filter(role=AssignmentRole.LEAD, dispatched_at__gte=start, dispatched_at__lt=end)
-        .annotate(is_excluded=excluded_ticket)
-        .values("unit_id")
-        .annotate(
-            required=Count("id", filter=Q(is_excluded=False)),
-            in_time=Count("id", filter=in_time & Q(is_excluded=False)),
-            excluded=Count("id", filter=Q(is_excluded=True)),
-        )
-        .order_by()
-    )
-    callback_rows = (
-        Callback.objects.filter(is_primary=True, status=CallbackStatus.DONE, unit__isnull=False)
-        .filter(completed_at__gte=start, completed_at__lt=end)
-        .filter(~excluded_ticket, ~approved_appeal(AppealKind.CALLBACK_RESULT, callback="id"))
-        .values("unit_id")
-        .annotate(
-            answered=Count("id"),
-            resolved=Count("id", filter=Q(resolution=Resolution.RESOLVED)),
-            partly=Count("id", filter=Q(resolution=Resolution.PARTLY)),
-            satisfied=Count("id", filter=Q(satisfaction=Satisfaction.SATISFIED)),
-            basically=Count("id", filter=Q(satisfaction=Satisfaction.BASICALLY)),
-        )
-        .order_by()
-    )
-    counts: dict[int, dict[str, int]] = {}
-    for row in response_rows:
-        counts.setdefault(row["unit_id"], {}).update(
-            required_response=row["required"], responded_in_time=row["in_time"], excluded=row["excluded"]
-        )
-    for row in callback_rows:
-        counts.setdefault(row["unit_id"], {}).update(
-            callbacks_answered=row["answered"],
-            resolved=row["resolved"],
-            partly_resolved=row["partly"],
-            satisfied=row["satisfied"],
-            basically_satisfied=row["basically"],
-        )
-    return {unit_id: Counts(**values) for unit_id, values in counts.items()}
-
-
-@dataclass(frozen=True)
-class UnitPlace:
-    kind: str
-    parent_id: int | None
-    parent_kind: str | None
-
-
-def unit_places() -> dict[int, UnitPlace]:
-    return {
-        unit_id: UnitPlace(kind, parent_id, parent_kind)
-        for unit_id, kind, parent_id, parent_kind in Unit.objects.values_list("id", "kind", "parent", "parent__kind")
-    }
-
-
-def ranked_unit(*, unit_kind: str, place: UnitPlace, unit_id: int) -> int | None:
-    """The unit of the `unit_kind` ranking a handling unit's counts go to, if any: itself; for
-    streets also functional zones, which are dispatched to like streets; for the district
-    ranking, a district itself and everything directly under a district."""
-    if unit_kind == UnitKind.DISTRICT:
-        if place.kind == UnitKind.DISTRICT:
-            return unit_id
-        return place.parent_id if place.parent_kind == UnitKind.DISTRICT else None
-    if unit_kind == UnitKind.STREET:
-        return unit_id if place.kind in (UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE) else None
-    return unit_id if place.kind == unit_kind else None
-
-
-def ranked_counts(*, per_unit: dict[int, Counts], unit_kind: str, places: dict[int, UnitPlace]) -> dict[int, Counts]:
-    """The per-unit counts folded into the units of one ranking."""
-    ranked: dict[int, Counts] = {}
-    for unit_id, counts in per_unit.items():
-        target = ranked_unit(unit_kind=unit_kind, place=places[unit_id], unit_id=unit_id)
-        if target is not None:
-            ranked[target] = ranked[target] + counts if target in ranked else counts
-    return ranked
-
-
-def _build_results(
-    *, ranking: MonthlyRanking, month: date, unit_kind: str, parameters: Parameters, ranked: dict[int, Counts]
-) -> list[UnitResult]:
-    counts = {unit_id: c for unit_id, c in ranked.items() if c.has_volume}
-    adjustments = dict(
-        ScoreAdjustment.objects.filter(month=month, unit_id__in=counts)
-        .values("unit_id")
-        .annotate(total=Sum("points"))
-        .values_list("unit_id", "total")
-    )
-    scored = []
-    for unit_id, unit_counts in counts.items():
-        adjustment = adjustments.get(unit_id, Decimal(0))
-        scored.append(
-            (unit_id, unit_counts, adjustment, rates(counts=unit_counts, parameters=parameters, adjustment=adjustment))
-        )
-    # Best composite first; ties broken by satisfaction, resolution, then unit id for a stable order.
-    scored.sort(key=lambda item: (-item[3].composite, -item[3].satisfaction, -item[3].resolution, item[0]))
-    ranks = competition_ranks([item[3].composite for item in scored])
-    previous = dict(
-        UnitResult.objects.filter(
-            ranking__month=previous_month(month), ranking__unit_kind=unit_kind, ranking__is_current=True
-        ).values_list("unit_id", "rank")
-    )
-    focus = set(
-        GovernanceFocus.objects.filter(valid_from__lte=month)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=month))
-        .values_list("unit_id", flat=True)
-    )
-    results = []
-    ranked_count = len(scored)
-    for (unit_id, unit_counts, adjustment, unit_rates), rank in zip(scored, ranks, strict=True):
-        results.append(
-            UnitResult(
-                ranking=ranking,
-                unit_id=unit_id,
-                **unit_counts.__dict__,
-                response_rate=unit_rates.response,
-                resolution_rate=unit_rates.resolution,
-                satisfaction_rate=unit_rates.satisfaction,
-                adjustment=adjustment,
-                composite=unit_rates.composite,
-                rank=rank,
-                previous_rank=previous.get(unit_id),
-                is_advanced=rank <= parameters.advanced_count,
-                is_governance_focus=unit_id in focus,
-            )
-        )
-    for result in results:
-        result.is_rectify = not result.is_advanced and result.rank > ranked_count - parameters.rectify_count
-    risers = sorted(
-        (r for r in results if not r.is_advanced and r.rank_change is not None and r.rank_change > 0),
-        key=lambda r: (-r.rank_change, r.rank),
-    )
-    for result in risers[: parameters.improved_count]:
-        result.is_improved = True
-    return results
-
-
-def compute_month(
-    *, month: date, unit_kind: str, actor: User | None = None, reason: str = "", recompute: bool = False
-) -> MonthlyRanking:
-    """Compute and publish the ranking of one unit kind for one month (see compute_rankings)."""
-    (ranking,) = compute_rankings(month=month, unit_kinds=[unit_kind], actor=actor, reason=reason, recompute=recompute)
+def compute_month(*, month: date, unit_kind: str, actor: User | None = None, reason: str = "") -> MonthlyRanking:
+    """Compute the draft ranking of one unit kind for one month (see compute_rankings)."""
+    (ranking,) = compute_rankings(month=month, unit_kinds=[unit_kind], actor=actor, reason=reason)
     return ranking
 
 
@@ -265,77 +56,130 @@ def compute_rankings(
     unit_kinds: Iterable[str],
     actor: User | None = None,
     reason: str = "",
-    recompute: bool = False,
+    skip_published: bool = False,
+    keep_drafts: bool = False,
 ) -> list[MonthlyRanking]:
-    """Compute and publish the rankings of the given unit kinds for one month.
+    """Compute draft rankings of the given unit kinds for one month, for evaluation admins to
+    review before publishing; returns the drafts computed.
 
-    The month's counts are aggregated once per handling unit and folded into each ranking.
-    A published month is frozen: without `recompute` an existing snapshot is returned as it
-    is (the monthly task may run twice). With `recompute` (a reason is required) a new version
-    becomes current, the old one is kept, and both moves are in the audit trail.
+    A kind with a draft has its draft computed again (unless `keep_drafts`). A kind already
+    published gets a new draft version, which needs a reason (it will replace what units have
+    seen); with `skip_published` a published kind is left alone.
     """
-    if recompute and not reason.strip():
+    month = month.replace(day=1)
+    unit_kinds = list(unit_kinds)
+    published = set(
+        MonthlyRanking.objects.filter(month=month, unit_kind__in=unit_kinds, is_current=True).values_list(
+            "unit_kind", flat=True
+        )
+    )
+    drafts = set(
+        MonthlyRanking.objects.filter(month=month, unit_kind__in=unit_kinds, published_at__isnull=True).values_list(
+            "unit_kind", flat=True
+        )
+    )
+    if keep_drafts:
+        unit_kinds = [kind for kind in unit_kinds if kind not in drafts]
+    if skip_published:
+        unit_kinds = [kind for kind in unit_kinds if kind not in published or kind in drafts]
+    elif (published - drafts) & set(unit_kinds) and not reason.strip():
         raise DomainError(
             "invalid",
-            _("Give a reason for recomputing a published month."),
+            _("This month is published: give a reason for computing it again."),
             status=400,
             fields={"reason": [_("Required.")]},
         )
-    month = month.replace(day=1)
-    per_unit: dict[int, Counts] | None = None
-    places: dict[int, UnitPlace] = {}
-    rankings = []
-    for unit_kind in unit_kinds:
-        current = MonthlyRanking.objects.filter(month=month, unit_kind=unit_kind, is_current=True).first()
-        if current is not None and not recompute:
-            rankings.append(current)
-            continue
-        if per_unit is None:
-            per_unit, places = unit_counts(month=month), unit_places()
-        ranked = ranked_counts(per_unit=per_unit, unit_kind=unit_kind, places=places)
-        rankings.append(
-            _publish(month=month, unit_kind=unit_kind, current=current, ranked=ranked, actor=actor, reason=reason)
+    if not unit_kinds:
+        return []
+    per_unit, places = rates_module.unit_counts(month=month), rates_module.unit_places()
+    return [
+        _compute_draft(
+            month=month,
+            unit_kind=unit_kind,
+            ranked=rates_module.ranked_counts(per_unit=per_unit, unit_kind=unit_kind, places=places),
+            actor=actor,
+            reason=reason.strip(),
         )
-    return rankings
+        for unit_kind in unit_kinds
+    ]
 
 
-def _publish(
-    *,
-    month: date,
-    unit_kind: str,
-    current: MonthlyRanking | None,
-    ranked: dict[int, Counts],
-    actor: User | None,
-    reason: str,
+def _compute_draft(
+    *, month: date, unit_kind: str, ranked: dict[int, Counts], actor: User | None, reason: str
 ) -> MonthlyRanking:
     parameters = parameters_for(unit_kind=unit_kind, month=month)
     try:
         with transaction.atomic():
-            version = 1
-            if current is not None:
-                locked = MonthlyRanking.objects.select_for_update().get(pk=current.pk)
-                if not locked.is_current:
-                    raise IntegrityError("a concurrent recompute won")
-                MonthlyRanking.objects.filter(pk=locked.pk).update(is_current=False)
-                version = locked.version + 1
-            ranking = MonthlyRanking.objects.create(
-                month=month,
-                unit_kind=unit_kind,
-                version=version,
-                scheme=parameters.as_json(),
-                computed_by=actor,
-                reason=reason if version > 1 else "",
+            draft = (
+                MonthlyRanking.objects.select_for_update()
+                .filter(month=month, unit_kind=unit_kind, published_at__isnull=True)
+                .first()
             )
+            if draft is not None:
+                draft.results.all().delete()
+                draft.scheme, draft.computed_by, draft.computed_at = parameters.as_json(), actor, timezone.now()
+                draft.reason = reason or draft.reason
+                draft.save(update_fields=["scheme", "computed_by", "computed_at", "reason"])
+            else:
+                last = MonthlyRanking.objects.filter(month=month, unit_kind=unit_kind).order_by("-version").first()
+                draft = MonthlyRanking.objects.create(
+                    month=month,
+                    unit_kind=unit_kind,
+                    version=last.version + 1 if last else 1,
+                    is_current=False,
+                    scheme=parameters.as_json(),
+                    computed_by=actor,
+                    reason=reason if last else "",
+                )
             UnitResult.objects.bulk_create(
-                _build_results(ranking=ranking, month=month, unit_kind=unit_kind, parameters=parameters, ranked=ranked)
+                build_lines(ranking=draft, month=month, unit_kind=unit_kind, parameters=parameters, ranked=ranked)
             )
-            RankingAudit.objects.create(
-                ranking=ranking, action="recomputed" if version > 1 else "computed", actor=actor, reason=reason
-            )
+            RankingAudit.objects.create(ranking=draft, action="computed", actor=actor, reason=reason)
     except IntegrityError:
-        # Another worker published the same version first: theirs is the snapshot.
-        return MonthlyRanking.objects.get(month=month, unit_kind=unit_kind, is_current=True)
-    return ranking
+        # Another worker created the same draft first: theirs is the draft.
+        return MonthlyRanking.objects.get(month=month, unit_kind=unit_kind, published_at__isnull=True)
+    return draft
+
+
+def publish_ranking(*, ranking_id: int, actor: User | None) -> MonthlyRanking:
+    """Freeze a draft and make it the month's current ranking (the previous version, if any, is
+    kept as superseded). An empty draft cannot be published."""
+    with transaction.atomic():
+        draft = MonthlyRanking.objects.select_for_update().filter(pk=ranking_id).first()
+        if draft is None:
+            raise DomainError("not_found", _("No such ranking."), status=404)
+        if not draft.is_draft:
+            raise DomainError("already_published", _("This ranking is already published."), status=409)
+        if not draft.results.exists():
+            raise DomainError(
+                "empty_ranking", _("Nothing was counted in this month: there is nothing to publish."), status=409
+            )
+        MonthlyRanking.objects.select_for_update().filter(
+            month=draft.month, unit_kind=draft.unit_kind, is_current=True
+        ).update(is_current=False)
+        draft.published_at, draft.published_by, draft.is_current = timezone.now(), actor, True
+        draft.save(update_fields=["published_at", "published_by", "is_current"])
+        RankingAudit.objects.create(ranking=draft, action="published", actor=actor, reason=draft.reason)
+    return draft
+
+
+def publish_month(*, month: date, unit_kinds: Iterable[str], actor: User | None) -> list[MonthlyRanking]:
+    """Publish the month's drafts of the given kinds (kinds without a draft are skipped)."""
+    drafts = MonthlyRanking.objects.filter(month=month.replace(day=1), unit_kind__in=list(unit_kinds)).filter(
+        published_at__isnull=True
+    )
+    return [publish_ranking(ranking_id=pk, actor=actor) for pk in drafts.values_list("pk", flat=True)]
+
+
+def _notify_drafts(*, month: date) -> int:
+    return notify_roles(
+        roles=EVALUATION_ADMIN_ROLES,
+        kind=NotificationKind.RANKING_DRAFT,
+        title=_("The %(month)s rankings are ready for review") % {"month": f"{month:%Y-%m}"},
+        body=_("Check the drafts and publish them; units see a ranking once it is published."),
+        link=f"{reverse('evaluation:ranking')}?month={month:%Y-%m}",
+        key=f"ranking-draft:{month:%Y-%m}",
+    )
 
 
 RANKED_KINDS = (
@@ -349,9 +193,13 @@ RANKED_KINDS = (
 
 
 def compute_previous_month(*, today: date | None = None) -> list[MonthlyRanking]:
-    """The monthly task: last month (Asia/Shanghai) for every ranked unit kind."""
+    """The monthly task: drafts of last month (Asia/Shanghai) for every ranked unit kind not yet
+    computed; evaluation admins are told to review and publish them. Running twice does nothing."""
     month = previous_month((today or timezone.localdate()).replace(day=1))
-    return compute_rankings(month=month, unit_kinds=RANKED_KINDS)
+    drafts = compute_rankings(month=month, unit_kinds=RANKED_KINDS, skip_published=True, keep_drafts=True)
+    if drafts:
+        transaction.on_commit(lambda: _notify_drafts(month=month))
+    return drafts
 
 
 # Callbacks (回访)

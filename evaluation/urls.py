@@ -12,6 +12,7 @@ urlpatterns = [
     path("evaluation/rankings/export.xlsx", views.ranking_xlsx, name="ranking_xlsx"),
     path("evaluation/rankings/recompute/", views.ranking_recompute, name="ranking_recompute"),
     path("evaluation/rankings/compute/", views.ranking_compute, name="ranking_compute"),
+    path("evaluation/rankings/publish/", views.ranking_publish, name="ranking_publish"),
     path("evaluation/units/<int:unit_id>/", views.unit_detail, name="unit_detail"),
     path("evaluation/units/<int:unit_id>/tickets/", views.unit_tickets, name="unit_tickets"),
     path("evaluation/districts/<int:district_id>/", views.district_detail, name="district_detail"),

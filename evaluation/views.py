@@ -35,6 +35,7 @@ from evaluation.forms import (
     parse_month,
 )
 from evaluation.models import Appeal, Callback, CallbackStatus, MonthlyRanking, UnitResult
+from evaluation.rates import Source
 from evaluation.selectors import Metric, RankingScope
 from hotline.errors import DomainError
 from hotline.models import Unit, UnitKind, User
@@ -173,6 +174,7 @@ class RankingQuery:
     kind: str
     version: int | None
     district: Unit | None
+    source: str | None = None
 
     @classmethod
     def parse(cls, params: Any, *, months: list[date] | None = None) -> "RankingQuery":
@@ -187,7 +189,10 @@ class RankingQuery:
         district = None
         if district_id.isdigit():
             district = Unit.objects.filter(pk=int(district_id), kind=UnitKind.DISTRICT).first()
-        return cls(month, kind, int(version) if version.isdigit() else None, district)
+        source = params.get("source") or None
+        if source not in Source.values:
+            source = None
+        return cls(month, kind, int(version) if version.isdigit() else None, district, source)
 
     def params(self, **overrides: Any) -> str:
         values = {
@@ -195,6 +200,7 @@ class RankingQuery:
             "kind": self.kind,
             "version": self.version,
             "district": self.district.pk if self.district else None,
+            "source": self.source,
         }
         values.update(overrides)
         return urlencode({key: value for key, value in values.items() if value is not None})
@@ -218,7 +224,7 @@ class Line:
 
     @staticmethod
     def _percent(value: Any) -> str:
-        return f"{value * 100:.2f}"
+        return "—" if value is None else f"{value * 100:.2f}%"
 
     @property
     def response(self) -> str:
@@ -234,8 +240,14 @@ class Line:
 
     @property
     def badges(self) -> list[tuple[str, str]]:
+        if not self.result.sample_sufficient:
+            return [("muted", str(exports.SAMPLE_TOO_SMALL))]
         labels = dict(exports.CLASS_LABELS)
-        return [(css, str(labels[name])) for name, css in CLASS_BADGES if getattr(self.result, name)]
+        badges = [(css, str(labels[name])) for name, css in CLASS_BADGES if getattr(self.result, name)]
+        if self.result.governance_met is not None:
+            met = self.result.governance_met
+            badges.append(("ok" if met else "bad", str(exports.GOVERNANCE_MET if met else exports.GOVERNANCE_NOT_MET)))
+        return badges
 
 
 def _lines(results: list[UnitResult], scope: RankingScope) -> list[Line]:
@@ -267,22 +279,31 @@ def _render_ranking(
     compute_form: ComputeForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    months = selectors.ranking_months()
+    is_admin = scope.sees_drafts
+    months = selectors.ranking_months(drafts=is_admin)
     query = query or RankingQuery.parse(request.GET, months=months)
-    snapshot = None
+    snapshot = draft = None
     results: list[UnitResult] = []
     if query.month is not None:
-        snapshot = selectors.ranking_for(month=query.month, unit_kind=query.kind, version=query.version)
-    if snapshot is not None:
+        snapshot = selectors.ranking_for(
+            month=query.month, unit_kind=query.kind, version=query.version, drafts=is_admin
+        )
+        if is_admin:
+            draft = selectors.draft_of(month=query.month, unit_kind=query.kind)
+    if snapshot is not None and query.source is not None:
+        results = selectors.ranking_by_source(
+            ranking=snapshot, source=query.source, scope=scope, district=query.district
+        )
+    elif snapshot is not None:
         results = list(selectors.ranking_results(ranking=snapshot, scope=scope, district=query.district))
-    is_admin = selectors.is_evaluation_admin(user=request.user)
-    if is_admin and snapshot is not None and recompute_form is None:
+    if is_admin and snapshot is not None and not snapshot.is_draft and draft is None and recompute_form is None:
         recompute_form = RecomputeForm(initial={"month": snapshot.month, "unit_kind": snapshot.unit_kind})
     if is_admin and compute_form is None:
         compute_form = ComputeForm(initial={"unit_kind": query.kind})
+    ranked = [result for result in results if result.rank is not None]
     chart = {
-        "labels": [result.unit.name for result in results],
-        "composite": [float(result.composite) for result in results],
+        "labels": [result.unit.name for result in ranked],
+        "composite": [float(result.composite) for result in ranked],
         "label": str(_("Composite score")),
     }
     visible_districts = [d for d in districts() if scope.shows(d.pk)]
@@ -294,13 +315,20 @@ def _render_ranking(
             for kind in services.RANKED_KINDS
         ],
         "params": query.params(version=None),
-        "export_params": query.params(),
+        "export_params": query.params(version=snapshot.version if snapshot else None),
         "show_district": query.kind in (UnitKind.STREET, UnitKind.DISTRICT_DEPARTMENT),
         "ranking": snapshot,
+        "draft": draft,
         "lines": _lines(results, scope),
+        "publication": (
+            selectors.publication(ranking=snapshot)
+            if snapshot is not None and scope.table_unit_ids is None and query.source is None
+            else None
+        ),
+        "sources": Source.choices,
+        "source_label": Source(query.source).label if query.source else None,
         "parameters": _parameters(snapshot) if snapshot else None,
-        "versions": selectors.ranking_versions(month=query.month, unit_kind=query.kind) if snapshot else [],
-        "audit": selectors.ranking_audit(month=query.month, unit_kind=query.kind) if snapshot else [],
+        "audit": selectors.ranking_audit(month=query.month, unit_kind=query.kind, drafts=is_admin) if snapshot else [],
         "is_admin": is_admin,
         "recompute_form": recompute_form,
         "compute_form": compute_form,
@@ -312,10 +340,12 @@ def _render_ranking(
 
 def _export_target(request: HttpRequest) -> tuple[MonthlyRanking, list[UnitResult]]:
     scope = _scope(request)
-    query = RankingQuery.parse(request.GET, months=selectors.ranking_months())
+    query = RankingQuery.parse(request.GET, months=selectors.ranking_months(drafts=scope.sees_drafts))
     snapshot = None
     if query.month is not None:
-        snapshot = selectors.ranking_for(month=query.month, unit_kind=query.kind, version=query.version)
+        snapshot = selectors.ranking_for(
+            month=query.month, unit_kind=query.kind, version=query.version, drafts=scope.sees_drafts
+        )
     _require(snapshot is not None)
     return snapshot, list(selectors.ranking_results(ranking=snapshot, scope=scope, district=query.district))
 
@@ -332,57 +362,77 @@ def ranking_xlsx(request: HttpRequest) -> HttpResponse:
     return exports.xlsx_response(ranking=snapshot, results=results)
 
 
-def _ranking_url(*, month: date, kind: str) -> str:
-    return f"{reverse('evaluation:ranking')}?{urlencode({'month': f'{month:%Y-%m}', 'kind': kind})}"
+def _ranking_url(*, month: date, kind: str, version: int | None = None) -> str:
+    params = {"month": f"{month:%Y-%m}", "kind": kind}
+    if version is not None:
+        params["version"] = str(version)
+    return f"{reverse('evaluation:ranking')}?{urlencode(params)}"
 
 
 @require_POST
 def ranking_recompute(request: HttpRequest) -> HttpResponse:
-    """Recompute a published month: a new version, the reason in the audit trail."""
+    """Compute a published month again: a new draft version, the reason in the audit trail."""
     scope = _scope(request)
-    _require(selectors.is_evaluation_admin(user=request.user))
+    _require(scope.sees_drafts)
     form = RecomputeForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            snapshot = services.compute_month(
-                month=data["month"],
-                unit_kind=data["unit_kind"],
-                actor=request.user,
-                reason=data["reason"],
-                recompute=True,
+            draft = services.compute_month(
+                month=data["month"], unit_kind=data["unit_kind"], actor=request.user, reason=data["reason"]
             )
         except DomainError as error:
             _show_domain_error(form, error)
         else:
             messages.success(
                 request,
-                _("%(month)s recomputed: version %(version)s is now current.")
-                % {"month": f"{snapshot.month:%Y-%m}", "version": snapshot.version},
+                _("%(month)s computed again: draft version %(version)s is ready for review.")
+                % {"month": f"{draft.month:%Y-%m}", "version": draft.version},
             )
-            return redirect(_ranking_url(month=snapshot.month, kind=snapshot.unit_kind))
-    query = RankingQuery.parse(request.POST, months=selectors.ranking_months())
+            return redirect(_ranking_url(month=draft.month, kind=draft.unit_kind, version=draft.version))
+    query = RankingQuery.parse(request.POST, months=selectors.ranking_months(drafts=True))
     return _render_ranking(request, scope, query=query, recompute_form=form, status=400)
 
 
 @require_POST
 def ranking_compute(request: HttpRequest) -> HttpResponse:
-    """Publish a month that has no ranking yet; an already published one is left as it is."""
+    """Compute drafts of a month (a draft is computed again); a published kind is left as it is."""
     scope = _scope(request)
-    _require(selectors.is_evaluation_admin(user=request.user))
+    _require(scope.sees_drafts)
     form = ComputeForm(request.POST)
     if not form.is_valid():
         return _render_ranking(request, scope, query=None, compute_form=form, status=400)
     month = form.cleaned_data["month"]
     kinds = form.kinds()
-    missing = [kind for kind in kinds if kind not in selectors.published_kinds(month=month)]
-    services.compute_rankings(month=month, unit_kinds=missing, actor=request.user)
+    drafts = services.compute_rankings(month=month, unit_kinds=kinds, actor=request.user, skip_published=True)
     label = {"month": f"{month:%Y-%m}"}
-    if missing:
-        messages.success(request, _("%(month)s published.") % label)
+    if drafts:
+        messages.success(request, _("%(month)s computed: review the drafts, then publish them.") % label)
     else:
         messages.info(request, _("%(month)s was already published; recompute it to change it.") % label)
     return redirect(_ranking_url(month=month, kind=kinds[0]))
+
+
+@require_POST
+def ranking_publish(request: HttpRequest) -> HttpResponse:
+    """Publish a draft: units see it, and it is frozen."""
+    _require(_scope(request).sees_drafts)
+    ranking_id = request.POST.get("ranking", "")
+    _require(ranking_id.isdigit())
+    try:
+        ranking = services.publish_ranking(ranking_id=int(ranking_id), actor=request.user)
+    except DomainError as error:
+        if error.status == 404:
+            raise Http404(error.message) from error
+        messages.error(request, error.message)
+        draft = MonthlyRanking.objects.filter(pk=int(ranking_id)).first()
+        return redirect(_ranking_url(month=draft.month, kind=draft.unit_kind) if draft else "evaluation:ranking")
+    messages.success(
+        request,
+        _("%(month)s published: version %(version)s is now current.")
+        % {"month": f"{ranking.month:%Y-%m}", "version": ranking.version},
+    )
+    return redirect(_ranking_url(month=ranking.month, kind=ranking.unit_kind))
 
 
 def _unit_in_scope(request: HttpRequest, unit_id: int) -> tuple[RankingScope, Unit]:
@@ -392,8 +442,8 @@ def _unit_in_scope(request: HttpRequest, unit_id: int) -> tuple[RankingScope, Un
     return scope, unit
 
 
-def _as_percent(value: Any) -> float:
-    return round(float(value) * 100, 2)
+def _as_percent(value: Any) -> float | None:
+    return None if value is None else round(float(value) * 100, 2)
 
 
 @dataclass(frozen=True)
@@ -439,7 +489,10 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     chart = {
         "labels": [f"{result.ranking.month:%Y-%m}" for result in trend],
         "series": [
-            {"label": str(_("Composite score")), "data": [float(r.composite) for r in trend]},
+            {
+                "label": str(_("Composite score")),
+                "data": [None if r.composite is None else float(r.composite) for r in trend],
+            },
             {"label": str(_("Response rate")), "data": [_as_percent(r.response_rate) for r in trend]},
             {"label": str(_("Resolution rate")), "data": [_as_percent(r.resolution_rate) for r in trend]},
             {"label": str(_("Satisfaction rate")), "data": [_as_percent(r.satisfaction_rate) for r in trend]},
@@ -495,7 +548,7 @@ def district_detail(request: HttpRequest, district_id: int) -> HttpResponse:
         district_ranking = selectors.ranking_for(month=month, unit_kind=UnitKind.DISTRICT)
         if district_ranking is not None:
             line = district_ranking.results.filter(unit=district).first()
-            ranked = district_ranking.results.count()
+            ranked = district_ranking.results.filter(rank__isnull=False).count()
     streets = selectors.district_streets(district=district, month=month, scope=scope) if month else []
     context = {
         "district": district,

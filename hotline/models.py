@@ -61,7 +61,10 @@ class Unit(models.Model):
         _("official code"), max_length=12, unique=True, null=True, blank=True, help_text=_("12-digit statistical code")
     )
     population = models.PositiveIntegerField(
-        _("resident population"), null=True, blank=True, help_text=_("census population, districts only")
+        _("resident population"),
+        null=True,
+        blank=True,
+        help_text=_("census population: districts, streets and townships (requests per 10,000 residents)"),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -75,7 +78,8 @@ class Unit(models.Model):
                 condition=Q(code__isnull=True) | Q(code__regex=r"^[0-9]{12}$"), name="unit_code_12_digits"
             ),
             models.CheckConstraint(
-                condition=Q(population__isnull=True) | Q(kind="district"), name="unit_population_only_district"
+                condition=Q(population__isnull=True) | Q(kind__in=["district", "street", "functional_zone"]),
+                name="unit_population_only_places",
             ),
             models.CheckConstraint(
                 condition=Q(division_type="") | Q(kind="street"), name="unit_division_type_only_street"
@@ -224,6 +228,7 @@ class NotificationKind(models.TextChoices):
     ESCALATED = "escalated", _("Escalated to a supervisor")
     REOPENED = "reopened", _("Reopened")
     CALLBACKS_OVERDUE = "callbacks_overdue", _("Callbacks past their window")
+    RANKING_DRAFT = "ranking_draft", _("Ranking ready for review")
     SYSTEM = "system", _("System message")
 
 

@@ -352,8 +352,17 @@ EVALUATION_DEFAULT_PARAMETERS = {
     "basically_satisfied_factor": Decimal("0.8"),
     "partly_resolved_factor": Decimal("0"),
     "advanced_count": 10,
-    "improved_count": 5,
     "rectify_count": 10,
+    # 进步类: composite score up this many points on the previous month, or rank up this many places.
+    "improved_margin": Decimal("5"),
+    "improved_rank_rise": 20,
+    # Below either minimum a unit is listed as 样本不足: no composite score, rank or class.
+    "minimum_responses": 5,
+    "minimum_callbacks": 5,
+    # 治理类: this share of the streets/townships with the most requests over these months.
+    "governance_share": Decimal("0.10"),
+    "governance_months": 3,
+    "governance_minimum": 30,
 }
 # Public citizen pages (intake/views.py): per-IP limits within a fixed window, and the
 # signed form token's minimum fill time (bots submit at once) and maximum age.

@@ -18,9 +18,11 @@ class Channel(models.TextChoices):
     WEB = "web", _("Website")
     MESSAGE_BOARD = "message_board", _("Leaders' message board")
     OPEN311 = "open311", _("Open311 client")
+    # Problems reported in the press or broadcast, taken in by the hotline like a request.
+    MEDIA = "media", _("Media report")
 
 
-ONLINE_CHANNELS = frozenset(set(Channel) - {Channel.PHONE, Channel.ENTERPRISE_LINE})
+ONLINE_CHANNELS = frozenset(set(Channel) - {Channel.PHONE, Channel.ENTERPRISE_LINE, Channel.MEDIA})
 
 
 class Kind(models.TextChoices):

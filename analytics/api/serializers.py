@@ -52,17 +52,32 @@ class VolumeSerializer(serializers.Serializer):
 
 
 class MonthRatesSerializer(serializers.Serializer):
-    """A month's three rates (DESIGN.md §6) with their denominators; a rate is null when its denominator is 0."""
+    """Of the requests received in a month: the share of dispatched tickets signed for in time, and
+    the resolution and satisfaction of their callbacks; a rate is null when its denominator is 0.
+
+    This is not the rankings' measure (which counts by month dispatched and month called back,
+    and whose response also needs the caller contacted in time): that one is in
+    /api/v1/ranking-results/ and, per district, in /api/v1/analytics/districts/."""
 
     month = serializers.CharField(help_text=_("YYYY-MM"))
     response_required = serializers.IntegerField(source="counts.response_required")
     callbacks_answered = serializers.IntegerField(source="counts.callbacks_answered")
-    response_rate = serializers.DecimalField(source="rates.response", max_digits=5, decimal_places=4, allow_null=True)
+    signed_in_time_rate = serializers.DecimalField(
+        source="rates.response", max_digits=5, decimal_places=4, allow_null=True
+    )
     resolution_rate = serializers.DecimalField(
-        source="rates.resolution", max_digits=5, decimal_places=4, allow_null=True
+        source="rates.resolution",
+        max_digits=5,
+        decimal_places=4,
+        allow_null=True,
+        help_text=_("of the callbacks of the requests received in the month"),
     )
     satisfaction_rate = serializers.DecimalField(
-        source="rates.satisfaction", max_digits=5, decimal_places=4, allow_null=True
+        source="rates.satisfaction",
+        max_digits=5,
+        decimal_places=4,
+        allow_null=True,
+        help_text=_("of the callbacks of the requests received in the month"),
     )
 
 
@@ -90,6 +105,10 @@ class TopCategoriesSerializer(serializers.Serializer):
 
 
 class DistrictLineSerializer(serializers.Serializer):
+    """Volume by the requests' place; the three rates as the district ranking counts them (the
+    district and the units under it, by month dispatched and month called back), equal to a
+    published month's /api/v1/ranking-results/?unit_kind=district."""
+
     district = serializers.IntegerField(source="district.pk")
     name = serializers.CharField(source="district.name")
     population = serializers.IntegerField(source="district.population", allow_null=True)

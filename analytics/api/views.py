@@ -66,7 +66,7 @@ class VolumeView(APIView):
 class RatesView(APIView):
     @extend_schema(
         operation_id="analytics_rates",
-        summary="Response, resolution and satisfaction rates per month",
+        summary="Signing in time, resolution and satisfaction per month received",
         parameters=[serializers.PeriodQuerySerializer],
         responses=serializers.RatesSerializer,
         tags=["analytics"],

@@ -36,7 +36,9 @@ class MonthField(serializers.DateField):
 
 
 class ResultLineSerializer(serializers.ModelSerializer):
-    """One unit's line in a ranking: the counts behind each rate, the rates, score, rank and class."""
+    """One unit's line in a ranking: the counts behind each rate, the rates, score, rank and class.
+    A rate is null when nothing counts towards it; a unit below the minimum sample
+    (`sample_sufficient` false) has no composite score, rank or class."""
 
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     rank_change = serializers.IntegerField(allow_null=True, read_only=True, help_text=_("positive: moved up"))
@@ -47,6 +49,7 @@ class ResultLineSerializer(serializers.ModelSerializer):
             "unit",
             "unit_name",
             "rank",
+            "sample_sufficient",
             "previous_rank",
             "rank_change",
             "response_rate",
@@ -54,10 +57,13 @@ class ResultLineSerializer(serializers.ModelSerializer):
             "satisfaction_rate",
             "adjustment",
             "composite",
+            "previous_composite",
             "is_advanced",
             "is_improved",
             "is_rectify",
             "is_governance_focus",
+            "governance_met",
+            "demand",
             "required_response",
             "responded_in_time",
             "callbacks_answered",
@@ -84,6 +90,8 @@ class UnitResultSerializer(ResultLineSerializer):
 class RankingSerializer(serializers.ModelSerializer):
     month = MonthField(read_only=True)
     computed_by = serializers.StringRelatedField(read_only=True)
+    published_by = serializers.StringRelatedField(read_only=True)
+    is_draft = serializers.BooleanField(read_only=True, help_text=_("computed but not published (admins only)"))
     scheme = serializers.DictField(read_only=True, help_text=_("the weights and parameters used"))
     results = ResultLineSerializer(many=True, read_only=True)
 
@@ -98,6 +106,9 @@ class RankingSerializer(serializers.ModelSerializer):
             "scheme",
             "computed_at",
             "computed_by",
+            "is_draft",
+            "published_at",
+            "published_by",
             "reason",
             "results",
         ]
@@ -106,7 +117,12 @@ class RankingSerializer(serializers.ModelSerializer):
 class RecomputeInputSerializer(serializers.Serializer):
     month = MonthField()
     unit_kind = serializers.ChoiceField(choices=UnitKind.choices, help_text=_("a kind of unit that is ranked"))
-    reason = serializers.CharField(max_length=200, help_text=_("why the published month is recomputed"))
+    reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        default="",
+        help_text=_("why a published month is computed again (required then)"),
+    )
 
     def validate_unit_kind(self, value: str) -> str:
         if value not in RANKED_KINDS:

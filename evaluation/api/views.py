@@ -52,7 +52,7 @@ class ReadsRankings(_NotFoundUnless):
     recomputing for the first two only."""
 
     def allowed(self, user: User, view: viewsets.GenericViewSet) -> bool:
-        if getattr(view, "action", None) == "recompute":
+        if getattr(view, "action", None) in ("recompute", "publish"):
             return selectors.is_evaluation_admin(user=user)
         return selectors.ranking_scope(user=user) is not None
 
@@ -103,6 +103,7 @@ class RankingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     serializer_class = RankingSerializer
     filterset_class = RankingFilter
+    lookup_value_regex = "[0-9]+"
     pagination_class = MonthsPagination
     permission_classes = [ReadsRankings]
     queryset = MonthlyRanking.objects.none()  # for the schema; get_queryset scopes it
@@ -125,15 +126,25 @@ class RankingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=RecomputeInputSerializer, responses={201: RankingSerializer})
     @action(detail=False, methods=["post"])
     def recompute(self, request: Request) -> Response:
-        """Recompute a published month: a new version becomes current, the reason goes to the audit trail."""
+        """Compute a month's draft for review (a draft is computed again). A published month gets a
+        new draft version and needs a reason, which goes to the audit trail."""
         serializer = RecomputeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         ranking = services.compute_month(
-            month=data["month"], unit_kind=data["unit_kind"], actor=request.user, reason=data["reason"], recompute=True
+            month=data["month"], unit_kind=data["unit_kind"], actor=request.user, reason=data["reason"]
         )
         fresh = selectors.visible_rankings(scope=_scope(request)).get(pk=ranking.pk)
         return Response(RankingSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: RankingSerializer})
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: str) -> Response:
+        """Publish a draft: it becomes the month's current ranking and is frozen. A published or
+        empty ranking answers 409 (already_published, empty_ranking)."""
+        ranking = services.publish_ranking(ranking_id=int(pk), actor=request.user)
+        fresh = selectors.visible_rankings(scope=_scope(request)).get(pk=ranking.pk)
+        return Response(RankingSerializer(fresh).data)
 
 
 class UnitResultViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -8,8 +8,11 @@ from rest_framework.authtoken.models import Token
 
 from analytics import services
 from analytics.models import MonthlyRollup
+from evaluation.models import Resolution
 from hotline.models import Role
 from tests.analytics.factories import add_months, generate, month_start, series
+from tests.evaluation.factories import CallbackFactory, at
+from tests.factories import StreetFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,13 +78,13 @@ def test_rates_by_month_scoped_to_a_district_supervisor(as_user, city):
         "month": "2025-03",
         "response_required": 5,
         "callbacks_answered": 4,
-        "response_rate": "0.8000",
+        "signed_in_time_rate": "0.8000",
         "resolution_rate": "0.0000",
         "satisfaction_rate": "0.7000",  # (2 + 0.8 × 1) / 4
     }
-    assert (months["2025-04"]["response_rate"], months["2025-04"]["resolution_rate"]) == ("1.0000", None)
+    assert (months["2025-04"]["signed_in_time_rate"], months["2025-04"]["resolution_rate"]) == ("1.0000", None)
     assert months["2025-04"]["satisfaction_rate"] is None
-    assert months["2025-01"]["response_rate"] is None
+    assert months["2025-01"]["signed_in_time_rate"] is None
     # And the city admin's March counts both districts
     everything = as_user(Role.CITY_ADMIN).get("/api/v1/analytics/rates/?period=2025-03").json()
     assert everything["months"][-1]["month"] == "2025-03"
@@ -107,16 +110,27 @@ def test_top_categories_with_change_and_per_kind(as_user, city):
 
 
 def test_district_table_scoped_to_a_district_supervisor(as_user, city):
+    # Given April's requests by place, and a street of the east district that answered 9 of 10 callbacks
     east, west = city.districts
     leaf = city.tree.leaves[0]
     rollup(date(2025, 4, 1), leaf, district=east, received=50, callbacks_answered=10, callbacks_resolved=9)
     rollup(date(2025, 4, 1), leaf, district=west, received=12)
+    street = StreetFactory(parent=east)
+    for index in range(10):
+        resolution = Resolution.RESOLVED if index < 9 else Resolution.UNRESOLVED
+        CallbackFactory(unit=street, resolution=resolution, completed_at=at(2025, 4, 10))
+    # When a city admin reads the districts
     everything = as_user(Role.CITY_ADMIN).get("/api/v1/analytics/districts/?period=2025-04").json()
+    # Then volumes are by place, rates as the district ranking counts them
     assert [(r["name"], r["received"], r["per_10k"]) for r in everything["results"]] == [
         ("甲区", 50, "1.0"),
         ("乙区", 12, "0.1"),
     ]
-    assert everything["results"][0]["resolution_rate"] == "0.9000"
+    assert [(r["resolution_rate"], r["response_rate"]) for r in everything["results"]] == [
+        ("0.9000", None),
+        (None, None),
+    ]
+    # And a district supervisor reads their district only
     mine = as_user(Role.DISTRICT_SUPERVISOR, west).get("/api/v1/analytics/districts/?period=2025-04").json()
     assert [(r["name"], r["received"]) for r in mine["results"]] == [("乙区", 12)]
 

@@ -229,7 +229,8 @@ def test_handling_results_rates(year_2025):
     assert section.title == "办理情况"
     # 3 callbacks: resolved+satisfied, unresolved+unsatisfied, resolved+basically (0.8); 3 of 4 signed in time
     assert section.paragraphs[0] == (
-        "2025年，群众诉求解决率为66.67%、满意率为60.00%（上期分别为—、—），响应率为75.00%。"
+        "2025年，群众诉求解决率为66.67%、满意率为60.00%（上期分别为—、—），派单诉求按时签收率为75.00%。"
+        "以上按受理时间统计；月度排名按派单和回访时间统计。"
     )
     assert section.paragraphs[1].startswith("从承办单位类型来看，街乡镇的解决率和满意率相对较高。")
 
@@ -240,7 +241,7 @@ def test_handling_results_rates_by_month(year_2025):
     # Then its month table has each month's answered callbacks and three rates, None where there is no
     # denominator: January only answered directly, May's one dispatched request was not signed and has no callback
     by_month = next(table for table in section.tables if table.title == "各月“三率”")
-    assert by_month.headers == ["月份", "有效回访", "响应率", "解决率", "满意率"]
+    assert by_month.headers == ["月份", "有效回访", "签收及时率", "解决率", "满意率"]
     rows = {row[0]: row[1:] for row in by_month.rows}
     assert list(rows) == [f"2025-{month:02d}" for month in range(1, 13)]
     assert rows["2025-01"] == [0, None, None, None]
@@ -253,7 +254,7 @@ def test_handling_results_rates_by_month(year_2025):
     chart = next(chart for chart in section.charts if chart.title == "各月“三率”")
     assert chart.kind == "line"
     assert [(name, values[2:5]) for name, values in chart.series] == [
-        ("响应率", [100.0, 100.0, 0.0]),
+        ("签收及时率", [100.0, 100.0, 0.0]),
         ("解决率", [100.0, 50.0, None]),
         ("满意率", [100.0, 40.0, None]),
     ]

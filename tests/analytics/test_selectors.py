@@ -1,7 +1,7 @@
 """What the pages read: hot spots against each cluster's own baseline, monthly-topic candidates,
 the district table with its per-10k volume and rates, and the scope of each role."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,8 +11,11 @@ from analytics import selectors, services
 from analytics.models import MonthlyRollup
 from analytics.periods import Period
 from analytics.selectors import EVERYTHING, Scope
+from evaluation.models import Resolution, Satisfaction
 from hotline.models import Role
 from tests.analytics.factories import add_months, month_start, series
+from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, at
+from tests.factories import StreetFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -113,11 +116,24 @@ def test_district_table_has_volume_per_10k_residents_and_the_three_rates(city, s
     # Then volume per 10k residents and the rates follow DESIGN.md §6 (basically satisfied counts 0.8)
     assert (lines[east].received, lines[east].per_10k) == (250, Decimal("5.0"))
     assert (lines[west].received, lines[west].per_10k) == (60, Decimal("0.5"))
+    # And the rates are the district ranking's: nothing was dispatched or called back here
+    assert (lines[east].rates.response, lines[east].rates.resolution) == (None, None)
+    # When a street of the east signs 3 of 4 tickets in time and 5 callbacks are answered
+    street = StreetFactory(parent=east)
+    for index in range(4):
+        signed = at(2025, 10, 3) + timedelta(minutes=20 if index < 3 else 200)
+        LeadAssignmentFactory(unit=street, dispatched_at=at(2025, 10, 3), signed_at=signed)
+    for resolution, satisfaction in [*[(Resolution.RESOLVED, Satisfaction.SATISFIED)] * 3,
+                                     (Resolution.PARTLY, Satisfaction.BASICALLY),
+                                     (Resolution.UNRESOLVED, Satisfaction.BASICALLY)]:  # fmt: skip
+        CallbackFactory(unit=street, resolution=resolution, satisfaction=satisfaction, completed_at=at(2025, 10, 9))
+    lines = {line.district: line for line in selectors.district_table(scope=EVERYTHING, period=Period.month(october))}
+    # Then they follow DESIGN.md §6 (basically satisfied counts 0.8, partly resolved 0)
     rates = lines[east].rates
     assert (rates.response, rates.resolution, rates.satisfaction) == (
         Decimal("0.7500"),
-        Decimal("0.8000"),
-        Decimal("0.7600"),
+        Decimal("0.6000"),
+        Decimal("0.9200"),
     )
     assert lines[west].rates.resolution is None
     # And a unit leader sees only the rows of their unit (none here)

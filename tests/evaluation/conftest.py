@@ -9,7 +9,6 @@ from django.apps import apps
 from django.utils import timezone
 
 from dispatch.models import AssignmentStatus, ReplyOutcome
-from evaluation import services
 from evaluation.models import (
     Callback,
     CallbackStatus,
@@ -20,7 +19,7 @@ from evaluation.models import (
 )
 from hotline.models import Role, Unit, User
 from intake.lifecycle import Status
-from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, at
+from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, allow_small_samples, at, published
 from tests.factories import DistrictFactory, StreetFactory
 from tests.hotline.conftest import sms_provider, sms_worker  # noqa: F401  (the SMS worker's fixtures)
 from tests.intake.factories import CallerFactory, TicketFactory
@@ -120,7 +119,8 @@ def ranked_october(district) -> dict[str, Unit | MonthlyRanking]:
     poor: 1/4, 1 satisfied + 3 unsatisfied → 25.00 (10/45/45); other (50.00): another district's street.
     """
     # Classes that tell the lines apart: the best is advanced, the worst must rectify.
-    EvaluationScheme.objects.filter(unit_kind="street").update(advanced_count=1, rectify_count=1, improved_count=1)
+    EvaluationScheme.objects.filter(unit_kind="street").update(advanced_count=1, rectify_count=1)
+    allow_small_samples()
     good = StreetFactory(name="甲街道", parent=district)
     fair = StreetFactory(name="乙街道", parent=district)
     poor = StreetFactory(name="丙街道", parent=district)
@@ -129,8 +129,8 @@ def ranked_october(district) -> dict[str, Unit | MonthlyRanking]:
     month_of_work(street=fair, in_time=3, late=1, satisfied=3, unsatisfied=1)
     month_of_work(street=poor, in_time=1, late=3, satisfied=1, unsatisfied=3)
     month_of_work(street=other, in_time=2, late=2, satisfied=2, unsatisfied=2)
-    ranking = services.compute_month(month=OCTOBER, unit_kind="street")
-    district_ranking = services.compute_month(month=OCTOBER, unit_kind="district")
+    ranking = published(month=OCTOBER, unit_kind="street")
+    district_ranking = published(month=OCTOBER, unit_kind="district")
     return {
         "good": good,
         "fair": fair,

@@ -1,10 +1,11 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import factory
 from django.utils import timezone
 
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
-from evaluation.models import Callback, CallbackStatus, Resolution, Satisfaction
+from evaluation import services
+from evaluation.models import Callback, CallbackStatus, EvaluationScheme, MonthlyRanking, Resolution, Satisfaction
 from intake.lifecycle import Status
 from tests.intake.factories import TicketFactory
 
@@ -46,3 +47,14 @@ class CallbackFactory(factory.django.DjangoModelFactory):
     satisfaction = Satisfaction.SATISFIED
     completed_at = factory.LazyFunction(lambda: at(2026, 10, 11))
     attempts = 1
+
+
+def published(*, month: date, unit_kind: str, reason: str = "") -> MonthlyRanking:
+    """A month's ranking of one kind, computed and published (what units see)."""
+    draft = services.compute_month(month=month, unit_kind=unit_kind, reason=reason)
+    return services.publish_ranking(ranking_id=draft.pk, actor=None)
+
+
+def allow_small_samples() -> None:
+    """Rank units of any sample size (the tests' months are a handful of tickets)."""
+    EvaluationScheme.objects.update(minimum_responses=1, minimum_callbacks=1)

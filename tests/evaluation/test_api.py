@@ -48,9 +48,10 @@ def test_rankings_list_the_current_versions_with_their_lines(api_client, city_ad
 
 def test_an_older_version_is_asked_for_explicitly(api_client, city_admin, ranked_october):
     api_client.force_authenticate(city_admin)
-    api_client.post(
+    draft = api_client.post(
         RANKINGS + "recompute/", {"month": "2026-10", "unit_kind": "street", "reason": "复核"}, format="json"
-    )
+    ).json()
+    api_client.post(f"{RANKINGS}{draft['id']}/publish/")
     current = api_client.get(RANKINGS, {"unit_kind": "street"}).json()["results"]
     assert [ranking["version"] for ranking in current] == [2]
     older = api_client.get(RANKINGS, {"unit_kind": "street", "version": 1}).json()["results"]
@@ -82,18 +83,37 @@ def test_ranking_results_filter_by_unit_and_month(api_client, supervisor, ranked
     assert api_client.get(RESULTS, {"month": "october"}).status_code == 400
 
 
-def test_recompute_makes_version_2_and_an_audit_row(api_client, supervisor, ranked_october):
+def test_recompute_makes_a_draft_version_2_and_publishing_makes_it_current(
+    api_client, supervisor, make_user, ranked_october
+):
+    # Given a published October
     api_client.force_authenticate(supervisor)
+    # When it is computed again with a reason
     response = api_client.post(
         RANKINGS + "recompute/", {"month": "2026-10", "unit_kind": "street", "reason": "数据更正"}, format="json"
     )
+    # Then a draft version 2 exists, seen by evaluation admins only, and version 1 is still current
     assert response.status_code == 201
-    assert (response.json()["version"], response.json()["reason"]) == (2, "数据更正")
+    draft = response.json()
+    assert (draft["version"], draft["reason"], draft["is_draft"], draft["is_current"]) == (2, "数据更正", True, False)
+    assert MonthlyRanking.objects.get(month=OCTOBER, unit_kind="street", is_current=True).version == 1
+    leader = make_user(Role.UNIT_LEADER, unit=ranked_october["fair"])
+    api_client.force_authenticate(leader)
+    assert [r["version"] for r in api_client.get(RANKINGS, {"unit_kind": "street"}).json()["results"]] == [1]
+    assert api_client.post(f"{RANKINGS}{draft['id']}/publish/").status_code == 404
+    # When the supervisor publishes it
+    api_client.force_authenticate(supervisor)
+    published = api_client.post(f"{RANKINGS}{draft['id']}/publish/")
+    # Then it is the current version, audited; publishing twice is a conflict
+    assert (published.status_code, published.json()["is_current"]) == (200, True)
     current = MonthlyRanking.objects.get(month=OCTOBER, unit_kind="street", is_current=True)
     assert current.version == 2
-    assert RankingAudit.objects.filter(
-        ranking=current, action="recomputed", actor=supervisor, reason="数据更正"
-    ).exists()
+    assert list(RankingAudit.objects.filter(ranking=current).values_list("action", "actor", "reason")) == [
+        ("computed", supervisor.pk, "数据更正"),
+        ("published", supervisor.pk, "数据更正"),
+    ]
+    again = api_client.post(f"{RANKINGS}{draft['id']}/publish/")
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "already_published")
 
 
 def test_recompute_without_a_reason_is_400_in_the_common_format(api_client, supervisor, ranked_october):

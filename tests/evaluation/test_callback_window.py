@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dispatch.models import Assignment
-from evaluation import services
+from evaluation import rates, services
 from evaluation.models import Callback, CallbackAttempt, CallbackStatus, Resolution, Satisfaction
 from evaluation.scoring import Counts
 from evaluation.services import CallbackAnswer
@@ -143,7 +143,7 @@ def test_a_callback_past_the_grace_period_closes_as_not_reached_and_its_ticket_c
     assert event.note == "超过回访期限及宽限期仍未回访成功，按未联系上结束。"
     # And it is not in the unit's rates (unanswered callbacks leave the denominators)
     month = timezone.localtime(late.completed_at).date().replace(day=1)
-    assert services.unit_counts(month=month).get(street.pk, Counts()).callbacks_answered == 0
+    assert rates.unit_counts(month=month).get(street.pk, Counts()).callbacks_answered == 0
     # And the one still within the grace period stays in the queue, its ticket awaiting callback
     within.refresh_from_db()
     assert within.status == CallbackStatus.PENDING

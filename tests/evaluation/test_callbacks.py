@@ -230,7 +230,7 @@ def reopened_and_replied_again(people) -> Ticket:
     return ticket
 
 
-def test_a_reopened_tickets_second_callback_counts_in_the_evaluation(people):
+def test_a_reopened_ticket_counts_once_by_its_second_callback(people):
     # Given a ticket reopened after an unsatisfied callback, handled again and called back again
     ticket = reopened_and_replied_again(people)
     services.open_due_callbacks()
@@ -239,9 +239,9 @@ def test_a_reopened_tickets_second_callback_counts_in_the_evaluation(people):
     # When the month is evaluated
     month = timezone.localdate().replace(day=1)
     ranking = services.compute_month(month=month, unit_kind="street")
-    # Then both answered callbacks count for the unit: the failed first round and the satisfied second
+    # Then the ticket counts once for the unit, by its latest round answered in the month
     result = ranking.results.get(unit=people["street"])
-    assert (result.callbacks_answered, result.resolved, result.satisfied) == (2, 1, 1)
+    assert (result.callbacks_answered, result.resolved, result.satisfied) == (1, 1, 1)
     assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
 
 

@@ -11,7 +11,7 @@ from hotline.models import Role
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["排名", "单位", "响应率", "解决率", "满意率", "加减分", "综合得分", "名次变化", "类别"]
+HEADER = ["排名", "单位", "响应率", "解决率", "满意率", "加减分", "综合得分", "上月综合得分", "名次变化", "类别"]
 QUERY = "?month=2026-10&kind=street"
 
 
@@ -26,10 +26,10 @@ def test_csv_has_a_bom_the_header_and_one_row_per_unit(client, city_admin, ranke
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == HEADER
     assert rows[1:] == [
-        ["1", "甲街道", "100.00%", "100.00%", "100.00%", "0.00", "100.00", "", "先进"],
-        ["2", "乙街道", "75.00%", "75.00%", "75.00%", "0.00", "75.00", "", ""],
-        ["3", "丁街道", "50.00%", "50.00%", "50.00%", "0.00", "50.00", "", ""],
-        ["4", "丙街道", "25.00%", "25.00%", "25.00%", "0.00", "25.00", "", "整改"],
+        ["1", "甲街道", "100.00%", "100.00%", "100.00%", "0.00", "100.00", "", "", "先进"],
+        ["2", "乙街道", "75.00%", "75.00%", "75.00%", "0.00", "75.00", "", "", ""],
+        ["3", "丁街道", "50.00%", "50.00%", "50.00%", "0.00", "50.00", "", "", ""],
+        ["4", "丙街道", "25.00%", "25.00%", "25.00%", "0.00", "25.00", "", "", "整改"],
     ]
 
 
@@ -42,10 +42,10 @@ def test_xlsx_opens_with_the_header_and_numeric_values(client, city_admin, ranke
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0] == HEADER
     assert rows[1:] == [
-        [1, "甲街道", 1.0, 1.0, 1.0, 0.0, 100.0, None, "先进"],
-        [2, "乙街道", 0.75, 0.75, 0.75, 0.0, 75.0, None, None],
-        [3, "丁街道", 0.5, 0.5, 0.5, 0.0, 50.0, None, None],
-        [4, "丙街道", 0.25, 0.25, 0.25, 0.0, 25.0, None, "整改"],
+        [1, "甲街道", 1.0, 1.0, 1.0, 0.0, 100.0, None, None, "先进"],
+        [2, "乙街道", 0.75, 0.75, 0.75, 0.0, 75.0, None, None, None],
+        [3, "丁街道", 0.5, 0.5, 0.5, 0.0, 50.0, None, None, None],
+        [4, "丙街道", 0.25, 0.25, 0.25, 0.0, 25.0, None, None, "整改"],
     ]
     # Rates are numbers shown as percentages
     assert sheet["C2"].number_format == "0.00%"

@@ -1,4 +1,5 @@
-"""Monthly rankings: counts from the database, classes, frozen snapshots, SQL aggregates."""
+"""Monthly rankings: counts from the database, the minimum sample, classes, drafts and published
+versions, SQL aggregates."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -8,13 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dispatch.models import ReviewStatus
-from evaluation import services
+from evaluation import rates, services
 from evaluation.models import (
     Appeal,
     AppealKind,
     CallbackStatus,
     EvaluationScheme,
-    GovernanceFocus,
     MonthlyRanking,
     RankingAudit,
     Resolution,
@@ -23,13 +23,21 @@ from evaluation.models import (
     UnitResult,
 )
 from hotline.errors import DomainError
-from hotline.models import UnitKind
-from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, at
+from hotline.models import Unit, UnitKind
+from intake.models import Ticket
+from tests.evaluation.factories import (
+    CallbackFactory,
+    LeadAssignmentFactory,
+    allow_small_samples,
+    at,
+    published,
+)
 from tests.factories import DistrictFactory, StreetFactory, UserFactory
 from tests.intake.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 OCTOBER = date(2026, 10, 1)
+SEPTEMBER = date(2026, 9, 1)
 
 
 def approved(kind: AppealKind, **fields) -> Appeal:
@@ -46,6 +54,7 @@ def approved(kind: AppealKind, **fields) -> Appeal:
 @pytest.fixture
 def street_a():
     """A street with a month of work whose rates are computed by hand in the test below."""
+    allow_small_samples()
     street = StreetFactory()
     dispatched = at(2026, 10, 5)
     # Response: 1 and 7 in time; 2 contacted late; 3 signed late; 4 returned; 5 excluded; 6 in September.
@@ -94,67 +103,225 @@ def test_hand_computed_month(street_a):
     assert ranking.scheme["response_weight"] == "0.10"
 
 
-def test_published_month_is_frozen_and_recompute_is_audited(street_a):
-    # Given a published month
-    first = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
-    # When later data arrives and the monthly task runs again
-    CallbackFactory(unit=street_a)
-    again = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
-    # Then nothing changes
-    assert again.pk == first.pk
-    assert UnitResult.objects.get(ranking=first, unit=street_a).callbacks_answered == 4
-    # And an explicit recompute needs a reason, makes version 2 and is audited
-    with pytest.raises(DomainError):
-        services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET, recompute=True)
-    admin = UserFactory()
-    second = services.compute_month(
-        month=OCTOBER, unit_kind=UnitKind.STREET, recompute=True, actor=admin, reason="申诉复核后重算"
-    )
-    assert second.version == 2
-    assert UnitResult.objects.get(ranking=second, unit=street_a).callbacks_answered == 5
-    assert list(MonthlyRanking.objects.filter(month=OCTOBER).values_list("version", "is_current")) == [
-        (2, True),
-        (1, False),
-    ]
-    assert UnitResult.objects.get(ranking=first, unit=street_a).callbacks_answered == 4
-    assert list(RankingAudit.objects.values_list("action", "actor", "reason").order_by("id")) == [
-        ("computed", None, ""),
-        ("recomputed", admin.pk, "申诉复核后重算"),
-    ]
+def test_a_reopened_ticket_counts_once_a_month_with_its_latest_round():
+    # Given a ticket called back unsatisfied, reopened and called back satisfied in October, and
+    # another whose second round was answered in November
+    allow_small_samples()
+    street = StreetFactory()
+    twice = TicketFactory()
+    unsatisfied = {"resolution": Resolution.UNRESOLVED, "satisfaction": Satisfaction.UNSATISFIED}
+    CallbackFactory(ticket=twice, unit=street, round=1, completed_at=at(2026, 10, 8), **unsatisfied)
+    CallbackFactory(ticket=twice, unit=street, round=2, completed_at=at(2026, 10, 20))
+    across = TicketFactory()
+    CallbackFactory(ticket=across, unit=street, round=1, completed_at=at(2026, 10, 28), **unsatisfied)
+    CallbackFactory(ticket=across, unit=street, round=2, completed_at=at(2026, 11, 3))
+    # When October and November are counted
+    october = rates.unit_counts(month=OCTOBER)[street.pk]
+    november = rates.unit_counts(month=date(2026, 11, 1))[street.pk]
+    # Then October counts each ticket once, by its latest October round
+    assert (october.callbacks_answered, october.resolved, october.satisfied) == (2, 1, 1)
+    # And November counts the second ticket's November round
+    assert (november.callbacks_answered, november.satisfied) == (1, 1)
+    # And the drill-down lists the same callbacks as the count
+    listed = rates.counted_callbacks(first=OCTOBER).filter(unit=street)
+    assert sorted((c.ticket_id, c.round) for c in listed) == sorted([(twice.pk, 2), (across.pk, 1)])
 
 
-def _street_with(responded: int, required: int = 10, month: date = OCTOBER, street=None):
+def _street_with(responded: int, required: int = 10, month: date = OCTOBER, street=None, callbacks: int = 5):
+    """A street's month: `required` lead assignments of which `responded` in time, and
+    `callbacks` answered callbacks, all satisfied."""
     street = street or StreetFactory()
+    dispatched = at(month.year, month.month, 3)
     for index in range(required):
-        dispatched = at(month.year, month.month, 3)
         if index < responded:
             LeadAssignmentFactory(unit=street, dispatched_at=dispatched)
         else:
             LeadAssignmentFactory(unit=street, dispatched_at=dispatched, signed_at=dispatched + timedelta(hours=3))
+    for _ in range(callbacks):
+        CallbackFactory(unit=street, completed_at=dispatched + timedelta(days=5))
     return street
 
 
-def test_classes_on_a_month_and_the_month_before():
-    # Given six streets with a scheme of top 2 advanced, bottom 2 rectify, 1 improved
-    EvaluationScheme.objects.filter(unit_kind=UnitKind.STREET).update(
-        advanced_count=2, rectify_count=2, improved_count=1
-    )
-    september = date(2026, 9, 1)
-    streets = [_street_with(responded=10 - i, month=september) for i in range(6)]  # S0 best … S5 worst
-    services.compute_month(month=september, unit_kind=UnitKind.STREET)
-    # In October S5 jumps from 6th to 3rd, S0 stays first; S3 is on the governance-focus list
-    for street, responded in zip(streets, [10, 9, 5, 4, 3, 8], strict=True):
-        _street_with(responded=responded, street=street)
-    GovernanceFocus.objects.create(unit=streets[3], valid_from=date(2026, 1, 1))
+def test_a_unit_below_the_minimum_sample_is_listed_without_rank_or_class():
+    # Given (with the default minimum of 5 and 5) a street with one dispatched ticket and one
+    # perfect callback, and two streets with full samples
+    EvaluationScheme.objects.filter(unit_kind=UnitKind.STREET).update(advanced_count=1, rectify_count=1)
+    tiny = _street_with(responded=1, required=1, callbacks=1)
+    no_tickets = StreetFactory()
+    CallbackFactory(unit=no_tickets)
+    good = _street_with(responded=9)
+    poor = _street_with(responded=4)
+    # When October is ranked
     ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
     results = {r.unit_id: r for r in ranking.results.all()}
-    ranks = [results[s.pk].rank for s in streets]
-    assert ranks == [1, 2, 4, 5, 6, 3]
-    assert [results[s.pk].is_advanced for s in streets] == [True, True, False, False, False, False]
-    assert [results[s.pk].is_improved for s in streets] == [False, False, False, False, False, True]
-    assert [results[s.pk].is_rectify for s in streets] == [False, False, False, True, True, False]
-    assert [results[s.pk].is_governance_focus for s in streets] == [False, False, False, True, False, False]
-    assert results[streets[5].pk].rank_change == 3
+    # Then the small samples are listed with their rates but without composite, rank or class
+    for unit in (tiny, no_tickets):
+        line = results[unit.pk]
+        assert (line.sample_sufficient, line.rank, line.composite) == (False, None, None)
+        assert (line.is_advanced, line.is_improved, line.is_rectify) == (False, False, False)
+    assert results[tiny.pk].response_rate == Decimal("1.0000")
+    # And an empty denominator is an empty rate, not 100 %
+    assert results[no_tickets.pk].response_rate is None
+    # And only the full samples are ranked, the best one advanced
+    assert (results[good.pk].rank, results[good.pk].is_advanced) == (1, True)
+    assert (results[poor.pk].rank, results[poor.pk].is_rectify) == (2, True)
+    # And the ranking lists ranked lines first
+    assert [r.unit_id for r in ranking.results.all()][:2] == [good.pk, poor.pk]
+
+
+def test_the_minimum_sample_comes_from_the_scheme():
+    # Given a scheme asking for 12 tickets requiring a response
+    EvaluationScheme.objects.filter(unit_kind=UnitKind.STREET).update(minimum_responses=12)
+    street = _street_with(responded=10)
+    # When ranked
+    line = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET).results.get(unit=street)
+    # Then ten are too few, and the parameters used are kept with the ranking
+    assert line.sample_sufficient is False
+    assert line.ranking.scheme["minimum_responses"] == 12
+
+
+def test_improved_by_score_margin_or_rank_rise():
+    # Given a scheme of no advanced class, bottom 1 rectify, improved at +5 points or 3 places up
+    EvaluationScheme.objects.filter(unit_kind=UnitKind.STREET).update(
+        advanced_count=0, rectify_count=1, improved_margin=Decimal(5), improved_rank_rise=3
+    )
+    # September: composites 100, 99 … 95 (10 response points per ticket in time of ten, 90 from callbacks)
+    streets = [_street_with(responded=10 - i, month=SEPTEMBER) for i in range(6)]
+    published(month=SEPTEMBER, unit_kind=UnitKind.STREET)
+    # October: S4 gains 4 points and rises from 5th to 1st; S2 gains 2 points and two places
+    for street, responded in zip(streets, [10, 10, 10, 5, 10, 1], strict=True):
+        _street_with(responded=responded, street=street)
+    # When October is ranked
+    ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    results = {r.unit_id: r for r in ranking.results.all()}
+    # Then last month's figures are on every line
+    assert [results[s.pk].rank for s in streets] == [1, 1, 1, 5, 1, 6]
+    assert results[streets[2].pk].previous_composite == Decimal("98.00")
+    assert results[streets[2].pk].composite_change == Decimal("2.00")
+    # And only the rise of 4 places makes a unit improved (no rise in score reached 5 points)
+    assert [results[s.pk].is_improved for s in streets] == [False, False, False, False, True, False]
+    assert [results[s.pk].is_rectify for s in streets] == [False, False, False, False, False, True]
+
+
+def test_improved_by_score_and_never_when_advanced():
+    # Given top 1 advanced, improved at +5 points or 20 places
+    EvaluationScheme.objects.filter(unit_kind=UnitKind.STREET).update(
+        advanced_count=1, rectify_count=0, improved_margin=Decimal(5), improved_rank_rise=20
+    )
+    best, riser, flat = (_street_with(responded=r, month=SEPTEMBER) for r in (10, 2, 5))
+    published(month=SEPTEMBER, unit_kind=UnitKind.STREET)
+    _street_with(responded=10, street=best)
+    _street_with(responded=9, street=riser)
+    _street_with(responded=5, street=flat)
+    # When October is ranked
+    ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    results = {r.unit_id: r for r in ranking.results.all()}
+    # Then the riser gained 7 points (rank 3 → 2): improved; the best stays advanced, not improved
+    assert results[riser.pk].composite_change == Decimal("7.00")
+    assert [results[s.pk].is_improved for s in (best, riser, flat)] == [False, True, False]
+    assert [results[s.pk].is_advanced for s in (best, riser, flat)] == [True, False, False]
+
+
+def _requests(street: Unit, count: int, month: date) -> None:
+    """`count` requests located in `street`, received in `month`."""
+    tickets = [TicketFactory(street=street, district=street.parent) for _ in range(count)]
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(created_at=at(month.year, month.month, 10))
+
+
+def test_governance_focus_is_the_busiest_tenth_and_reached_means_at_the_city_average():
+    # Given 10 ranked streets, one with far more requests over August–October than the others,
+    # one with many requests in July only (outside the three months), and a minimum of 3 requests
+    allow_small_samples()
+    EvaluationScheme.objects.filter(unit_kind=UnitKind.STREET).update(governance_minimum=3)
+    streets = [_street_with(responded=10 if i != 0 else 6) for i in range(10)]
+    for street in streets:
+        _requests(street, 3, date(2026, 8, 1))
+    _requests(streets[0], 12, OCTOBER)
+    _requests(streets[1], 20, date(2026, 7, 1))
+    # When October is ranked
+    ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    results = {r.unit_id: r for r in ranking.results.all()}
+    # Then the busiest tenth (one street) is the governance focus, with its demand recorded
+    assert [s.pk for s in streets if results[s.pk].is_governance_focus] == [streets[0].pk]
+    assert results[streets[0].pk].demand == 15
+    assert results[streets[1].pk].demand == 3
+    # And it did not reach the standard: its response rate (60 %) is below the city's (96 %)
+    assert results[streets[0].pk].governance_met is False
+    assert results[streets[1].pk].governance_met is None
+
+
+def test_governance_focus_per_10000_residents_when_every_population_is_loaded():
+    # Given a big street with the most requests and a small one with the most per resident
+    allow_small_samples()
+    EvaluationScheme.objects.filter(unit_kind=UnitKind.STREET).update(governance_minimum=3)
+    big = _street_with(responded=10)
+    small = _street_with(responded=10)
+    others = [_street_with(responded=10) for _ in range(8)]
+    for street, count in [(big, 10), (small, 4), *[(s, 3) for s in others]]:
+        _requests(street, count, OCTOBER)
+    Unit.objects.filter(pk=big.pk).update(population=200_000)
+    Unit.objects.filter(pk__in=[small.pk, *[s.pk for s in others]]).update(population=20_000)
+    # When October is ranked
+    ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    # Then the small street (2 per 10,000 residents) is the focus, not the big one (0.5)
+    assert [r.unit_id for r in ranking.results.all() if r.is_governance_focus] == [small.pk]
+    # And with rates at the city's it reached the standard
+    assert ranking.results.get(unit=small).governance_met is True
+
+
+def test_draft_then_publish_then_recompute_with_a_reason(street_a):
+    # Given a computed month: a draft that units do not see
+    admin = UserFactory()
+    draft = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET, actor=admin)
+    assert (draft.version, draft.is_draft, draft.is_current) == (1, True, False)
+    # When late data arrives and the draft is computed again, it is the same draft, refreshed
+    CallbackFactory(unit=street_a)
+    again = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET, actor=admin)
+    assert again.pk == draft.pk
+    assert UnitResult.objects.get(ranking=draft, unit=street_a).callbacks_answered == 5
+    # And publishing freezes it
+    services.publish_ranking(ranking_id=draft.pk, actor=admin)
+    draft.refresh_from_db()
+    assert (draft.is_draft, draft.is_current, draft.published_by) == (False, True, admin)
+    with pytest.raises(DomainError) as refused:
+        services.publish_ranking(ranking_id=draft.pk, actor=admin)
+    assert refused.value.code == "already_published"
+    # And the monthly task leaves a published month alone
+    assert services.compute_previous_month(today=date(2026, 11, 1)) != []  # the other kinds' drafts
+    assert MonthlyRanking.objects.filter(month=OCTOBER, unit_kind=UnitKind.STREET).count() == 1
+    # And computing it again needs a reason and makes a draft version 2, the published one still current
+    CallbackFactory(unit=street_a)
+    with pytest.raises(DomainError):
+        services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    second = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET, actor=admin, reason="申诉复核后重算")
+    assert (second.version, second.is_draft) == (2, True)
+    assert MonthlyRanking.objects.get(month=OCTOBER, unit_kind=UnitKind.STREET, is_current=True).pk == draft.pk
+    # And once published it replaces version 1, which is kept unchanged
+    services.publish_ranking(ranking_id=second.pk, actor=admin)
+    assert list(
+        MonthlyRanking.objects.filter(month=OCTOBER, unit_kind=UnitKind.STREET).values_list("version", "is_current")
+    ) == [(2, True), (1, False)]
+    assert UnitResult.objects.get(ranking=draft, unit=street_a).callbacks_answered == 5
+    assert UnitResult.objects.get(ranking=second, unit=street_a).callbacks_answered == 6
+    assert list(
+        RankingAudit.objects.filter(ranking__unit_kind=UnitKind.STREET)
+        .order_by("id")
+        .values_list("ranking__version", "action", "reason")
+    ) == [
+        (1, "computed", ""),
+        (1, "computed", ""),
+        (1, "published", ""),
+        (2, "computed", "申诉复核后重算"),
+        (2, "published", "申诉复核后重算"),
+    ]
+
+
+def test_an_empty_month_cannot_be_published(db):
+    draft = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    with pytest.raises(DomainError) as refused:
+        services.publish_ranking(ranking_id=draft.pk, actor=None)
+    assert refused.value.code == "empty_ranking"
+    assert not MonthlyRanking.objects.filter(is_current=True).exists()
 
 
 def test_district_ranking_aggregates_the_district_units():
@@ -166,16 +333,17 @@ def test_district_ranking_aggregates_the_district_units():
     assert (result.unit, result.required_response, result.responded_in_time) == (district, 20, 15)
 
 
-def test_previous_month_task_covers_every_kind(street_a):
+def test_previous_month_task_drafts_every_kind_once(street_a):
     rankings = services.compute_previous_month(today=date(2026, 11, 1))
     assert {r.unit_kind for r in rankings} == set(services.RANKED_KINDS)
-    assert all(r.month == OCTOBER for r in rankings)
+    assert all(r.month == OCTOBER and r.is_draft for r in rankings)
+    assert services.compute_previous_month(today=date(2026, 11, 1)) == []
 
 
 def test_ranking_is_a_constant_number_of_queries(django_assert_max_num_queries):
     for responded in range(8):
         _street_with(responded=responded, required=8)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(16):
         ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
     assert ranking.results.count() == 8
 
@@ -208,6 +376,6 @@ def test_a_confidential_caller_is_not_the_units_to_contact(db):
     LeadAssignmentFactory(unit=street, ticket=TicketFactory(confidential=True), first_contacted_at=None)
     LeadAssignmentFactory(unit=street, first_contacted_at=None)
     # When the month's counts are taken
-    counts = services.unit_counts(month=OCTOBER)[street.pk]
+    counts = rates.unit_counts(month=OCTOBER)[street.pk]
     # Then both require a response and only the confidential one was answered in time
     assert (counts.required_response, counts.responded_in_time) == (2, 1)

@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from dispatch.models import AssignmentStatus, ReplyOutcome
-from evaluation import services, tasks
+from evaluation import rates, services, tasks
 from evaluation.models import Callback, CallbackStatus, MonthlyRanking, UnitResult
-from hotline.models import Notification, Role, SmsMessage, SmsStatus
+from hotline.models import Notification, NotificationKind, Role, SmsMessage, SmsStatus
 from intake.lifecycle import Status
 from intake.models import Ticket
 from tests.conftest import wait_until
@@ -20,9 +20,10 @@ from tests.intake.factories import CallerFactory, TicketFactory
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_monthly_task_publishes_last_months_rankings_through_a_worker(celery_worker):
-    # Given a street that worked last month (committed: the worker reads the database)
-    last_month = services.previous_month(timezone.localdate().replace(day=1))
+def test_monthly_task_drafts_last_months_rankings_through_a_worker(celery_worker, make_user):
+    # Given a street that worked last month, and a city admin (committed: the worker reads the database)
+    admin = make_user(Role.CITY_ADMIN, username="ranking-admin")
+    last_month = rates.previous_month(timezone.localdate().replace(day=1))
     dispatched = datetime(last_month.year, last_month.month, 5, 10, tzinfo=timezone.get_default_timezone())
     street = StreetFactory()
     LeadAssignmentFactory(unit=street, dispatched_at=dispatched)
@@ -30,15 +31,16 @@ def test_monthly_task_publishes_last_months_rankings_through_a_worker(celery_wor
     CallbackFactory(unit=street, completed_at=dispatched + timedelta(days=3))
     # When beat's monthly task is enqueued on the broker
     tasks.compute_previous_month.delay()
-    # Then the worker publishes last month's ranking of every ranked kind, once
+    # Then the worker drafts last month's ranking of every ranked kind, once, for review
     wait_until(lambda: MonthlyRanking.objects.filter(month=last_month).count() == len(services.RANKED_KINDS))
     ranking = MonthlyRanking.objects.get(month=last_month, unit_kind="street")
-    assert (ranking.version, ranking.is_current, ranking.computed_by) == (1, True, None)
+    assert (ranking.version, ranking.is_draft, ranking.is_current, ranking.computed_by) == (1, True, False, None)
     result = UnitResult.objects.get(ranking=ranking, unit=street)
     assert (result.required_response, result.responded_in_time, result.callbacks_answered) == (2, 1, 1)
-    # And a second delivery of the task (here run in-process) republishes nothing: the month is frozen
-    first_ids = set(MonthlyRanking.objects.filter(month=last_month).values_list("pk", flat=True))
-    assert set(tasks.compute_previous_month.apply().get()) == first_ids
+    # And the evaluation admins are told to review them
+    wait_until(lambda: Notification.objects.filter(recipient=admin, kind=NotificationKind.RANKING_DRAFT).exists())
+    # And a second delivery of the task (here run in-process) computes nothing again
+    assert tasks.compute_previous_month.apply().get() == []
     assert MonthlyRanking.objects.filter(month=last_month).count() == len(services.RANKED_KINDS)
 
 

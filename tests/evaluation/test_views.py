@@ -22,8 +22,11 @@ from evaluation.models import (
 )
 from hotline.models import Role
 from intake.lifecycle import Status
-from intake.models import PersonalDataAccess, Ticket, TicketEvent
+from intake.models import Channel, PersonalDataAccess, Ticket, TicketEvent
 from tests.evaluation.conftest import OCTOBER, pending_callback
+from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, allow_small_samples, at, published
+from tests.factories import StreetFactory
+from tests.intake.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -401,22 +404,78 @@ def test_district_view_shows_the_district_line_and_its_streets(client, city_admi
 # --- Recompute and compute now ---------------------------------------------------------------------
 
 
-def test_recompute_through_the_page_makes_version_2_and_an_audit_row(client, supervisor, ranked_october):
+def test_recompute_through_the_page_makes_a_draft_which_publishing_makes_current(
+    client, supervisor, make_user, ranked_october
+):
     client.force_login(supervisor)
+    # When the supervisor computes the published month again, with a reason
     response = client.post(
         reverse("evaluation:ranking_recompute"),
         {"month": "2026-10-01", "unit_kind": "street", "reason": "申诉复核后重算"},
     )
-    assert response.status_code == 302
+    # Then a draft version 2 waits for review, shown to them with a publish button
+    draft = MonthlyRanking.objects.get(month=OCTOBER, unit_kind="street", published_at__isnull=True)
+    assert response["Location"].endswith("version=2")
+    assert (draft.version, draft.computed_by, draft.reason) == (2, supervisor, "申诉复核后重算")
+    page = client.get(response["Location"]).content.decode()
+    assert "草稿" in page
+    assert 'action="{}"'.format(reverse("evaluation:ranking_publish")) in page
+    # And units still see version 1, with no trace of the draft
+    leader = make_user(Role.UNIT_LEADER, unit=ranked_october["fair"])
+    client.force_login(leader)
+    seen = client.get(ranking_url())
+    assert seen.context["ranking"].version == 1
+    assert client.get(ranking_url() + "&version=2").context["ranking"] is None
+    assert "申诉复核后重算" not in seen.content.decode()
+    assert client.post(reverse("evaluation:ranking_publish"), {"ranking": draft.pk}).status_code == 404
+    # When the supervisor publishes it
+    client.force_login(supervisor)
+    published = client.post(reverse("evaluation:ranking_publish"), {"ranking": draft.pk})
+    # Then it is current, with the trail of both versions on the page
+    assert published.status_code == 302
     current = MonthlyRanking.objects.get(month=OCTOBER, unit_kind="street", is_current=True)
-    assert current.version == 2
-    assert (current.computed_by, current.reason) == (supervisor, "申诉复核后重算")
-    audit = RankingAudit.objects.filter(ranking=current).get()
-    assert (audit.action, audit.actor, audit.reason) == ("recomputed", supervisor, "申诉复核后重算")
-    # The page shows the new version and the trail of both
+    assert (current.pk, current.published_by) == (draft.pk, supervisor)
+    assert list(RankingAudit.objects.filter(ranking=current).values_list("action", "actor", "reason")) == [
+        ("computed", supervisor.pk, "申诉复核后重算"),
+        ("published", supervisor.pk, "申诉复核后重算"),
+    ]
     page = client.get(ranking_url()).content.decode()
     assert "版本 2" in page
     assert "申诉复核后重算" in page
+
+
+def test_the_ranking_page_shows_small_samples_the_class_rules_and_the_meetings_lists(client, supervisor, district):
+    # Given (with the default minimum sample of 5) four streets of one district with full samples
+    # and one with a single ticket
+    for responded in (10, 9, 8, 7):
+        street = StreetFactory(parent=district)
+        for index in range(10):
+            signed = at(2026, 10, 3) + timedelta(minutes=20 if index < responded else 240)
+            LeadAssignmentFactory(unit=street, dispatched_at=at(2026, 10, 3), signed_at=signed)
+        for _ in range(5):
+            CallbackFactory(unit=street)
+    tiny = StreetFactory(name="小样本街道", parent=district)
+    LeadAssignmentFactory(unit=tiny)
+    CallbackFactory(unit=tiny)
+    published(month=OCTOBER, unit_kind="street")
+    # When the supervisor opens the month
+    client.force_login(supervisor)
+    response = client.get(ranking_url())
+    page = response.content.decode()
+    # Then the small sample is listed as such, after the ranked lines
+    lines = response.context["lines"]
+    assert [line.result.rank for line in lines] == [1, 2, 3, 4, None]
+    assert lines[-1].badges == [("muted", "样本不足")]
+    assert "样本不足" in page
+    # And the rules of the minimum sample and of every class are stated with their parameters
+    assert "少于5件" in page
+    assert "上升至少20位" in page
+    assert "治理类" in page
+    # And the meeting's lists: the top streets of the city and the top 3 of the district
+    publication = response.context["publication"]
+    assert len(publication.top) == 4
+    [district_top] = publication.district_tops
+    assert (district_top.district, [r.rank for r in district_top.results]) == (district, [1, 2, 3])
 
 
 def test_recompute_without_a_reason_is_a_form_error(client, supervisor, ranked_october):
@@ -477,7 +536,6 @@ def test_navigation_shows_each_role_its_pages(client, make_user, role, links):
     [
         "evaluationscheme",
         "scoreadjustment",
-        "governancefocus",
         "monthlyranking",
         "unitresult",
         "rankingaudit",
@@ -503,3 +561,27 @@ def test_admin_keeps_rankings_read_only_and_callbacks_but_their_comment(admin_cl
     # Schemes are editable
     scheme = EvaluationScheme.objects.filter(unit_kind="street").first()
     assert admin_client.get(reverse("admin:evaluation_evaluationscheme_change", args=[scheme.pk])).status_code == 200
+
+
+def test_the_ranking_can_be_read_by_source(client, supervisor, district):
+    # Given a street whose October tickets came by phone (all in time) and from the media (all late)
+    allow_small_samples()
+    street = StreetFactory(name="来源街道", parent=district)
+    for channel, late in ((Channel.PHONE, False), (Channel.MEDIA, True)):
+        for _ in range(2):
+            signed = at(2026, 10, 3) + timedelta(hours=3 if late else 0, minutes=20)
+            ticket = TicketFactory(channel=channel)
+            LeadAssignmentFactory(ticket=ticket, unit=street, dispatched_at=at(2026, 10, 3), signed_at=signed)
+            CallbackFactory(ticket=ticket, unit=street)
+    published(month=OCTOBER, unit_kind="street")
+    client.force_login(supervisor)
+    # When the ranking is read for all sources, then for media reports only
+    together = client.get(ranking_url()).context["lines"][0].result
+    media = client.get(ranking_url(source="media"))
+    # Then the ranking counts both sources, the media view only the media's tickets
+    assert (together.required_response, together.responded_in_time) == (4, 2)
+    line = media.context["lines"][0].result
+    assert (line.unit, line.required_response, line.responded_in_time, line.response_rate) == (street, 2, 0, 0)
+    assert "媒体" in media.content.decode()
+    # And an unknown source shows the ranking
+    assert client.get(ranking_url(source="x")).context["query"].source is None
