@@ -259,10 +259,12 @@ def _lines(results: list[UnitResult], scope: RankingScope) -> list[Line]:
 
 def _parameters(ranking: MonthlyRanking) -> dict[str, Any]:
     """The parameters a snapshot was computed with, written shortly for the formula (0.1, 0.45, 0)."""
-    return {
+    shown = {
         name: format(Decimal(value).normalize(), "f") if isinstance(value, str) else value
         for name, value in ranking.scheme.items()
     }
+    shown["governance_percent"] = format((Decimal(ranking.scheme["governance_share"]) * 100).normalize(), "f")
+    return shown
 
 
 @require_GET
