@@ -34,7 +34,7 @@ def test_compute_then_publish_one_kind():
     assert MonthlyRanking.objects.get(month=OCTOBER).is_current
     # Then publishing again has nothing to do, and computing again needs a reason
     assert "nothing to publish" in run("publish", "--month", "2026-10", "--unit-kind", "street")
-    with pytest.raises(CommandError, match="reason"):
+    with pytest.raises(CommandError, match="原因"):
         run("compute", "--month", "2026-10", "--unit-kind", "street")
     assert "v2 draft" in run("compute", "--month", "2026-10", "--unit-kind", "street", "--reason", "数据更正")
 
@@ -44,5 +44,5 @@ def test_every_kind_by_default_and_a_bad_month_is_refused():
     with pytest.raises(CommandError, match="YYYY-MM"):
         run("compute", "--month", "10/2026")
     # An empty month cannot be published: the command says why
-    with pytest.raises(CommandError, match="nothing to publish"):
+    with pytest.raises(CommandError, match="无法发布"):
         run("publish", "--month", "2026-10")
