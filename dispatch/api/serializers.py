@@ -31,8 +31,8 @@ class UnitRefSerializer(serializers.ModelSerializer):
 
 class TicketSummarySerializer(serializers.ModelSerializer):
     """The ticket as a unit sees it: the caller's phone and name are masked, and summary,
-    description and address come without the caller's identity unless the reader (the context's
-    request) is hotline staff."""
+    description and address come without the caller's identity (phone and ID numbers, e-mail
+    addresses as ***, the caller's name as 张**) unless the reader is hotline staff."""
 
     category = serializers.CharField(source="category.name")
     district = serializers.CharField(source="district.name", default="")
@@ -279,7 +279,7 @@ class CallerPhoneSerializer(serializers.Serializer):
     phone = serializers.CharField()
 
 
-class DescriptionSerializer(serializers.Serializer):
+class RevealedTextSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     address = serializers.CharField()

@@ -29,7 +29,6 @@ from dispatch.api.serializers import (
     BulkDispatchInputSerializer,
     BulkResultSerializer,
     CallerPhoneSerializer,
-    DescriptionSerializer,
     DispatchInputSerializer,
     EventSerializer,
     ExtensionInputSerializer,
@@ -43,6 +42,7 @@ from dispatch.api.serializers import (
     ReplyInputSerializer,
     ReturnInputSerializer,
     ReturnRequestSerializer,
+    RevealedTextSerializer,
     RoutingRuleSerializer,
     SuperviseInputSerializer,
     TabCountsSerializer,
@@ -165,14 +165,14 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         phone = services.reveal_caller_phone(assignment_id=self.get_object().pk, actor=request.user)
         return Response(CallerPhoneSerializer({"phone": phone}).data)
 
-    @extend_schema(responses=DescriptionSerializer, request=None)
+    @extend_schema(responses=RevealedTextSerializer, request=None)
     @action(detail=True, methods=["post"], url_path="reveal-description")
     def reveal_description(self, request: Request, pk: str) -> Response:
         """The ticket's description, summary and address unredacted, for the live lead unit; each
         reveal is recorded. Refused (409) for confidential callers, tickets without a caller, and
         to assisting units."""
         text = services.reveal_description(assignment_id=self.get_object().pk, actor=request.user)
-        return Response(DescriptionSerializer(text).data)
+        return Response(RevealedTextSerializer(text).data)
 
     @extend_schema(request={"multipart/form-data": ProgressInputSerializer}, responses={201: ProgressNoteSerializer})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])

@@ -164,8 +164,11 @@ class TicketEventSerializer(serializers.ModelSerializer):
 
 
 class TicketListSerializer(serializers.ModelSerializer):
-    """A ticket's free text comes without the caller's identity unless the reader is hotline staff
-    (context `request`) or the text is the reader's own (context `full_text`)."""
+    """Unless the reader is hotline staff, the free text (summary; in the detail also address,
+    description, answer, public reply and the events' notes) comes without the caller's identity:
+    phone and ID numbers and e-mail addresses as ***, the caller's name as 张**."""
+
+    # The reader is the context's `request` user; `full_text` says the text is the reader's own.
 
     category_name = serializers.CharField(source="category.name")
     district_name = serializers.CharField(source="district.name", default=None, allow_null=True)
