@@ -210,3 +210,24 @@ def test_the_confidential_report_is_never_revealed_even_after_signing(report, st
     response = api_as(staff.officer_a).post(f"/api/v1/assignments/{report.pk}/reveal-description/")
     assert response.status_code == 409
     assert not PersonalDataAccess.objects.exists()
+
+
+def test_unit_staff_cannot_confirm_a_reporter_by_searching(report, identified, staff, api_as):
+    # given the confidential report and an ordinary ticket in street A's workbench
+    officer = api_as(staff.officer_a)
+
+    def found(client, path: str, query: str) -> set[int]:
+        return {item["id"] for item in client.get(path, {"q": query, "tab": "all"}).json()["results"]}
+
+    # when its officer searches for the reporter's name or number, nothing is found
+    assert found(officer, "/api/v1/assignments/", "张三丰") == set()
+    assert found(officer, "/api/v1/assignments/", "13655556666") == set()
+    assert found(officer, "/api/v1/tickets/", "张三丰") == set()
+    assert found(officer, "/api/v1/assignments/", "139-1234-5678") == set()
+    # while ordinary words and the tracking number still find the tickets
+    assert found(officer, "/api/v1/assignments/", "违建") == set()  # only in the confidential report's text
+    assert found(officer, "/api/v1/assignments/", report.ticket.number) == {report.pk}
+    assert found(officer, "/api/v1/assignments/", "噪音") == {identified.pk}
+    # and the hotline searches everything
+    assert found(api_as(staff.dispatcher), "/api/v1/assignments/", "张三丰") == {report.pk}
+    assert found(api_as(staff.dispatcher), "/api/v1/tickets/", "张三丰") == {report.ticket_id}
