@@ -30,7 +30,7 @@ def mask_name(name: str) -> str:
 
 
 # What may stand between the digits of one number: spaces, a dash of any kind, a dot.
-_SEP = r"[ \t]{0,2}[-‐‑‒–—―−.·]?[ \t]{0,2}"
+_SEP = r"(?>[ \t]{0,2}[-‐‑‒–—―−.·]?[ \t]{0,2})"
 _PREFIX = r"(?:(?:\+|00)[ \t]?86[ \t\-]?|\((?:\+|00)?86\)[ \t]?)?"
 
 
@@ -73,6 +73,7 @@ _INTRODUCED = [
     re.compile(rf"(?<![a-z0-9]){keywords}{_GAP}({value})(?![a-z0-9])", re.IGNORECASE)
     for keywords, value in (
         ("(?:电话|手机|手机号|手机号码|联系方式|联系电话|座机|tel|phone|mobile)", rf"\d(?:{_SEP}\d){{6,11}}"),
+        ("(?:银行卡号?|卡号|账号|帐号|账户|帐户)", rf"\d(?:{_SEP}\d){{11,18}}"),
         ("(?:qq|qq号|扣扣)", r"\d{5,12}"),
         ("(?:微信|微信号|vx|wx)", r"[a-z][-_a-z0-9]{5,19}"),
     )
@@ -107,18 +108,26 @@ _NAMED = [
 _NOT_NAMES = frozenset({"先生", "女士", "小姐", "匿名", "市民", "群众", "未知", "无名"})
 
 
+# A number spelled in Chinese digits (一三八…): seven or more in a row are nothing else.
+_CHINESE_NUMBER = re.compile(r"[〇零一二三四五六七八九幺](?:[ \t]?[〇零一二三四五六七八九幺]){6,}")
+_CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九幺", "001234567891")
+
+
 def _normalised(text: str) -> tuple[str, list[int]]:
-    """The NFKC form of `text` and, for each of its characters, the index it came from."""
+    """The NFKC form of `text`, Chinese-digit numbers in ASCII digits, and for each of its
+    characters the index it came from."""
     if unicodedata.is_normalized("NFKC", text):
-        return text, list(range(len(text) + 1))
-    parts: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        normal = unicodedata.normalize("NFKC", char)
-        parts.append(normal)
-        origin.extend([index] * len(normal))
-    origin.append(len(text))
-    return "".join(parts), origin
+        normal, origin = text, list(range(len(text) + 1))
+    else:
+        parts: list[str] = []
+        origin = []
+        for index, char in enumerate(text):
+            part = unicodedata.normalize("NFKC", char)
+            parts.append(part)
+            origin.extend([index] * len(part))
+        origin.append(len(text))
+        normal = "".join(parts)
+    return _CHINESE_NUMBER.sub(lambda m: m.group().translate(_CHINESE_DIGITS), normal), origin
 
 
 @cache
