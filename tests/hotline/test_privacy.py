@@ -101,7 +101,7 @@ def test_numbers_in_chinese_words_stay():
 
 def test_a_crafted_text_costs_milliseconds_not_seconds():
     # separators that could be split many ways, each run one digit too long for an ID number
-    text = "1  1  0  1  0  5  1  9  4  9  1  2  3  1  0  0  2  1  1 " * 60
+    text = "1  1  0  1  0  5  1  9  4  9  1  2  3  1  0  0  2  1  1、" * 20
     started = time.monotonic()
     redact_identity(text, names=["张三丰"], phones=["13655556666"])
     assert time.monotonic() - started < 1
