@@ -47,9 +47,10 @@ def _digits(count: int, digit: str = r"\d") -> list[str]:
 _MOBILE = _PREFIX + rf"(?:{_spaced('1', '[3-9]', *_digits(9))}|1[3-9]\d{{8}}|1[3-9]\d{{10}})"
 # An area code (010, 02x, or 0 + three digits) and a 7-8 digit subscriber number not starting with 0/1.
 _AREA = r"(?:\(0(?:10|2\d|[3-9]\d{2})\)|0(?:10|2\d|[3-9]\d{2}))"
+# From abroad the area code drops its 0: +86 10 6512 3456.
+_INTERNATIONAL_AREA = r"(?:(?:\+|00)[ \t]?86[ \t\-]?|\((?:\+|00)?86\)[ \t]?)(?:10|2\d|[3-9]\d{2})"
 _LANDLINE = (
-    _PREFIX
-    + _AREA
+    rf"(?:{_PREFIX}{_AREA}|{_INTERNATIONAL_AREA})"
     + _SEP
     + _spaced("[2-9]", *_digits(6))
     + rf"(?:{_SEP}\d)?(?:[ \t]*(?:转|分机|ext\.?)[ \t]*\d{{1,5}})?"
@@ -88,16 +89,18 @@ _SURNAMES = (
     "[王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭肖萧田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
     "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤常温康施牛樊"
     "葛邢齐乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕季裴霍涂苗谷盛翁冉骆蓝"
-    "游辛靳管柴蒙鲍喻祁蒲房滕屈饶牟艾尤穆农卓古吉缪简项芦麦褚娄窦戚岑景宫费卜冷晏席卫米柏宗瞿桂"
+    "游辛靳管柴蒙鲍喻祁蒲房滕屈饶牟艾尤穆卓古吉缪简项芦麦褚娄窦戚岑景宫卜冷晏席卫米柏宗瞿桂"
     "佟臧闵苟邬卞姬仇栾隋刁巫寇桑郎甄丛仲虞敖巩佘池麻苑迟邝]"
 )
-_WORD_SURNAMES = "[曾于解向文安易关时明全应单成曲路连车项和查商沙师边党华阳司]"
+_WORD_SURNAMES = "[农费曾于解向文安易关时明全应单成曲路连车项和查商沙师边党华阳司]"
 _NOT_IN_NAME = "反投举称说在于是家住电手联向对的等和及与先女同表要因现今昨已曾多来日"
 _HAN = r"[\u4e00-\u9fff]"
 _GIVEN = rf"{_HAN}(?:(?![{_NOT_IN_NAME}]){_HAN})?"
 _NAME_KEYWORDS = "(?<!被)(?:举报人|投诉人|反映人|联系人|来电人|姓名|署名)"
 _NAMED = [
     re.compile(rf"{_NAME_KEYWORDS}[ \t]*((?:{_SURNAMES}){_GIVEN})"),
+    # 本人 starts many sentences (本人孙子…): a name only when a pause follows (本人李华，).
+    re.compile(rf"本人[ \t]*((?:{_SURNAMES}){_HAN}{{1,2}})(?=[，,。.、;；:：（(\s]|$)"),
     re.compile(
         rf"(?:(?:我叫|我的名字是)[ \t]*[:：是为]?|{_NAME_KEYWORDS}[ \t]*[:：])[ \t]*"
         rf"((?:{_SURNAMES}|{_WORD_SURNAMES}){_GIVEN})"

@@ -34,6 +34,8 @@ IDENTITIES = [
     "0731-8888888",
     "0731 8888 8888转123",
     "０２１－６２３４５６７８",
+    "+86 10 6512 3456",
+    "+86-731-8888 8888",
     # resident ID numbers
     "11010519491231002X",
     "11010519491231002x",
@@ -124,6 +126,20 @@ def test_a_callers_landline_is_found_without_its_area_code():
 def test_names_that_a_keyword_introduces_are_masked_but_not_the_reported():
     text = "举报人张三丰(13655556666)反映邻居违建，被举报人王大力。我叫李四，联系人：欧阳娜娜"
     assert redact_identity(text) == "举报人张**(***)反映邻居违建，被举报人王大力。我叫李*，联系人：欧***"
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("本人李华，家住3号楼", "本人李*，家住3号楼"),
+        ("本人欧阳娜娜。", "本人欧***。"),
+        ("本人孙子在上学", "本人孙子在上学"),
+        ("本人于2019年购房", "本人于2019年购房"),
+        ("本人农民工，外地人", "本人农民工，外地人"),
+    ],
+)
+def test_a_name_after_benren_only_before_a_pause(text, redacted):
+    assert redact_identity(text) == redacted
 
 
 def test_a_verb_after_a_name_is_not_taken_for_part_of_it():
