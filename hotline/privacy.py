@@ -10,7 +10,7 @@ the original text; numbers become "***", names keep their first character (张**
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import cache
+from functools import lru_cache
 
 REDACTED = "***"
 
@@ -89,7 +89,7 @@ _SURNAMES = (
     "[王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭肖萧田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
     "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤常温康施牛樊"
     "葛邢齐乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕季裴霍涂苗谷盛翁冉骆蓝"
-    "游辛靳管柴蒙鲍喻祁蒲房滕屈饶牟艾尤穆卓古吉缪简项芦麦褚娄窦戚岑景宫卜冷晏席卫米柏宗瞿桂"
+    "游辛靳管柴蒙鲍喻祁蒲房滕屈饶牟艾尤穆卓古吉缪简芦麦褚娄窦戚岑景宫卜冷晏席卫米柏宗瞿桂"
     "佟臧闵苟邬卞姬仇栾隋刁巫寇桑郎甄丛仲虞敖巩佘池麻苑迟邝]"
 )
 _WORD_SURNAMES = "[农费曾于解向文安易关时明全应单成曲路连车项和查商沙师边党华阳司]"
@@ -133,7 +133,7 @@ def _normalised(text: str) -> tuple[str, list[int]]:
     return _CHINESE_NUMBER.sub(lambda m: m.group().translate(_CHINESE_DIGITS), normal), origin
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _phone_pattern(phone: str) -> re.Pattern[str] | None:
     """The caller's own number in any spacing; a landline also without its area code."""
     digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", phone))
@@ -147,7 +147,7 @@ def _phone_pattern(phone: str) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\d){_PREFIX}(?:{alternatives})(?!\d)")
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _name_pattern(name: str) -> re.Pattern[str] | None:
     """The caller's own name, also with spaces between its characters."""
     name = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
