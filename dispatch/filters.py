@@ -1,7 +1,7 @@
 """Filters of the dispatch lists, shared by the HTML workbench and the REST API."""
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import RangeWidget
@@ -22,6 +22,7 @@ from hotline.models import Category, Unit, UnitKind
 from hotline.widgets import UnitPicker
 from intake.filters import CategoryFilter
 from intake.models import Ticket
+from intake.selectors import text_match
 
 
 def _by_category(queryset: QuerySet, prefix: str, value: Category | None) -> QuerySet:
@@ -78,9 +79,7 @@ class AssignmentFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(ticket__number=value) | Q(ticket__title__icontains=value) | Q(ticket__description__icontains=value)
-        )
+        return queryset.filter(text_match(user=getattr(self.request, "user", None), value=value, prefix="ticket__"))
 
 
 class QueueFilter(django_filters.FilterSet):

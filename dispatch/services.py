@@ -45,6 +45,7 @@ from hotline.deadlines import Days, deadline_after, tier_duration
 from hotline.errors import DomainError
 from hotline.models import Category, DeadlineTier, NotificationKind, Unit, UnitKind, User
 from hotline.notifications import notify_roles, notify_unit
+from intake import selectors as intake_selectors
 from intake import services as intake_services
 from intake.lifecycle import Action, Status
 from intake.models import Ticket, TicketEvent
@@ -127,12 +128,17 @@ def _new_assignment(
 
 
 def _notify_new(assignments: Sequence[Assignment], *, kind: str, title: str) -> None:
+    if not assignments:
+        return
+    # Units read the ticket without its caller's identity, in their notifications too.
+    ticket = assignments[0].ticket
+    summary = intake_selectors.without_identity(ticket.title or ticket.description[:200], ticket=ticket)[:60]
     for assignment in assignments:
         notify_unit(
             unit=assignment.unit,
             kind=kind,
             title=title,
-            body=f"{assignment.ticket.number} {assignment.ticket.title or assignment.ticket.description[:60]}",
+            body=f"{ticket.number} {summary}",
             link=assignment_link(assignment.pk),
             key=f"assignment:{assignment.pk}:new",
         )
@@ -429,6 +435,33 @@ def reveal_caller_phone(*, assignment_id: int, actor: User) -> str:
         user=actor, caller=ticket.caller, ticket=ticket, purpose="first_contact"
     )
     return ticket.caller.phone
+
+
+@dataclass(frozen=True)
+class TicketText:
+    """A ticket's free text as the caller gave it."""
+
+    title: str
+    description: str
+    address: str
+
+
+def reveal_description(*, assignment_id: int, actor: User) -> TicketText:
+    """The description (with summary and address) unredacted, for the live lead unit when the
+    caller's identity stands in the way of the handling; every reveal is recorded. Never for a
+    caller who asked for confidentiality: their identity does not reach the unit."""
+    assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
+    ticket = Ticket.objects.select_related("caller").get(pk=assignment.ticket_id)
+    if not assignment.is_lead or not assignment.is_live:
+        raise _conflict("not_lead", _("Only the lead unit reads the full description, while it handles the ticket."))
+    if ticket.confidential:
+        raise _conflict("confidential", _("The caller asked for confidentiality: ask the hotline."))
+    if ticket.caller is None:
+        raise _conflict("no_caller", _("This ticket has no caller: ask the hotline."))
+    intake_services.record_personal_data_access(
+        user=actor, caller=ticket.caller, ticket=ticket, purpose="full_description"
+    )
+    return TicketText(title=ticket.title, description=ticket.description, address=ticket.address)
 
 
 # Returns (退单)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("workbench/sign/", views.bulk_sign, name="bulk_sign"),
     path("workbench/<int:pk>/", views.assignment_detail, name="assignment"),
     path("workbench/<int:pk>/caller-phone/", views.caller_phone, name="caller_phone"),
+    path("workbench/<int:pk>/description/", views.description, name="description"),
     path("workbench/<int:pk>/<slug:step>/", views.assignment_step, name="step"),
     path("workbench/attachments/<int:pk>/", views.attachment, name="attachment"),
     path("supervision/", views.supervision, name="supervision"),

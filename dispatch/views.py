@@ -130,6 +130,7 @@ class Panel:
     request_return: bool = False
     contact: bool = False
     phone: bool = False
+    description: bool = False
     progress: bool = False
     extension: bool = False
     whistle: bool = False
@@ -149,6 +150,9 @@ def _panel(user: User, assignment: Assignment) -> Panel:
     )
     if assignment.unit_id not in permissions.acting_unit_ids(user=user):
         return panel
+    panel.description = (
+        assignment.is_lead and ticket.caller_id is not None and not ticket.confidential and _redacted_any(ticket)
+    )
     pending_return = any(r.status == ReviewStatus.PENDING for r in assignment.return_requests.all())
     if assignment.status == AssignmentStatus.DISPATCHED and not pending_return:
         panel.sign = assignment.is_lead or ticket.status == Status.IN_PROGRESS
@@ -166,6 +170,12 @@ def _panel(user: User, assignment: Assignment) -> Panel:
             and len(extensions) < settings.HOTLINE_MAX_EXTENSIONS
         )
     return panel
+
+
+def _redacted_any(ticket: Ticket) -> bool:
+    """Whether unit staff read any of the ticket's text redacted."""
+    texts = (ticket.title, ticket.description, ticket.address)
+    return any(intake_selectors.without_identity(text, ticket=ticket) != text for text in texts)
 
 
 STEP_FORMS: dict[str, type[forms.Form]] = {
@@ -274,6 +284,19 @@ def caller_phone(request: HttpRequest, pk: int) -> HttpResponse:
         _show_error(request, error)
         return redirect("dispatch:assignment", pk=pk)
     response = _assignment_page(request, pk, revealed_phone=phone)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def description(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the unredacted description on the page (never stored in a redirect or message)."""
+    try:
+        text = services.reveal_description(assignment_id=pk, actor=request.user)
+    except DomainError as error:
+        _show_error(request, error)
+        return redirect("dispatch:assignment", pk=pk)
+    response = _assignment_page(request, pk, revealed=text)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -2,10 +2,14 @@
 through intake.services.transition, so the admin shows them read-only."""
 
 from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.contrib.admin.utils import unquote
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
+from intake import services
 from intake.models import Caller, CategoryModel, KnowledgeArticle, PersonalDataAccess, Ticket, TicketEvent
+from intake.phones import mask_name, mask_phone
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -17,6 +21,35 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+class AuditedChangePage(admin.ModelAdmin):
+    """A change page shows a caller's phone and name in full: each view of one is recorded
+    (PersonalDataAccess, purpose "admin"), as on the hotline's pages. Lists show them masked."""
+
+    def personal_data(self, obj: Model) -> list[tuple[Caller, Ticket | None]]:
+        raise NotImplementedError
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200:  # shown (a saved form redirects)
+            obj = self.get_object(request, unquote(object_id))
+            reads = self.personal_data(obj) if obj is not None else []
+            if reads:
+                services.record_personal_data_accesses(user=request.user, reads=reads, purpose="admin")
+        return response
+
+
+@admin.display(description=_("phone"))
+def masked_phone(caller: Caller) -> str:
+    return mask_phone(caller.phone)
+
+
+@admin.display(description=_("name"))
+def masked_name(caller: Caller) -> str:
+    return mask_name(caller.name)
 
 
 class TicketEventInline(admin.TabularInline):
@@ -35,7 +68,7 @@ class TicketEventInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(AuditedChangePage):
     list_display = ["number", "status", "kind", "channel", "category", "district", "street", "created_at"]
     list_filter = ["status", "channel", "kind", "urgency", "deadline_tier"]
     list_select_related = ["category", "district", "street"]
@@ -57,6 +90,9 @@ class TicketAdmin(admin.ModelAdmin):
     ]
     inlines = [TicketEventInline]
 
+    def personal_data(self, obj: Ticket) -> list[tuple[Caller, Ticket | None]]:
+        return [(obj.caller, obj)] if obj.caller_id else []
+
     # Tickets are created with their event and tracking number by the desk, the public
     # form or the API; deleting would break the audit trail.
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -67,12 +103,15 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(Caller)
-class CallerAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "is_enterprise", "enterprise_name", "created_at"]
+class CallerAdmin(AuditedChangePage):
+    list_display = ["id", masked_name, masked_phone, "is_enterprise", "enterprise_name", "created_at"]
     search_fields = ["=phone", "name", "enterprise_name"]
     list_filter = ["is_enterprise"]
     show_full_result_count = False
     readonly_fields = ["created_at"]
+
+    def personal_data(self, obj: Caller) -> list[tuple[Caller, Ticket | None]]:
+        return [(obj, None)]
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -104,12 +143,16 @@ class KnowledgeArticleAdmin(admin.ModelAdmin):
 
 @admin.register(PersonalDataAccess)
 class PersonalDataAccessAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "user", "caller", "ticket", "purpose"]
+    list_display = ["created_at", "user", "masked_caller", "ticket", "purpose"]
     list_filter = ["purpose"]
     list_select_related = ["user", "caller", "ticket"]
     search_fields = ["=ticket__number", "=caller__phone", "user__username"]
     show_full_result_count = False
     ordering = ["-id"]
+
+    @admin.display(description=_("caller"))
+    def masked_caller(self, access: PersonalDataAccess) -> str:
+        return f"{mask_name(access.caller.name)} {mask_phone(access.caller.phone)}"
 
 
 @admin.register(CategoryModel)

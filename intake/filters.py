@@ -1,7 +1,7 @@
 """The ticket filter, shared by the HTML ticket list and the REST API; the knowledge-base filter of the API."""
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import DateRangeWidget
 
@@ -64,7 +64,7 @@ class TicketFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(number=value) | Q(title__icontains=value) | Q(description__icontains=value))
+        return queryset.filter(selectors.text_match(user=getattr(self.request, "user", None), value=value))
 
 
 class ArticleFilter(django_filters.FilterSet):

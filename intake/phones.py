@@ -5,7 +5,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from hotline.privacy import mask_phone
+from hotline.privacy import mask_name, mask_phone
 
 __all__ = ["is_mobile", "mask_name", "mask_phone", "normalize_phone"]
 
@@ -30,8 +30,3 @@ def normalize_phone(raw: str) -> str:
 def is_mobile(phone: str) -> bool:
     """Whether a normalised number reaches a mobile phone (SMS); landlines are phoned."""
     return bool(_MOBILE.fullmatch(phone))
-
-
-def mask_name(name: str) -> str:
-    """张** : the family name stays, the given name is hidden."""
-    return name[:1] + "*" * (len(name) - 1) if name else ""

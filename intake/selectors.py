@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.models import Unit, UnitKind, User
-from hotline.selectors import scoped_unit_ids
+from hotline.privacy import redact_identity
+from hotline.selectors import is_hotline_staff, scoped_unit_ids
 from intake.lifecycle import Action, Status
 from intake.models import Caller, KnowledgeArticle, Ticket, TicketEvent
 from intake.phones import normalize_phone
@@ -40,6 +41,42 @@ def _assigned_ticket_ids(unit_ids: set[int]) -> QuerySet:
 
     assignment = apps.get_model("dispatch", "Assignment")
     return assignment.objects.filter(unit_id__in=unit_ids).values("ticket_id")
+
+
+# --- What callers wrote, as each reader may see it (DESIGN.md §7) ---------------------------
+
+
+def reads_callers_words(*, user: User) -> bool:
+    """Hotline staff read descriptions in full; unit staff, and everyone else, without the caller's
+    identity (the live lead unit may reveal it: dispatch.services.reveal_description)."""
+    return is_hotline_staff(user=user)
+
+
+def without_identity(text: str, *, ticket: Ticket) -> str:
+    """`text` about `ticket` without phone, ID numbers, e-mails, and its caller's name and number.
+    Reads `ticket.caller`: select it with the ticket."""
+    caller = ticket.caller
+    if caller is None:
+        return redact_identity(text)
+    return redact_identity(text, names=(caller.name,), phones=(caller.phone,))
+
+
+def text_for(*, user: User, ticket: Ticket, text: str) -> str:
+    """Free text about a ticket (description, summary, address, notes) as `user` may read it."""
+    return text if reads_callers_words(user=user) else without_identity(text, ticket=ticket)
+
+
+def text_match(*, user: User | None, value: str, prefix: str = "") -> Q:
+    """Tickets numbered `value` or whose summary or description contains it. Unit staff search
+    neither for what looks like identity nor in confidential tickets' text: a hit would confirm
+    who wrote them. `prefix` reaches the ticket from another model ("ticket__")."""
+    number = Q(**{f"{prefix}number": value})
+    text = Q(**{f"{prefix}title__icontains": value}) | Q(**{f"{prefix}description__icontains": value})
+    if user is not None and reads_callers_words(user=user):
+        return number | text
+    if redact_identity(value) != value:
+        return number
+    return number | (text & Q(**{f"{prefix}confidential": False}))
 
 
 def ticket_list(*, user: User) -> QuerySet[Ticket]:

@@ -199,7 +199,7 @@ def _keyset_page(tickets: QuerySet[Ticket], *, before: str | None, after: str | 
 
 @require_GET
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    filterset = TicketFilter(request.GET or None, queryset=selectors.ticket_list(user=request.user))
+    filterset = TicketFilter(request.GET or None, queryset=selectors.ticket_list(user=request.user), request=request)
     page = _keyset_page(filterset.qs, before=request.GET.get("before"), after=request.GET.get("after"))
     return render(request, "intake/ticket_list.html", {"filter": filterset, "page": page})
 

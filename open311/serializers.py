@@ -22,7 +22,7 @@ from hotline.models import Category
 from intake.api.serializers import normalized_phone
 from intake.lifecycle import Action
 from intake.models import Ticket
-from intake.phones import mask_name, mask_phone
+from intake.selectors import without_identity
 from open311 import selectors
 from open311.selectors import RequestQuery
 from open311.services import ServiceRequest
@@ -38,13 +38,6 @@ MAX_WINDOW = 10_000
 MAX_ATTRIBUTES = 50
 
 ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]{1,64})\](\[\])?$")
-# Contact details a citizen may have typed into a description: mobile and area-coded
-# landline numbers, resident ID numbers, e-mail addresses.
-CONTACT_DETAILS = re.compile(
-    r"(?<![0-9])(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{17}[0-9Xx])(?![0-9])"
-    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
-)
-
 # Public labels of the events in the `extensions=true` notes history.
 NOTE_TYPES: dict[str, tuple[str, Any]] = {
     Action.DISPATCH: ("dispatched", gettext_lazy("Dispatched to the handling unit")),
@@ -94,19 +87,9 @@ def service_definition(category: Category) -> dict[str, Any]:
 # --- Requests -----------------------------------------------------------------------------
 
 
-def _redact(text: str, ticket: Ticket) -> str:
-    caller = ticket.caller
-    if caller is not None:
-        if caller.phone:
-            text = text.replace(caller.phone, mask_phone(caller.phone))
-        if len(caller.name) >= 2:
-            text = text.replace(caller.name, mask_name(caller.name))
-    return CONTACT_DETAILS.sub("***", text)
-
-
 def _status_notes(ticket: Ticket) -> str | None:
     if ticket.public_reply:
-        return _redact(ticket.public_reply, ticket)
+        return without_identity(ticket.public_reply, ticket=ticket)
     if ticket.parent is not None:
         return _("Duplicate request: handled together with request %(number)s.") % {"number": ticket.parent.number}
     return None
@@ -126,13 +109,13 @@ def service_request(ticket: Ticket, *, extensions: bool = False) -> dict[str, An
         "status_notes": _status_notes(ticket),
         "service_name": _name(ticket.category),
         "service_code": ticket.category.code,
-        "description": None if hidden else _redact(ticket.description, ticket),
+        "description": None if hidden else without_identity(ticket.description, ticket=ticket),
         "agency_responsible": lead.unit.name if lead else None,
         "service_notice": "",
         "requested_datetime": iso(ticket.created_at),
         "updated_datetime": iso(ticket.updated_at),
         "expected_datetime": iso(lead.due_at) if lead else None,
-        "address": None if hidden else _redact(ticket.address, ticket),
+        "address": None if hidden else without_identity(ticket.address, ticket=ticket),
         "address_id": ticket.street.code if ticket.street and not hidden else None,
         "lat": float(ticket.latitude) if ticket.latitude is not None and not hidden else None,
         "long": float(ticket.longitude) if ticket.longitude is not None and not hidden else None,

@@ -18,6 +18,7 @@ from dispatch.models import (
 )
 from dispatch.services import RuleData
 from hotline.models import Category, Unit
+from intake import selectors as intake_selectors
 from intake.models import Ticket, TicketEvent
 from intake.phones import mask_name, mask_phone
 
@@ -29,7 +30,9 @@ class UnitRefSerializer(serializers.ModelSerializer):
 
 
 class TicketSummarySerializer(serializers.ModelSerializer):
-    """The ticket as a unit sees it: the caller's phone and name are masked."""
+    """The ticket as a unit sees it: the caller's phone and name are masked, and summary,
+    description and address come without the caller's identity (phone and ID numbers, e-mail
+    addresses as ***, the caller's name as 张**) unless the reader is hotline staff."""
 
     category = serializers.CharField(source="category.name")
     district = serializers.CharField(source="district.name", default="")
@@ -58,6 +61,14 @@ class TicketSummarySerializer(serializers.ModelSerializer):
             "caller_name",
             "created_at",
         ]
+
+    def to_representation(self, ticket: Ticket) -> dict:
+        data = super().to_representation(ticket)
+        request = self.context.get("request")
+        if request is None or not intake_selectors.reads_callers_words(user=request.user):
+            for name in ("title", "description", "address"):
+                data[name] = intake_selectors.without_identity(data[name], ticket=ticket)
+        return data
 
     def get_caller_phone(self, ticket: Ticket) -> str:
         return mask_phone(ticket.caller.phone) if ticket.caller else ""
@@ -266,6 +277,12 @@ class SuperviseInputSerializer(serializers.Serializer):
 
 class CallerPhoneSerializer(serializers.Serializer):
     phone = serializers.CharField()
+
+
+class RevealedTextSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    description = serializers.CharField()
+    address = serializers.CharField()
 
 
 # Inputs of the dispatcher

@@ -42,6 +42,7 @@ from dispatch.api.serializers import (
     ReplyInputSerializer,
     ReturnInputSerializer,
     ReturnRequestSerializer,
+    RevealedTextSerializer,
     RoutingRuleSerializer,
     SuperviseInputSerializer,
     TabCountsSerializer,
@@ -79,7 +80,17 @@ def _valid(serializer_class: type, request: Request) -> dict:
 
 # Actions of unit staff work on their own units' assignments only.
 UNIT_ACTIONS = frozenset(
-    {"sign", "first_contact", "progress", "request_return", "extension", "whistle", "reply", "caller_phone"}
+    {
+        "sign",
+        "first_contact",
+        "progress",
+        "request_return",
+        "extension",
+        "whistle",
+        "reply",
+        "caller_phone",
+        "reveal_description",
+    }
 )
 
 
@@ -111,7 +122,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def _answer(self, assignment_id: int, *, code: int = status.HTTP_200_OK) -> Response:
         assignment = selectors.assignment_detail(user=self.request.user, assignment_id=assignment_id)
-        return Response(AssignmentDetailSerializer(assignment).data, status=code)
+        return Response(AssignmentDetailSerializer(assignment, context={"request": self.request}).data, status=code)
 
     @extend_schema(responses=AssignmentDetailSerializer)
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
@@ -154,6 +165,15 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         phone = services.reveal_caller_phone(assignment_id=self.get_object().pk, actor=request.user)
         return Response(CallerPhoneSerializer({"phone": phone}).data)
 
+    @extend_schema(responses=RevealedTextSerializer, request=None)
+    @action(detail=True, methods=["post"], url_path="reveal-description")
+    def reveal_description(self, request: Request, pk: str) -> Response:
+        """The ticket's description, summary and address unredacted, for the live lead unit; each
+        reveal is recorded. Refused (409) for confidential callers, tickets without a caller, and
+        to assisting units."""
+        text = services.reveal_description(assignment_id=self.get_object().pk, actor=request.user)
+        return Response(RevealedTextSerializer(text).data)
+
     @extend_schema(request={"multipart/form-data": ProgressInputSerializer}, responses={201: ProgressNoteSerializer})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
     def progress(self, request: Request, pk: str) -> Response:
@@ -176,7 +196,8 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         assignment = self.get_object()
         data = _valid(ReturnInputSerializer, request)
         created = services.request_return(assignment_id=assignment.pk, actor=request.user, **data)
-        return Response(ReturnRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+        data = ReturnRequestSerializer(created, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ExtensionInputSerializer, responses={201: ExtensionRequestSerializer})
     @action(detail=True, methods=["post"])
@@ -185,7 +206,8 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         assignment = self.get_object()
         data = _valid(ExtensionInputSerializer, request)
         created = services.request_extension(assignment_id=assignment.pk, actor=request.user, **data)
-        return Response(ExtensionRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+        data = ExtensionRequestSerializer(created, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=WhistleInputSerializer, responses={201: AssignmentSerializer(many=True)})
     @action(detail=True, methods=["post"])
@@ -199,7 +221,8 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         summoned = Assignment.objects.filter(pk__in=[a.pk for a in created]).select_related(
             "unit", "ticket__category", "ticket__caller", "ticket__district", "ticket__street"
         )
-        return Response(AssignmentSerializer(summoned, many=True).data, status=status.HTTP_201_CREATED)
+        data = AssignmentSerializer(summoned, many=True, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReplyInputSerializer, responses=AssignmentDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -258,7 +281,7 @@ class DispatchQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context = {"suggestions": selectors.suggestions(tickets=page)}
+        context = {"request": request, "suggestions": selectors.suggestions(tickets=page)}
         return self.get_paginated_response(QueueTicketSerializer(page, many=True, context=context).data)
 
     @extend_schema(request=DispatchInputSerializer, responses={201: AssignmentDetailSerializer})
@@ -278,7 +301,8 @@ class DispatchQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             override_reason=data["override_reason"],
         )
         detail = selectors.assignment_detail(user=request.user, assignment_id=assignment.pk)
-        return Response(AssignmentDetailSerializer(detail).data, status=status.HTTP_201_CREATED)
+        data = AssignmentDetailSerializer(detail, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=BulkDispatchInputSerializer, responses=BulkResultSerializer)
     @action(detail=False, methods=["post"], url_path="bulk-dispatch")
@@ -319,7 +343,7 @@ class ReturnRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             assist_unit_ids=data["assist_units"],
             override_reason=data["override_reason"],
         )
-        return Response(ReturnRequestSerializer(self.get_queryset().get(pk=decided.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=decided.pk)).data)
 
     @extend_schema(request=ReasonInputSerializer, responses=ReturnRequestSerializer)
     @action(detail=True, methods=["post"])
@@ -329,7 +353,7 @@ class ReturnRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         decided = services.decide_return(
             return_request_id=self.get_object().pk, actor=request.user, approve=False, note=data["note"]
         )
-        return Response(ReturnRequestSerializer(self.get_queryset().get(pk=decided.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=decided.pk)).data)
 
 
 class ExtensionRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -351,7 +375,7 @@ class ExtensionRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         decided = services.decide_extension(
             extension_request_id=self.get_object().pk, actor=request.user, approve=True, note=data["note"]
         )
-        return Response(ExtensionRequestSerializer(self.get_queryset().get(pk=decided.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=decided.pk)).data)
 
     @extend_schema(request=ReasonInputSerializer, responses=ExtensionRequestSerializer)
     @action(detail=True, methods=["post"])
@@ -361,7 +385,7 @@ class ExtensionRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         decided = services.decide_extension(
             extension_request_id=self.get_object().pk, actor=request.user, approve=False, note=data["note"]
         )
-        return Response(ExtensionRequestSerializer(self.get_queryset().get(pk=decided.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=decided.pk)).data)
 
 
 CATALOGUE_PARAMETERS = [

@@ -18,7 +18,7 @@ from intake.models import (
     Urgency,
 )
 from intake.phones import mask_name, mask_phone, normalize_phone
-from intake.selectors import REPEAT_REASONS
+from intake.selectors import REPEAT_REASONS, reads_callers_words, without_identity
 from intake.services import NewTicket, Outcome
 
 # In the enum's own order, so that the generated schema is the same on every run.
@@ -164,6 +164,12 @@ class TicketEventSerializer(serializers.ModelSerializer):
 
 
 class TicketListSerializer(serializers.ModelSerializer):
+    """Unless the reader is hotline staff, the free text (summary; in the detail also address,
+    description, answer, public reply and the events' notes) comes without the caller's identity:
+    phone and ID numbers and e-mail addresses as ***, the caller's name as 张**."""
+
+    # The reader is the context's `request` user; `full_text` says the text is the reader's own.
+
     category_name = serializers.CharField(source="category.name")
     district_name = serializers.CharField(source="district.name", default=None, allow_null=True)
     street_name = serializers.CharField(source="street.name", default=None, allow_null=True)
@@ -192,8 +198,22 @@ class TicketListSerializer(serializers.ModelSerializer):
             "closed_at",
         ]
 
+    redacted = ("title",)
 
-_SUMMARY = TicketListSerializer()
+    def to_representation(self, ticket: Ticket) -> dict:
+        data = super().to_representation(ticket)
+        request = self.context.get("request")
+        full = self.context.get("full_text", request is not None and reads_callers_words(user=request.user))
+        if not full:
+            for name in self.redacted:
+                data[name] = without_identity(data[name], ticket=ticket)
+            for event in data.get("events", ()):
+                event["note"] = without_identity(event["note"], ticket=ticket)
+        return data
+
+
+# What a client just wrote comes back as written.
+_SUMMARY = TicketListSerializer(context={"full_text": True})
 
 
 def ticket_summary(ticket: Ticket) -> dict:
@@ -225,6 +245,8 @@ class TicketDetailSerializer(TicketListSerializer):
             "merged",
             "events",
         ]
+
+    redacted = ("title", "address", "description", "answer", "public_reply")
 
     @extend_schema_field(CallerSerializer(allow_null=True))
     def get_caller(self, ticket: Ticket) -> dict | None:

@@ -183,7 +183,7 @@ class TicketViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
         """Open tickets this one may repeat, best first (at most 10): what to merge it into."""
         ticket = self.get_object()
         candidates = selectors.ticket_repeat_candidates(ticket=ticket)
-        return Response(RepeatCandidateSerializer(candidates, many=True).data)
+        return Response(RepeatCandidateSerializer(candidates, many=True, context={"request": request}).data)
 
 
 class RepeatCandidatesView(APIView):
@@ -205,7 +205,7 @@ class RepeatCandidatesView(APIView):
             street_id=street.pk if street else None,
             text=data.get("description", ""),
         )
-        return Response(RepeatCandidateSerializer(candidates, many=True).data)
+        return Response(RepeatCandidateSerializer(candidates, many=True, context={"request": request}).data)
 
 
 class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
