@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import polib
+import pytest
 from django.utils import translation
 
 LOCALE = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES"
@@ -26,3 +27,18 @@ def test_chinese_is_the_default_language(settings):
     assert settings.LANGUAGE_CODE == "zh-hans"
     with translation.override("zh-hans"):
         assert translation.gettext("Log in") == "登录"
+
+
+@pytest.mark.django_db
+def test_djangos_own_labels_are_not_overridden_by_the_projects(admin_client):
+    # Given the admin in Chinese
+    with translation.override("zh-hans"):
+        # Then Django's own words are Django's: the admin's change links read 修改 (not 环比)
+        page = admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "修改" in page
+        assert "环比" not in page
+        assert translation.gettext("Change") == "修改"
+        assert translation.gettext("Close") == "关闭"
+        # And the project's same English words keep their meaning where the project uses them
+        assert translation.pgettext("month-on-month", "Change") == "环比"
+        assert translation.pgettext("close the ticket at intake", "Close") == "办结"
