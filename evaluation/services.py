@@ -295,8 +295,10 @@ def _queue_survey_sms(*, callback: Callback) -> None:
 
 
 def _close_ticket(*, ticket_id: int, note: str = "", actor: User | None = None) -> None:
-    intake_services.transition(ticket_id=ticket_id, action=Action.CLOSE, actor=actor, note=note)
-    dispatch_services.close_assignments(ticket_id=ticket_id)
+    # One transaction (the sweep calls this outside any): a closed ticket never keeps live assignments.
+    with transaction.atomic():
+        intake_services.transition(ticket_id=ticket_id, action=Action.CLOSE, actor=actor, note=note)
+        dispatch_services.close_assignments(ticket_id=ticket_id)
 
 
 @dataclass(frozen=True)

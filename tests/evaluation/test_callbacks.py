@@ -20,7 +20,7 @@ from hotline.errors import DomainError
 from hotline.models import Notification, Role, SmsMessage
 from intake import services as intake_services
 from intake.lifecycle import Action, Status
-from intake.models import Channel, Kind, Ticket
+from intake.models import Channel, Kind, Ticket, TicketEvent
 from intake.services import NewTicket, Outcome
 from tests.conftest import ROOT, run_at_once
 from tests.evaluation.conftest import PUBLIC_BASE_URL
@@ -380,3 +380,26 @@ def test_the_public_address_is_an_http_origin_checked_at_startup(tmp_path, value
     else:
         assert result.returncode != 0
         assert "PUBLIC_BASE_URL must be an http(s) origin" in result.stderr
+
+
+def test_closing_a_ticket_without_a_caller_is_all_or_nothing(people, monkeypatch):
+    # Given a replied ticket with no caller to call back
+    ticket = replied_ticket(people)
+    Ticket.objects.filter(pk=ticket.pk).update(caller=None)
+    # When the sweep closes it but crashes before ending its assignments
+    real = dispatch_services.close_assignments
+
+    def crash(**kwargs):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(dispatch_services, "close_assignments", crash)
+    with pytest.raises(RuntimeError):
+        services.open_due_callbacks()
+    # Then nothing was closed: the ticket still awaits its callback and nothing was recorded
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.AWAITING_CALLBACK
+    assert not TicketEvent.objects.filter(ticket=ticket, action=Action.CLOSE).exists()
+    # And the next sweep closes the ticket and its assignments together
+    monkeypatch.setattr(dispatch_services, "close_assignments", real)
+    services.open_due_callbacks()
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
+    assert not Assignment.objects.filter(ticket=ticket, ended_at__isnull=True).exists()
