@@ -288,21 +288,29 @@ CELERY_TASK_ROUTES = {
     f"{app}.*": {"queue": app} for app in ("hotline", "intake", "dispatch", "evaluation", "analytics")
 }
 HEARTBEAT_INTERVAL = env.int("HEARTBEAT_INTERVAL_SECONDS", default=30)
+
+
+# A sweep re-derives its work from PostgreSQL, so after a backlog (a broker or worker outage) one
+# run is enough: the copies queued while nobody consumed expire instead of running one after another.
+def every_minute(task: str) -> dict:
+    return {"task": task, "schedule": 60.0, "options": {"expires": 55}}
+
+
 CELERY_BEAT_SCHEDULE = {
     "record-heartbeat": {"task": "hotline.tasks.record_heartbeat", "schedule": float(HEARTBEAT_INTERVAL)},
     "prune-heartbeats": {"task": "hotline.tasks.prune_heartbeats", "schedule": crontab(minute=17, hour=3)},
     "prune-messages": {"task": "hotline.tasks.prune_messages", "schedule": crontab(minute=37, hour=3)},
-    "open-due-callbacks": {"task": "evaluation.tasks.open_due_callbacks", "schedule": 60.0},
-    "sweep-overdue-callbacks": {"task": "evaluation.tasks.sweep_overdue_callbacks", "schedule": 60.0},
-    "sweep-late-signs": {"task": "dispatch.tasks.sweep_late_signs", "schedule": 60.0},
-    "sweep-late-contacts": {"task": "dispatch.tasks.sweep_late_contacts", "schedule": 60.0},
-    "sweep-deadline-alerts": {"task": "dispatch.tasks.sweep_deadline_alerts", "schedule": 60.0},
+    "open-due-callbacks": every_minute("evaluation.tasks.open_due_callbacks"),
+    "sweep-overdue-callbacks": every_minute("evaluation.tasks.sweep_overdue_callbacks"),
+    "sweep-late-signs": every_minute("dispatch.tasks.sweep_late_signs"),
+    "sweep-late-contacts": every_minute("dispatch.tasks.sweep_late_contacts"),
+    "sweep-deadline-alerts": every_minute("dispatch.tasks.sweep_deadline_alerts"),
     # 00:30 on the 1st, Asia/Shanghai (CELERY_TIMEZONE): last month's callbacks are in by then.
     "monthly-rankings": {
         "task": "evaluation.tasks.compute_previous_month",
         "schedule": crontab(minute=30, hour=0, day_of_month=1),
     },
-    "requeue-pending-sms": {"task": "hotline.tasks.requeue_pending_sms", "schedule": 60.0},
+    "requeue-pending-sms": every_minute("hotline.tasks.requeue_pending_sms"),
     "rank-recent-suggestions": {"task": "intake.tasks.rank_recent_suggestions", "schedule": 600.0},
     # The category classifier, retrained on the week's tickets: 04:10 on Mondays, Asia/Shanghai.
     "train-category-model": {

@@ -87,3 +87,16 @@ def test_the_retention_prune_runs_through_a_real_worker(celery_worker):
     # Then the worker deletes the old one only
     wait_until(lambda: not Notification.objects.filter(pk=old.pk).exists())
     assert Notification.objects.filter(pk=recent.pk).exists()
+
+
+def test_a_sweep_queued_while_nobody_consumed_expires_before_its_next_run(settings):
+    # Given beat's schedule: every entry that runs at least once a minute
+    frequent = {
+        name: entry
+        for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+        if isinstance(entry["schedule"], float) and entry["schedule"] <= 60 and name != "record-heartbeat"
+    }
+    assert "sweep-late-signs" in frequent
+    # Then each copy expires before the next is sent: after an outage the backlog runs once, not N times
+    for name, entry in frequent.items():
+        assert 0 < entry["options"]["expires"] < entry["schedule"], name
