@@ -537,7 +537,11 @@ def decide_return(
     to the unit, whose deadlines move by the time the review took. Re-dispatching follows
     `dispatch_ticket`'s rule on functional-department matters and `override_reason`.
     """
-    request = ReturnRequest.objects.select_related("assignment__unit").filter(pk=return_request_id).first()
+    request = (
+        ReturnRequest.objects.select_related("assignment__unit", "assignment__ticket")
+        .filter(pk=return_request_id)
+        .first()
+    )
     permissions.require(
         request is not None and permissions.can_review_return(user=actor, late=request.needs_supervisor)
     )
@@ -601,7 +605,12 @@ def decide_return(
         notify_unit(
             unit=assignment.unit,
             kind=NotificationKind.RETURN_DECIDED,
-            title=_("Return approved") if approve else _("Return rejected: please sign and handle the ticket"),
+            title=(
+                _("Return approved: %(number)s")
+                if approve
+                else _("Return rejected: %(number)s: please sign and handle the ticket")
+            )
+            % {"number": assignment.ticket.number},
             body=note,
             link=assignment_link(assignment.pk),
             key=f"return:{request.pk}:decided",
@@ -665,7 +674,11 @@ def request_extension(*, assignment_id: int, actor: User, extra_days: int, reaso
 def decide_extension(*, extension_request_id: int, actor: User, approve: bool, note: str = "") -> ExtensionRequest:
     """Approve (the deadline moves by the days asked) or deny (with a reason; the deadline stays)."""
     permissions.require(permissions.can_dispatch(user=actor))
-    request = ExtensionRequest.objects.select_related("assignment__unit").filter(pk=extension_request_id).first()
+    request = (
+        ExtensionRequest.objects.select_related("assignment__unit", "assignment__ticket")
+        .filter(pk=extension_request_id)
+        .first()
+    )
     permissions.require(request is not None)
     note = note.strip()
     if not approve and not note:
@@ -703,7 +716,8 @@ def decide_extension(*, extension_request_id: int, actor: User, approve: bool, n
         notify_unit(
             unit=assignment.unit,
             kind=NotificationKind.EXTENSION_DECIDED,
-            title=_("Extension approved") if approve else _("Extension denied"),
+            title=(_("Extension approved: %(number)s") if approve else _("Extension denied: %(number)s"))
+            % {"number": assignment.ticket.number},
             body=note,
             link=assignment_link(assignment.pk),
             key=f"extension:{request.pk}:decided",

@@ -211,6 +211,28 @@ def test_extension_can_be_asked_again_after_a_denial(org, staff, dispatched):
     assert approved.granted_due_at == lead.due_at + timedelta(days=1)
 
 
+def test_the_units_decision_notices_name_the_ticket(org, staff, dispatched):
+    # Given a signed ticket whose unit asked for an extension and then for a return
+    lead = services.sign(assignment_id=dispatched(org.street_a).pk, actor=staff.officer_a)
+    number = lead.ticket.number
+    extension = services.request_extension(assignment_id=lead.pk, actor=staff.officer_a, extra_days=2, reason="等材料")
+    unsigned = dispatched(org.street_a)
+    # When the hotline approves the extension and rejects a return of another ticket
+    services.decide_extension(extension_request_id=extension.pk, actor=staff.dispatcher, approve=True)
+    returned = services.request_return(
+        assignment_id=unsigned.pk, actor=staff.officer_a, reason="other", legal_basis="x"
+    )
+    services.decide_return(return_request_id=returned.pk, actor=staff.dispatcher, approve=False, note="属本单位职责")
+    # Then each notice the unit gets names the ticket and leads to it
+    decided = Notification.objects.filter(
+        kind__in=[NotificationKind.EXTENSION_DECIDED, NotificationKind.RETURN_DECIDED], recipient=staff.officer_a
+    ).order_by("id")
+    assert [(notice.title, notice.link) for notice in decided] == [
+        (f"延期申请已同意：{number}", f"/workbench/{lead.pk}/"),
+        (f"退单申请被驳回：{unsigned.ticket.number}，请签收办理", f"/workbench/{unsigned.pk}/"),
+    ]
+
+
 def test_unit_staff_cannot_review_their_own_requests(org, staff, dispatched):
     lead = dispatched(org.street_a)
     request = services.request_return(assignment_id=lead.pk, actor=staff.officer_a, reason="other", legal_basis="x")
