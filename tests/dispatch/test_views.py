@@ -246,7 +246,8 @@ def test_return_review_page_approves_and_redispatches(org, staff, dispatched):
     )
     client = browser(staff.dispatcher)
     listed = client.get("/dispatch/reviews/").content.decode()
-    assert wrong.ticket.number in listed
+    # The ticket number opens the ticket
+    assert f'<a href="/tickets/{wrong.ticket_id}/">{wrong.ticket.number}</a>' in listed
     page = client.get(f"/dispatch/reviews/returns/{request.pk}/")
     assert [s.unit for s in page.context["suggestions"]] == [org.street_a]
     client.post(f"/dispatch/reviews/returns/{request.pk}/", {"decision": "approve", "redispatch_to": org.street_a.pk})
