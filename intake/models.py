@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hotline.models import Category, DeadlineTier, Unit
 from intake.lifecycle import Action, Status
@@ -42,7 +43,8 @@ class Urgency(models.TextChoices):
 
 class Disposition(models.TextChoices):
     ANSWERED_DIRECTLY = "answered_directly", _("Answered directly")
-    DISPATCHED = "dispatched", _("Dispatched")
+    # Chosen at intake, before any unit has it: "to be handled by dispatch", not "dispatched".
+    DISPATCHED = "dispatched", pgettext_lazy("disposition", "Dispatched")
     TRANSFERRED_110 = "transferred_110", _("Transferred to 110")
     TRANSFERRED_119 = "transferred_119", _("Transferred to 119")
     TRANSFERRED_120 = "transferred_120", _("Transferred to 120")

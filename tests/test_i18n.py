@@ -43,3 +43,11 @@ def test_djangos_own_labels_are_not_overridden_by_the_projects(admin_client):
         # And the project's same English words keep their meaning where the project uses them
         assert lookup_in("month-on-month", "Change") == "环比"
         assert lookup_in("close the ticket at intake", "Close") == "办结"
+
+
+def test_a_tickets_disposition_reads_as_a_decision_not_as_done():
+    # A ticket the agent sends to dispatch is 派单办理 while it waits, not 已派单
+    from intake.models import Disposition
+
+    with translation.override("zh-hans"):
+        assert str(Disposition.DISPATCHED.label) == "派单办理"

@@ -168,8 +168,8 @@ def test_work_summary_totals_channels_and_dispositions(year_2025):
     assert section.title == "工作情况"
     assert section.paragraphs == [
         "2025年共受理群众反映10件，环比上升150.00%，其中派单办理诉求4件。",
-        "电话反映8件、占比80.00%，网络反映2件、占比20.00%；直接解答5件、占比50.00%，派单处理4件、占比40.00%。",
-        "企业专席受理来电2件，直接解答1件、占比50.00%，派单处理1件、占比50.00%。",
+        "电话反映8件、占比80.00%，网络反映2件、占比20.00%；直接答复5件、占比50.00%，派单处理4件、占比40.00%。",
+        "企业专席受理来电2件，直接答复1件、占比50.00%，派单处理1件、占比50.00%。",
     ]
     summary, by_month = section.tables
     assert [row[:2] for row in summary.rows] == [
