@@ -236,7 +236,18 @@ def _request_types(period: Period, ranking: selectors.CategoryRanking, breakdown
             % {"kind": kind, "categories": listing(names), "top": names[0], "share": percent(block.lines[0].share)}
         )
         months = breakdown[block.kind]["months"]
-        if period.is_year and months:
+        if period.is_year and len(months) == 1:
+            (only,) = months
+            section.paragraphs.append(
+                _("%(kind)s requests were %(share)s of all requests, all of them in %(month)s.")
+                % {"kind": kind, "share": percent(block.share), "month": _month_label(only)}
+            )
+        elif period.is_year and months and len(set(months.values())) == 1:
+            section.paragraphs.append(
+                _("%(kind)s requests were %(share)s of all requests, %(count)s in each month that had any.")
+                % {"kind": kind, "share": percent(block.share), "count": count(next(iter(months.values())))}
+            )
+        elif period.is_year and months:
             # On a tie the earlier month wins, both ways.
             peak, peak_count = max(months.items(), key=lambda item: (item[1], -item[0].toordinal()))
             low, low_count = min(months.items(), key=lambda item: (item[1], item[0]))

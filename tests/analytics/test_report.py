@@ -190,7 +190,12 @@ def test_request_types_per_kind_top_categories_share_and_peak(year_2025):
     assert section.title == "来电类型"
     text = "\n".join(section.paragraphs)
     assert "群众咨询前十类问题为公共服务。其中，咨询比例最高为公共服务类，占咨询总量的100.00%。" in text
-    assert "群众咨询全年占比为40.00%，于一月达到年度最高，为2件，" in text
+    # A kind with the same number in every month that had any, and one in a single month, say so
+    # (never "peaked in January at 2 and were fewest in February at 2")
+    assert "群众咨询全年占比为40.00%，有咨询的月份每月均为2件。" in text
+    assert "群众求助全年占比为10.00%，全部集中在四月。" in text
+    # And a kind that varies has its peak and its low
+    assert "群众投诉全年占比为40.00%，于三月达到年度最高，为" in text
     assert "从各区分布情况来看，群众投诉集中的区主要有甲区、乙区等。" in text
     kinds = {row[0]: row[1:] for row in section.tables[1].rows}
     assert {kind: values[0] for kind, values in kinds.items()} == {"咨询": 4, "求助": 1, "投诉": 4, "建议": 1}
