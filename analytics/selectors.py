@@ -405,7 +405,7 @@ class DistrictLine:
         """Tickets per 10,000 residents (万人承办量)."""
         if not self.district.population:
             return None
-        return (Decimal(self.received) * 10000 / self.district.population).quantize(Decimal("0.1"))
+        return (Decimal(self.received) * 10000 / self.district.population).quantize(Decimal("0.01"))
 
     @property
     def rates(self) -> Rates:

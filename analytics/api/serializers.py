@@ -113,7 +113,7 @@ class DistrictLineSerializer(serializers.Serializer):
     name = serializers.CharField(source="district.name")
     population = serializers.IntegerField(source="district.population", allow_null=True)
     received = serializers.IntegerField()
-    per_10k = serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True)
+    per_10k = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     response_rate = serializers.DecimalField(source="rates.response", max_digits=5, decimal_places=4, allow_null=True)
     resolution_rate = serializers.DecimalField(
         source="rates.resolution", max_digits=5, decimal_places=4, allow_null=True

@@ -123,8 +123,8 @@ def test_district_table_scoped_to_a_district_supervisor(as_user, city):
     everything = as_user(Role.CITY_ADMIN).get("/api/v1/analytics/districts/?period=2025-04").json()
     # Then volumes are by place, rates as the district ranking counts them
     assert [(r["name"], r["received"], r["per_10k"]) for r in everything["results"]] == [
-        ("甲区", 50, "1.0"),
-        ("乙区", 12, "0.1"),
+        ("甲区", 50, "1.00"),
+        ("乙区", 12, "0.10"),
     ]
     assert [(r["resolution_rate"], r["response_rate"]) for r in everything["results"]] == [
         ("0.9000", None),

@@ -209,7 +209,7 @@ def test_handling_units_shares_districts_per_10k_and_top_units(year_2025):
         "派单办理的4件诉求中，街乡镇承办2件，占比50.00%；市级部门承办1件，占比25.00%；国有企业承办1件，占比25.00%。"
     )
     assert "各区诉求量最多为甲区，共7件；最少为乙区，共2件。" in section.paragraphs
-    assert "按常住人口统计，甲区万人诉求量最多，达到7.0件；乙区万人诉求量最少，为5.0件。" in section.paragraphs
+    assert "按常住人口统计，甲区万人诉求量最多，达到7.00件；乙区万人诉求量最少，为5.00件。" in section.paragraphs
     assert "市级部门承办量最多为市交通委，共承办1件。" in section.paragraphs
     assert "国有企业承办量最多为热力集团，共承办1件。" in section.paragraphs
     districts = section.tables[1]

@@ -12,7 +12,7 @@ from analytics.models import MonthlyRollup
 from analytics.periods import Period
 from analytics.selectors import EVERYTHING, Scope
 from evaluation.models import Resolution, Satisfaction
-from hotline.models import Role
+from hotline.models import Role, Unit
 from tests.analytics.factories import add_months, month_start, series
 from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, at
 from tests.factories import StreetFactory
@@ -114,8 +114,8 @@ def test_district_table_has_volume_per_10k_residents_and_the_three_rates(city, s
     # When the district table of October is read
     lines = {line.district: line for line in selectors.district_table(scope=EVERYTHING, period=Period.month(october))}
     # Then volume per 10k residents and the rates follow DESIGN.md §6 (basically satisfied counts 0.8)
-    assert (lines[east].received, lines[east].per_10k) == (250, Decimal("5.0"))
-    assert (lines[west].received, lines[west].per_10k) == (60, Decimal("0.5"))
+    assert (lines[east].received, lines[east].per_10k) == (250, Decimal("5.00"))
+    assert (lines[west].received, lines[west].per_10k) == (60, Decimal("0.50"))
     # And the rates are the district ranking's: nothing was dispatched or called back here
     assert (lines[east].rates.response, lines[east].rates.resolution) == (None, None)
     # When a street of the east signs 3 of 4 tickets in time and 5 callbacks are answered
@@ -245,3 +245,19 @@ def test_monthly_trend_rates_follow_the_scope(city):
     # Then the supervisor's resolution rate is the west's alone, the city's both districts'
     assert mine.rates[-1].resolution == Decimal("0.0000")
     assert everything.rates[-1].resolution == Decimal("0.5000")
+
+
+def test_a_small_district_volume_per_10000_residents_is_not_shown_as_zero(city):
+    # Given 9 requests in a district of 2.2 million residents
+    east, _west = city.districts
+    Unit.objects.filter(pk=east.pk).update(population=2_200_000)
+    MonthlyRollup.objects.create(
+        month=date(2025, 10, 1), category=city.tree.leaves[0], kind="complaint", channel="phone", district=east,
+        received=9,
+    )  # fmt: skip
+    # Then its volume per 10,000 residents reads 0.04, not 0.0
+    lines = {
+        line.district: line
+        for line in selectors.district_table(scope=EVERYTHING, period=Period.month(date(2025, 10, 1)))
+    }
+    assert lines[east].per_10k == Decimal("0.04")
