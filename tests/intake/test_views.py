@@ -20,7 +20,7 @@ from dispatch.models import (
     ReviewStatus,
 )
 from evaluation.models import CallbackStatus, Resolution, Satisfaction
-from hotline.models import DeadlineTier, Role, Unit
+from hotline.models import Category, DeadlineTier, Role, Unit
 from intake import services
 from intake.lifecycle import Action, Status
 from intake.models import Caller, Channel, Disposition, Kind, KnowledgeArticle, PersonalDataAccess, Ticket
@@ -783,3 +783,16 @@ def test_admin_never_changes_status_or_events(admin_client):
     assert 'name="status"' not in page.content.decode()
     assert admin_client.get(reverse("admin:intake_ticket_add")).status_code == 403
     assert admin_client.get(reverse("admin:intake_ticketevent_add")).status_code == 403
+
+
+def test_the_english_ui_shows_categories_by_their_english_names(agent_client, category):
+    # Given a category tree with English names
+    Category.objects.filter(pk=category.pk).update(name_en="Not warm enough")
+    Category.objects.filter(pk=category.parent_id).update(name_en="Heating")
+    ticket = TicketFactory(category=category)
+    # When the agent reads a ticket in English, then the path is in English
+    english = agent_client.get(reverse("intake:ticket_detail", args=[ticket.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Heating › Not warm enough" in english.content.decode()
+    # And in Chinese (the default) it is in Chinese
+    chinese = agent_client.get(reverse("intake:ticket_detail", args=[ticket.pk]))
+    assert f"{category.parent.name} › 不热" in chinese.content.decode()
