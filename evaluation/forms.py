@@ -72,9 +72,9 @@ class CallbackForm(forms.Form):
         data = super().clean()
         if data.get("reached"):
             if not data.get("resolution"):
-                self.add_error("resolution", _("Was the matter resolved?"))
+                self.add_error("resolution", _("Choose whether the matter was resolved."))
             if not data.get("satisfaction"):
-                self.add_error("satisfaction", _("Was the caller satisfied?"))
+                self.add_error("satisfaction", _("Choose whether the caller was satisfied."))
         return data
 
     def answer(self) -> CallbackAnswer:

@@ -315,9 +315,9 @@ def _validate_answer(answer: CallbackAnswer) -> None:
         return
     errors = {}
     if answer.resolution not in Resolution.values:
-        errors["resolution"] = [_("Was the matter resolved?")]
+        errors["resolution"] = [_("Choose whether the matter was resolved.")]
     if answer.satisfaction not in Satisfaction.values:
-        errors["satisfaction"] = [_("Was the caller satisfied?")]
+        errors["satisfaction"] = [_("Choose whether the caller was satisfied.")]
     if errors:
         raise DomainError("invalid", _("The input is not valid."), status=400, fields=errors)
 

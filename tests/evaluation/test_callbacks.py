@@ -217,6 +217,9 @@ def test_reached_needs_both_answers(people):
             callback_id=Callback.objects.get().pk, answer=CallbackAnswer(reached=True), actor=people["callback"]
         )
     assert set(error.value.fields) == {"resolution", "satisfaction"}
+    # The messages say what to do, not the question again
+    with translation.override("zh-hans"):
+        assert [str(m) for m in error.value.fields["resolution"]] == ["请选择诉求是否已解决。"]
     assert Callback.objects.get().attempts == 0
 
 
