@@ -31,14 +31,15 @@
   const invalid = form.querySelector(".field.invalid input, .field.invalid select, .field.invalid textarea");
   if (invalid) invalid.focus();
 
-  // Enter in a one-line field moves on to the next field instead of submitting.
+  // Enter in a one-line field or a select moves on to the next field instead of submitting.
   const focusable = () =>
     Array.from(form.querySelectorAll("input, select, textarea, button")).filter(
       (el) => !el.disabled && el.type !== "hidden" && el.tabIndex >= 0 && el.offsetParent !== null,
     );
   form.addEventListener("keydown", (event) => {
     const target = event.target;
-    if (event.key !== "Enter" || target.tagName !== "INPUT" || ["submit", "button"].includes(target.type)) return;
+    const movesOn = target.tagName === "SELECT" || (target.tagName === "INPUT" && !["submit", "button"].includes(target.type));
+    if (event.key !== "Enter" || !movesOn) return;
     event.preventDefault();
     const items = focusable();
     const next = items[items.indexOf(target) + 1];

@@ -53,7 +53,7 @@ def test_agent_takes_in_a_call_by_keyboard_and_sees_the_repeat(desk_page, make_u
     page.keyboard.press("Tab")  # kind
     assert page.evaluate("document.activeElement.name") == "kind"
     page.keyboard.press("ArrowDown")
-    page.keyboard.press("Tab")  # category search
+    page.keyboard.press("Enter")  # a select moves on with Enter too: the category search
     page.keyboard.type("不热")
     page.keyboard.press("Enter")  # moves on to the category select rather than submitting
     assert page.evaluate("document.activeElement.name") == "category"
@@ -61,9 +61,10 @@ def test_agent_takes_in_a_call_by_keyboard_and_sees_the_repeat(desk_page, make_u
     # the deadline tier follows the category
     assert page.input_value("#id_deadline_tier") == DeadlineTier.UTILITY
     assert page.is_hidden("#tier-reason")
-    page.keyboard.press("Tab")  # district
+    page.keyboard.press("Enter")  # district
+    assert page.evaluate("document.activeElement.name") == "district"
     page.keyboard.press("ArrowDown")
-    page.keyboard.press("Tab")  # street, narrowed to the district
+    page.keyboard.press("Enter")  # street, narrowed to the district
     page.keyboard.press("ArrowDown")
     assert page.input_value("#id_street") == str(street.pk)
     page.keyboard.press("Tab")  # address
