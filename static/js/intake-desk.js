@@ -46,16 +46,19 @@
     if (next) next.focus();
   });
 
-  // Category: typing in the search box narrows the select and picks the first match.
+  // Category: typing in the search box narrows the select to the matches and says how many there
+  // are; a single match is chosen, several are left for the agent to pick (Enter, then arrows).
   const category = field("category");
   const categoryFilter = document.getElementById("category-filter");
+  const categoryCount = document.getElementById("category-matches");
   const categoryOptions = Array.from(category.options);
   categoryFilter.addEventListener("input", () => {
     const terms = categoryFilter.value.trim().split(/\s+/).filter(Boolean);
     const matches = categoryOptions.filter((option) => option.value && terms.every((term) => option.text.includes(term)));
     const blank = categoryOptions.filter((option) => !option.value);
     category.replaceChildren(...blank, ...(terms.length ? matches : categoryOptions.filter((option) => option.value)));
-    const value = terms.length && matches.length ? matches[0].value : category.value;
+    categoryCount.textContent = terms.length ? categoryCount.dataset.template.replace("{count}", matches.length) : "";
+    const value = matches.length === 1 ? matches[0].value : terms.length ? "" : category.value;
     if (category.value !== value || terms.length) {
       category.value = value;
       category.dispatchEvent(new Event("change", { bubbles: true }));

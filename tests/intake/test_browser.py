@@ -193,3 +193,25 @@ def test_an_ambiguous_address_offers_the_streets_and_fills_none(desk_page, smart
     assert page.input_value("#id_street") == str(Unit.objects.get(name="高碑店地区").pk)
     page.settle()
     assert page.js_errors == []
+
+
+def test_the_category_search_shows_its_matches_and_chooses_only_a_single_one(desk_page, make_user):
+    # Given two heating categories and one about water
+    make_user(Role.AGENT, username="deskagent3")
+    CategoryFactory(name="暖气不热")
+    leak = CategoryFactory(name="暖气漏水")
+    page = desk_page
+    login(page, "deskagent3")
+    page.wait_for_url("**/")
+    page.goto("/desk/")
+    # When the agent types a word both heating categories share
+    page.fill("#category-filter", "暖气")
+    # Then both are offered, none is chosen for them, and the count says so
+    assert page.inner_text("#category-matches") == "匹配 2 个分类"
+    assert page.input_value("#id_category") == ""
+    assert len(page.query_selector_all("#id_category option[value]:not([value=''])")) == 2
+    # When the words single one out, it is chosen
+    page.fill("#category-filter", "漏水")
+    assert page.inner_text("#category-matches") == "匹配 1 个分类"
+    assert page.input_value("#id_category") == str(leak.pk)
+    assert page.js_errors == []
