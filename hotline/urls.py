@@ -34,5 +34,6 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler400 = "hotline.views.bad_request"
 handler404 = "hotline.views.not_found"
 handler500 = "hotline.views.server_error"

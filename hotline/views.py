@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from hotline import notifications, selectors
 from hotline.api.errors import error_body, json_not_found
 from hotline.errors import DomainError
+from open311.views import error_response as open311_error_response
 
 NOTIFICATIONS_PER_PAGE = 30
 
@@ -114,3 +116,20 @@ def server_error(request: HttpRequest) -> HttpResponse:
             error_body(status_code=500, code="server_error", message="Internal server error."), status=500
         )
     return render(request, "500.html", status=500)
+
+
+def bad_input_response(request: HttpRequest, *, status: int, code: str, message: str) -> HttpResponse:
+    """A 400/413 for input the product cannot read, in the format of the part of the site asked."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(status_code=status, code=code, message=message), status=status)
+    if request.path.startswith("/open311/"):
+        return open311_error_response(path=request.path, status=status, message=message)
+    return render(request, "400.html", {"message": message}, status=status)
+
+
+@login_not_required
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's SuspiciousOperation / BadRequest (handler400); a body over the limit is 413."""
+    if isinstance(exception, RequestDataTooBig):
+        return bad_input_response(request, status=413, code="too_large", message=_("The request body is too large."))
+    return bad_input_response(request, status=400, code="bad_request", message=_("The request is not valid."))
