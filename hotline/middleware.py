@@ -28,9 +28,14 @@ def _readable(raw: bytes) -> bool:
     return True
 
 
-def _form_bytes(query: str | bytes) -> bytes:
-    raw = query if isinstance(query, bytes) else query.encode("iso-8859-1", "replace")
-    return unquote_to_bytes(raw.replace(b"+", b" "))
+def _unreadable_field(encoded: str | bytes) -> str | None:
+    """The name of the first field of a query string or urlencoded form that is not readable."""
+    raw = encoded if isinstance(encoded, bytes) else encoded.encode("iso-8859-1", "replace")
+    for pair in raw.split(b"&"):
+        name, _sep, value = (unquote_to_bytes(part.replace(b"+", b" ")) for part in pair.partition(b"="))
+        if not (_readable(name) and _readable(value)):
+            return name.replace(b"\x00", b"").decode("utf-8", "replace") or "?"
+    return None
 
 
 class BadInputMiddleware:
@@ -51,10 +56,9 @@ class BadInputMiddleware:
         # Django keeps invalid UTF-8 in a path as %XX text (harmless, a 404 at worst); NUL it decodes.
         if "\x00" in request.path:
             return bad_input_response(request, status=400, code="invalid_path", message=_("The address is not valid."))
-        if not _readable(_form_bytes(request.META.get("QUERY_STRING", ""))):
-            return bad_input_response(
-                request, status=400, code="invalid_query", message=_("The query string is not valid.")
-            )
+        field = _unreadable_field(request.META.get("QUERY_STRING", ""))
+        if field is not None:
+            return _unreadable(request, field=field, code="invalid_query")
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return None
         return self._body_refusal(request)
@@ -72,13 +76,14 @@ class BadInputMiddleware:
             return _too_big(request)
         try:
             if content_type == "application/x-www-form-urlencoded":
-                if not _readable(_form_bytes(request.body)):
-                    return _unreadable_form(request)
+                field = _unreadable_field(request.body)
+                if field is not None:
+                    return _unreadable(request, field=field, code="invalid_body")
                 request.POST  # noqa: B018 - parsed here so that too many fields are refused here
             elif content_type == "multipart/form-data":
                 for name, values in request.POST.lists():
                     if "\x00" in name or any("\x00" in value for value in values):
-                        return _unreadable_form(request)
+                        return _unreadable(request, field=name.replace("\x00", "") or "?", code="invalid_body")
         except RequestDataTooBig:
             return _too_big(request)
         except (SuspiciousOperation, MultiPartParserError):
@@ -93,7 +98,11 @@ def _too_big(request: HttpRequest) -> HttpResponse:
     return bad_input_response(request, status=413, code="too_large", message=_("The request body is too large."))
 
 
-def _unreadable_form(request: HttpRequest) -> HttpResponse:
+def _unreadable(request: HttpRequest, *, field: str, code: str) -> HttpResponse:
     return bad_input_response(
-        request, status=400, code="invalid_body", message=_("The form contains characters that cannot be read.")
+        request,
+        status=400,
+        code=code,
+        message=_("Contains NUL or characters that are not UTF-8."),
+        field=field,
     )

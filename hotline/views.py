@@ -118,13 +118,23 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
 
 
-def bad_input_response(request: HttpRequest, *, status: int, code: str, message: str) -> HttpResponse:
-    """A 400/413 for input the product cannot read, in the format of the part of the site asked."""
+def bad_input_response(
+    request: HttpRequest, *, status: int, code: str, message: str, field: str | None = None
+) -> HttpResponse:
+    """A 400/413 for input the product cannot read, in the format of the part of the site asked;
+    `field` names the parameter at fault, if one is."""
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body(status_code=status, code=code, message=message), status=status)
+        if field:
+            body = error_body(
+                status_code=status, code=code, message=_("The input is not valid."), fields={field: [message]}
+            )
+        else:
+            body = error_body(status_code=status, code=code, message=message)
+        return JsonResponse(body, status=status)
+    described = f"{field}: {message}" if field else message
     if request.path.startswith("/open311/"):
-        return open311_error_response(path=request.path, status=status, message=message)
-    return render(request, "400.html", {"message": message}, status=status)
+        return open311_error_response(path=request.path, status=status, message=described)
+    return render(request, "400.html", {"message": described}, status=status)
 
 
 @login_not_required
