@@ -56,6 +56,7 @@ from dispatch.filters import (
 )
 from dispatch.models import Assignment, ExtensionRequest, ReturnRequest, RoutingRule
 from hotline.api.parsers import StrictJSONParser
+from hotline.uploads import FILE_SIGNATURES
 from intake.models import Ticket
 
 
@@ -231,7 +232,7 @@ class AttachmentDownloadView(APIView):
     @extend_schema(
         responses={
             (200, content_type): OpenApiTypes.BINARY
-            for content_type in sorted({content_type for _head, content_type in services.FILE_SIGNATURES.values()})
+            for content_type in sorted({content_type for _head, content_type in FILE_SIGNATURES.values()})
         }
     )
     def get(self, request: Request, pk: int) -> FileResponse:
