@@ -389,6 +389,11 @@ SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
 SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT_SECONDS", default=10)
 SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)
+# An attempt still "sending" after this was interrupted (the worker died): see hotline/sms.py.
+SMS_SENDING_TIMEOUT = timedelta(seconds=env.float("SMS_SENDING_TIMEOUT_SECONDS", default=300))
+# True only for a provider that drops a repeated Idempotency-Key: interrupted or unanswered
+# attempts are then resent (exactly once); otherwise they are left "unknown" (at most once).
+SMS_PROVIDER_DEDUPLICATES = env.bool("SMS_PROVIDER_DEDUPLICATES", default=False)
 # Retry n waits SMS_RETRY_BACKOFF_SECONDS * 2**(n-1), at most SMS_RETRY_BACKOFF_MAX_SECONDS.
 SMS_RETRY_BACKOFF_SECONDS = env.float("SMS_RETRY_BACKOFF_SECONDS", default=30)
 SMS_RETRY_BACKOFF_MAX_SECONDS = env.float("SMS_RETRY_BACKOFF_MAX_SECONDS", default=1800)
