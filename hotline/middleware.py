@@ -5,10 +5,12 @@ body or too many fields would otherwise surface as a server error deep inside a 
 answered here as 400 or 413 in the format of the part of the site asked (see `bad_input`).
 """
 
+import time
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
@@ -106,3 +108,24 @@ def _unreadable(request: HttpRequest, *, field: str, code: str) -> HttpResponse:
         message=_("Contains NUL or characters that are not UTF-8."),
         field=field,
     )
+
+
+class IdleSessionTimeoutMiddleware:
+    """Logs out a browser session unused for SESSION_IDLE_TIMEOUT (SESSION_COOKIE_AGE stays the
+    absolute limit). The last activity is written at most once a minute, not on every request.
+    API tokens are not sessions: request.user is anonymous here for them, so they are unaffected."""
+
+    KEY = "last_activity"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(self.KEY)
+            if last is not None and now - last > settings.SESSION_IDLE_TIMEOUT.total_seconds():
+                logout(request)
+            elif last is None or now - last >= 60:
+                request.session[self.KEY] = now
+        return self.get_response(request)

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Before any view reads the request: NUL, invalid UTF-8, oversized bodies → 400/413.
     "hotline.middleware.BadInputMiddleware",
+    "hotline.middleware.IdleSessionTimeoutMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -172,6 +173,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+# A session unused this long is logged out (hotline.middleware.IdleSessionTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env.float("SESSION_IDLE_TIMEOUT", default=30))
 X_FRAME_OPTIONS = "DENY"
 
 REDIS_URL = env("REDIS_URL", default="")
