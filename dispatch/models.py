@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.models import Category, Unit, UnitKind
+from hotline.uploads import NAME_MAX_LENGTH, RandomName
 from intake.models import Ticket
 
 # Units that handle tickets; the city itself and the hotline centre do not.
@@ -244,8 +245,9 @@ class Attachment(models.Model):
     note = models.ForeignKey(
         ProgressNote, verbose_name=_("progress note"), on_delete=models.PROTECT, related_name="attachments"
     )
-    file = models.FileField(_("file"), upload_to="dispatch/%Y/%m/")
-    name = models.CharField(_("file name"), max_length=200)
+    file = models.FileField(_("file"), upload_to=RandomName("dispatch"))
+    # The name the file had on the uploader's computer: shown and sent on download, never a path.
+    name = models.CharField(_("file name"), max_length=NAME_MAX_LENGTH)
     size = models.PositiveIntegerField(_("size in bytes"))
     content_type = models.CharField(_("content type"), max_length=100)
 

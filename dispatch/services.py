@@ -10,7 +10,7 @@ import csv
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import TypeVar
 
 from django.conf import settings
@@ -45,26 +45,13 @@ from hotline.deadlines import Days, deadline_after, tier_duration
 from hotline.errors import DomainError
 from hotline.models import Category, DeadlineTier, NotificationKind, Unit, UnitKind, User
 from hotline.notifications import notify_roles, notify_unit
+from hotline.uploads import check_upload
 from intake import selectors as intake_selectors
 from intake import services as intake_services
 from intake.lifecycle import Action, Status
 from intake.models import Ticket, TicketEvent
 
 ReviewRequest = TypeVar("ReviewRequest", ReturnRequest, ExtensionRequest)
-
-# First bytes of each allowed file type: the extension alone is what the client claims.
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP = b"PK\x03\x04"
-FILE_SIGNATURES: dict[str, tuple[bytes, str]] = {
-    "jpg": (b"\xff\xd8\xff", "image/jpeg"),
-    "jpeg": (b"\xff\xd8\xff", "image/jpeg"),
-    "png": (b"\x89PNG\r\n\x1a\n", "image/png"),
-    "pdf": (b"%PDF-", "application/pdf"),
-    "doc": (_OLE, "application/msword"),
-    "xls": (_OLE, "application/vnd.ms-excel"),
-    "docx": (_ZIP, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    "xlsx": (_ZIP, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-}
 
 
 def _invalid(field_name: str, message: str) -> DomainError:
@@ -373,37 +360,16 @@ def record_first_contact(*, assignment_id: int, actor: User, note: str = "") -> 
     return assignment
 
 
-def _check_file(upload: UploadedFile) -> tuple[str, str]:
-    """(safe name, content type) of an allowed upload, judged by its extension and first bytes."""
-    name = PurePath(upload.name or "file").name[-200:]
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    allowed = [ext.lower() for ext in settings.HOTLINE_ATTACHMENT_TYPES]
-    if extension not in allowed or extension not in FILE_SIGNATURES:
-        raise _invalid(
-            "files", _("“%(name)s”: allowed file types are %(types)s.") % {"name": name, "types": ", ".join(allowed)}
-        )
-    if upload.size > settings.HOTLINE_ATTACHMENT_MAX_BYTES:
-        raise _invalid(
-            "files",
-            _("“%(name)s” is larger than %(size)s MB.")
-            % {"name": name, "size": settings.HOTLINE_ATTACHMENT_MAX_BYTES // (1024 * 1024)},
-        )
-    signature, content_type = FILE_SIGNATURES[extension]
-    upload.seek(0)
-    head = upload.read(len(signature))
-    upload.seek(0)
-    if head != signature:
-        raise _invalid("files", _("“%(name)s” is not a valid %(type)s file.") % {"name": name, "type": extension})
-    return name, content_type
-
-
 def add_progress(*, assignment_id: int, actor: User, text: str, files: Sequence[UploadedFile] = ()) -> ProgressNote:
     """A handling note with optional photos and documents, by the lead or an assisting unit."""
     assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
     text = text.strip()
     if not text:
         raise _invalid("text", _("Describe the progress."))
-    checked = [(upload, *_check_file(upload)) for upload in files]
+    checked = [
+        (upload, *check_upload(upload, field_name="files", max_bytes=settings.HOTLINE_ATTACHMENT_MAX_BYTES))
+        for upload in files
+    ]
     with transaction.atomic():
         assignment, _ticket, _event = _step(
             assignment=assignment,

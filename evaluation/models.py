@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import ReviewStatus
 from hotline.models import Unit, UnitKind
+from hotline.uploads import NAME_MAX_LENGTH, RandomName
 from intake.models import Caller, Ticket
 
 
@@ -144,7 +145,9 @@ class Appeal(models.Model):
         Callback, verbose_name=_("callback"), on_delete=models.PROTECT, null=True, blank=True, related_name="appeals"
     )
     reason = models.TextField(_("reason"), max_length=2000)
-    attachment = models.FileField(_("attachment"), upload_to="appeals/%Y/%m/", blank=True)
+    attachment = models.FileField(_("attachment"), upload_to=RandomName("appeals"), blank=True)
+    # The name the file had on the uploader's computer: sent on download, never a path.
+    attachment_name = models.CharField(_("attachment file name"), max_length=NAME_MAX_LENGTH, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"

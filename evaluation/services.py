@@ -38,6 +38,7 @@ from hotline.errors import DomainError
 from hotline.models import NotificationKind, Unit, UnitKind, User
 from hotline.notifications import notify_roles, notify_unit
 from hotline.sms import queue_sms
+from hotline.uploads import check_upload
 from intake import services as intake_services
 from intake.lifecycle import Action, Status, allowed_actions
 from intake.models import Caller, Ticket
@@ -531,8 +532,14 @@ def request_appeal(
         callback = Callback.objects.filter(pk=callback_id, ticket_id=ticket_id, status=CallbackStatus.DONE).first()
         if callback is None:
             errors["callback"] = [_("Choose a completed callback of this ticket.")]
-    if attachment is not None and attachment.size > settings.EVALUATION_ATTACHMENT_MAX_BYTES:
-        errors["attachment"] = [_("The file is too large.")]
+    attachment_name = ""
+    if attachment is not None:
+        try:
+            attachment_name, _type = check_upload(
+                attachment, field_name="attachment", max_bytes=settings.EVALUATION_ATTACHMENT_MAX_BYTES
+            )
+        except DomainError as error:
+            errors.update(error.fields)
     if errors:
         raise DomainError("invalid", _("The input is not valid."), status=400, fields=errors)
     if not Assignment.objects.filter(ticket_id=ticket_id, unit=unit, role=AssignmentRole.LEAD).exists():
@@ -555,6 +562,7 @@ def request_appeal(
                     callback=callback,
                     reason=reason,
                     attachment=attachment or "",
+                    attachment_name=attachment_name,
                     requested_by=actor,
                 )
         except IntegrityError as error:

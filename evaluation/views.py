@@ -6,7 +6,6 @@ services; whoever may not see a page gets 404.
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import PurePath
 from typing import Any
 
 from django.contrib import messages
@@ -652,9 +651,7 @@ def appeal_attachment(request: HttpRequest, appeal_id: int) -> FileResponse:
     """The evidence file, for those who may see the appeal (media files are not public)."""
     appeal = _visible_appeal(request.user, appeal_id)
     _require(bool(appeal.attachment))
-    return FileResponse(
-        appeal.attachment.open("rb"), as_attachment=True, filename=PurePath(appeal.attachment.name).name
-    )
+    return FileResponse(appeal.attachment.open("rb"), as_attachment=True, filename=appeal.attachment_name)
 
 
 @require_GET

@@ -276,15 +276,18 @@ class Notification(models.Model):
 
 class SmsStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
+    # Claimed by one attempt that is calling the provider.
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    # The attempt was interrupted after the provider may have accepted it: not resent.
+    UNKNOWN = "unknown", _("Outcome unknown (check with the provider)")
 
 
 class SmsMessage(models.Model):
     """An SMS, recorded with its unique key before it is sent (DESIGN.md §11).
 
-    The key is also the provider's idempotency key, so a resend after a crash between the
-    provider accepting and our commit is deduplicated by the provider.
+    The key is also the Idempotency-Key sent to the provider with every attempt (hotline/sms.py).
     """
 
     phone = models.CharField(_("phone"), max_length=20)
@@ -311,6 +314,8 @@ class SmsMessage(models.Model):
         indexes = [
             # The catch-up sweep scans only the few pending rows.
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="sms_pending_idx"),
+            # And the few interrupted while sending.
+            models.Index(fields=["updated_at"], condition=Q(status="sending"), name="sms_sending_idx"),
         ]
 
     def __str__(self) -> str:

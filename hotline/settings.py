@@ -56,12 +56,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "hotline.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view reads the request: NUL, invalid UTF-8, oversized bodies → 400/413.
+    "hotline.middleware.BadInputMiddleware",
+    "hotline.middleware.IdleSessionTimeoutMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -169,6 +173,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+# A session unused this long is logged out (hotline.middleware.IdleSessionTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env.float("SESSION_IDLE_TIMEOUT", default=30))
 X_FRAME_OPTIONS = "DENY"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -192,6 +198,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "hotline.api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -412,6 +423,11 @@ SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
 SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT_SECONDS", default=10)
 SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)
+# An attempt still "sending" after this was interrupted (the worker died): see hotline/sms.py.
+SMS_SENDING_TIMEOUT = timedelta(seconds=env.float("SMS_SENDING_TIMEOUT_SECONDS", default=300))
+# True only for a provider that drops a repeated Idempotency-Key: interrupted or unanswered
+# attempts are then resent (exactly once); otherwise they are left "unknown" (at most once).
+SMS_PROVIDER_DEDUPLICATES = env.bool("SMS_PROVIDER_DEDUPLICATES", default=False)
 # Retry n waits SMS_RETRY_BACKOFF_SECONDS * 2**(n-1), at most SMS_RETRY_BACKOFF_MAX_SECONDS.
 SMS_RETRY_BACKOFF_SECONDS = env.float("SMS_RETRY_BACKOFF_SECONDS", default=30)
 SMS_RETRY_BACKOFF_MAX_SECONDS = env.float("SMS_RETRY_BACKOFF_MAX_SECONDS", default=1800)

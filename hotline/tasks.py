@@ -30,7 +30,9 @@ def send_sms(self, sms_id: int) -> None:
 
 @shared_task
 def requeue_pending_sms() -> int:
-    """Catch up on SMS whose enqueue or retry Redis lost; a duplicate delivery does nothing."""
+    """Settle SMS a crash left "sending", then catch up on those whose enqueue or retry Redis
+    lost; a duplicate delivery does nothing."""
+    sms.settle_interrupted()
     sms_ids = sms.due_for_requeue()
     for sms_id in sms_ids:
         send_sms.delay(sms_id)

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -32,8 +30,9 @@ urlpatterns = [
     path("", include("evaluation.urls")),
     path("", include("analytics.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_ROOT, in any mode: uploads are read only through the views that check
+# who may see them (dispatch:attachment, evaluation:appeal_attachment).
 
+handler400 = "hotline.views.bad_request"
 handler404 = "hotline.views.not_found"
 handler500 = "hotline.views.server_error"

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from hotline import degraded, notifications, selectors
 from hotline.api.errors import error_body, json_not_found
 from hotline.errors import DomainError
+from open311.views import error_response as open311_error_response
 
 NOTIFICATIONS_PER_PAGE = 30
 
@@ -121,3 +123,30 @@ def server_error(request: HttpRequest) -> HttpResponse:
             error_body(status_code=500, code="server_error", message="Internal server error."), status=500
         )
     return render(request, "500.html", status=500)
+
+
+def bad_input_response(
+    request: HttpRequest, *, status: int, code: str, message: str, field: str | None = None
+) -> HttpResponse:
+    """A 400/413 for input the product cannot read, in the format of the part of the site asked;
+    `field` names the parameter at fault, if one is."""
+    if request.path.startswith("/api/"):
+        if field:
+            body = error_body(
+                status_code=status, code=code, message=_("The input is not valid."), fields={field: [message]}
+            )
+        else:
+            body = error_body(status_code=status, code=code, message=message)
+        return JsonResponse(body, status=status)
+    described = f"{field}: {message}" if field else message
+    if request.path.startswith("/open311/"):
+        return open311_error_response(path=request.path, status=status, message=described)
+    return render(request, "400.html", {"message": described}, status=status)
+
+
+@login_not_required
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's SuspiciousOperation / BadRequest (handler400); a body over the limit is 413."""
+    if isinstance(exception, RequestDataTooBig):
+        return bad_input_response(request, status=413, code="too_large", message=_("The request body is too large."))
+    return bad_input_response(request, status=400, code="bad_request", message=_("The request is not valid."))

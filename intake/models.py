@@ -23,6 +23,9 @@ class Channel(models.TextChoices):
     MEDIA = "media", _("Media report")
 
 
+# The longest Idempotency-Key a client may send; the column also holds the key's namespace
+# ("api:<user id>:", at most 24 characters).
+IDEMPOTENCY_KEY_MAX_LENGTH = 64
 ONLINE_CHANNELS = frozenset(set(Channel) - {Channel.PHONE, Channel.ENTERPRISE_LINE, Channel.MEDIA})
 
 
@@ -199,7 +202,9 @@ class Ticket(models.Model):
     )
     suggestion_model_version = models.PositiveIntegerField(_("category model version"), null=True, blank=True)
     # NULL, not "", for tickets without a key: NULLs never collide in the unique constraint.
-    idempotency_key = models.CharField(_("idempotency key"), max_length=64, null=True, blank=True)  # noqa: DJ001
+    idempotency_key = models.CharField(  # noqa: DJ001
+        _("idempotency key"), max_length=IDEMPOTENCY_KEY_MAX_LENGTH + 24, null=True, blank=True
+    )
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

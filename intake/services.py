@@ -495,6 +495,13 @@ class Outcome:
     MERGE = "merge"
 
 
+@dataclass(frozen=True)
+class Submission:
+    ticket: Ticket
+    # False when an earlier submission with the same idempotency key made the ticket.
+    created: bool
+
+
 def submit_intake(
     *,
     data: NewTicket,
@@ -505,7 +512,7 @@ def submit_intake(
     answer: str = "",
     disposition: str = "",
     merge_into_id: int | None = None,
-) -> Ticket:
+) -> Submission:
     """Create a ticket and apply the agent's outcome in one transaction (all or nothing).
 
     Answering, closing and queueing are the ticket's first step, written with it; a merge
@@ -527,9 +534,12 @@ def submit_intake(
         ticket = create_ticket(
             data=data, actor=actor, idempotency_key=idempotency_key, number=number, first_step=first_step
         )
-        if outcome == Outcome.MERGE and ticket.status == Status.RECEIVED:  # not a repeated submission
-            return merge_into(ticket_id=ticket.pk, parent_id=merge_into_id, actor=actor)
-    return ticket
+        # A repeated key answers the first ticket, which holds the number another call took:
+        # decided here, after the insert or its lost race, never by a look before it.
+        created = ticket.number == number
+        if outcome == Outcome.MERGE and created:
+            ticket = merge_into(ticket_id=ticket.pk, parent_id=merge_into_id, actor=actor)
+    return Submission(ticket=ticket, created=created)
 
 
 def set_public_reply(*, ticket_id: int, text: str) -> None:

@@ -95,7 +95,7 @@ def desk(request: HttpRequest) -> HttpResponse:
                     answer=data["answer"],
                     disposition=data["disposition"],
                     merge_into_id=data["merge_into"].pk if data["merge_into"] else None,
-                )
+                ).ticket
             except DomainError as error:
                 _show_domain_error(form, error)
             else:
@@ -331,7 +331,7 @@ def public_submit(request: HttpRequest) -> HttpResponse:
         elif form.is_valid():
             key = f"web-{form.cleaned_data['token']['key']}"
             try:
-                ticket = services.submit_intake(data=form.new_ticket(), actor=None, idempotency_key=key)
+                ticket = services.submit_intake(data=form.new_ticket(), actor=None, idempotency_key=key).ticket
             except DomainError as error:
                 _show_domain_error(form, error)
             else:

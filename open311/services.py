@@ -126,6 +126,8 @@ def submit_request(*, client: Open311Client, request: ServiceRequest, token: str
     key = selectors.idempotency_key_for(client=client, token=token) if token else None
     # submit_intake owns its transaction (and takes the ticket number before it, so the
     # day's counter row stays unlocked): not wrapped in another one here.
-    ticket = intake_services.submit_intake(data=data, actor=client.user, outcome=Outcome.DISPATCH, idempotency_key=key)
+    ticket = intake_services.submit_intake(
+        data=data, actor=client.user, outcome=Outcome.DISPATCH, idempotency_key=key
+    ).ticket
     Open311Client.objects.filter(pk=client.pk).update(last_used_at=timezone.now())
     return ticket

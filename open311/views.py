@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from hotline.errors import DomainError
 from intake.models import Ticket
 from open311 import selectors, serializers, services
 from open311.permissions import ApiKeyAuthentication, ApiKeyRequired, parameters
-from open311.renderers import RENDERERS, SuffixNegotiation
+from open311.renderers import RENDERERS, SuffixNegotiation, XMLRenderer
 from open311.throttling import ReadThrottle, SubmitThrottle
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,15 @@ def exception_handler(exc: Exception, context: dict) -> Response:
             code = status.HTTP_500_INTERNAL_SERVER_ERROR
             messages = [_("Internal server error.")]
     return Response([{"code": code, "description": message} for message in messages], status=code, headers=headers)
+
+
+def error_response(*, path: str, status: int, message: str) -> HttpResponse:
+    """The spec's error list outside a view (input refused before routing): XML for a .xml path."""
+    errors = [{"code": status, "description": message}]
+    if path.endswith(".xml"):
+        body = XMLRenderer().render(errors, renderer_context={"response": HttpResponse(status=status)})
+        return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
+    return JsonResponse(errors, status=status, safe=False)
 
 
 class Open311View(APIView):

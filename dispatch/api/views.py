@@ -15,7 +15,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -56,6 +56,8 @@ from dispatch.filters import (
     RoutingRuleFilter,
 )
 from dispatch.models import Assignment, ExtensionRequest, ReturnRequest, RoutingRule
+from hotline.api.parsers import StrictJSONParser
+from hotline.uploads import FILE_SIGNATURES
 from intake.models import Ticket
 
 
@@ -175,7 +177,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(RevealedTextSerializer(text).data)
 
     @extend_schema(request={"multipart/form-data": ProgressInputSerializer}, responses={201: ProgressNoteSerializer})
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser, StrictJSONParser])
     def progress(self, request: Request, pk: str) -> Response:
         """A progress note with optional photos and documents (multipart `files`)."""
         assignment = self.get_object()
@@ -253,7 +255,7 @@ class AttachmentDownloadView(APIView):
     @extend_schema(
         responses={
             (200, content_type): OpenApiTypes.BINARY
-            for content_type in sorted({content_type for _head, content_type in services.FILE_SIGNATURES.values()})
+            for content_type in sorted({content_type for _head, content_type in FILE_SIGNATURES.values()})
         }
     )
     def get(self, request: Request, pk: int) -> FileResponse:

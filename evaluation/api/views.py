@@ -10,7 +10,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,6 +30,7 @@ from evaluation.filters import AppealFilter, CallbackFilter, RankingFilter, Unit
 from evaluation.models import Appeal, Callback, MonthlyRanking, UnitResult
 from evaluation.selectors import RankingScope
 from evaluation.services import CallbackAnswer
+from hotline.api.parsers import StrictJSONParser
 from hotline.models import User
 
 
@@ -197,7 +198,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     filterset_class = AppealFilter
     pagination_class = LinesPagination
     permission_classes = [SeesAppeals]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [StrictJSONParser, MultiPartParser, FormParser]
     queryset = Appeal.objects.none()
 
     def get_queryset(self) -> QuerySet[Appeal]:

@@ -1,10 +1,11 @@
 """The API's one router; each app registers its viewsets here."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from hotline.api.views import CategoryViewSet, MeView, NotificationViewSet, UnitViewSet
+from hotline.csp import DOCS_POLICY, with_policy
 
 router = DefaultRouter()
 router.register("units", UnitViewSet, basename="unit")
@@ -14,7 +15,12 @@ router.register("notifications", NotificationViewSet, basename="notification")
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start script as a file of its own: no inline script.
+    path(
+        "docs/",
+        with_policy(DOCS_POLICY)(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
     path("", include(router.urls)),
     path("", include("intake.api.urls")),
     path("", include("dispatch.api.urls")),

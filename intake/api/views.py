@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,7 +27,7 @@ from intake.api.serializers import (
     ticket_summary,
 )
 from intake.filters import ArticleFilter, TicketFilter
-from intake.models import KnowledgeArticle, Ticket
+from intake.models import IDEMPOTENCY_KEY_MAX_LENGTH, KnowledgeArticle, Ticket
 
 INTAKE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN, Role.API_CLIENT})
 
@@ -95,20 +96,26 @@ class TicketViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
                 "Idempotency-Key",
                 location=OpenApiParameter.HEADER,
                 required=False,
-                description=_("Repeat a request with the same key to get the first ticket back (200)."),
+                description=_(
+                    "Repeat a request with the same key (at most 64 characters, longer is 400) to get the first "
+                    "ticket back (200)."
+                ),
             )
         ],
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = TicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        raw_key = request.headers.get("Idempotency-Key", "")
+        if len(raw_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+            raise ValidationError(
+                {"Idempotency-Key": [_("Use at most %(count)s characters.") % {"count": IDEMPOTENCY_KEY_MAX_LENGTH}]}
+            )
         # Keys are the client's own: namespaced by user, so one client cannot read another's ticket.
-        raw_key = request.headers.get("Idempotency-Key", "")[:40]
         key = f"api:{request.user.pk}:{raw_key}" if raw_key else None
-        replay = key is not None and Ticket.objects.filter(idempotency_key=key).exists()
         data = serializer.validated_data
         merge_into = data.get("merge_into")
-        ticket = services.submit_intake(
+        submission = services.submit_intake(
             data=serializer.new_ticket(),
             actor=request.user,
             outcome=data["outcome"],
@@ -118,11 +125,12 @@ class TicketViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
             disposition=data.get("disposition", ""),
             merge_into_id=merge_into.pk if merge_into else None,
         )
+        ticket = submission.ticket
         # The summary of the ticket as written, without reading it back: intake is the hot path.
         # Its timeline is at the Location.
         return Response(
             ticket_summary(ticket),
-            status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED,
+            status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK,
             headers={"Location": reverse("ticket-detail", args=[ticket.pk])},
         )
 

@@ -3,11 +3,11 @@ import itertools
 import factory
 from django.utils import timezone
 
-from dispatch.models import Assignment, AssignmentRole, RoutingRule
+from dispatch.models import Assignment, AssignmentRole, Attachment, ProgressNote, RoutingRule
 from hotline.models import DeadlineTier, Unit, UnitKind
 from intake.lifecycle import Status
 from intake.models import Caller, Channel, Kind, Ticket
-from tests.factories import CategoryFactory, StreetFactory
+from tests.factories import CategoryFactory, StreetFactory, UserFactory
 
 
 class CallerFactory(factory.django.DjangoModelFactory):
@@ -50,6 +50,28 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     dispatched_at = factory.LazyFunction(timezone.now)
     sign_due_at = factory.LazyAttribute(lambda o: o.dispatched_at + timezone.timedelta(hours=1))
     due_at = factory.LazyAttribute(lambda o: o.dispatched_at + timezone.timedelta(days=7))
+
+
+class ProgressNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgressNote
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    author = factory.SubFactory(UserFactory)
+    text = "已到现场查看。"
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    """A stored photo (in MEDIA_ROOT: point it at a temporary folder)."""
+
+    class Meta:
+        model = Attachment
+
+    note = factory.SubFactory(ProgressNoteFactory)
+    file = factory.django.FileField(filename="现场.png", data=b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
+    name = "现场.png"
+    size = 24
+    content_type = "image/png"
 
 
 class RoutingRuleFactory(factory.django.DjangoModelFactory):

@@ -1,11 +1,13 @@
 """The dispatch API: every step as a POST action, permissions (404), state conflicts (409), bad input (400)."""
 
+import re
 from datetime import timedelta
+from pathlib import PurePath
 
 import pytest
 from django.utils import timezone
 
-from dispatch.models import Assignment, AssignmentStatus, ExtensionRequest, ReturnRequest, ReviewStatus
+from dispatch.models import Assignment, AssignmentStatus, Attachment, ExtensionRequest, ReturnRequest, ReviewStatus
 from intake.lifecycle import Action, Status
 from intake.models import PersonalDataAccess, Ticket, TicketEvent
 from tests.dispatch.factories import assign_many
@@ -388,6 +390,32 @@ def test_progress_with_photo_and_download_scoped_to_the_unit(org, staff, dispatc
     assert b"".join(officer.get(url).streaming_content) == PNG
     assert api_as(staff.officer_b).get(url).status_code == 404
     assert actions(assignment.ticket)[-1] == Action.ADD_PROGRESS
+
+
+def test_a_file_is_stored_under_a_random_name_and_downloaded_under_its_own(
+    org, staff, dispatched, api_as, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    assignment = _signed(dispatched(org.street_a), api_as(staff.officer_a))
+    officer = api_as(staff.officer_a)
+    # When the officer posts a photo named after the caller's address
+    created = officer.post(
+        f"/api/v1/assignments/{assignment.pk}/progress/",
+        {"text": "现场照片", "files": [SimpleUploadedFile("幸福小区3号楼.png", PNG, content_type="image/png")]},
+        format="multipart",
+    )
+    # Then it is stored under a random name
+    stored = Attachment.objects.get()
+    assert re.fullmatch(r"dispatch/\d{4}/\d{2}/[0-9a-f]{32}\.png", stored.file.name)
+    assert [path.name for path in tmp_path.rglob("*.png")] == [PurePath(stored.file.name).name]
+    # And shown and downloaded under its own
+    assert created.json()["attachments"][0]["name"] == "幸福小区3号楼.png"
+    response = officer.get(created.json()["attachments"][0]["url"])
+    assert response["Content-Disposition"] == (
+        "inline; filename*=utf-8''%E5%B9%B8%E7%A6%8F%E5%B0%8F%E5%8C%BA3%E5%8F%B7%E6%A5%BC.png"
+    )
 
 
 @pytest.mark.parametrize(

@@ -129,7 +129,7 @@ def test_the_dispatcher_sees_what_the_model_reads_beside_the_recorded_category(s
         ),
         actor=None,
         outcome=Outcome.DISPATCH,
-    )
+    ).ticket
     client.force_login(make_user(Role.DISPATCHER, Unit.objects.get(kind="hotline_center")))
     # When the dispatcher opens its dispatch page
     page = client.get(f"/dispatch/tickets/{ticket.pk}/")

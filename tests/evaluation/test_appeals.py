@@ -1,5 +1,6 @@
 """Appeals (申诉 / 不纳入考核) through the pages and the API: request, review, effect on the rates."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -339,3 +340,50 @@ def test_only_those_who_decide_appeals_can_decide_one(officer, supervisor, stree
     assert refused.value.status == 404
     appeal.refresh_from_db()
     assert appeal.status == ReviewStatus.PENDING
+
+
+def test_the_attachment_is_stored_under_a_random_name_and_downloaded_under_its_own(client, officer, october_work):
+    # Given an appeal whose evidence has a Chinese name
+    client.force_login(officer)
+    evidence = SimpleUploadedFile("现场照片 说明.pdf", b"%PDF-1.4 proof", content_type="application/pdf")
+    data = {"kind": AppealKind.EXCLUDE_TICKET, "reason": "非本单位职责", "attachment": evidence}
+    client.post(new_appeal_url(october_work), data)
+    appeal = Appeal.objects.get()
+    # Then the stored path says nothing of the file's name
+    assert re.fullmatch(r"appeals/\d{4}/\d{2}/[0-9a-f]{32}\.pdf", appeal.attachment.name)
+    assert appeal.attachment_name == "现场照片 说明.pdf"
+    # And the download carries the original name (RFC 5987)
+    response = client.get(reverse("evaluation:appeal_attachment", args=[appeal.pk]))
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''%E7%8E%B0%E5%9C%BA%E7%85%A7%E7%89%87%20%E8%AF%B4%E6%98%8E.pdf"
+    )
+
+
+EXE = b"MZ\x90\x00" + b"\x00" * 60
+
+
+def test_a_program_renamed_to_png_is_refused_on_the_page(client, officer, october_work):
+    # Given an officer who renamed a program to .png
+    client.force_login(officer)
+    fake = SimpleUploadedFile("photo.png", EXE, content_type="image/png")
+    # When they attach it to an appeal
+    data = {"kind": AppealKind.EXCLUDE_TICKET, "reason": "非本单位职责", "attachment": fake}
+    response = client.post(new_appeal_url(october_work), data)
+    # Then the form shows the error at the attachment and nothing is stored
+    assert response.status_code == 200
+    assert response.context["form"].errors["attachment"]
+    assert not Appeal.objects.exists()
+
+
+def test_a_program_renamed_to_png_is_refused_by_the_api(api_client, officer, october_work, tmp_path):
+    api_client.force_authenticate(officer)
+    fake = SimpleUploadedFile("photo.png", EXE, content_type="image/png")
+    response = api_client.post(
+        "/api/v1/appeals/",
+        {"ticket": october_work.pk, "kind": "exclude_ticket", "reason": "非本单位职责", "attachment": fake},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["attachment"]
+    assert not Appeal.objects.exists()
+    assert list(tmp_path.rglob("*.*")) == []

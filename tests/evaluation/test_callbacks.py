@@ -59,7 +59,7 @@ def replied_ticket(people, *, phone: str = "13800138000") -> Ticket:
             street=people["street"],
         ),
         actor=people["agent"],
-    )
+    ).ticket
     lead = dispatch_services.dispatch_ticket(
         ticket_id=ticket.pk, lead_unit_id=people["street"].pk, actor=people["dispatcher"]
     )
@@ -158,7 +158,7 @@ def test_merged_repeat_callers_are_called_back_too(people):
         actor=people["agent"],
         outcome=Outcome.MERGE,
         merge_into_id=ticket.pk,
-    )
+    ).ticket
     assert services.open_due_callbacks() == 2
     secondary = Callback.objects.get(is_primary=False)
     assert secondary.caller == child.caller
@@ -177,7 +177,7 @@ def test_overdue_without_reply_is_called_back(people):
             phone="13800138000",
         ),
         actor=people["agent"],
-    )
+    ).ticket
     lead = dispatch_services.dispatch_ticket(
         ticket_id=ticket.pk, lead_unit_id=people["street"].pk, actor=people["dispatcher"]
     )
@@ -265,7 +265,7 @@ def merge_repeat_call(ticket: Ticket, people, *, phone: str = "13900139000") -> 
         actor=people["agent"],
         outcome=Outcome.MERGE,
         merge_into_id=ticket.pk,
-    )
+    ).ticket
 
 
 def test_every_caller_called_back_is_texted_a_survey_link_that_records_their_answer(people, settings, client):

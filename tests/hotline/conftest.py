@@ -18,8 +18,8 @@ class RecordingSmsBackend:
     def send(self, *, phone: str, text: str, key: str) -> str:
         from hotline.models import SmsMessage
 
-        # What the database held when the provider was called: the pending row must be there.
-        recorded = SmsMessage.objects.filter(key=key, status="pending").exists()
+        # What the database held when the provider was called: the attempt's claim must be there.
+        recorded = SmsMessage.objects.filter(key=key, status="sending").exists()
         self.sent.append({"phone": phone, "text": text, "key": key, "recorded_before": recorded})
         return f"rec-{len(self.sent)}"
 
@@ -47,11 +47,13 @@ def sms_worker(request, transactional_db, monkeypatch, sms_provider):
 
 @dataclass
 class FakeSmsProvider:
-    """An HTTP SMS provider on 127.0.0.1 answering the scripted statuses in turn (then 200)."""
+    """An HTTP SMS provider on 127.0.0.1 answering the scripted statuses in turn (then 200),
+    each `delay` seconds after it recorded the request."""
 
     url: str
     statuses: list[int]
     requests: list[dict] = field(default_factory=list)
+    delay: float = 0
 
 
 @pytest.fixture
@@ -69,6 +71,7 @@ def sms_provider() -> Iterator[FakeSmsProvider]:
                     "authorization": self.headers.get("Authorization"),
                 }
             )
+            time.sleep(provider.delay)
             status = provider.statuses.pop(0) if provider.statuses else 200
             answer = json.dumps({"id": f"prov-{len(provider.requests)}"} if status == 200 else {"error": "busy"})
             self.send_response(status)

@@ -1,10 +1,12 @@
-"""SMS: recorded before sending, sent at most once, retried with backoff, phone never logged."""
+"""SMS: recorded before sending, the provider called at most once per attempt (also across a crash),
+retried with backoff, phone never logged."""
 
 import logging
 import time
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from hotline import notifications, sms, tasks
@@ -35,7 +37,7 @@ def test_an_sms_is_recorded_before_it_is_sent(sms_outbox, settings, django_captu
     message = SmsMessage.objects.get()
     assert (message.status, message.attempts, sms_outbox) == (SmsStatus.PENDING, 0, [])
     assert len(callbacks) == 1
-    # And when the task runs, the provider is called while the pending row exists
+    # And when the task runs, the provider is called once the attempt's claim is recorded
     tasks.send_sms.apply(args=[message.pk])
     assert [(s["phone"], s["key"], s["recorded_before"]) for s in sms_outbox] == [(PHONE, message.key, True)]
 
@@ -100,6 +102,105 @@ def test_two_concurrent_deliveries_send_once(settings):
     assert SlowRecordingBackend.calls == ["race"]
     assert sorted(result is None for result in results) == [False, True]
     assert SmsMessage.objects.get().status == SmsStatus.SENT
+
+
+class WorkerDiedError(BaseException):
+    """The process ends here: nothing after it runs, no exception handler of ours sees it."""
+
+
+class AcceptThenDieBackend:
+    """The provider accepts the message, then the worker dies before recording it."""
+
+    calls: list[str] = []
+
+    def send(self, *, phone: str, text: str, key: str) -> str:
+        self.calls.append(key)
+        if len(self.calls) == 1:
+            raise WorkerDiedError
+        return f"accepted-{len(self.calls)}"
+
+
+@pytest.fixture
+def dying_backend(settings) -> list[str]:
+    settings.SMS_BACKEND = f"{__name__}.AcceptThenDieBackend"
+    AcceptThenDieBackend.calls = []
+    return AcceptThenDieBackend.calls
+
+
+def crash_while_sending(message: SmsMessage) -> None:
+    with pytest.raises(WorkerDiedError):
+        sms.deliver(sms_id=message.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_crash_after_the_provider_accepted_never_sends_again(dying_backend):
+    # Given a message whose first attempt reached the provider, after which the worker died
+    message = SmsMessage.objects.create(phone=PHONE, text="您有新工单", key="crash")
+    crash_while_sending(message)
+    # Then the attempt's claim survived the crash
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (SmsStatus.SENDING, 1)
+    # When the task is delivered again (the broker redelivers it) and the sweep runs, even later
+    assert tasks.send_sms.apply(args=[message.pk]).successful()
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        tasks.requeue_pending_sms()
+    # Then the provider was called once, and the message waits for an operator as "unknown"
+    assert dying_backend == ["crash"]
+    message.refresh_from_db()
+    assert message.status == SmsStatus.UNKNOWN
+    assert "not resent" in message.last_error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_crash_is_resent_with_the_same_key_to_a_provider_that_deduplicates(dying_backend, settings):
+    # Given a provider that drops a repeated Idempotency-Key, and a crash after it accepted
+    settings.SMS_PROVIDER_DEDUPLICATES = True
+    message = SmsMessage.objects.create(phone=PHONE, text="您有新工单", key="crash")
+    crash_while_sending(message)
+    # When the sweep runs after the sending timeout, and the worker delivers what it requeued
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        tasks.requeue_pending_sms()
+    tasks.send_sms.apply(args=[message.pk])
+    # Then the same key was sent again (the provider sends it once) and the message is sent
+    assert dying_backend == ["crash", "crash"]
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.provider_id) == (SmsStatus.SENT, 2, "accepted-2")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_attempt_still_sending_within_the_timeout_is_left_alone(dying_backend):
+    message = SmsMessage.objects.create(phone=PHONE, text="x", key="slow")
+    crash_while_sending(message)
+    assert tasks.requeue_pending_sms() == 0
+    message.refresh_from_db()
+    assert message.status == SmsStatus.SENDING
+
+
+@pytest.mark.django_db
+def test_a_request_the_provider_never_answered_is_not_resent(http_backend, settings):
+    # Given a provider that takes longer than our timeout to answer
+    settings.SMS_HTTP_TIMEOUT = 0.3
+    http_backend.delay = 1
+    message = sms.queue_sms(phone=PHONE, text="x", key="no-answer")
+    # When the task runs
+    tasks.send_sms.apply(args=[message.pk])
+    # Then the provider got it once, and it may have gone out: not retried
+    assert len(http_backend.requests) == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (SmsStatus.UNKNOWN, 1)
+
+
+@pytest.mark.django_db
+def test_a_request_the_provider_never_answered_is_retried_where_it_deduplicates(http_backend, settings):
+    settings.SMS_HTTP_TIMEOUT = 0.3
+    settings.SMS_PROVIDER_DEDUPLICATES = True
+    http_backend.delay = 1
+    message = sms.queue_sms(phone=PHONE, text="x", key="no-answer")
+    tasks.send_sms.apply(args=[message.pk])
+    # Eager retries run at once; each timed out, up to the attempts cap, all with one key
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (SmsStatus.FAILED, settings.SMS_MAX_ATTEMPTS)
+    assert {r["idempotency_key"] for r in http_backend.requests} == {"no-answer"}
 
 
 @pytest.mark.django_db
@@ -224,6 +325,27 @@ def test_the_sweep_catches_up_a_lost_enqueue_through_a_real_worker(sms_worker, s
     # Then the worker sends it once
     wait_until(lambda: SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENT).exists(), timeout=20)
     assert len(sms_provider.requests) == 1
+
+
+@pytest.mark.celery_worker
+def test_a_real_worker_killed_while_the_provider_holds_the_message_never_sends_it_twice(
+    sms_worker, sms_provider, settings
+):
+    # Given a provider that accepts the message but answers slowly
+    sms_provider.delay = 30
+    message = sms.queue_sms(phone=PHONE, text="您有新工单", key="killed")
+    # When the worker is killed (SIGKILL) while the provider holds the request
+    wait_until(lambda: len(sms_provider.requests) == 1, timeout=20)
+    sms_worker.kill()
+    sms_worker.wait(timeout=10)
+    # And the task runs again and the sweep runs after the sending timeout
+    tasks.send_sms.apply(args=[message.pk])
+    settings.SMS_SENDING_TIMEOUT = timedelta(0)
+    tasks.requeue_pending_sms()
+    # Then the provider saw it once; it is left "unknown" for an operator
+    assert len(sms_provider.requests) == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (SmsStatus.UNKNOWN, 1)
 
 
 def test_sms_tasks_go_to_the_hotline_queue_that_every_worker_consumes():

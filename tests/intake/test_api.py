@@ -13,6 +13,7 @@ from hotline.models import Category, Role, Unit, UnitKind
 from intake import services
 from intake.lifecycle import Action, Status
 from intake.models import Caller, PersonalDataAccess, Ticket, TicketEvent
+from tests.conftest import run_at_once
 from tests.factories import CategoryFactory, CityFactory, DistrictFactory, StreetFactory, UnitFactory
 from tests.intake.factories import KnowledgeArticleFactory, TicketFactory
 
@@ -153,6 +154,42 @@ def test_same_idempotency_key_creates_one_ticket(agent_api):
     second = agent_api.post("/api/v1/tickets/", data, format="json", HTTP_IDEMPOTENCY_KEY="abc")
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["id"] == second.json()["id"]
+    assert Ticket.objects.count() == 1
+
+
+def test_an_idempotency_key_of_64_characters_is_kept_whole(agent_api):
+    # Given two keys of the longest length that differ only in their last character
+    first_key, second_key = "k" * 63 + "1", "k" * 63 + "2"
+    # When each is used once
+    first = agent_api.post("/api/v1/tickets/", payload(), format="json", HTTP_IDEMPOTENCY_KEY=first_key)
+    second = agent_api.post("/api/v1/tickets/", payload(), format="json", HTTP_IDEMPOTENCY_KEY=second_key)
+    # Then they are two requests, not one
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert Ticket.objects.count() == 2
+
+
+def test_an_idempotency_key_over_64_characters_is_400_not_cut(agent_api):
+    response = agent_api.post("/api/v1/tickets/", payload(), format="json", HTTP_IDEMPOTENCY_KEY="k" * 65)
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["Idempotency-Key"]
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_with_one_key_answer_201_once_and_200_with_that_ticket_to_the_rest(make_user):
+    # Given an API client sending the same request with the same key 20 times at once
+    user = make_user(Role.API_CLIENT)
+    data = payload()
+
+    def send():
+        client = APIClient()
+        client.force_authenticate(user)
+        return client.post("/api/v1/tickets/", data, format="json", HTTP_IDEMPOTENCY_KEY="same-key")
+
+    responses = run_at_once(*[send] * 20)
+    # Then one request made the ticket (201) and every other one answers it (200)
+    assert sorted(response.status_code for response in responses) == [200] * 19 + [201]
+    assert len({response.json()["id"] for response in responses}) == 1
     assert Ticket.objects.count() == 1
 
 

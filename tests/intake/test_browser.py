@@ -31,7 +31,7 @@ def test_agent_takes_in_a_call_by_keyboard_and_sees_the_repeat(desk_page, make_u
         ),
         actor=None,
         outcome=Outcome.DISPATCH,
-    )
+    ).ticket
     page = desk_page
     login(page, "deskagent")
     page.wait_for_url("**/")

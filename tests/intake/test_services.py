@@ -110,14 +110,14 @@ def test_only_leaf_categories(admin_user):
     ],
 )
 def test_submit_intake_applies_the_outcome(admin_user, outcome, extra, status, disposition):
-    ticket = services.submit_intake(data=new(), actor=admin_user, outcome=outcome, **extra)
+    ticket = services.submit_intake(data=new(), actor=admin_user, outcome=outcome, **extra).ticket
     assert (ticket.status, ticket.disposition) == (status, disposition)
     assert ticket.events.count() == 2
 
 
 def test_answer_directly_records_the_article(admin_user):
     article = KnowledgeArticleFactory()
-    ticket = services.submit_intake(data=new(), actor=admin_user, outcome=Outcome.ANSWER, article=article)
+    ticket = services.submit_intake(data=new(), actor=admin_user, outcome=Outcome.ANSWER, article=article).ticket
     assert ticket.article == article
     assert ticket.closed_at is not None
     assert ticket.events.last().payload == {"article": article.pk}
@@ -156,7 +156,9 @@ def test_an_internal_article_answers_for_hotline_staff_only(make_user, role):
     assert (refused.value.status, list(refused.value.fields)) == (400, ["article"])
     assert not Ticket.objects.exists()
     # And an agent answers with it
-    ticket = services.submit_intake(data=new(), actor=make_user(Role.AGENT), outcome=Outcome.ANSWER, article=internal)
+    ticket = services.submit_intake(
+        data=new(), actor=make_user(Role.AGENT), outcome=Outcome.ANSWER, article=internal
+    ).ticket
     assert ticket.article == internal
 
 
@@ -170,7 +172,8 @@ def test_a_failing_outcome_writes_nothing(admin_user):
 def test_same_idempotency_key_creates_one_ticket(admin_user):
     first = services.submit_intake(data=new(), actor=admin_user, idempotency_key="key-1")
     second = services.submit_intake(data=new(), actor=admin_user, idempotency_key="key-1")
-    assert first.pk == second.pk
+    assert first.ticket.pk == second.ticket.pk
+    assert (first.created, second.created) == (True, False)
     assert Ticket.objects.count() == 1
     assert TicketEvent.objects.count() == 2
 
@@ -180,23 +183,24 @@ def test_concurrent_submits_with_one_key_create_one_ticket(admin_user):
     # Given two requests with the same idempotency key arriving at once on two connections
     category = CategoryFactory()
 
-    def submit() -> Ticket:
+    def submit() -> services.Submission:
         return services.submit_intake(data=new(category=category), actor=admin_user, idempotency_key="k")
 
     results = run_at_once(submit, submit)
-    # Then both get the same ticket and only one exists
-    assert len({ticket.pk for ticket in results}) == 1
+    # Then both get the same ticket, only one exists, and only one submission says it made it
+    assert len({result.ticket.pk for result in results}) == 1
+    assert sorted(result.created for result in results) == [False, True]
     assert Ticket.objects.count() == 1
 
 
 def test_merge_keeps_both_callers(admin_user):
-    parent = services.submit_intake(data=new(), actor=admin_user)
+    parent = services.submit_intake(data=new(), actor=admin_user).ticket
     child = services.submit_intake(
         data=new(phone="13900139000", caller_name="李四"),
         actor=admin_user,
         outcome=Outcome.MERGE,
         merge_into_id=parent.pk,
-    )
+    ).ticket
     assert (child.status, child.parent) == (Status.MERGED, parent)
     parent.refresh_from_db()
     assert parent.status == Status.AWAITING_DISPATCH
@@ -217,18 +221,18 @@ def test_repeat_candidates_by_caller_place_and_text(admin_user):
     # Given open tickets: one of the same caller, one in the same street and category, one similar text,
     street = StreetFactory()
     category = CategoryFactory()
-    same_caller = services.submit_intake(data=new(description="楼道灯坏了"), actor=admin_user)
+    same_caller = services.submit_intake(data=new(description="楼道灯坏了"), actor=admin_user).ticket
     same_place = services.submit_intake(
         data=new(phone="13700000001", street=street, category=category, description="路灯不亮"), actor=admin_user
-    )
+    ).ticket
     similar = services.submit_intake(
         data=new(phone="13700000002", description="幸福小区3号楼暖气不热已经一周了"), actor=admin_user
-    )
+    ).ticket
     # and a closed one and an old one that must not be offered
     services.submit_intake(data=new(), actor=admin_user, outcome=Outcome.ANSWER, answer="已答复")
     old = services.submit_intake(
         data=new(phone="13700000003", street=street, category=category, description="旧事"), actor=admin_user
-    )
+    ).ticket
     Ticket.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
     # When a new contact is typed
     candidates = selectors.repeat_candidates(

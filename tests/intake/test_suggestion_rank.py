@@ -29,7 +29,7 @@ def take_in(category: str, text: str) -> Ticket:
         ),
         actor=None,
         outcome=Outcome.DISPATCH,
-    )
+    ).ticket
 
 
 @pytest.mark.django_db

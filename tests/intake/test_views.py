@@ -50,7 +50,7 @@ def taken_in(*, category, street=None, phone="13911112222", name="李四", descr
         caller_name=name,
         street=street,
     )
-    return services.submit_intake(data=data, actor=None, outcome=Outcome.DISPATCH)
+    return services.submit_intake(data=data, actor=None, outcome=Outcome.DISPATCH).ticket
 
 
 # --- Desk access ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0008_ticket_community_and_suggestion_rank'),
+        ('intake', '0009_idempotency_key_length'),
     ]
 
     operations = [

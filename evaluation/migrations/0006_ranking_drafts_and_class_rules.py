@@ -31,7 +31,7 @@ def complete_schemes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evaluation', '0004_callback_completed_brin'),
+        ('evaluation', '0005_random_file_names'),
         ('hotline', '0005_community'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hotline', '0005_community'),
+        ('hotline', '0006_sms_sending'),
     ]
 
     operations = [
