@@ -20,6 +20,7 @@ from evaluation.models import (
     UnitResult,
 )
 from evaluation.services import RANKED_KINDS
+from hotline.api import fields
 from hotline.models import UnitKind
 
 MONTH_INPUT_FORMATS = ["%Y-%m", "%Y-%m-%d"]
@@ -38,7 +39,7 @@ class MonthField(serializers.DateField):
 class ResultLineSerializer(serializers.ModelSerializer):
     """One unit's line in a ranking: the counts behind each rate, the rates, score, rank and class."""
 
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    unit_name = fields.CharField(source="unit.name", read_only=True)
     rank_change = serializers.IntegerField(allow_null=True, read_only=True, help_text=_("positive: moved up"))
 
     class Meta:
@@ -106,7 +107,7 @@ class RankingSerializer(serializers.ModelSerializer):
 class RecomputeInputSerializer(serializers.Serializer):
     month = MonthField()
     unit_kind = serializers.ChoiceField(choices=UnitKind.choices, help_text=_("a kind of unit that is ranked"))
-    reason = serializers.CharField(max_length=200, help_text=_("why the published month is recomputed"))
+    reason = fields.CharField(max_length=200, help_text=_("why the published month is recomputed"))
 
     def validate_unit_kind(self, value: str) -> str:
         if value not in RANKED_KINDS:
@@ -117,9 +118,9 @@ class RecomputeInputSerializer(serializers.Serializer):
 class CallbackSerializer(serializers.ModelSerializer):
     """A callback as the queue shows it; the caller's phone is on the callback page only."""
 
-    ticket_number = serializers.CharField(source="ticket.number", read_only=True)
-    category = serializers.CharField(source="ticket.category.name", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", default="", read_only=True)
+    ticket_number = fields.CharField(source="ticket.number", read_only=True)
+    category = fields.CharField(source="ticket.category.name", read_only=True)
+    unit_name = fields.CharField(source="unit.name", default="", read_only=True)
     reply = serializers.SerializerMethodField(help_text=_("the lead unit's reply"))
     overdue = serializers.SerializerMethodField()
 
@@ -158,12 +159,12 @@ class CallbackAttemptInputSerializer(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=Resolution.choices, required=False, allow_blank=True, default="")
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_blank=True, default="")
     unit_at_fault = serializers.BooleanField(required=False, default=False)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    comment = fields.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class AppealSerializer(serializers.ModelSerializer):
-    ticket_number = serializers.CharField(source="ticket.number", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    ticket_number = fields.CharField(source="ticket.number", read_only=True)
+    unit_name = fields.CharField(source="unit.name", read_only=True)
     requested_by = serializers.StringRelatedField(read_only=True)
     decided_by = serializers.StringRelatedField(read_only=True)
     has_attachment = serializers.SerializerMethodField()
@@ -196,7 +197,7 @@ class AppealCreateSerializer(serializers.Serializer):
     ticket = serializers.IntegerField(help_text=_("a ticket your unit led"))
     kind = serializers.ChoiceField(choices=AppealKind.choices)
     callback = serializers.IntegerField(required=False, allow_null=True, help_text=_("for a callback result"))
-    reason = serializers.CharField(max_length=2000)
+    reason = fields.CharField(max_length=2000)
     attachment = serializers.FileField(
         required=False, allow_null=True, validators=[FileExtensionValidator(settings.HOTLINE_ATTACHMENT_TYPES)]
     )
@@ -204,6 +205,6 @@ class AppealCreateSerializer(serializers.Serializer):
 
 class AppealDecisionSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
-    note = serializers.CharField(
+    note = fields.CharField(
         required=False, allow_blank=True, max_length=2000, default="", help_text=_("required when rejecting")
     )
