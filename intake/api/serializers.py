@@ -18,7 +18,7 @@ from intake.models import (
     TicketEvent,
     Urgency,
 )
-from intake.phones import mask_name, mask_phone, normalize_phone
+from intake.phones import PHONE_PATTERN, mask_name, mask_phone, normalize_phone
 from intake.selectors import REPEAT_REASONS
 from intake.services import NewTicket, Outcome
 
@@ -255,18 +255,16 @@ class MergeSerializer(serializers.Serializer):
 class CandidateQuerySerializer(serializers.Serializer):
     """What the agent desk's repeat panel looks at, for a contact not yet taken in (all optional)."""
 
-    phone = fields.CharField(max_length=20, required=False, allow_blank=True)
+    phone = extend_schema_field({"type": "string", "maxLength": 20, "pattern": PHONE_PATTERN})(
+        fields.CharField(max_length=20, required=False, allow_blank=True)
+    )
     # Ids, not checked against the rows: an id that names none matches no ticket, like any search.
-    category = serializers.IntegerField(required=False, allow_null=True, help_text=_("id of a third-level category"))
-    street = serializers.IntegerField(required=False, allow_null=True, help_text=_("id of a street/township"))
+    category = serializers.IntegerField(required=False, help_text=_("id of a third-level category"))
+    street = serializers.IntegerField(required=False, help_text=_("id of a street/township"))
     description = fields.CharField(max_length=4000, required=False, allow_blank=True)
 
     def validate_phone(self, value: str) -> str:
-        # A search: what is not a phone number is no caller's, so it finds no one (not an error).
-        try:
-            return normalized_phone(value)
-        except serializers.ValidationError:
-            return ""
+        return normalized_phone(value)
 
 
 class RepeatCandidateSerializer(serializers.Serializer):
