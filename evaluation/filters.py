@@ -9,14 +9,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from dispatch.models import ReviewStatus
+from evaluation.api.serializers import MONTH_PATTERN
 from evaluation.forms import MonthField
 from evaluation.models import Appeal, AppealKind, Callback, MonthlyRanking, UnitResult
 from hotline.filters import IntegerFilter
 from hotline.models import Unit, UnitKind
 
 
-# YYYY-MM, or a date whose day every month has.
-@extend_schema_field({"type": "string", "pattern": r"^[1-9]\d{3}-(0[1-9]|1[0-2])(-(0[1-9]|1\d|2[0-8]))?$"})
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN})
 class MonthFilter(django_filters.Filter):
     """A calendar month as YYYY-MM (a date in the month works too)."""
 

@@ -13,13 +13,13 @@ YEAR = r"(20\d\d|2100)"
 MONTH = r"(0[1-9]|1[0-2])"
 
 
-class PeriodQuerySerializer(serializers.Serializer):
+class PeriodQuerySerializer(fields.QuerySerializer):
     period = fields.CharField(
         required=False,
         allow_blank=True,
         max_length=7,
         help_text=PERIOD_HELP,
-        validators=[RegexValidator(rf"^({YEAR}(-{MONTH})?)?$", _("Give a year (2026) or a month (2026-10)."))],
+        validators=[RegexValidator(rf"^{YEAR}(-{MONTH})?$", _("Give a year (2026) or a month (2026-10)."))],
     )
 
 
@@ -30,13 +30,13 @@ class TopCategoriesQuerySerializer(PeriodQuerySerializer):
     )
 
 
-class HotSpotQuerySerializer(serializers.Serializer):
+class HotSpotQuerySerializer(fields.QuerySerializer):
     month = fields.CharField(
         required=False,
         allow_blank=True,
         max_length=7,
         help_text=_("A month (2026-10); default: the current month."),
-        validators=[RegexValidator(rf"^({YEAR}-{MONTH})?$", _("Give a month (2026-10)."))],
+        validators=[RegexValidator(rf"^{YEAR}-{MONTH}$", _("Give a month (2026-10)."))],
     )
 
 

@@ -335,7 +335,7 @@ class ReasonInputSerializer(serializers.Serializer):
 # The dispatch catalogue
 
 
-class CatalogueQuerySerializer(serializers.Serializer):
+class CatalogueQuerySerializer(fields.QuerySerializer):
     on = serializers.DateField(required=False, help_text="the catalogue in effect on this day (default: today)")
     history = serializers.BooleanField(required=False, default=False, help_text="every version, past and future")
 

@@ -249,6 +249,7 @@ class DispatchQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     permission_classes = [IsAuthenticated, permissions.IsDispatcher]
     filterset_class = QueueFilter
+    lookup_value_regex = "[0-9]+"
     pagination_class = OldestFirst
     serializer_class = QueueTicketSerializer
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from evaluation.models import (
@@ -26,6 +27,11 @@ from hotline.models import UnitKind
 MONTH_INPUT_FORMATS = ["%Y-%m", "%Y-%m-%d"]
 
 
+# YYYY-MM, or a date whose day every month has (the schema cannot say which days a month has).
+MONTH_PATTERN = r"^[1-9]\d{3}-(0[1-9]|1[0-2])(-(0[1-9]|1\d|2[0-8]))?$"
+
+
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN})
 class MonthField(serializers.DateField):
     """A calendar month: YYYY-MM in and out (a date in the month is accepted too)."""
 

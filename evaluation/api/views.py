@@ -89,6 +89,7 @@ class RankingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     serializer_class = RankingSerializer
     filterset_class = RankingFilter
+    lookup_value_regex = "[0-9]+"
     pagination_class = MonthsPagination
     permission_classes = [ReadsRankings]
     queryset = MonthlyRanking.objects.none()  # for the schema; get_queryset scopes it
@@ -142,6 +143,7 @@ class CallbackViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = CallbackSerializer
     filterset_class = CallbackFilter
+    lookup_value_regex = "[0-9]+"
     pagination_class = LinesPagination
     permission_classes = [CallsBack]
     queryset = Callback.objects.none()

@@ -51,7 +51,7 @@ class UnitSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "division_type", "parent", "code", "population", "is_active"]
 
 
-class UnitSearchQuerySerializer(serializers.Serializer):
+class UnitSearchQuerySerializer(fields.QuerySerializer):
     q = fields.CharField(
         required=False,
         allow_blank=True,
@@ -62,7 +62,7 @@ class UnitSearchQuerySerializer(serializers.Serializer):
     kind = serializers.MultipleChoiceField(
         choices=UnitKind.choices, required=False, help_text="any of these kinds (repeat the parameter); none: any kind"
     )
-    within = serializers.IntegerField(
+    within = fields.IntegerField(
         required=False, allow_null=True, default=None, help_text="a district's id: only its units"
     )
 

@@ -18,7 +18,7 @@ from intake.models import (
     TicketEvent,
     Urgency,
 )
-from intake.phones import PHONE_PATTERN, mask_name, mask_phone, normalize_phone
+from intake.phones import mask_name, mask_phone, normalize_phone
 from intake.selectors import REPEAT_REASONS
 from intake.services import NewTicket, Outcome
 
@@ -252,15 +252,13 @@ class MergeSerializer(serializers.Serializer):
     )
 
 
-class CandidateQuerySerializer(serializers.Serializer):
+class CandidateQuerySerializer(fields.QuerySerializer):
     """What the agent desk's repeat panel looks at, for a contact not yet taken in (all optional)."""
 
-    phone = extend_schema_field({"type": "string", "maxLength": 20, "pattern": PHONE_PATTERN})(
-        fields.CharField(max_length=20, required=False, allow_blank=True)
-    )
+    phone = fields.CharField(max_length=20, required=False, allow_blank=True)
     # Ids, not checked against the rows: an id that names none matches no ticket, like any search.
-    category = serializers.IntegerField(required=False, help_text=_("id of a third-level category"))
-    street = serializers.IntegerField(required=False, help_text=_("id of a street/township"))
+    category = fields.IntegerField(required=False, help_text=_("id of a third-level category"))
+    street = fields.IntegerField(required=False, help_text=_("id of a street/township"))
     description = fields.CharField(max_length=4000, required=False, allow_blank=True)
 
     def validate_phone(self, value: str) -> str:

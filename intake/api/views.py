@@ -28,6 +28,7 @@ from intake.api.serializers import (
 )
 from intake.filters import ArticleFilter, TicketFilter
 from intake.models import KnowledgeArticle, Ticket
+from intake.phones import PHONE_PATTERN
 
 INTAKE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN, Role.API_CLIENT})
 
@@ -203,7 +204,14 @@ class RepeatCandidatesView(APIView):
 
     permission_classes = [permissions.IsAuthenticated, ReadsIntake]
 
-    @extend_schema(parameters=[CandidateQuerySerializer], responses=RepeatCandidateSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            CandidateQuerySerializer,
+            # The numbers the phone field reads, which its serializer field cannot tell the schema.
+            OpenApiParameter("phone", {"type": "string", "maxLength": 20, "pattern": PHONE_PATTERN}),
+        ],
+        responses=RepeatCandidateSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         query = CandidateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
