@@ -59,7 +59,7 @@ class AutoSchema(openapi.AutoSchema):
         """JSON is the API's request format; form encodings, which DRF also parses, are documented
         only where a view declares its own parsers for uploads."""
         media_types = super().map_parsers()
-        if self.view.parser_classes is api_settings.DEFAULT_PARSER_CLASSES:
+        if list(self.view.parser_classes) == list(api_settings.DEFAULT_PARSER_CLASSES):
             return [media_type for media_type in media_types if media_type == "application/json"]
         return media_types
 
