@@ -1,6 +1,7 @@
-"""The API's pagination classes: a page size that is not a positive whole number is an error (400),
-where DRF silently falls back to the default size."""
+"""The API's pagination classes: a page size that is not a positive whole number, or a blank page,
+is an error (400), where DRF silently falls back to the default."""
 
+from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
@@ -36,7 +37,11 @@ class StrictPageSizeMixin:
 
 
 class PageNumberPagination(StrictPageSizeMixin, pagination.PageNumberPagination):
-    pass
+    def get_page_number(self, request: Request, paginator: Paginator) -> int | str:
+        # DRF reads a blank page as the first; the schema says a page is a number.
+        if request.query_params.get(self.page_query_param, "x").strip() == "":
+            raise ValidationError({self.page_query_param: [_("This field may not be blank.")]})
+        return super().get_page_number(request, paginator)
 
 
 class CursorPagination(StrictPageSizeMixin, pagination.CursorPagination):

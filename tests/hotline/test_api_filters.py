@@ -30,6 +30,7 @@ def agent_api(make_user) -> APIClient:
         ("/api/v1/notifications/", {"unread": "null"}, "unread"),
         ("/api/v1/tickets/", {"page_size": "0"}, "page_size"),
         ("/api/v1/tickets/", {"page_size": "ten"}, "page_size"),
+        ("/api/v1/units/", {"page": ""}, "page"),
         ("/api/v1/units/search/", {"within": ""}, "within"),
         ("/api/v1/units/search/", {"within": "7.0"}, "within"),
         ("/api/v1/candidates/", {"street": ""}, "street"),
