@@ -44,7 +44,7 @@ def _strict_errors(filterset: django_filters.FilterSet, request: Request) -> dic
                 if value.strip() == "" and not isinstance(filter_, django_filters.CharFilter):
                     errors[param] = [_("This field may not be blank.")]
                 elif isinstance(filter_, django_filters.BooleanFilter) and value.lower() not in BOOLEANS:
-                    errors[param] = [_("Must be true or false.")]
+                    errors[param] = [_("Must be a valid boolean.")]
     return errors
 
 
