@@ -24,16 +24,14 @@ class FilterBackend(DjangoFilterBackend):
         if filterset is None:
             return queryset
         errors = _strict_errors(filterset, request)
-        if filterset.is_valid():
-            if errors:
-                raise ValidationError(errors)
-            return filterset.qs
+        valid = filterset.is_valid()
         for name, problems in filterset.errors.as_data().items():
             if not _names_no_row(filterset.filters.get(name), problems, request.query_params.get(name)):
                 errors.setdefault(name, [message for problem in problems for message in problem.messages])
         if errors:
             raise ValidationError(errors)
-        return queryset.none()
+        # Invalid now means only ids that name no row: nothing matches them.
+        return filterset.qs if valid else queryset.none()
 
 
 def _strict_errors(filterset: django_filters.FilterSet, request: Request) -> dict[str, list[str]]:
