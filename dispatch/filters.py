@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_filters.widgets import RangeWidget
+from django_filters.widgets import DateRangeWidget
 
 from dispatch.models import (
     HANDLING_KINDS,
@@ -18,6 +18,7 @@ from dispatch.models import (
 )
 from dispatch.permissions import visible_unit_ids
 from dispatch.selectors import Tab, tab_condition
+from hotline.filters import IntegerFilter
 from hotline.models import Category, Unit, UnitKind
 from hotline.widgets import UnitPicker
 from intake.filters import CategoryFilter
@@ -51,7 +52,7 @@ class AssignmentFilter(django_filters.FilterSet):
     )
     # ?due_after=2024-01-01&due_before=2024-01-31, both days inclusive.
     due = django_filters.DateFromToRangeFilter(
-        label=_("Deadline between"), field_name="due_at", widget=RangeWidget(attrs={"type": "date"})
+        label=_("Deadline between"), field_name="due_at", widget=DateRangeWidget(attrs={"type": "date"})
     )
 
     class Meta:
@@ -104,7 +105,7 @@ class QueueFilter(django_filters.FilterSet):
 
 class ReturnRequestFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ReviewStatus.choices)
-    unit = django_filters.NumberFilter(label=_("Unit"), field_name="assignment__unit_id")
+    unit = IntegerFilter(label=_("Unit"), field_name="assignment__unit_id")
 
     class Meta:
         model = ReturnRequest
@@ -120,10 +121,10 @@ class ExtensionRequestFilter(ReturnRequestFilter):
 class RoutingRuleFilter(django_filters.FilterSet):
     """?on=2024-05-01 reads the catalogue of that day; ?history=true lists every version."""
 
-    category = django_filters.NumberFilter(field_name="category_id")
-    unit = django_filters.NumberFilter(field_name="unit_id")
-    district = django_filters.NumberFilter(field_name="district_id")
-    street = django_filters.NumberFilter(field_name="street_id")
+    category = IntegerFilter(field_name="category_id")
+    unit = IntegerFilter(field_name="unit_id")
+    district = IntegerFilter(field_name="district_id")
+    street = IntegerFilter(field_name="street_id")
 
     class Meta:
         model = RoutingRule

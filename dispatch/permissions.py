@@ -7,15 +7,19 @@
   supervisors every unit.
 """
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from rest_framework import exceptions
-from rest_framework.permissions import BasePermission
-from rest_framework.request import Request
+from rest_framework.permissions import SAFE_METHODS
 
+from hotline.api.permissions import NotFoundUnless
 from hotline.errors import DomainError
 from hotline.models import Membership, Role, Unit, UnitKind, User
 from hotline.selectors import has_role, scoped_unit_ids
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 DISPATCH_ROLES = frozenset({Role.DISPATCHER, Role.HOTLINE_SUPERVISOR})
 UNIT_STAFF_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_LEADER})
@@ -100,32 +104,15 @@ def require(allowed: bool) -> None:
         raise not_found()
 
 
-class _NotFoundUnless(BasePermission):
-    def allowed(self, user: User) -> bool:
-        raise NotImplementedError
-
-    def has_permission(self, request: Request, view) -> bool:
-        if not request.user.is_authenticated:
-            return False  # 401/403 from DRF's authentication, before anything is disclosed
-        if not self.allowed(request.user):
-            raise exceptions.NotFound()
-        return True
-
-
-class IsDispatcher(_NotFoundUnless):
-    def allowed(self, user: User) -> bool:
+class IsDispatcher(NotFoundUnless):
+    def allowed(self, user: User, view: "APIView") -> bool:
         return can_dispatch(user=user)
 
 
-class CatalogueAccess(_NotFoundUnless):
+class CatalogueAccess(NotFoundUnless):
     """Dispatchers read the catalogue; hotline supervisors also change it."""
 
-    def has_permission(self, request: Request, view) -> bool:
-        if not super().has_permission(request, view):
-            return False
-        if request.method not in ("GET", "HEAD", "OPTIONS") and not can_edit_catalogue(user=request.user):
-            raise exceptions.NotFound()
-        return True
-
-    def allowed(self, user: User) -> bool:
-        return can_dispatch(user=user)
+    def allowed(self, user: User, view: "APIView") -> bool:
+        if view.request.method in SAFE_METHODS:
+            return can_dispatch(user=user)
+        return can_edit_catalogue(user=user)

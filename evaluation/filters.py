@@ -9,12 +9,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from dispatch.models import ReviewStatus
+from evaluation.api.serializers import MONTH_PATTERN
 from evaluation.forms import MonthField
 from evaluation.models import Appeal, AppealKind, Callback, MonthlyRanking, UnitResult
+from hotline.filters import IntegerFilter
 from hotline.models import Unit, UnitKind
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN})
 class MonthFilter(django_filters.Filter):
     """A calendar month as YYYY-MM (a date in the month works too)."""
 
@@ -39,12 +41,16 @@ class RankingFilter(django_filters.FilterSet):
 
     month = MonthFilter(label=_("Month"), help_text=_("YYYY-MM"))
     unit_kind = django_filters.ChoiceFilter(label=_("Unit kind"), choices=UnitKind.choices)
-    version = django_filters.NumberFilter(label=_("Version"), min_value=1, help_text=_("default: the current version"))
-    district = django_filters.ModelChoiceFilter(
-        label=_("District"),
-        queryset=_districts(),
-        method="keep",
-        help_text=_("list only the lines of this district's units"),
+    version = extend_schema_field({"type": "integer", "minimum": 1})(
+        IntegerFilter(label=_("Version"), min_value=1, help_text=_("default: the current version"))
+    )
+    district = extend_schema_field(OpenApiTypes.INT)(
+        django_filters.ModelChoiceFilter(
+            label=_("District"),
+            queryset=_districts(),
+            method="keep",
+            help_text=_("list only the lines of this district's units"),
+        )
     )
 
     class Meta:
@@ -68,8 +74,10 @@ class UnitResultFilter(django_filters.FilterSet):
     unit_kind = django_filters.ChoiceFilter(
         label=_("Unit kind"), field_name="ranking__unit_kind", choices=UnitKind.choices
     )
-    unit = django_filters.NumberFilter(label=_("Unit"), field_name="unit_id")
-    district = django_filters.ModelChoiceFilter(label=_("District"), queryset=_districts(), method="filter_district")
+    unit = IntegerFilter(label=_("Unit"), field_name="unit_id")
+    district = extend_schema_field(OpenApiTypes.INT)(
+        django_filters.ModelChoiceFilter(label=_("District"), queryset=_districts(), method="filter_district")
+    )
 
     class Meta:
         model = UnitResult
@@ -91,7 +99,9 @@ class YesNoOrAll(NullBooleanSelect):
 class CallbackFilter(django_filters.FilterSet):
     """The callback queue's filter, for the page and the API: past the window (call back by) or not."""
 
-    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue", widget=YesNoOrAll)
+    overdue = extend_schema_field(OpenApiTypes.BOOL)(
+        django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue", widget=YesNoOrAll)
+    )
 
     class Meta:
         model = Callback
@@ -107,8 +117,8 @@ class CallbackFilter(django_filters.FilterSet):
 class AppealFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ReviewStatus.choices)
     kind = django_filters.ChoiceFilter(label=_("Appeal type"), choices=AppealKind.choices)
-    unit = django_filters.NumberFilter(label=_("Unit"), field_name="unit_id")
-    ticket = django_filters.NumberFilter(label=_("Ticket"), field_name="ticket_id")
+    unit = IntegerFilter(label=_("Unit"), field_name="unit_id")
+    ticket = IntegerFilter(label=_("Ticket"), field_name="ticket_id")
 
     class Meta:
         model = Appeal

@@ -1,11 +1,21 @@
 import django_filters
+from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from hotline.models import Category, Unit, UnitKind
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (NumberFilter takes decimals); for a row's id, the row need not exist."""
+
+    field_class = forms.IntegerField
+
+
 class UnitFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=UnitKind.choices)
-    parent = django_filters.NumberFilter(field_name="parent_id")
+    parent = IntegerFilter(field_name="parent_id")
     code = django_filters.CharFilter()
     name = django_filters.CharFilter(lookup_expr="icontains")
 
@@ -15,8 +25,9 @@ class UnitFilter(django_filters.FilterSet):
 
 
 class CategoryFilter(django_filters.FilterSet):
-    parent = django_filters.NumberFilter(field_name="parent_id")
+    parent = IntegerFilter(field_name="parent_id")
     name = django_filters.CharFilter(lookup_expr="icontains")
+    level = IntegerFilter()
 
     class Meta:
         model = Category

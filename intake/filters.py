@@ -4,6 +4,8 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import DateRangeWidget
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from hotline.models import Category, Unit, UnitKind
 from intake import selectors
@@ -19,6 +21,7 @@ class CategoryChoiceField(django_filters.fields.ModelChoiceField):
         return "\u3000" * (obj.level - 1) + obj.name
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class CategoryFilter(django_filters.ModelChoiceFilter):
     field_class = CategoryChoiceField
 
@@ -71,7 +74,9 @@ class ArticleFilter(django_filters.FilterSet):
     """Knowledge-base articles by text (every term in title or body) and by category, where a
     branch of the tree matches the articles of the leaves below it."""
 
-    q = django_filters.CharFilter(label=_("Search"), max_length=100, method="filter_text")
+    q = extend_schema_field({"type": "string", "maxLength": 100})(
+        django_filters.CharFilter(label=_("Search"), max_length=100, method="filter_text")
+    )
     category = CategoryFilter(
         label=_("Category"),
         queryset=Category.objects.filter(is_active=True).order_by("code"),

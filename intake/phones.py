@@ -7,13 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.privacy import mask_name, mask_phone
 
-__all__ = ["is_mobile", "mask_name", "mask_phone", "normalize_phone"]
+__all__ = ["PHONE_PATTERN", "is_mobile", "mask_name", "mask_phone", "normalize_phone"]
 
 _SEPARATORS = re.compile(r"[\s\-()]")
 # Mobile (1[3-9] + 9 digits), landline with area code (0 + 9-11 digits), or a local
 # 7-8 digit landline number as Beijing callers give it.
 _VALID = re.compile(r"^(1[3-9]\d{9}|0\d{9,11}|\d{7,8})$")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
+# What the API schema documents: the numbers above, blank, or with +86/0086 (separators are also read).
+PHONE_PATTERN = r"^((\+86|0086)?(1[3-9]\d{9}|0\d{9,11}|\d{7,8}))?$"
 
 
 def normalize_phone(raw: str) -> str:

@@ -3,7 +3,10 @@
 openapi.yaml is what API clients read; it must be what the code generates, without
 generation warnings. schemathesis then calls every read operation (and ticket creation)
 with generated input, through the WSGI application in this process: no 5xx, and every
-documented response conforms to the schema. A second run drives the official Open311
+documented response conforms to the schema. A bounded run with every check schemathesis has
+(valid input accepted, invalid input refused, every status documented, …) calls every
+operation with valid and invalid input as a hotline agent and as a unit officer, configured by
+the repository's schemathesis.toml as `st run` is. A second run drives the official Open311
 GeoReport v2 Swagger file against /open311/v2/ and expects no 5xx.
 """
 
@@ -23,11 +26,12 @@ from drf_spectacular.renderers import OpenApiYamlRenderer
 from drf_spectacular.validation import validate_schema
 from rest_framework.authtoken.models import Token
 
-from hotline.models import Category, Role
+from hotline.models import Category, Role, Unit, UnitKind
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "openapi.yaml"
 OPEN311_SPEC = ROOT.parent / "shared" / "data" / "open311_georeport_v2-1_swagger.yaml"
+SCHEMATHESIS_CONFIG = ROOT / "schemathesis.toml"
 REGENERATE = "python manage.py spectacular --lang en --validate --fail-on-warn --file openapi.yaml"
 
 
@@ -80,29 +84,41 @@ def run_schemathesis(
     fixed: dict[str, dict[str, str]] | None = None,
     max_examples: int = 10,
     more_examples: dict[str, int] | None = None,
+    modes: tuple[str, ...] = ("positive",),
 ) -> dict[str, list[str]]:
-    """Every operation of `schema` with `max_examples` generated cases; the failures per operation.
+    """Every operation of `schema` with `max_examples` generated cases per generation mode
+    ("positive": valid input, "negative": invalid input); the failures per operation.
 
     `fixed` holds parameters not to generate ({"query": {…}, "path_parameters": {…}});
     `more_examples` raises the number of cases for some operations ({"POST /path": 50}).
     Hypothesis is derandomized, so every run sends the same requests.
     """
+    from schemathesis import GenerationMode
+
     failures: dict[str, list[str]] = {}
     for result in schema.get_all_operations():
         operation = result.ok()
         examples = (more_examples or {}).get(operation.label, max_examples)
-        found = _run_operation(
-            operation, checks=checks, headers=headers or {}, fixed=fixed or {}, max_examples=examples
-        )
-        if found:
-            failures[operation.label] = found
+        for mode in modes:
+            found = _run_operation(
+                operation,
+                checks=checks,
+                headers=headers or {},
+                fixed=fixed or {},
+                max_examples=examples,
+                mode=GenerationMode(mode),
+            )
+            if found:
+                failures.setdefault(operation.label, []).extend(found)
     return failures
 
 
 def _run_operation(
-    operation: Any, *, checks: list[Callable], headers: dict[str, str], fixed: dict, max_examples: int
+    operation: Any, *, checks: list[Callable], headers: dict[str, str], fixed: dict, max_examples: int, mode: Any
 ) -> list[str]:
     from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis import GenerationMode
     from schemathesis.core.failures import FailureGroup
 
     found: list[str] = []
@@ -115,14 +131,18 @@ def _run_operation(
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=operation.as_strategy(**fixed))
+    @given(case=operation.as_strategy(mode, **fixed))
     def call(case: Any) -> None:
         try:
             case.call_and_validate(headers=headers, checks=checks)
         except (AssertionError, FailureGroup) as error:
             found.append(str(error)[:3000])
 
-    call()
+    try:
+        call()
+    except Unsatisfiable:
+        # Nothing of the operation can be made invalid (no parameters, no body): nothing to send.
+        assert mode == GenerationMode.NEGATIVE, f"{operation.label}: no valid input could be generated"
     return found
 
 
@@ -144,20 +164,30 @@ def no_limits(settings) -> None:
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
 
 
-@pytest.fixture
-def rest_api(wsgi_app, beijing, make_user, settings) -> tuple[Any, dict[str, str]]:
-    """The project's schema as schemathesis drives it, and a hotline agent's token header."""
+def project_schema(wsgi_app: WSGIHandler) -> Any:
+    """The project's schema as schemathesis drives it, configured by schemathesis.toml."""
     import schemathesis
+    from schemathesis.config import SchemathesisConfig
 
-    no_limits(settings)
-    token = Token.objects.create(user=make_user(Role.AGENT))
     raw, _text, _problems = generate()
     # Real category ids, so that some generated tickets are valid and get created.
     category = raw["components"]["schemas"]["TicketCreate"]["properties"]["category"]
     category["enum"] = list(Category.objects.filter(level=3, code__startswith="01").values_list("pk", flat=True))
-    schema = schemathesis.openapi.from_dict(raw)
+    schema = schemathesis.openapi.from_dict(raw, config=SchemathesisConfig.from_path(SCHEMATHESIS_CONFIG))
     schema.app = wsgi_app
-    return schema.include(reads_and_ticket_creation), {"Authorization": f"Token {token.key}"}
+    return schema
+
+
+def token_header(user) -> dict[str, str]:
+    return {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+
+
+@pytest.fixture
+def rest_api(wsgi_app, beijing, make_user, settings) -> tuple[Any, dict[str, str]]:
+    """The project's schema as schemathesis drives it, and a hotline agent's token header."""
+    no_limits(settings)
+    schema = project_schema(wsgi_app)
+    return schema.include(reads_and_ticket_creation), token_header(make_user(Role.AGENT))
 
 
 @pytest.mark.slow
@@ -182,6 +212,26 @@ def test_schemathesis_finds_rest_api_responses_as_documented(rest_api):
     checks = [response_schema_conformance, content_type_conformance]
     failures = run_schemathesis(schema, headers=headers, checks=checks, more_examples=CREATE_EXAMPLES)
     # then every documented response has the documented content type and shape
+    assert failures == {}, "\n\n".join(f"{op}:\n{errors[0]}" for op, errors in failures.items())
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.AGENT, Role.UNIT_OFFICER])
+def test_schemathesis_every_check_passes_on_every_operation(wsgi_app, beijing, make_user, settings, role):
+    from schemathesis.checks import CHECKS, load_all_checks
+
+    # given the schema and schemathesis.toml as `st run` reads them, and a user of the role in a street
+    no_limits(settings)
+    schema = project_schema(wsgi_app)
+    street = Unit.objects.filter(kind=UnitKind.STREET).order_by("code").first()
+    headers = token_header(make_user(role, unit=street))
+    load_all_checks()
+    # when every operation is called with valid and with invalid generated input
+    failures = run_schemathesis(
+        schema, headers=headers, checks=CHECKS.get_all(), max_examples=6, modes=("positive", "negative")
+    )
+    # then no check fails: valid input accepted, invalid input refused, every answer documented
     assert failures == {}, "\n\n".join(f"{op}:\n{errors[0]}" for op, errors in failures.items())
 
 

@@ -1,15 +1,26 @@
 """Shapes of the analytics API: query parameters in, the pages' series out (read-only)."""
 
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from hotline.api import fields
 from intake.models import Channel, Kind
 
 PERIOD_HELP = _("A year (2026) or a month (2026-10); default: the current month.")
+# The years analytics.periods.Period reads, so that the schema says which values are accepted.
+YEAR = r"(20\d\d|2100)"
+MONTH = r"(0[1-9]|1[0-2])"
 
 
-class PeriodQuerySerializer(serializers.Serializer):
-    period = serializers.CharField(required=False, allow_blank=True, max_length=7, help_text=PERIOD_HELP)
+class PeriodQuerySerializer(fields.QuerySerializer):
+    period = fields.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=7,
+        help_text=PERIOD_HELP,
+        validators=[RegexValidator(rf"^{YEAR}(-{MONTH})?$", _("Give a year (2026) or a month (2026-10)."))],
+    )
 
 
 class TopCategoriesQuerySerializer(PeriodQuerySerializer):
@@ -19,9 +30,13 @@ class TopCategoriesQuerySerializer(PeriodQuerySerializer):
     )
 
 
-class HotSpotQuerySerializer(serializers.Serializer):
-    month = serializers.CharField(
-        required=False, allow_blank=True, max_length=7, help_text=_("A month (2026-10); default: the current month.")
+class HotSpotQuerySerializer(fields.QuerySerializer):
+    month = fields.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=7,
+        help_text=_("A month (2026-10); default: the current month."),
+        validators=[RegexValidator(rf"^{YEAR}-{MONTH}$", _("Give a month (2026-10)."))],
     )
 
 
@@ -36,7 +51,7 @@ class ChannelCountSerializer(serializers.Serializer):
 
 
 class MonthVolumeSerializer(serializers.Serializer):
-    month = serializers.CharField(help_text=_("YYYY-MM"))
+    month = fields.CharField(help_text=_("YYYY-MM"))
     received = serializers.IntegerField()
     answered_directly = serializers.IntegerField()
     dispatched = serializers.IntegerField()
@@ -45,7 +60,7 @@ class MonthVolumeSerializer(serializers.Serializer):
 
 
 class VolumeSerializer(serializers.Serializer):
-    period = serializers.CharField()
+    period = fields.CharField()
     months = MonthVolumeSerializer(
         many=True, help_text=_("the year's twelve months, or the twelve ending with the month")
     )
@@ -59,7 +74,7 @@ class MonthRatesSerializer(serializers.Serializer):
     and whose response also needs the caller contacted in time): that one is in
     /api/v1/ranking-results/ and, per district, in /api/v1/analytics/districts/."""
 
-    month = serializers.CharField(help_text=_("YYYY-MM"))
+    month = fields.CharField(help_text=_("YYYY-MM"))
     response_required = serializers.IntegerField(source="counts.response_required")
     callbacks_answered = serializers.IntegerField(source="counts.callbacks_answered")
     signed_in_time_rate = serializers.DecimalField(
@@ -82,7 +97,7 @@ class MonthRatesSerializer(serializers.Serializer):
 
 
 class RatesSerializer(serializers.Serializer):
-    period = serializers.CharField()
+    period = fields.CharField()
     months = MonthRatesSerializer(
         many=True, help_text=_("the year's twelve months, or the twelve ending with the month")
     )
@@ -90,16 +105,16 @@ class RatesSerializer(serializers.Serializer):
 
 class CategoryLineSerializer(serializers.Serializer):
     category = serializers.IntegerField(source="category_id")
-    name = serializers.CharField()
+    name = fields.CharField()
     count = serializers.IntegerField()
     previous = serializers.IntegerField(help_text=_("in the previous period of the same length"))
     change = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
     share = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True)
-    tickets_url = serializers.CharField(source="url")
+    tickets_url = fields.CharField(source="url")
 
 
 class TopCategoriesSerializer(serializers.Serializer):
-    period = serializers.CharField()
+    period = fields.CharField()
     total = serializers.IntegerField()
     results = CategoryLineSerializer(many=True)
 
@@ -110,7 +125,7 @@ class DistrictLineSerializer(serializers.Serializer):
     published month's /api/v1/ranking-results/?unit_kind=district."""
 
     district = serializers.IntegerField(source="district.pk")
-    name = serializers.CharField(source="district.name")
+    name = fields.CharField(source="district.name")
     population = serializers.IntegerField(source="district.population", allow_null=True)
     received = serializers.IntegerField()
     per_10k = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
@@ -124,26 +139,26 @@ class DistrictLineSerializer(serializers.Serializer):
 
 
 class DistrictTableSerializer(serializers.Serializer):
-    period = serializers.CharField()
+    period = fields.CharField()
     results = DistrictLineSerializer(many=True)
 
 
 class HotSpotLineSerializer(serializers.Serializer):
     category = serializers.IntegerField(source="category_id")
-    category_name = serializers.CharField(source="category")
+    category_name = fields.CharField(source="category")
     street = serializers.IntegerField(source="street_id")
-    street_name = serializers.CharField(source="street")
-    district_name = serializers.CharField(source="district")
+    street_name = fields.CharField(source="street")
+    district_name = fields.CharField(source="district")
     count = serializers.IntegerField()
     baseline = serializers.ListField(child=serializers.IntegerField(), help_text=_("previous months, oldest first"))
     mean = serializers.FloatField()
     sd = serializers.FloatField()
     score = serializers.FloatField(help_text=_("standard deviations above the mean"))
-    tickets_url = serializers.CharField(source="url")
+    tickets_url = fields.CharField(source="url")
 
 
 class HotSpotsSerializer(serializers.Serializer):
-    month = serializers.CharField()
+    month = fields.CharField()
     enough_history = serializers.BooleanField()
-    baseline_months = serializers.ListField(child=serializers.CharField())
+    baseline_months = serializers.ListField(child=fields.CharField())
     results = HotSpotLineSerializer(many=True)

@@ -5,7 +5,6 @@ the districts, at most fifty hot spots), so it is not paginated.
 """
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,14 +13,22 @@ from analytics import selectors
 from analytics.api import serializers
 from analytics.periods import Period
 from analytics.selectors import Scope
+from hotline.api.permissions import NotFoundUnless
+from hotline.models import User
 from intake.models import Channel, Kind
 
 
-def _scope(request: Request) -> Scope:
-    scope = selectors.analytics_scope(user=request.user)
-    if scope is None:
-        raise NotFound()
-    return scope
+class ReadsAnalytics(NotFoundUnless):
+    """Finds the user's scope once and keeps it on the view for the handler."""
+
+    def allowed(self, user: User, view: "AnalyticsView") -> bool:
+        view.scope = selectors.analytics_scope(user=user)
+        return view.scope is not None
+
+
+class AnalyticsView(APIView):
+    permission_classes = [ReadsAnalytics]
+    scope: Scope
 
 
 def _query(serializer_class: type, request: Request) -> dict:
@@ -30,14 +37,13 @@ def _query(serializer_class: type, request: Request) -> dict:
     return query.validated_data
 
 
-def _trend(request: Request) -> tuple[Period, selectors.Trend]:
-    """The ?period= asked for and the monthly trend of the user's scope over it."""
-    scope = _scope(request)
+def _trend(request: Request, scope: Scope) -> tuple[Period, selectors.Trend]:
+    """The ?period= asked for and the monthly trend of the scope over it."""
     period = Period.parse(_query(serializers.PeriodQuerySerializer, request).get("period"))
     return period, selectors.monthly_trend(scope=scope, period=period)
 
 
-class VolumeView(APIView):
+class VolumeView(AnalyticsView):
     @extend_schema(
         operation_id="analytics_volume",
         summary="Requests per month by kind and by channel",
@@ -46,7 +52,7 @@ class VolumeView(APIView):
         tags=["analytics"],
     )
     def get(self, request: Request) -> Response:
-        period, trend = _trend(request)
+        period, trend = _trend(request, self.scope)
         months = [
             {
                 "month": f"{month:%Y-%m}",
@@ -63,7 +69,7 @@ class VolumeView(APIView):
         return Response(serializers.VolumeSerializer({"period": period.param, "months": months}).data)
 
 
-class RatesView(APIView):
+class RatesView(AnalyticsView):
     @extend_schema(
         operation_id="analytics_rates",
         summary="Signing in time, resolution and satisfaction per month received",
@@ -72,7 +78,7 @@ class RatesView(APIView):
         tags=["analytics"],
     )
     def get(self, request: Request) -> Response:
-        period, trend = _trend(request)
+        period, trend = _trend(request, self.scope)
         months = [
             {"month": f"{month:%Y-%m}", "counts": counts, "rates": rates}
             for month, counts, rates in zip(trend.months, trend.counts, trend.rates, strict=True)
@@ -80,7 +86,7 @@ class RatesView(APIView):
         return Response(serializers.RatesSerializer({"period": period.param, "months": months}).data)
 
 
-class TopCategoriesView(APIView):
+class TopCategoriesView(AnalyticsView):
     @extend_schema(
         operation_id="analytics_top_categories",
         summary="The ten categories with the most requests, against the previous period",
@@ -89,10 +95,9 @@ class TopCategoriesView(APIView):
         tags=["analytics"],
     )
     def get(self, request: Request) -> Response:
-        scope = _scope(request)
         query = _query(serializers.TopCategoriesQuerySerializer, request)
         period = Period.parse(query.get("period"))
-        ranking = selectors.category_ranking(scope=scope, period=period, level=int(query["level"]))
+        ranking = selectors.category_ranking(scope=self.scope, period=period, level=int(query["level"]))
         total, lines = ranking.total, ranking.overall
         if query.get("kind"):
             block = next(block for block in ranking.by_kind if block.kind == query["kind"])
@@ -101,7 +106,7 @@ class TopCategoriesView(APIView):
         return Response(serializers.TopCategoriesSerializer(data).data)
 
 
-class DistrictTableView(APIView):
+class DistrictTableView(AnalyticsView):
     @extend_schema(
         operation_id="analytics_districts",
         summary="Per district: requests, requests per 10,000 residents and the three rates",
@@ -110,13 +115,12 @@ class DistrictTableView(APIView):
         tags=["analytics"],
     )
     def get(self, request: Request) -> Response:
-        scope = _scope(request)
         period = Period.parse(_query(serializers.PeriodQuerySerializer, request).get("period"))
-        lines = selectors.district_table(scope=scope, period=period)
+        lines = selectors.district_table(scope=self.scope, period=period)
         return Response(serializers.DistrictTableSerializer({"period": period.param, "results": lines}).data)
 
 
-class HotSpotsView(APIView):
+class HotSpotsView(AnalyticsView):
     @extend_schema(
         operation_id="analytics_hot_spots",
         summary="Category × street clusters whose month jumps against their own baseline",
@@ -125,9 +129,8 @@ class HotSpotsView(APIView):
         tags=["analytics"],
     )
     def get(self, request: Request) -> Response:
-        scope = _scope(request)
         period = Period.parse(_query(serializers.HotSpotQuerySerializer, request).get("month"), months_only=True)
-        found = selectors.hot_spots(scope=scope, month=period.start)
+        found = selectors.hot_spots(scope=self.scope, month=period.start)
         data = {
             "month": f"{found.month:%Y-%m}",
             "enough_history": found.enough_history,

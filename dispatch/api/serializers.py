@@ -1,5 +1,6 @@
 """API shapes of dispatch: assignments (callers always masked), requests, the catalogue, action inputs."""
 
+from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -17,6 +18,7 @@ from dispatch.models import (
     RoutingRule,
 )
 from dispatch.services import RuleData
+from hotline.api import fields
 from hotline.models import Category, Unit
 from intake import selectors as intake_selectors
 from intake.models import Ticket, TicketEvent
@@ -34,9 +36,9 @@ class TicketSummarySerializer(serializers.ModelSerializer):
     description and address come without the caller's identity (phone and ID numbers, e-mail
     addresses as ***, the caller's name as 张**) unless the reader is hotline staff."""
 
-    category = serializers.CharField(source="category.name")
-    district = serializers.CharField(source="district.name", default="")
-    street = serializers.CharField(source="street.name", default="")
+    category = fields.CharField(source="category.name")
+    district = fields.CharField(source="district.name", default="")
+    street = fields.CharField(source="street.name", default="")
     caller_phone = serializers.SerializerMethodField()
     caller_name = serializers.SerializerMethodField()
 
@@ -168,10 +170,10 @@ class RequestRefSerializer(serializers.Serializer):
     """A review request in an assignment's detail, without the assignment again."""
 
     id = serializers.IntegerField()
-    status = serializers.CharField()
+    status = fields.CharField()
     requested_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
-    decision_note = serializers.CharField()
+    decision_note = fields.CharField()
 
 
 class AssignmentDetailSerializer(AssignmentSerializer):
@@ -229,8 +231,8 @@ class IdsSerializer(serializers.Serializer):
 
 class BulkFailureSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    code = serializers.CharField()
-    message = serializers.CharField()
+    code = fields.CharField()
+    message = fields.CharField()
 
 
 class BulkResultSerializer(serializers.Serializer):
@@ -239,11 +241,11 @@ class BulkResultSerializer(serializers.Serializer):
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = fields.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class ProgressInputSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=4000)
+    text = fields.CharField(max_length=4000)
     files = serializers.ListField(
         child=serializers.FileField(), required=False, default=list, max_length=10, help_text=_("photos or documents")
     )
@@ -251,32 +253,32 @@ class ProgressInputSerializer(serializers.Serializer):
 
 class ReturnInputSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=ReturnReason.choices)
-    legal_basis = serializers.CharField(max_length=2000)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    legal_basis = fields.CharField(max_length=2000)
+    note = fields.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class ExtensionInputSerializer(serializers.Serializer):
     extra_days = serializers.IntegerField(min_value=1)
-    reason = serializers.CharField(max_length=2000)
+    reason = fields.CharField(max_length=2000)
 
 
 class WhistleInputSerializer(serializers.Serializer):
     units = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=20)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = fields.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class ReplyInputSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=4000)
+    text = fields.CharField(max_length=4000)
     outcome = serializers.ChoiceField(choices=ReplyOutcome.choices)
-    explanation = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    explanation = fields.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class SuperviseInputSerializer(serializers.Serializer):
-    comment = serializers.CharField(max_length=2000)
+    comment = fields.CharField(max_length=2000)
 
 
 class CallerPhoneSerializer(serializers.Serializer):
-    phone = serializers.CharField()
+    phone = fields.CharField()
 
 
 class RevealedTextSerializer(serializers.Serializer):
@@ -289,7 +291,7 @@ class RevealedTextSerializer(serializers.Serializer):
 
 
 def override_reason_field() -> serializers.CharField:
-    return serializers.CharField(
+    return fields.CharField(
         required=False,
         allow_blank=True,
         max_length=OVERRIDE_REASON_MAX_LENGTH,
@@ -304,7 +306,7 @@ def override_reason_field() -> serializers.CharField:
 class DispatchInputSerializer(serializers.Serializer):
     lead_unit = serializers.IntegerField()
     assist_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, max_length=20)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = fields.CharField(required=False, allow_blank=True, max_length=2000, default="")
     override_reason = override_reason_field()
 
 
@@ -316,12 +318,12 @@ class BulkDispatchItemSerializer(serializers.Serializer):
 
 class BulkDispatchInputSerializer(serializers.Serializer):
     items = BulkDispatchItemSerializer(many=True, min_length=1, max_length=200)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = fields.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class SuggestionSerializer(serializers.Serializer):
     unit = UnitRefSerializer()
-    reason = serializers.CharField()
+    reason = fields.CharField()
     rule = serializers.IntegerField(source="rule_id", allow_null=True)
 
 
@@ -337,20 +339,30 @@ class QueueTicketSerializer(TicketSummarySerializer):
 
 
 class ApproveReturnInputSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = fields.CharField(required=False, allow_blank=True, max_length=2000, default="")
     redispatch_to = serializers.IntegerField(required=False, allow_null=True, default=None)
     assist_units = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, max_length=20)
     override_reason = override_reason_field()
 
 
 class ReasonInputSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000)
+    note = fields.CharField(max_length=2000)
 
 
 # The dispatch catalogue
 
 
+class CatalogueQuerySerializer(fields.QuerySerializer):
+    on = serializers.DateField(required=False, help_text="the catalogue in effect on this day (default: today)")
+    history = serializers.BooleanField(required=False, default=False, help_text="every version, past and future")
+
+
 class RoutingRuleSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: fields.CharField,
+        models.TextField: fields.CharField,
+    }
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
     district = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False, allow_null=True)

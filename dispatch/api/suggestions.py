@@ -9,14 +9,15 @@ from rest_framework.views import APIView
 
 from dispatch.advice import DispatchAdvice, dispatch_advice
 from dispatch.models import STREET_KINDS
+from hotline.api import fields
 from hotline.models import Category, Unit, UnitKind
 from intake.api.views import CanTakeIn
 
 
 class SuggestionInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    text = serializers.CharField(max_length=4000, allow_blank=True)
-    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    title = fields.CharField(max_length=100, required=False, allow_blank=True, default="")
+    text = fields.CharField(max_length=4000, allow_blank=True)
+    address = fields.CharField(max_length=200, required=False, allow_blank=True, default="")
     district = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.filter(kind=UnitKind.DISTRICT, is_active=True), required=False, allow_null=True
     )
@@ -40,13 +41,13 @@ class SuggestionInputSerializer(serializers.Serializer):
 
 class PlaceUnitSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
-    code = serializers.CharField(help_text="12-digit statistical code")
+    name = fields.CharField()
+    code = fields.CharField(help_text="12-digit statistical code")
 
 
 class CommunitySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="12-digit statistical code")
-    name = serializers.CharField()
+    code = fields.CharField(help_text="12-digit statistical code")
+    name = fields.CharField()
 
 
 class PlaceCandidateSerializer(serializers.Serializer):
@@ -65,15 +66,15 @@ class PlaceSerializer(serializers.Serializer):
 
 class CategorySuggestionSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="category.pk")
-    path = serializers.CharField()
+    path = fields.CharField()
     confidence = serializers.FloatField()
 
 
 class UnitSuggestionSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="unit.pk")
-    name = serializers.CharField(source="unit.name")
-    kind = serializers.CharField(source="unit.kind")
-    reason = serializers.CharField()
+    name = fields.CharField(source="unit.name")
+    kind = fields.CharField(source="unit.kind")
+    reason = fields.CharField()
 
 
 class DispatchAdviceSerializer(serializers.Serializer):

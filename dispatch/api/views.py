@@ -7,14 +7,11 @@ Whatever a user may not see or do answers 404, as in the HTML pages (dispatch/pe
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from django.utils.dateparse import parse_date
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -29,6 +26,7 @@ from dispatch.api.serializers import (
     BulkDispatchInputSerializer,
     BulkResultSerializer,
     CallerPhoneSerializer,
+    CatalogueQuerySerializer,
     DispatchInputSerializer,
     EventSerializer,
     ExtensionInputSerializer,
@@ -56,6 +54,7 @@ from dispatch.filters import (
     RoutingRuleFilter,
 )
 from dispatch.models import Assignment, ExtensionRequest, ReturnRequest, RoutingRule
+from hotline.api.pagination import CursorPagination
 from hotline.api.parsers import StrictJSONParser
 from hotline.uploads import FILE_SIGNATURES
 from intake.models import Ticket
@@ -211,7 +210,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data = ExtensionRequestSerializer(created, context={"request": request}).data
         return Response(data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=WhistleInputSerializer, responses={201: AssignmentSerializer(many=True)})
+    @extend_schema(request=WhistleInputSerializer, responses={201: AssignmentSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["post"])
     def whistle(self, request: Request, pk: str) -> Response:
         """吹哨报到: the lead street summons departments as assisting units."""
@@ -275,6 +274,7 @@ class DispatchQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     permission_classes = [IsAuthenticated, permissions.IsDispatcher]
     filterset_class = QueueFilter
+    lookup_value_regex = "[0-9]+"
     pagination_class = OldestFirst
     serializer_class = QueueTicketSerializer
 
@@ -390,13 +390,7 @@ class ExtensionRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         return Response(self.get_serializer(self.get_queryset().get(pk=decided.pk)).data)
 
 
-CATALOGUE_PARAMETERS = [
-    OpenApiParameter("on", OpenApiTypes.DATE, description="the catalogue in effect on this day (default: today)"),
-    OpenApiParameter("history", OpenApiTypes.BOOL, description="every version, past and future"),
-]
-
-
-@extend_schema(parameters=CATALOGUE_PARAMETERS)
+@extend_schema_view(list=extend_schema(parameters=[CatalogueQuerySerializer]))
 class RoutingRuleViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -420,12 +414,9 @@ class RoutingRuleViewSet(
     def get_queryset(self) -> QuerySet[RoutingRule]:
         if self.action != "list":
             return RoutingRule.objects.all()
-        params = self.request.query_params
-        on = parse_date(params["on"]) if params.get("on") else None
-        if params.get("on") and on is None:
-            raise ValidationError({"on": [_("Enter a valid date.")]})
-        history = params.get("history", "").lower() in ("1", "true", "yes")
-        return selectors.catalogue(on=on, include_history=history)
+        query = CatalogueQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.catalogue(on=query.validated_data.get("on"), include_history=query.validated_data["history"])
 
     def perform_create(self, serializer: RoutingRuleSerializer) -> None:
         serializer.instance = services.create_rule(data=serializer.rule_data(), actor=self.request.user)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from evaluation.models import (
@@ -20,11 +21,17 @@ from evaluation.models import (
     UnitResult,
 )
 from evaluation.services import RANKED_KINDS
+from hotline.api import fields
 from hotline.models import UnitKind
 
 MONTH_INPUT_FORMATS = ["%Y-%m", "%Y-%m-%d"]
 
 
+# YYYY-MM, or a date whose day every month has (the schema cannot say which days a month has).
+MONTH_PATTERN = r"^[1-9]\d{3}-(0[1-9]|1[0-2])(-(0[1-9]|1\d|2[0-8]))?$"
+
+
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN})
 class MonthField(serializers.DateField):
     """A calendar month: YYYY-MM in and out (a date in the month is accepted too)."""
 
@@ -40,7 +47,7 @@ class ResultLineSerializer(serializers.ModelSerializer):
     A rate is null when nothing counts towards it; a unit below the minimum sample
     (`sample_sufficient` false) has no composite score, rank or class."""
 
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    unit_name = fields.CharField(source="unit.name", read_only=True)
     rank_change = serializers.IntegerField(allow_null=True, read_only=True, help_text=_("positive: moved up"))
 
     class Meta:
@@ -117,7 +124,7 @@ class RankingSerializer(serializers.ModelSerializer):
 class RecomputeInputSerializer(serializers.Serializer):
     month = MonthField()
     unit_kind = serializers.ChoiceField(choices=UnitKind.choices, help_text=_("a kind of unit that is ranked"))
-    reason = serializers.CharField(
+    reason = fields.CharField(
         max_length=200,
         required=False,
         default="",
@@ -133,9 +140,9 @@ class RecomputeInputSerializer(serializers.Serializer):
 class CallbackSerializer(serializers.ModelSerializer):
     """A callback as the queue shows it; the caller's phone is on the callback page only."""
 
-    ticket_number = serializers.CharField(source="ticket.number", read_only=True)
-    category = serializers.CharField(source="ticket.category.name", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", default="", read_only=True)
+    ticket_number = fields.CharField(source="ticket.number", read_only=True)
+    category = fields.CharField(source="ticket.category.name", read_only=True)
+    unit_name = fields.CharField(source="unit.name", default="", read_only=True)
     reply = serializers.SerializerMethodField(help_text=_("the lead unit's reply"))
     overdue = serializers.SerializerMethodField()
 
@@ -174,12 +181,12 @@ class CallbackAttemptInputSerializer(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=Resolution.choices, required=False, allow_blank=True, default="")
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_blank=True, default="")
     unit_at_fault = serializers.BooleanField(required=False, default=False)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    comment = fields.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class AppealSerializer(serializers.ModelSerializer):
-    ticket_number = serializers.CharField(source="ticket.number", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    ticket_number = fields.CharField(source="ticket.number", read_only=True)
+    unit_name = fields.CharField(source="unit.name", read_only=True)
     requested_by = serializers.StringRelatedField(read_only=True)
     decided_by = serializers.StringRelatedField(read_only=True)
     has_attachment = serializers.SerializerMethodField()
@@ -212,7 +219,7 @@ class AppealCreateSerializer(serializers.Serializer):
     ticket = serializers.IntegerField(help_text=_("a ticket your unit led"))
     kind = serializers.ChoiceField(choices=AppealKind.choices)
     callback = serializers.IntegerField(required=False, allow_null=True, help_text=_("for a callback result"))
-    reason = serializers.CharField(max_length=2000)
+    reason = fields.CharField(max_length=2000)
     attachment = serializers.FileField(
         required=False, allow_null=True, validators=[FileExtensionValidator(settings.HOTLINE_ATTACHMENT_TYPES)]
     )
@@ -220,6 +227,6 @@ class AppealCreateSerializer(serializers.Serializer):
 
 class AppealDecisionSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
-    note = serializers.CharField(
+    note = fields.CharField(
         required=False, allow_blank=True, max_length=2000, default="", help_text=_("required when rejecting")
     )

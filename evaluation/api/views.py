@@ -9,9 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -30,25 +28,13 @@ from evaluation.filters import AppealFilter, CallbackFilter, RankingFilter, Unit
 from evaluation.models import Appeal, Callback, MonthlyRanking, UnitResult
 from evaluation.selectors import RankingScope
 from evaluation.services import CallbackAnswer
+from hotline.api.pagination import PageNumberPagination
 from hotline.api.parsers import StrictJSONParser
+from hotline.api.permissions import NotFoundUnless
 from hotline.models import User
 
 
-class _NotFoundUnless(BasePermission):
-    """Refuse with 404, never 403, as the pages do."""
-
-    def allowed(self, user: User, view: viewsets.GenericViewSet) -> bool:
-        raise NotImplementedError
-
-    def has_permission(self, request: Request, view: viewsets.GenericViewSet) -> bool:
-        if not request.user.is_authenticated:
-            return False
-        if not self.allowed(request.user, view):
-            raise NotFound()
-        return True
-
-
-class ReadsRankings(_NotFoundUnless):
+class ReadsRankings(NotFoundUnless):
     """Rankings for city admins, hotline supervisors, district supervisors and unit leaders;
     recomputing for the first two only."""
 
@@ -58,12 +44,12 @@ class ReadsRankings(_NotFoundUnless):
         return selectors.ranking_scope(user=user) is not None
 
 
-class CallsBack(_NotFoundUnless):
+class CallsBack(NotFoundUnless):
     def allowed(self, user: User, view: viewsets.GenericViewSet) -> bool:
         return selectors.can_call_back(user=user)
 
 
-class SeesAppeals(_NotFoundUnless):
+class SeesAppeals(NotFoundUnless):
     """Unit staff their units' appeals, district supervisors their district's; hotline
     supervisors and city admins every appeal, and they alone decide."""
 
@@ -168,6 +154,7 @@ class CallbackViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = CallbackSerializer
     filterset_class = CallbackFilter
+    lookup_value_regex = "[0-9]+"
     pagination_class = LinesPagination
     permission_classes = [CallsBack]
     queryset = Callback.objects.none()

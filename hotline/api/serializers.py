@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hotline import reference
+from hotline.api import fields
 from hotline.models import Category, Membership, Notification, Unit, UnitKind, User
 from hotline.unit_search import UnitMatch
 
@@ -50,8 +51,8 @@ class UnitSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "division_type", "parent", "code", "population", "is_active"]
 
 
-class UnitSearchQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(
+class UnitSearchQuerySerializer(fields.QuerySerializer):
+    q = fields.CharField(
         required=False,
         allow_blank=True,
         default="",
@@ -61,23 +62,23 @@ class UnitSearchQuerySerializer(serializers.Serializer):
     kind = serializers.MultipleChoiceField(
         choices=UnitKind.choices, required=False, help_text="any of these kinds (repeat the parameter); none: any kind"
     )
-    within = serializers.IntegerField(
+    within = fields.IntegerField(
         required=False, allow_null=True, default=None, help_text="a district's id: only its units"
     )
 
 
 class DistrictRefSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="district_id")
-    name = serializers.CharField(source="district_name")
+    name = fields.CharField(source="district_name")
 
 
 class UnitMatchSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = fields.CharField()
     kind = serializers.ChoiceField(choices=UnitKind.choices)
-    kind_label = serializers.CharField()
+    kind_label = fields.CharField()
     district = serializers.SerializerMethodField()
-    code = serializers.CharField(allow_null=True)
+    code = fields.CharField(allow_null=True)
 
     @extend_schema_field(DistrictRefSerializer(allow_null=True))
     def get_district(self, match: UnitMatch) -> dict | None:
@@ -107,7 +108,7 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = fields.CharField(source="get_kind_display", read_only=True)
     is_read = serializers.SerializerMethodField()
 
     class Meta:

@@ -3,12 +3,12 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hotline import notifications, selectors
+from hotline.api.pagination import CursorPagination
 from hotline.api.serializers import (
     CategorySerializer,
     MarkedReadSerializer,

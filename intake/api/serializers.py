@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from hotline.api import fields
 from hotline.api.serializers import ReferenceField, ShallowFieldsMixin
 from hotline.models import Category, DeadlineTier, Unit
 from intake.lifecycle import Status
@@ -47,28 +48,28 @@ class TicketCreateSerializer(ShallowFieldsMixin, serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
     kind = serializers.ChoiceField(choices=Kind.choices)
     category = ReferenceField(Category, help_text=_("id of a third-level category"))
-    description = serializers.CharField(max_length=4000)
-    title = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    caller_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    description = fields.CharField(max_length=4000)
+    title = fields.CharField(max_length=100, required=False, allow_blank=True)
+    phone = fields.CharField(max_length=20, required=False, allow_blank=True)
+    caller_name = fields.CharField(max_length=64, required=False, allow_blank=True)
     is_enterprise = serializers.BooleanField(required=False, default=False)
-    enterprise_name = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    enterprise_name = fields.CharField(max_length=128, required=False, allow_blank=True)
     confidential = serializers.BooleanField(required=False, default=False)
     district = ReferenceField(Unit, required=False, allow_null=True)
     street = ReferenceField(Unit, required=False, allow_null=True)
-    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    address = fields.CharField(max_length=200, required=False, allow_blank=True)
     latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False)
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, default=Urgency.NORMAL)
     deadline_tier = serializers.ChoiceField(
         choices=DeadlineTier.choices, required=False, help_text=_("omit for the category's default")
     )
-    tier_override_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    tier_override_reason = fields.CharField(max_length=200, required=False, allow_blank=True)
     outcome = serializers.ChoiceField(choices=OUTCOMES, required=False, default=Outcome.DISPATCH)
     article = serializers.PrimaryKeyRelatedField(
         queryset=KnowledgeArticle.objects.all(), required=False, allow_null=True
     )
-    answer = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    answer = fields.CharField(max_length=4000, required=False, allow_blank=True)
     disposition = serializers.ChoiceField(choices=CLOSING_CHOICES, required=False, allow_blank=True)
     merge_into = serializers.PrimaryKeyRelatedField(
         queryset=Ticket.objects.all(), required=False, allow_null=True, help_text=_("id of the open ticket")
@@ -145,7 +146,7 @@ class CallerSerializer(serializers.ModelSerializer):
 class TicketEventSerializer(serializers.ModelSerializer):
     actor = serializers.StringRelatedField(allow_null=True)
     unit = serializers.StringRelatedField(allow_null=True)
-    action_label = serializers.CharField(source="get_action_display")
+    action_label = fields.CharField(source="get_action_display")
 
     class Meta:
         model = TicketEvent
@@ -170,10 +171,10 @@ class TicketListSerializer(serializers.ModelSerializer):
 
     # The reader is the context's `request` user; `full_text` says the text is the reader's own.
 
-    category_name = serializers.CharField(source="category.name")
-    district_name = serializers.CharField(source="district.name", default=None, allow_null=True)
-    street_name = serializers.CharField(source="street.name", default=None, allow_null=True)
-    status_label = serializers.CharField(source="get_status_display")
+    category_name = fields.CharField(source="category.name")
+    district_name = fields.CharField(source="district.name", default=None, allow_null=True)
+    street_name = fields.CharField(source="street.name", default=None, allow_null=True)
+    status_label = fields.CharField(source="get_status_display")
 
     class Meta:
         model = Ticket
@@ -259,12 +260,12 @@ class AnswerSerializer(serializers.Serializer):
     article = serializers.PrimaryKeyRelatedField(
         queryset=KnowledgeArticle.objects.all(), required=False, allow_null=True
     )
-    answer = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    answer = fields.CharField(max_length=4000, required=False, allow_blank=True)
 
 
 class CloseAtIntakeSerializer(serializers.Serializer):
     disposition = serializers.ChoiceField(choices=CLOSING_CHOICES)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    note = fields.CharField(max_length=2000, required=False, allow_blank=True)
 
 
 class MergeSerializer(serializers.Serializer):
@@ -273,13 +274,14 @@ class MergeSerializer(serializers.Serializer):
     )
 
 
-class CandidateQuerySerializer(serializers.Serializer):
+class CandidateQuerySerializer(fields.QuerySerializer):
     """What the agent desk's repeat panel looks at, for a contact not yet taken in (all optional)."""
 
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    category = ReferenceField(Category, required=False, allow_null=True, help_text=_("id of a third-level category"))
-    street = ReferenceField(Unit, required=False, allow_null=True, help_text=_("id of a street/township"))
-    description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    phone = fields.CharField(max_length=20, required=False, allow_blank=True)
+    # Ids, not checked against the rows: an id that names none matches no ticket, like any search.
+    category = fields.IntegerField(required=False, help_text=_("id of a third-level category"))
+    street = fields.IntegerField(required=False, help_text=_("id of a street/township"))
+    description = fields.CharField(max_length=4000, required=False, allow_blank=True)
 
     def validate_phone(self, value: str) -> str:
         return normalized_phone(value)
@@ -291,7 +293,7 @@ class RepeatCandidateSerializer(serializers.Serializer):
 
     ticket = TicketListSerializer()
     reasons = serializers.ListField(child=serializers.ChoiceField(choices=list(REPEAT_REASONS.items())))
-    reason_labels = serializers.ListField(child=serializers.CharField())
+    reason_labels = serializers.ListField(child=fields.CharField())
 
 
 class ArticleSerializer(serializers.ModelSerializer):

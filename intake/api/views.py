@@ -5,13 +5,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
-from hotline.models import Role
+from hotline.api.pagination import CursorPagination
+from hotline.api.permissions import NotFoundUnless
+from hotline.models import Role, User
 from hotline.selectors import has_role, is_hotline_staff
 from intake import selectors, services
 from intake.api.serializers import (
@@ -28,6 +29,7 @@ from intake.api.serializers import (
 )
 from intake.filters import ArticleFilter, TicketFilter
 from intake.models import IDEMPOTENCY_KEY_MAX_LENGTH, KnowledgeArticle, Ticket
+from intake.phones import PHONE_PATTERN
 
 INTAKE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN, Role.API_CLIENT})
 
@@ -37,6 +39,13 @@ class CanTakeIn(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: viewsets.GenericViewSet) -> bool:
         return has_role(user=request.user, roles=INTAKE_ROLES)
+
+
+class ReadsIntake(NotFoundUnless):
+    """The intake's own reads (knowledge base, repeat candidates) do not exist for other roles."""
+
+    def allowed(self, user: User, view: APIView) -> bool:
+        return has_role(user=user, roles=INTAKE_ROLES)
 
 
 class NewestFirstCursorPagination(CursorPagination):
@@ -60,7 +69,9 @@ class TicketViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
     pagination_class = NewestFirstCursorPagination
 
     def get_permissions(self) -> list[permissions.BasePermission]:
-        if self.action in ("create", "answer", "close", "queue", "merge", "candidates"):
+        if self.action == "candidates":
+            return [permissions.IsAuthenticated(), ReadsIntake()]
+        if self.action in ("create", "answer", "close", "queue", "merge"):
             return [permissions.IsAuthenticated(), CanTakeIn()]
         return [permissions.IsAuthenticated()]
 
@@ -199,18 +210,24 @@ class RepeatCandidatesView(APIView):
     agent desk: the same caller; the same category in the same street/township within the repeat
     window; a similar description. Merge into one with `outcome=merge` and `merge_into`."""
 
-    permission_classes = [permissions.IsAuthenticated, CanTakeIn]
+    permission_classes = [permissions.IsAuthenticated, ReadsIntake]
 
-    @extend_schema(parameters=[CandidateQuerySerializer], responses=RepeatCandidateSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            CandidateQuerySerializer,
+            # The numbers the phone field reads, which its serializer field cannot tell the schema.
+            OpenApiParameter("phone", {"type": "string", "maxLength": 20, "pattern": PHONE_PATTERN}),
+        ],
+        responses=RepeatCandidateSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         query = CandidateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        category, street = data.get("category"), data.get("street")
         candidates = selectors.repeat_candidates(
             phone=data.get("phone", ""),
-            category_id=category.pk if category else None,
-            street_id=street.pk if street else None,
+            category_id=data.get("category"),
+            street_id=data.get("street"),
             text=data.get("description", ""),
         )
         return Response(RepeatCandidateSerializer(candidates, many=True, context={"request": request}).data)
@@ -220,7 +237,7 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
     """Knowledge-base articles (知识库) valid today, to answer directly with (`article` of
     POST /tickets/ and /tickets/{id}/answer/). Internal articles are for hotline roles only."""
 
-    permission_classes = [permissions.IsAuthenticated, CanTakeIn]
+    permission_classes = [permissions.IsAuthenticated, ReadsIntake]
     serializer_class = ArticleSerializer
     filterset_class = ArticleFilter
     pagination_class = NewestFirstCursorPagination
