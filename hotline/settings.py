@@ -228,7 +228,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Case management for a city citizen-service hotline.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The schema is public, like Open311's: clients and contract testers read it before they
+    # have a token, and it holds no data.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
     # Swagger UI assets served from our own static files: deployments may be offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -1,5 +1,6 @@
 """The API's one router; each app registers its viewsets here."""
 
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
@@ -14,11 +15,11 @@ router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
     # The split view serves Swagger UI's start script as a file of its own: no inline script.
     path(
         "docs/",
-        with_policy(DOCS_POLICY)(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        login_not_required(with_policy(DOCS_POLICY)(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))),
         name="api-docs",
     ),
     path("", include(router.urls)),
