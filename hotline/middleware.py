@@ -129,3 +129,9 @@ class IdleSessionTimeoutMiddleware:
             elif last is None or now - last >= 60:
                 request.session[self.KEY] = now
         return self.get_response(request)
+
+
+def stamp_login(sender: type, request: HttpRequest | None, **kwargs: object) -> None:
+    """A new session starts active (user_logged_in): its first request then writes nothing."""
+    if request is not None and hasattr(request, "session"):
+        request.session[IdleSessionTimeoutMiddleware.KEY] = int(time.time())

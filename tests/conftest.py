@@ -182,6 +182,24 @@ def wait_until(condition: Callable[[], bool], *, timeout: float = 20, interval: 
         time.sleep(interval)
 
 
+def wait_for_js(page, expression: str, *, arg: object = None, timeout: float = 10) -> None:
+    """Wait until `expression` (a JS expression, or a function of `arg`) is true in the page.
+
+    Polled from here with page.evaluate: Playwright's wait_for_function polls by eval inside the
+    page, which the product's Content-Security-Policy (no 'unsafe-eval') refuses."""
+    from playwright.sync_api import Error
+
+    def holds() -> bool:
+        try:
+            return bool(page.evaluate(expression, arg))
+        except Error as error:  # the page is navigating: ask its next document
+            if "context was destroyed" not in str(error):
+                raise
+            return False
+
+    wait_until(holds, timeout=timeout)
+
+
 @pytest.fixture
 def browser_page(live_server, monkeypatch) -> Iterator:
     """A page in Debian's headless Chromium (Playwright), against the live test server."""

@@ -8,7 +8,7 @@ from django.utils import timezone
 from analytics import services
 from hotline.models import Role
 from tests.analytics.factories import generate
-from tests.conftest import login
+from tests.conftest import login, wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +41,7 @@ def test_dashboard_pages_draw_their_charts_without_errors(browser_page, make_use
     # When they open the overview of the year
     browser_page.goto(f"/analytics/?period={year}")
     # Then its five charts are drawn, the rates by month among them, with their table beside it
-    browser_page.wait_for_function(ALL_CANVASES_HAVE_INK)
+    wait_for_js(browser_page, ALL_CANVASES_HAVE_INK)
     assert browser_page.locator("canvas[data-chart]").count() == 5
     rates_chart = browser_page.evaluate(RATES_CHART)
     assert rates_chart == {"type": "line", "lines": 3, "yMax": 100, "months": 12}
@@ -50,12 +50,12 @@ def test_dashboard_pages_draw_their_charts_without_errors(browser_page, make_use
     # And the categories, districts and report pages draw theirs too
     for path, charts in (("categories/", 1), ("places/", 2), ("report/", 7)):
         browser_page.goto(f"/analytics/{path}?period={year}")
-        browser_page.wait_for_function(ALL_CANVASES_HAVE_INK)
+        wait_for_js(browser_page, ALL_CANVASES_HAVE_INK)
         assert browser_page.locator("canvas[data-chart]").count() == charts
     # And choosing another period in the selector reloads the page for it
     browser_page.goto(f"/analytics/?period={year}")
     month = f"{timezone.localdate():%Y-%m}"
     browser_page.select_option("#id_period", month)
     browser_page.wait_for_url(f"**/analytics/?period={month}")
-    browser_page.wait_for_function(ALL_CANVASES_HAVE_INK)
+    wait_for_js(browser_page, ALL_CANVASES_HAVE_INK)
     assert browser_page.js_errors == []

@@ -3,7 +3,7 @@
 import pytest
 
 from hotline.models import Role
-from tests.conftest import login
+from tests.conftest import login, wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +30,7 @@ def test_ranking_page_draws_sorts_and_the_trend_chart_draws(browser_page, make_u
     # When they open the street ranking
     browser_page.goto("/evaluation/rankings/?month=2026-10&kind=street")
     # Then the composite chart is drawn and the table is in rank order
-    browser_page.wait_for_function(CANVAS_HAS_INK, arg="ranking-chart")
+    wait_for_js(browser_page, CANVAS_HAS_INK, arg="ranking-chart")
     assert first_column(browser_page, 1) == ["甲街道", "乙街道", "丁街道", "丙街道"]
     # And sorting by the composite score puts the lowest first, a second click the highest
     header = browser_page.locator("#ranking-table th", has_text="综合得分")
@@ -42,5 +42,5 @@ def test_ranking_page_draws_sorts_and_the_trend_chart_draws(browser_page, make_u
     # And the unit's page draws its trend chart
     browser_page.click("#ranking-table >> text=乙街道")
     browser_page.wait_for_url("**/evaluation/units/**")
-    browser_page.wait_for_function(CANVAS_HAS_INK, arg="trend-chart")
+    wait_for_js(browser_page, CANVAS_HAS_INK, arg="trend-chart")
     assert browser_page.js_errors == []

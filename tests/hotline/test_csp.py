@@ -8,7 +8,7 @@ from django.test import Client
 
 from hotline.csp import DOCS_POLICY, POLICY
 from hotline.models import Role
-from tests.conftest import login
+from tests.conftest import login, wait_for_js
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # Inline code the policy would block: <script> without src (JSON data blocks are not run),
@@ -87,7 +87,7 @@ def test_the_main_pages_run_under_the_policy_and_auto_submit_still_works(browser
     # And a select that submits its form on change still does (the language switch)
     browser_page.goto("/analytics/")
     browser_page.select_option("select[name=language]", "en")
-    browser_page.wait_for_function("document.documentElement.lang === 'en'")
+    wait_for_js(browser_page, "document.documentElement.lang === 'en'")
     # (the browser's own favicon.ico probe on the admin page is the one failed load it reports)
     errors = [error for error in browser_page.js_errors if not error.startswith("Failed to load resource")]
     assert (failed, errors) == ([], [])

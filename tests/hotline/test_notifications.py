@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from hotline import notifications
 from hotline.models import Notification, Role, SmsMessage
-from tests.conftest import login
+from tests.conftest import login, wait_for_js
 from tests.factories import DistrictFactory, MembershipFactory, StreetFactory, UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -327,7 +327,7 @@ def test_the_badge_shows_the_count_and_marking_read_clears_it(browser_page, make
     page.wait_for_url("**/notifications/")
     assert page.locator(".notification.unread").count() == 2
     page.locator(".notification", has_text="督办").get_by_role("button", name="标为已读").click()
-    page.wait_for_function("document.querySelector('.session [data-unread-count]').textContent === '1'")
+    wait_for_js(page, "document.querySelector('.session [data-unread-count]').textContent === '1'")
     assert page.locator(".notification.unread").count() == 1
     # And marking all read hides the badge
     page.get_by_role("button", name="全部标为已读").click()

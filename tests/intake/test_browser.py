@@ -7,7 +7,7 @@ from intake import services
 from intake.lifecycle import Status
 from intake.models import Channel, Kind, Ticket
 from intake.services import NewTicket, Outcome
-from tests.conftest import login
+from tests.conftest import login, wait_for_js
 from tests.dispatch.factories import AssignmentFactory
 from tests.factories import CategoryFactory, StreetFactory
 
@@ -152,7 +152,7 @@ def test_the_desk_fills_category_and_street_from_what_the_agent_types(desk_page,
     first.wait_for()
     assert first.inner_text().startswith("市政 › 路灯照明 › 路灯不亮")
     xincun = Unit.objects.get(name="新村街道")
-    page.wait_for_function(f"document.getElementById('id_street').value === '{xincun.pk}'")
+    wait_for_js(page, f"document.getElementById('id_street').value === '{xincun.pk}'")
     assert page.input_value("#id_district") == str(xincun.parent_id)
     assert "怡海花园社区" in page.inner_text("#suggestions")
     assert "丰台区城市管理委" in page.inner_text("#suggestions")
