@@ -387,18 +387,34 @@ def add_progress(*, assignment_id: int, actor: User, text: str, files: Sequence[
     return note
 
 
-def reveal_caller_phone(*, assignment_id: int, actor: User) -> str:
-    """The caller's full number for the live lead unit to call back; every reveal is recorded."""
+def _read_personal_data(
+    *, assignment_id: int, actor: User, purpose: str, not_lead: DomainError, in_progress_only: bool = False
+) -> Ticket:
+    """The ticket, for the live lead unit reading its caller's personal data: refused (`not_lead`)
+    to others, never for a confidential caller, recorded in PersonalDataAccess each time."""
     assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
     ticket = Ticket.objects.select_related("caller").get(pk=assignment.ticket_id)
-    if not assignment.is_lead or not assignment.is_live or ticket.status != Status.IN_PROGRESS:
-        raise _conflict("not_in_progress", _("The number is shown only to the lead unit while it handles the ticket."))
+    if not assignment.is_lead or not assignment.is_live or (in_progress_only and ticket.status != Status.IN_PROGRESS):
+        raise not_lead
     if ticket.confidential:
-        raise _conflict("confidential", _("The caller asked for confidentiality: contact them through the hotline."))
+        raise _conflict("confidential", _("The caller asked for confidentiality: ask the hotline."))
     if ticket.caller is None:
-        raise _conflict("no_caller", _("This ticket has no caller phone number."))
-    intake_services.record_personal_data_access(
-        user=actor, caller=ticket.caller, ticket=ticket, purpose="first_contact"
+        raise _conflict("no_caller", _("This ticket has no caller: ask the hotline."))
+    intake_services.record_personal_data_access(user=actor, caller=ticket.caller, ticket=ticket, purpose=purpose)
+    return ticket
+
+
+def reveal_caller_phone(*, assignment_id: int, actor: User) -> str:
+    """The caller's full number for the live lead unit to call back while it handles the ticket."""
+    not_in_progress = _conflict(
+        "not_in_progress", _("The number is shown only to the lead unit while it handles the ticket.")
+    )
+    ticket = _read_personal_data(
+        assignment_id=assignment_id,
+        actor=actor,
+        purpose="first_contact",
+        not_lead=not_in_progress,
+        in_progress_only=True,
     )
     return ticket.caller.phone
 
@@ -414,18 +430,11 @@ class TicketText:
 
 def reveal_description(*, assignment_id: int, actor: User) -> TicketText:
     """The description (with summary and address) unredacted, for the live lead unit when the
-    caller's identity stands in the way of the handling; every reveal is recorded. Never for a
-    caller who asked for confidentiality: their identity does not reach the unit."""
-    assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
-    ticket = Ticket.objects.select_related("caller").get(pk=assignment.ticket_id)
-    if not assignment.is_lead or not assignment.is_live:
-        raise _conflict("not_lead", _("Only the lead unit reads the full description, while it handles the ticket."))
-    if ticket.confidential:
-        raise _conflict("confidential", _("The caller asked for confidentiality: ask the hotline."))
-    if ticket.caller is None:
-        raise _conflict("no_caller", _("This ticket has no caller: ask the hotline."))
-    intake_services.record_personal_data_access(
-        user=actor, caller=ticket.caller, ticket=ticket, purpose="full_description"
+    caller's identity stands in the way of the handling. Never for a caller who asked for
+    confidentiality: their identity does not reach the unit."""
+    not_lead = _conflict("not_lead", _("Only the lead unit reads the full description, while it handles the ticket."))
+    ticket = _read_personal_data(
+        assignment_id=assignment_id, actor=actor, purpose="full_description", not_lead=not_lead
     )
     return TicketText(title=ticket.title, description=ticket.description, address=ticket.address)
 

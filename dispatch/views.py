@@ -3,6 +3,7 @@ the dispatch catalogue. Thin: read through selectors, write through services; a 
 shown as a message (or field errors), and whatever the user may not see is a 404.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -275,30 +276,27 @@ def assignment_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     return redirect("dispatch:assignment", pk=pk)
 
 
-@require_POST
-def caller_phone(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show the full number on the page (never in a redirect or message, which would store it)."""
+def _revealed_page(request: HttpRequest, pk: int, reveal: Callable[..., object], shown_as: str) -> HttpResponse:
+    """The assignment page with personal data shown once: never in a redirect or message (which
+    would store it), and not cached."""
     try:
-        phone = services.reveal_caller_phone(assignment_id=pk, actor=request.user)
+        revealed = reveal(assignment_id=pk, actor=request.user)
     except DomainError as error:
         _show_error(request, error)
         return redirect("dispatch:assignment", pk=pk)
-    response = _assignment_page(request, pk, revealed_phone=phone)
+    response = _assignment_page(request, pk, **{shown_as: revealed})
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_POST
+def caller_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    return _revealed_page(request, pk, services.reveal_caller_phone, "revealed_phone")
 
 
 @require_POST
 def description(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show the unredacted description on the page (never stored in a redirect or message)."""
-    try:
-        text = services.reveal_description(assignment_id=pk, actor=request.user)
-    except DomainError as error:
-        _show_error(request, error)
-        return redirect("dispatch:assignment", pk=pk)
-    response = _assignment_page(request, pk, revealed=text)
-    response["Cache-Control"] = "no-store"
-    return response
+    return _revealed_page(request, pk, services.reveal_description, "revealed")
 
 
 @require_GET
