@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hotline.models import Category, Unit, UnitKind
 from hotline.uploads import NAME_MAX_LENGTH, RandomName
@@ -249,7 +250,7 @@ class Attachment(models.Model):
     # The name the file had on the uploader's computer: shown and sent on download, never a path.
     name = models.CharField(_("file name"), max_length=NAME_MAX_LENGTH)
     size = models.PositiveIntegerField(_("size in bytes"))
-    content_type = models.CharField(_("content type"), max_length=100)
+    content_type = models.CharField(pgettext_lazy("attachment", "content type"), max_length=100)
 
     class Meta:
         verbose_name = _("attachment")

@@ -39,10 +39,11 @@ def test_djangos_own_labels_are_not_overridden_by_the_projects(admin_client):
         assert "环比" not in page
         # (looked up through an alias, which makemessages does not collect from this file)
         lookup, lookup_in = translation.gettext, translation.pgettext
-        assert (lookup("Change"), lookup("Close")) == ("修改", "关闭")
+        assert (lookup("Change"), lookup("Close"), lookup("content type")) == ("修改", "关闭", "内容类型")
         # And the project's same English words keep their meaning where the project uses them
         assert lookup_in("month-on-month", "Change") == "环比"
         assert lookup_in("close the ticket at intake", "Close") == "办结"
+        assert lookup_in("attachment", "content type") == "文件类型"
 
 
 def test_a_tickets_disposition_reads_as_a_decision_not_as_done():
