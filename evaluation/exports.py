@@ -34,13 +34,22 @@ GOVERNANCE_MET = gettext_lazy("reached the city average")
 GOVERNANCE_NOT_MET = gettext_lazy("below the city average")
 
 
-def class_labels(result: UnitResult) -> list[str]:
+def classes(result: UnitResult) -> list[tuple[str, str]]:
+    """A line's classes as (key, label): the class fields that hold, 治理类's 达标 or not, or the
+    small sample alone (the export's column and the page's badges)."""
     if not result.sample_sufficient:
-        return [str(SAMPLE_TOO_SMALL)]
-    labels = [str(label) for name, label in CLASS_LABELS if getattr(result, name)]
+        return [("sample_too_small", str(SAMPLE_TOO_SMALL))]
+    found = [(name, str(label)) for name, label in CLASS_LABELS if getattr(result, name)]
     if result.governance_met is not None:
-        labels.append(str(GOVERNANCE_MET if result.governance_met else GOVERNANCE_NOT_MET))
-    return labels
+        if result.governance_met:
+            found.append(("governance_met", str(GOVERNANCE_MET)))
+        else:
+            found.append(("governance_not_met", str(GOVERNANCE_NOT_MET)))
+    return found
+
+
+def class_labels(result: UnitResult) -> list[str]:
+    return [label for _key, label in classes(result)]
 
 
 @dataclass(frozen=True)

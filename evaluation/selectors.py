@@ -155,7 +155,9 @@ def _shown(*, drafts: bool) -> Q:
 
 def ranking_months(*, drafts: bool = False) -> list[date]:
     """Months that have a published ranking (or, with `drafts`, a draft), newest first."""
-    shown = Q(is_current=True) | (Q(published_at__isnull=True) if drafts else Q(pk__in=[]))
+    shown = Q(is_current=True)
+    if drafts:
+        shown |= Q(published_at__isnull=True)
     return list(MonthlyRanking.objects.filter(shown).order_by("-month").values_list("month", flat=True).distinct())
 
 
@@ -181,10 +183,6 @@ def draft_of(*, month: date, unit_kind: str) -> MonthlyRanking | None:
         .select_related("computed_by")
         .first()
     )
-
-
-def published_kinds(*, month: date) -> set[str]:
-    return set(MonthlyRanking.objects.filter(month=month, is_current=True).values_list("unit_kind", flat=True))
 
 
 def ranking_audit(*, month: date, unit_kind: str, drafts: bool = False) -> list[RankingAudit]:
@@ -257,19 +255,18 @@ DISTRICT_TOP = 3
 
 
 def publication(*, ranking: MonthlyRanking) -> Publication:
-    """Two queries: the ranked lines with their units and districts (a ranking holds at most a few
-    hundred), then the districts for the per-district tops."""
+    """One query: the ranked lines with their units and districts (a ranking holds at most a few
+    hundred)."""
     ranked = list(ranking.results.filter(rank__isnull=False).select_related("unit__parent").order_by("rank", "id"))
     district_tops = []
     if ranking.unit_kind == UnitKind.STREET:
-        by_district: dict[int, list[UnitResult]] = {}
+        by_district: dict[Unit, list[UnitResult]] = {}
         for result in ranked:
-            if result.unit.parent_id is not None:
-                by_district.setdefault(result.unit.parent_id, []).append(result)
-        parents = {result.unit.parent_id: result.unit.parent for result in ranked if result.unit.parent_id}
+            if result.unit.parent is not None:
+                by_district.setdefault(result.unit.parent, []).append(result)
         district_tops = [
-            DistrictTop(district=parents[district_id], results=lines[:DISTRICT_TOP])
-            for district_id, lines in sorted(by_district.items(), key=lambda item: parents[item[0]].code)
+            DistrictTop(district=district, results=lines[:DISTRICT_TOP])
+            for district, lines in sorted(by_district.items(), key=lambda item: item[0].code or "")
         ]
     bottom = ranked[-PUBLISHED_TOP:][::-1] if len(ranked) > PUBLISHED_TOP else []
     return Publication(top=ranked[:PUBLISHED_TOP], bottom=bottom, district_tops=district_tops)

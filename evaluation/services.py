@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, IntegerField, OuterRef, Subquery
+from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -69,16 +69,14 @@ def compute_rankings(
     """
     month = month.replace(day=1)
     unit_kinds = list(unit_kinds)
-    published = set(
-        MonthlyRanking.objects.filter(month=month, unit_kind__in=unit_kinds, is_current=True).values_list(
-            "unit_kind", flat=True
-        )
+    # The month's current (published) versions and drafts, by kind, in one query.
+    states = list(
+        MonthlyRanking.objects.filter(month=month, unit_kind__in=unit_kinds)
+        .filter(Q(is_current=True) | Q(published_at__isnull=True))
+        .values_list("unit_kind", "is_current")
     )
-    drafts = set(
-        MonthlyRanking.objects.filter(month=month, unit_kind__in=unit_kinds, published_at__isnull=True).values_list(
-            "unit_kind", flat=True
-        )
-    )
+    published = {kind for kind, is_current in states if is_current}
+    drafts = {kind for kind, is_current in states if not is_current}
     if keep_drafts:
         unit_kinds = [kind for kind in unit_kinds if kind not in drafts]
     if skip_published:

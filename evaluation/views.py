@@ -205,12 +205,15 @@ class RankingQuery:
         return urlencode({key: value for key, value in values.items() if value is not None})
 
 
-CLASS_BADGES = (
-    ("is_advanced", "ok"),
-    ("is_improved", "info"),
-    ("is_rectify", "bad"),
-    ("is_governance_focus", "warn"),
-)
+BADGE_STYLES = {
+    "is_advanced": "ok",
+    "is_improved": "info",
+    "is_rectify": "bad",
+    "is_governance_focus": "warn",
+    "governance_met": "ok",
+    "governance_not_met": "bad",
+    "sample_too_small": "muted",
+}
 
 
 @dataclass(frozen=True)
@@ -239,14 +242,7 @@ class Line:
 
     @property
     def badges(self) -> list[tuple[str, str]]:
-        if not self.result.sample_sufficient:
-            return [("muted", str(exports.SAMPLE_TOO_SMALL))]
-        labels = dict(exports.CLASS_LABELS)
-        badges = [(css, str(labels[name])) for name, css in CLASS_BADGES if getattr(self.result, name)]
-        if self.result.governance_met is not None:
-            met = self.result.governance_met
-            badges.append(("ok" if met else "bad", str(exports.GOVERNANCE_MET if met else exports.GOVERNANCE_NOT_MET)))
-        return badges
+        return [(BADGE_STYLES[key], label) for key, label in exports.classes(self.result)]
 
 
 def _lines(results: list[UnitResult], scope: RankingScope) -> list[Line]:
