@@ -1,5 +1,6 @@
 """Private Redis and PostgreSQL servers, and the web server on them, for the fault tests."""
 
+import glob
 import json
 import os
 import shutil
@@ -55,6 +56,14 @@ def private_redis(tmp_path) -> Iterator[PrivateRedis]:
         server.stop()
 
 
+def server_program(name: str) -> str:
+    """A PostgreSQL server program: on PATH, or where Debian installs it (not on PATH there)."""
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    if found is None:
+        pytest.fail(f"{name} (PostgreSQL's server programs) is needed for the fault tests")
+    return found
+
+
 class PrivatePostgres:
     """A PostgreSQL cluster of this test's own, in a temporary directory."""
 
@@ -68,8 +77,8 @@ class PrivatePostgres:
             shutil.chown(self.dir, "postgres")
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/hotline"
 
-    def _pg(self, *command: str) -> None:
-        subprocess.run([*self.as_owner, *command], check=True, capture_output=True)
+    def _pg(self, program: str, *arguments: str) -> None:
+        subprocess.run([*self.as_owner, server_program(program), *arguments], check=True, capture_output=True)
 
     def init(self) -> None:
         self._pg("initdb", "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres", "-E", "UTF8")
