@@ -126,8 +126,8 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with code {self.process.returncode}")
             try:
-                status, _body = self.request("GET", "/healthz")
-                if status in (200, 503):  # 503: up, without a Celery worker to report
+                status, _body = self.request("GET", "/healthz/live")
+                if status == 200:  # the web process answers (no Celery worker runs here)
                     return
             except OSError:
                 time.sleep(0.2)
