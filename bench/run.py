@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.run --tickets 1000000
 
-1. generates the data set once (bench.generator, COPY) into $BENCH_DATABASE_URL (default the
+1. generates the data set once (hotline.generator, COPY) into $BENCH_DATABASE_URL (default the
    local database `hotline_bench`, created if missing) and reuses it while the size matches; the
    cache (throttle counters, reference versions) is Redis as deployed, $BENCH_REDIS_URL (default
    the local Redis, database 12);
@@ -71,8 +71,7 @@ def prepare_data(*, tickets: int, years: float) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench.generator import generate
-    from evaluation.management.commands.generate_data import database_dsn
+    from hotline.generator import database_dsn, generate
 
     call_command("migrate", verbosity=0)
     call_command("load_org", verbosity=0)

@@ -55,11 +55,19 @@ def pooled_rates(*, counts: Iterable[Counts], parameters: Parameters) -> tuple[D
 
 
 def build_lines(
-    *, ranking: MonthlyRanking, month: date, unit_kind: str, parameters: Parameters, ranked: dict[int, Counts]
+    *,
+    ranking: MonthlyRanking,
+    month: date,
+    unit_kind: str,
+    parameters: Parameters,
+    ranked: dict[int, Counts],
+    listed: Iterable[int] = (),
 ) -> list[UnitResult]:
-    """Every unit with volume, with its rates; those with a sufficient sample ranked and classed
-    (先进 top N, 整改 bottom N, 进步 by the improvement rule, 治理 by volume for streets)."""
-    counts = {unit_id: c for unit_id, c in ranked.items() if c.has_volume}
+    """A line per unit `listed` (every active unit of the kind) and per unit with volume, with its
+    rates; those with a sufficient sample ranked and classed (先进 top N, 整改 bottom N, 进步 by the
+    improvement rule, 治理 by volume for streets)."""
+    counts = {unit_id: ranked.get(unit_id, Counts()) for unit_id in listed}
+    counts.update((unit_id, c) for unit_id, c in ranked.items() if c.has_volume)
     adjustments = dict(
         ScoreAdjustment.objects.filter(month=month, unit_id__in=counts)
         .values("unit_id")

@@ -255,6 +255,13 @@ def ranked_counts(*, per_unit: dict[int, Counts], unit_kind: str, places: dict[i
     return ranked
 
 
+def listed_units(*, unit_kind: str) -> list[int]:
+    """Every active unit a `unit_kind` ranking lists, with requests that month or not: the city
+    reads the whole list of its 343 streets/townships every month, a quiet one included."""
+    kinds = (UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE) if unit_kind == UnitKind.STREET else (unit_kind,)
+    return list(Unit.objects.filter(kind__in=kinds, is_active=True).values_list("pk", flat=True))
+
+
 def counted_units(unit: Unit) -> Q:
     """The handling units whose rows count for `unit` in its ranking (as ranked_unit folds them)."""
     if unit.kind == UnitKind.DISTRICT:

@@ -131,7 +131,14 @@ def _compute_draft(
                     reason=reason if last else "",
                 )
             UnitResult.objects.bulk_create(
-                build_lines(ranking=draft, month=month, unit_kind=unit_kind, parameters=parameters, ranked=ranked)
+                build_lines(
+                    ranking=draft,
+                    month=month,
+                    unit_kind=unit_kind,
+                    parameters=parameters,
+                    ranked=ranked,
+                    listed=rates_module.listed_units(unit_kind=unit_kind),
+                )
             )
             RankingAudit.objects.create(ranking=draft, action="computed", actor=actor, reason=reason)
     except IntegrityError:
@@ -149,7 +156,7 @@ def publish_ranking(*, ranking_id: int, actor: User | None) -> MonthlyRanking:
             raise DomainError("not_found", _("No such ranking."), status=404)
         if not draft.is_draft:
             raise DomainError("already_published", _("This ranking is already published."), status=409)
-        if not draft.results.exists():
+        if not draft.results.filter(Q(required_response__gt=0) | Q(callbacks_answered__gt=0)).exists():
             raise DomainError(
                 "empty_ranking", _("Nothing was counted in this month: there is nothing to publish."), status=409
             )

@@ -4,8 +4,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from hotline import services
+from hotline import generator, services
 from hotline.models import Role, Unit, UnitKind, User
+from intake.models import Ticket
 
 
 @dataclass(frozen=True)
@@ -48,3 +49,15 @@ def load(*, password: str) -> list[str]:
         roles = "、".join(str(role.label) for role in demo.roles)
         lines.append(f"{demo.username:<14} {password}  {roles} @ {unit.name}")
     return lines
+
+
+def load_history(*, tickets: int) -> list[str]:
+    """A past year of tickets up to now (hotline.generator: Beijing 2020's mix, scaled down), once:
+    the rankings, trends and hot spots then have something to show on first open."""
+    if tickets <= 0 or Ticket.objects.filter(created_by__username="generated-agent").exists():
+        return []
+    totals = generator.generate_here(tickets=tickets)
+    return [
+        f"History: {totals['intake_ticket']} tickets of the past year, {totals['dispatch_assignment']} dispatched, "
+        f"{totals['evaluation_callback']} callbacks."
+    ]

@@ -3,6 +3,9 @@
 
 Needs only Python 3.11. Without DATABASE_URL / REDIS_URL it uses SQLite and kombu's
 filesystem broker under var/ (or $HOTLINE_VAR_DIR); with them, PostgreSQL and Redis.
+The demo runs as in production (DEBUG off, static files collected and served by whitenoise, the
+product's own error pages), only over plain HTTP on 127.0.0.1. The banner prints once /healthz
+answers 200 (database, broker and a heartbeat through beat and the worker).
 A child that exits (a worker that died with its broker, say) is started again, logged, after a
 pause that doubles while it keeps exiting. Stop with Ctrl-C: every child process is stopped with it.
 """
@@ -21,6 +24,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Production settings (DEBUG off) served over plain HTTP on 127.0.0.1: no HTTPS redirect, no secure-only
+# cookies, no HSTS. Everything else, error pages and static files included, is as deployed.
+PLAIN_HTTP = {
+    "DEBUG": "false",
+    "SECURE_SSL_REDIRECT": "false",
+    "SESSION_COOKIE_SECURE": "false",
+    "CSRF_COOKIE_SECURE": "false",
+    "SECURE_HSTS_SECONDS": "0",
+    "SECURE_HSTS_PRELOAD": "false",
+}
+# The banner waits for /healthz: the first heartbeat goes through beat and the worker (~30 s).
+HEALTH_TIMEOUT = 180.0
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
 # Restart pauses: 1 s, 2 s, 4 s … at most this long; a child that ran this long starts over at 1 s.
@@ -69,18 +84,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(url: str, processes: list[subprocess.Popen], timeout: float = 60) -> None:
+def wait_for(url: str, children: list["Child"], timeout: float) -> None:
+    """Until `url` answers 200; a child that exits before is a broken setup, not an outage: stop."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for process in processes:
-            if process.poll() is not None:
-                sys.exit(f"{process.args[0]} exited early with {process.returncode}; see the logs under var/log/")
+        for child in children:
+            if not child.alive():
+                stop_all(children)
+                sys.exit(f"{child.name} exited early with {child.process.returncode}; see {child.log_path}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
-        except OSError:
-            time.sleep(0.3)
-    sys.exit(f"{url} did not answer within {timeout:.0f} s")
+        except OSError:  # refused while starting, or 503 until the first heartbeat (HTTPError is an OSError)
+            time.sleep(0.5)
+    stop_all(children)
+    sys.exit(f"{url} did not answer 200 within {timeout:.0f} s; see the logs under {children[0].log_path.parent}")
 
 
 @dataclass
@@ -96,8 +114,12 @@ class Child:
     failures: int = 0
     restart_at: float | None = None
 
+    @property
+    def log_path(self) -> Path:
+        return self.log_dir / f"{self.name}.log"
+
     def start(self) -> None:
-        with (self.log_dir / f"{self.name}.log").open("ab") as logfile:
+        with self.log_path.open("ab") as logfile:
             self.process = subprocess.Popen(
                 self.command, cwd=ROOT, env=self.env, stdout=logfile, stderr=subprocess.STDOUT
             )
@@ -125,20 +147,21 @@ def supervise(children: list[Child]) -> None:
         pause = min(2.0**child.failures, RESTART_BACKOFF_MAX)
         child.failures += 1
         child.restart_at = now + pause
-        log(f"{child.name} exited with {code}; restarting it in {pause:.0f} s (see {child.log_dir / child.name}.log)")
+        log(f"{child.name} exited with {code}; restarting it in {pause:.0f} s (see {child.log_path})")
 
 
 def stop_all(children: list[Child]) -> None:
-    for child in children:
-        if child.alive():
-            child.process.terminate()
-    for child in children:
-        if child.process is None:
-            continue
+    """Stop every running child (SIGTERM, then SIGKILL after 10 s), saying which."""
+    running = [child for child in children if child.alive()]
+    for child in running:
+        child.process.terminate()
+    for child in running:
         try:
             child.process.wait(timeout=10)
+            log(f"stopped {child.name} (pid {child.process.pid})")
         except subprocess.TimeoutExpired:
             child.process.kill()
+            log(f"killed {child.name} (pid {child.process.pid}): it did not stop within 10 s")
 
 
 def main() -> None:
@@ -149,22 +172,31 @@ def main() -> None:
     ensure_venv()
     var_dir = Path(os.environ.get("HOTLINE_VAR_DIR", ROOT / "var")).resolve()
     (var_dir / "log").mkdir(parents=True, exist_ok=True)
-    env = {"DEBUG": "true", **local_secrets(var_dir), **os.environ, "HOTLINE_VAR_DIR": str(var_dir)}
+    env = {
+        **PLAIN_HTTP,
+        # Every process, gunicorn's own lines included, logs in the product's time zone.
+        "TZ": "Asia/Shanghai",
+        **local_secrets(var_dir),
+        **os.environ,
+        "HOTLINE_VAR_DIR": str(var_dir),
+    }
     port = args.port or free_port()
     # The survey links texted to callers (console SMS backend: written to the worker's log) point here.
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
 
     def manage(*command: str) -> str:
-        result = subprocess.run(
-            [str(PYTHON), "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-        )
+        result = subprocess.run([str(PYTHON), "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True)
+        if result.returncode:
+            sys.exit(f"manage.py {' '.join(command)} failed with {result.returncode}:\n{result.stderr}")
         return result.stdout
 
     log(f"database: {'DATABASE_URL' if 'DATABASE_URL' in env else var_dir / 'hotline.sqlite3'}")
     log(f"broker: {'REDIS_URL' if 'REDIS_URL' in env else 'embedded (filesystem) under ' + str(var_dir)}")
     manage("migrate", "--noinput")
+    manage("collectstatic", "--noinput")
     log(manage("load_org").strip().replace("\n", "; "))
     log(manage("load_catalogue").strip())
+    log("loading the demo (the first time: a year of history, its rankings and rollups)")
     logins = manage("load_demo")
 
     bin_dir = VENV / "bin"
@@ -182,6 +214,7 @@ def main() -> None:
         child.start()
 
     def stop(*_: object) -> None:
+        log("stopping")
         stop_all(children)
         sys.exit(0)
 
@@ -189,8 +222,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, stop)
 
     url = f"http://127.0.0.1:{port}/"
-    # A child that exits before the site answers is a broken setup, not an outage: stop.
-    wait_for(url + "accounts/login/", [child.process for child in children])
+    log("waiting for /healthz (database, broker, and the first heartbeat through beat and the worker)")
+    wait_for(url + "healthz", children, timeout=HEALTH_TIMEOUT)
     print(f"\n12345 hotline is running at {url}  (logs: {var_dir / 'log'}; Ctrl-C stops)", flush=True)
     print("Demo logins (username  password  role @ unit):", flush=True)
     print(logins, flush=True)

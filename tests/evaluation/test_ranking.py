@@ -169,6 +169,25 @@ def test_a_unit_below_the_minimum_sample_is_listed_without_rank_or_class():
     assert [r.unit_id for r in ranking.results.all()][:2] == [good.pk, poor.pk]
 
 
+def test_every_active_street_and_functional_zone_is_listed_even_without_requests():
+    # Given a street with a month of work, a quiet street, a functional zone, and a street no longer active
+    busy = _street_with(responded=9)
+    quiet = StreetFactory()
+    zone = StreetFactory(kind=UnitKind.FUNCTIONAL_ZONE)
+    closed = StreetFactory(is_active=False)
+    # When October is ranked
+    ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    results = {r.unit_id: r for r in ranking.results.all()}
+    # Then every active street and zone has a line; the quiet ones without rates, rank or class
+    assert set(results) == {busy.pk, quiet.pk, zone.pk}
+    assert closed.pk not in results
+    for unit in (quiet, zone):
+        line = results[unit.pk]
+        assert (line.required_response, line.callbacks_answered, line.rank, line.response_rate) == (0, 0, None, None)
+        assert not line.sample_sufficient
+    assert results[busy.pk].rank == 1
+
+
 def test_the_minimum_sample_comes_from_the_scheme():
     # Given a scheme asking for 12 tickets requiring a response
     EvaluationScheme.objects.filter(unit_kind=UnitKind.STREET).update(minimum_responses=12)

@@ -6,10 +6,9 @@ from datetime import UTC, date, datetime
 import pytest
 from django.db import connection
 
-from bench.generator import generate
 from evaluation import services
-from evaluation.management.commands.generate_data import database_dsn
 from hotline import services as hotline_services
+from hotline.generator import database_dsn, generate
 from hotline.models import UnitKind
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

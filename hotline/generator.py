@@ -144,8 +144,9 @@ def load_reference(connection) -> Reference:
         ):
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
             bases[table] = cursor.fetchone()[0]
-        cursor.execute("SELECT to_char(day, 'YYYYMMDD'), last FROM intake_ticketnumbercounter")
-        counters = dict(cursor.fetchall())
+        cursor.execute("SELECT day, last FROM intake_ticketnumbercounter")
+        # A date from psycopg2, 'YYYY-MM-DD' text from SQLite.
+        counters = {str(day).replace("-", ""): last for day, last in cursor.fetchall()}
     if not leaves or not units:
         raise RuntimeError("Load the organisation and categories first: manage.py load_org")
     by_top: dict[str, dict[str, list]] = {}
@@ -199,12 +200,11 @@ def ensure_actors(connection) -> dict[str, int]:
             cursor.execute(
                 "INSERT INTO hotline_user (password, is_superuser, username, first_name, last_name, email, "
                 "is_staff, is_active, date_joined, full_name, mobile) "
-                "VALUES ('!', false, %s, '', '', '', false, false, now(), %s, '') "
+                "VALUES ('!', %s, %s, '', '', '', %s, %s, %s, %s, '') "
                 "ON CONFLICT (username) DO UPDATE SET username = EXCLUDED.username RETURNING id",
-                [username, f"生成数据 {role}"],
+                [False, username, False, False, datetime.now(UTC).isoformat(sep=" "), f"生成数据 {role}"],
             )
             actors[role] = cursor.fetchone()[0]
-    connection.commit()
     return actors
 
 
@@ -492,39 +492,46 @@ class ChunkGenerator:
 
 # The events of each ticket, derived from its lifecycle timestamps (ids from the sequence). A chunk's
 # assignments and callbacks have the ids of its tickets' local indexes: ranges on the primary keys.
-EVENTS_SQL = """
+_EVENTS_SQL = """
 INSERT INTO intake_ticketevent (ticket_id, action, from_status, to_status, note, payload, created_at, actor_id, unit_id)
-SELECT id, 'create', '', 'received', '', '{}'::jsonb, created_at, created_by_id, NULL::bigint
+SELECT id, 'create', '', 'received', '', {payload}, created_at, created_by_id, {null_id}
   FROM intake_ticket WHERE id BETWEEN %(first)s AND %(last)s
 UNION ALL
 SELECT id, CASE disposition WHEN 'answered_directly' THEN 'answer_directly' ELSE 'close_at_intake' END,
-       'received', 'closed', '', '{}', closed_at, created_by_id, NULL::bigint
+       'received', 'closed', '', {payload}, closed_at, created_by_id, {null_id}
   FROM intake_ticket WHERE id BETWEEN %(first)s AND %(last)s AND disposition NOT IN ('', 'dispatched')
 UNION ALL
-SELECT id, 'queue_for_dispatch', 'received', 'awaiting_dispatch', '', '{}', created_at + interval '2 minutes',
+SELECT id, 'queue_for_dispatch', 'received', 'awaiting_dispatch', '', {payload}, {two_minutes_later},
        created_by_id, NULL
   FROM intake_ticket WHERE id BETWEEN %(first)s AND %(last)s AND disposition = 'dispatched'
 UNION ALL
-SELECT ticket_id, 'dispatch', 'awaiting_dispatch', 'dispatched', '', '{}', dispatched_at, dispatched_by_id, unit_id
+SELECT ticket_id, 'dispatch', 'awaiting_dispatch', 'dispatched', '', {payload}, dispatched_at, dispatched_by_id, unit_id
   FROM dispatch_assignment WHERE id BETWEEN %(first_assignment)s AND %(last_assignment)s
 UNION ALL
-SELECT ticket_id, 'sign', 'dispatched', 'in_progress', '', '{}', signed_at, signed_by_id, unit_id
+SELECT ticket_id, 'sign', 'dispatched', 'in_progress', '', {payload}, signed_at, signed_by_id, unit_id
   FROM dispatch_assignment WHERE id BETWEEN %(first_assignment)s AND %(last_assignment)s AND signed_at IS NOT NULL
 UNION ALL
-SELECT ticket_id, 'record_contact', 'in_progress', 'in_progress', '', '{}', first_contacted_at, signed_by_id, unit_id
+SELECT ticket_id, 'record_contact', 'in_progress', 'in_progress', '', {payload}, first_contacted_at, signed_by_id,
+       unit_id
   FROM dispatch_assignment
  WHERE id BETWEEN %(first_assignment)s AND %(last_assignment)s AND first_contacted_at IS NOT NULL
 UNION ALL
-SELECT ticket_id, 'reply', 'in_progress', 'awaiting_callback', '', '{}', replied_at, replied_by_id, unit_id
+SELECT ticket_id, 'reply', 'in_progress', 'awaiting_callback', '', {payload}, replied_at, replied_by_id, unit_id
   FROM dispatch_assignment WHERE id BETWEEN %(first_assignment)s AND %(last_assignment)s AND replied_at IS NOT NULL
 UNION ALL
-SELECT ticket_id, 'callback_attempt', 'awaiting_callback', 'awaiting_callback', '', '{}', completed_at,
-       NULL::bigint, NULL::bigint
+SELECT ticket_id, 'callback_attempt', 'awaiting_callback', 'awaiting_callback', '', {payload}, completed_at,
+       {null_id}, {null_id}
   FROM evaluation_callback WHERE id BETWEEN %(first_callback)s AND %(last_callback)s AND completed_at IS NOT NULL
 UNION ALL
-SELECT ticket_id, 'close', 'awaiting_callback', 'closed', '', '{}', completed_at, NULL, NULL
+SELECT ticket_id, 'close', 'awaiting_callback', 'closed', '', {payload}, completed_at, NULL, NULL
   FROM evaluation_callback WHERE id BETWEEN %(first_callback)s AND %(last_callback)s AND completed_at IS NOT NULL
 """
+EVENTS_SQL = _EVENTS_SQL.format(
+    payload="'{}'::jsonb", null_id="NULL::bigint", two_minutes_later="created_at + interval '2 minutes'"
+)
+SQLITE_EVENTS_SQL = _EVENTS_SQL.format(
+    payload="'{}'", null_id="NULL", two_minutes_later="datetime(created_at, '+2 minutes')"
+)
 
 
 # The generating process's own generator, and the index of the next chunk, shared by the processes.
@@ -887,6 +894,7 @@ def generate(
     try:
         build_pending_indexes(connection, dsn=dsn, workers=workers)  # left by a load that died half-way
         ref = load_reference(connection)
+        connection.commit()
         started = time.perf_counter()
         # From about the table's own size on, building the indexes afresh beats keeping them up row by row.
         rebuild_indexes = tickets >= ref.bases["intake_ticket"] - 1
@@ -921,3 +929,115 @@ def generate(
         "seconds": round(elapsed, 2),
         "tickets_per_second": round(tickets / elapsed) if elapsed else math.inf,
     }
+
+
+# --- A smaller history in this process, through Django's connection (PostgreSQL or SQLite) ------
+
+BOOLEAN_COLUMNS = {"confidential", "returned", "is_primary", "unit_at_fault", "answered_online"}
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+
+
+def database_dsn() -> str:
+    """The libpq DSN of Django's default database (the generating processes connect themselves)."""
+    from django.db import connection
+    from psycopg2.extensions import make_dsn
+
+    params = connection.get_connection_params()
+    keys = {"dbname", "user", "password", "host", "port"}
+    return make_dsn(**{key: value for key, value in params.items() if key in keys})
+
+
+def _sqlite_values(table: str, rows: list[str]) -> list[list[str | int | None]]:
+    """COPY text rows as SQLite values: NULL for \\N, 1/0 for booleans, and timestamps in Django's
+    SQLite form (UTC without the offset), so that they compare as text with what Django writes."""
+    columns = [column.strip() for column in TABLE_COLUMNS[table].split(",")]
+    booleans = [index for index, column in enumerate(columns) if column in BOOLEAN_COLUMNS]
+    values = []
+    for row in rows:
+        fields: list = row[:-1].split("\t")
+        for index, value in enumerate(fields):
+            if value == NULL:
+                fields[index] = None
+            elif value.endswith("+00"):
+                fields[index] = value[:-3]
+        for index in booleans:
+            fields[index] = int(fields[index] == "t")
+        values.append(fields)
+    return values
+
+
+def generate_here(*, tickets: int, years: float = 1.0, seed: int = 12345, now: datetime | None = None) -> dict:
+    """Generate `tickets` over the last `years` years in one transaction of Django's own connection:
+    COPY on PostgreSQL, executemany on SQLite. The demo's history (tens of thousands of tickets, in
+    seconds); `generate` is the parallel path for millions."""
+    from django.db import connection, transaction
+
+    now = now or datetime.now(UTC)
+    days = max(1, round(years * 365.25))
+    start = (now.astimezone(SHANGHAI) - timedelta(days=days - 1)).date()
+    start_epoch_day = int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp()) // DAY
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic(), connection.cursor() as cursor:
+        ref = load_reference(connection)
+        caller_pool = max(100, int(tickets * 0.7))
+        _write_callers_here(
+            cursor, postgres=postgres, base=ref.bases["intake_caller"], count=caller_pool, start=start_epoch_day * DAY
+        )
+        generator = ChunkGenerator(
+            ref, start_epoch_day=start_epoch_day, days=days, now_epoch=int(now.timestamp()), caller_pool=caller_pool
+        )
+        counts = day_counts(tickets=tickets, start=start, days=days, rng=random.Random(seed))
+        generator.chunk(Chunk(list(range(days)), 0, counts), start_epoch_day=start_epoch_day, seed=seed)
+        totals = {"intake_caller": caller_pool}
+        for table, rows in generator.rows.items():
+            totals[table] = len(rows)
+            if postgres:
+                data = "".join(rows).encode()
+                cursor.cursor.copy_expert(
+                    f"COPY {table} ({TABLE_COLUMNS[table]}) FROM STDIN", io.BytesIO(data), size=len(data) + 1
+                )
+            else:
+                placeholders = ", ".join(["%s"] * len(TABLE_COLUMNS[table].split(",")))
+                cursor.executemany(
+                    f"INSERT INTO {table} ({TABLE_COLUMNS[table]}) VALUES ({placeholders})",
+                    _sqlite_values(table, rows),
+                )
+        bounds = {}
+        for table, name in (
+            ("intake_ticket", ""),
+            ("dispatch_assignment", "_assignment"),
+            ("evaluation_callback", "_callback"),
+        ):
+            bounds[f"first{name}"], bounds[f"last{name}"] = ref.bases[table], ref.bases[table] + tickets - 1
+        cursor.execute(EVENTS_SQL if postgres else SQLITE_EVENTS_SQL, bounds)
+        totals["intake_ticketevent"] = cursor.rowcount
+        if postgres:
+            for table in BULK_TABLES:
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"GREATEST((SELECT MAX(id) FROM {table}), 1))"
+                )
+        # Each day's counter past the day's last number (today's may already have numbers).
+        cursor.executemany(
+            "INSERT INTO intake_ticketnumbercounter (day, last) VALUES (%s, %s) ON CONFLICT (day) DO UPDATE "
+            "SET last = CASE WHEN excluded.last > intake_ticketnumbercounter.last "
+            "THEN excluded.last ELSE intake_ticketnumbercounter.last END",
+            [(f"{day[:4]}-{day[4:6]}-{day[6:]}", last) for day, last in generator.counters.items()],
+        )
+    return totals
+
+
+def _write_callers_here(cursor, *, postgres: bool, base: int, count: int, start: int) -> None:
+    created = datetime.fromtimestamp(start, UTC)
+    if postgres:
+        cursor.execute(CALLERS_SQL, {"created": created, "first": base, "last": base + count - 1})
+        return
+    created_text = created.strftime("%Y-%m-%d %H:%M:%S")
+    cursor.executemany(
+        "INSERT INTO intake_caller (id, phone, name, is_enterprise, enterprise_name, created_at) "
+        "VALUES (%s, %s, %s, 0, '', %s)",
+        [
+            (caller, f"179{caller:08d}", f"{SURNAMES[caller % 20]}先生", created_text)
+            for caller in range(base, base + count)
+        ],
+    )

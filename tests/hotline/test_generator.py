@@ -7,9 +7,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from bench import generator
-from evaluation.management.commands.generate_data import database_dsn
+from dispatch.models import Assignment
+from hotline import generator
 from hotline import services as hotline_services
+from hotline.generator import database_dsn
+from intake import services as intake_services
+from intake.models import Ticket, TicketEvent
+from tests.intake.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -278,3 +282,25 @@ def rows(sql: str) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return {key: rest[0] if len(rest) == 1 else rest for key, *rest in cursor.fetchall()}
+
+
+@pytest.mark.django_db
+def test_a_history_in_this_process_is_consistent_and_the_next_ticket_follows_it(org):
+    # Given a ticket numbered today through the services, before the history
+    today = NOW.astimezone(generator.SHANGHAI).date()
+    earlier = intake_services.next_ticket_number(day=today)
+    # When a history up to now is generated through Django's connection
+    result = generator.generate_here(tickets=2000, years=0.25, now=NOW)
+    # Then every row is there, each ticket with its creation event, each assignment with its ticket
+    assert Ticket.objects.count() == result["intake_ticket"] == 2000
+    assert TicketEvent.objects.filter(action="create").count() == 2000
+    assert Assignment.objects.count() == result["dispatch_assignment"] > 0
+    assert not Ticket.objects.filter(status="closed", closed_at__isnull=True).exists()
+    # And the history's numbers of today follow the one taken before, and the next one follows them
+    numbers_today = sorted(Ticket.objects.filter(number__startswith=f"{today:%Y%m%d}").values_list("number", flat=True))
+    assert numbers_today
+    assert numbers_today[0] > earlier
+    assert intake_services.next_ticket_number(day=today) > numbers_today[-1]
+    # And the next ticket row gets an id past the history's
+    last_generated = max(Ticket.objects.values_list("pk", flat=True))
+    assert TicketFactory().pk > last_generated
