@@ -63,6 +63,9 @@ def test_keyboard_only_intake_enter_through_every_field_then_alt_s(at_desk, plac
     enter(page, "id_caller_name")
     page.keyboard.type("李四")
     enter(page, "id_is_enterprise")
+    page.keyboard.press("Space")  # an enterprise: its name is asked for
+    enter(page, "id_enterprise_name")
+    page.keyboard.type("某某供热公司")
     enter(page, "id_confidential")
     page.keyboard.press("Space")
     enter(page, "id_channel")
@@ -84,7 +87,10 @@ def test_keyboard_only_intake_enter_through_every_field_then_alt_s(at_desk, plac
     enter(page, "id_urgency")
     page.keyboard.press("ArrowDown")  # 一般 → 紧急 → 特急
     page.keyboard.press("ArrowDown")
-    enter(page, "id_deadline_tier")  # follows the urgency: emergency, no reason asked
+    enter(page, "id_deadline_tier")  # follows the urgency: emergency
+    page.keyboard.press("ArrowDown")  # changed to 24 h: a reason is asked for
+    enter(page, "id_tier_override_reason")
+    page.keyboard.type("供热管网抢修")
     enter(page, "id_answer")
     page.keyboard.type("已告知先关闭阀门")
     page.keyboard.press("Enter")
@@ -100,10 +106,12 @@ def test_keyboard_only_intake_enter_through_every_field_then_alt_s(at_desk, plac
     ticket = Ticket.objects.select_related("caller").get()
     assert ticket.status == Status.AWAITING_DISPATCH
     assert (ticket.caller.phone, ticket.caller.name, ticket.confidential) == ("13800138000", "李四", True)
+    assert (ticket.caller.is_enterprise, ticket.caller.enterprise_name) == (True, "某某供热公司")
     assert (ticket.channel, ticket.kind, ticket.category) == (Channel.ENTERPRISE_LINE, Kind.COMPLAINT, leak)
     assert (ticket.district, ticket.street) == (places["fengtai"], places["xincun"])
     assert (ticket.address, ticket.description) == ("幸福小区3号楼", "暖气管道漏水，地板都湿了")
-    assert (ticket.urgency, ticket.deadline_tier) == (Urgency.EMERGENCY, DeadlineTier.EMERGENCY)
+    assert (ticket.urgency, ticket.deadline_tier) == (Urgency.EMERGENCY, DeadlineTier.UTILITY)
+    assert ticket.tier_override_reason == "供热管网抢修"
     assert ticket.number in page.inner_text(".messages")
     assert page.js_errors == []
 
