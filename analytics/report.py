@@ -1,6 +1,11 @@
 """The disclosure report (工作情况公开), built from the rollups with the 2020 annual disclosure of
 Beijing's 12345 hotline as its template: five sections, each with generated sentences, tables and
 charts. The page, the xlsx export and the management command all render this one structure.
+
+Each sentence is one translatable template with named placeholders (a variant per case, e.g.
+up / down / unchanged on the previous period, and plural forms by its count), never pieced
+together from translated fragments: only lists are joined, of names (`listing`), of an
+enumeration's clauses, each a whole template (`clauses`), and of whole sentences (`sentences`).
 """
 
 from collections import Counter, defaultdict
@@ -11,7 +16,7 @@ from typing import Any
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.dates import MONTHS
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext, ngettext_lazy
 from django.utils.translation import gettext as _
 
 from analytics import selectors
@@ -54,18 +59,36 @@ def listing(items: list[str]) -> str:
 
 
 def clauses(items: list[str]) -> str:
+    """Clauses of one sentence, each a whole template: 街乡镇承办2件，占比50.00%；市级部门…"""
     return ("；" if _chinese() else "; ").join(items)
 
 
-def trend_phrase(rate: Decimal | None) -> str:
-    """环比上升 12.50% / 环比下降 … / 环比持平 / 上期无数据."""
-    if rate is None:
-        return _("no figure for the previous period")
-    if rate > 0:
-        return _("up %(rate)s on the previous period") % {"rate": percent(rate)}
-    if rate < 0:
-        return _("down %(rate)s on the previous period") % {"rate": percent(-rate)}
-    return _("unchanged from the previous period")
+def sentences(items: list[str]) -> str:
+    """Whole sentences as one paragraph: no space between Chinese sentences."""
+    return ("" if _chinese() else " ").join(items)
+
+
+@dataclass(frozen=True)
+class ByTrend:
+    """One sentence in four versions, by the change on the previous period (环比上升/下降/持平/上期无
+    数据), each with plural forms chosen by the sentence's count (`number`). The up and down
+    versions get the change as %(rate)s."""
+
+    up: Any  # ngettext_lazy(singular, plural, "number")
+    down: Any
+    unchanged: Any
+    unknown: Any
+
+    def render(self, rate: Decimal | None, number: int, values: dict[str, Any]) -> str:
+        if rate is None:
+            template = self.unknown
+        elif rate > 0:
+            template = self.up
+        elif rate < 0:
+            template = self.down
+        else:
+            template = self.unchanged
+        return template % {**values, "number": number, "rate": percent(abs(rate)) if rate else ""}
 
 
 @dataclass
@@ -121,21 +144,47 @@ def _month_label(month) -> str:
 
 # --- Section 1: work summary --------------------------------------------------------------------
 
+RECEIVED = ByTrend(
+    up=ngettext_lazy(
+        "In %(period)s the hotline received %(total)s request, up %(rate)s on the previous period; "
+        "%(dispatched)s of them were dispatched to handling units.",
+        "In %(period)s the hotline received %(total)s requests, up %(rate)s on the previous period; "
+        "%(dispatched)s of them were dispatched to handling units.",
+        "number",
+    ),
+    down=ngettext_lazy(
+        "In %(period)s the hotline received %(total)s request, down %(rate)s on the previous period; "
+        "%(dispatched)s of them were dispatched to handling units.",
+        "In %(period)s the hotline received %(total)s requests, down %(rate)s on the previous period; "
+        "%(dispatched)s of them were dispatched to handling units.",
+        "number",
+    ),
+    unchanged=ngettext_lazy(
+        "In %(period)s the hotline received %(total)s request, as many as in the previous period; "
+        "%(dispatched)s of them were dispatched to handling units.",
+        "In %(period)s the hotline received %(total)s requests, as many as in the previous period; "
+        "%(dispatched)s of them were dispatched to handling units.",
+        "number",
+    ),
+    unknown=ngettext_lazy(
+        "In %(period)s the hotline received %(total)s request (no figure for the previous period); "
+        "%(dispatched)s of them were dispatched to handling units.",
+        "In %(period)s the hotline received %(total)s requests (no figure for the previous period); "
+        "%(dispatched)s of them were dispatched to handling units.",
+        "number",
+    ),
+)
+
 
 def _work_summary(period: Period, summary: selectors.Summary, trend: selectors.Trend) -> Section:
     section = Section("work", _("Work summary"))
     answered, dispatched = summary.counts["answered_directly"], summary.counts["dispatched"]
     section.paragraphs.append(
-        _(
-            "In %(period)s the hotline received %(total)s requests, %(change)s; %(dispatched)s of them were "
-            "dispatched to handling units."
+        RECEIVED.render(
+            summary.change,
+            summary.received,
+            {"period": period.label, "total": count(summary.received), "dispatched": count(dispatched)},
         )
-        % {
-            "period": period.label,
-            "total": count(summary.received),
-            "change": trend_phrase(summary.change),
-            "dispatched": count(dispatched),
-        }
     )
     section.paragraphs.append(
         _(
@@ -243,10 +292,13 @@ def _request_types(period: Period, ranking: selectors.CategoryRanking, breakdown
                 % {"kind": kind, "share": percent(block.share), "month": _month_label(only)}
             )
         elif period.is_year and months and len(set(months.values())) == 1:
-            section.paragraphs.append(
-                _("%(kind)s requests were %(share)s of all requests, %(count)s in each month that had any.")
-                % {"kind": kind, "share": percent(block.share), "count": count(next(iter(months.values())))}
+            template = (
+                _("%(kind)s requests were %(share)s of all requests, %(count)s in every month of the year.")
+                if len(months) == 12
+                else _("%(kind)s requests were %(share)s of all requests, %(count)s in each month that had any.")
             )
+            every = next(iter(months.values()))
+            section.paragraphs.append(template % {"kind": kind, "share": percent(block.share), "count": count(every)})
         elif period.is_year and months:
             # On a tie the earlier month wins, both ways.
             peak, peak_count = max(months.items(), key=lambda item: (item[1], -item[0].toordinal()))
@@ -362,40 +414,44 @@ def _handling_units(handling: selectors.Handling, districts: list[selectors.Dist
     streets = handling.top_units["street"]
     if streets:
         by_district = Counter(line.parent_name for line in streets if line.parent_name)
-        sentence = _("Among streets/townships, %(first)s handled the most requests (%(count)s).") % {
-            "first": streets[0].full_name,
-            "count": count(streets[0].handled),
-        }
-        if len(streets) > 1:
-            sentence += _(" It was followed by %(others)s.") % {
-                "others": listing([line.full_name for line in streets[1:5]])
-            }
+        first = {"first": streets[0].full_name, "count": count(streets[0].handled)}
+        parts = [
+            _("Among streets/townships, %(first)s handled the most requests (%(count)s), followed by %(others)s.")
+            % {**first, "others": listing([line.full_name for line in streets[1:5]])}
+            if len(streets) > 1
+            else _("Among streets/townships, %(first)s handled the most requests (%(count)s).") % first
+        ]
         if by_district:
-            sentence += _(" Of the top %(n)s, %(districts)s.") % {
-                "n": len(streets),
-                "districts": listing(
-                    [
-                        _("%(district)s: %(count)s") % {"district": name, "count": n}
-                        for name, n in by_district.most_common()
-                    ]
-                ),
-            }
-        section.paragraphs.append(sentence)
+            parts.append(
+                ngettext(
+                    "The top %(n)s street/township by requests handled is in %(districts)s.",
+                    "The top %(n)s streets/townships by requests handled are in %(districts)s.",
+                    len(streets),
+                )
+                % {
+                    "n": len(streets),
+                    "districts": listing(
+                        [
+                            _("%(district)s (%(count)s)") % {"district": name, "count": n}
+                            for name, n in by_district.most_common()
+                        ]
+                    ),
+                }
+            )
+        section.paragraphs.append(sentences(parts))
     for key in ("city_department", "state_enterprise", "platform_company"):
         units = handling.top_units[key]
         if not units:
             continue
         group = next(group for group in UNIT_GROUPS if group.key == key)
-        sentence = _("Among %(group)s, %(first)s handled the most requests (%(count)s).") % {
-            "group": group.label,
-            "first": units[0].name,
-            "count": count(units[0].handled),
-        }
+        values = {"group": group.label, "first": units[0].name, "count": count(units[0].handled)}
         if len(units) > 1:
-            sentence += _(" Next was %(second)s (%(count)s).") % {
-                "second": units[1].name,
-                "count": count(units[1].handled),
-            }
+            sentence = _(
+                "Among %(group)s, %(first)s handled the most requests (%(count)s), followed by %(second)s "
+                "(%(second_count)s)."
+            ) % {**values, "second": units[1].name, "second_count": count(units[1].handled)}
+        else:
+            sentence = _("Among %(group)s, %(first)s handled the most requests (%(count)s).") % values
         section.paragraphs.append(sentence)
     section.tables.append(
         Table(
@@ -451,6 +507,37 @@ def _handling_units(handling: selectors.Handling, districts: list[selectors.Dist
 
 
 # --- Section 4: hot topics ------------------------------------------------------------------------
+
+TOPIC = ByTrend(
+    up=ngettext_lazy(
+        "%(name)s: %(count)s request, up %(rate)s on the previous period, mainly about %(subs)s. The largest "
+        "part was %(main)s, %(share)s.",
+        "%(name)s: %(count)s requests, up %(rate)s on the previous period, mainly about %(subs)s. The largest "
+        "part was %(main)s, %(share)s.",
+        "number",
+    ),
+    down=ngettext_lazy(
+        "%(name)s: %(count)s request, down %(rate)s on the previous period, mainly about %(subs)s. The largest "
+        "part was %(main)s, %(share)s.",
+        "%(name)s: %(count)s requests, down %(rate)s on the previous period, mainly about %(subs)s. The largest "
+        "part was %(main)s, %(share)s.",
+        "number",
+    ),
+    unchanged=ngettext_lazy(
+        "%(name)s: %(count)s request, as many as in the previous period, mainly about %(subs)s. The largest "
+        "part was %(main)s, %(share)s.",
+        "%(name)s: %(count)s requests, as many as in the previous period, mainly about %(subs)s. The largest "
+        "part was %(main)s, %(share)s.",
+        "number",
+    ),
+    unknown=ngettext_lazy(
+        "%(name)s: %(count)s request (no figure for the previous period), mainly about %(subs)s. The largest "
+        "part was %(main)s, %(share)s.",
+        "%(name)s: %(count)s requests (no figure for the previous period), mainly about %(subs)s. The largest "
+        "part was %(main)s, %(share)s.",
+        "number",
+    ),
+)
 
 
 @dataclass
@@ -527,34 +614,41 @@ def _hot_topics(period: Period, topics: list[Topic]) -> Section:
         main, main_count = subs[0]
         section.paragraphs.append(f"{rank}. {topic.name}")
         section.paragraphs.append(
-            _(
-                "%(name)s: %(count)s requests, %(change)s, mainly about %(subs)s. The largest part was %(main)s, "
-                "%(share)s."
+            TOPIC.render(
+                selectors.change(topic.count, topic.previous),
+                topic.count,
+                {
+                    "name": topic.name,
+                    "count": count(topic.count),
+                    "subs": listing([name for name, _n in subs]),
+                    "main": main,
+                    "share": percent(ratio(main_count, topic.count)),
+                },
+            )
+        )
+        parts = [
+            ngettext(
+                "%(answered)s was answered directly (%(share)s).",
+                "%(answered)s were answered directly (%(share)s).",
+                topic.answered_directly,
             )
             % {
-                "name": topic.name,
-                "count": count(topic.count),
-                "change": trend_phrase(selectors.change(topic.count, topic.previous)),
-                "subs": listing([name for name, _n in subs]),
-                "main": main,
-                "share": percent(ratio(main_count, topic.count)),
+                "answered": count(topic.answered_directly),
+                "share": percent(ratio(topic.answered_directly, topic.count)),
             }
-        )
-        sentence = _("%(answered)s were answered directly (%(share)s).") % {
-            "answered": count(topic.answered_directly),
-            "share": percent(ratio(topic.answered_directly, topic.count)),
-        }
+        ]
         handled = sum(topic.groups.values())
         if handled:
             group, group_count = topic.groups.most_common(1)[0]
-            sentence += _(
-                " Among handling units, %(group)s handled the most: %(count)s, %(share)s of those dispatched."
-            ) % {
-                "group": group_labels[group],
-                "count": count(group_count),
-                "share": percent(ratio(group_count, handled)),
-            }
-        section.paragraphs.append(sentence)
+            parts.append(
+                _("Among handling units, %(group)s handled the most: %(count)s, %(share)s of those dispatched.")
+                % {
+                    "group": group_labels[group],
+                    "count": count(group_count),
+                    "share": percent(ratio(group_count, handled)),
+                }
+            )
+        section.paragraphs.append(sentences(parts))
         if topic.districts:
             district, district_count = topic.districts.most_common(1)[0]
             section.paragraphs.append(
@@ -637,22 +731,25 @@ def _handling_results(
     )
     best_groups = _best(handling.groups, lambda line: line.rates)
     if best_groups:
-        sentence = _("By kind of handling unit, %(first)s had the highest resolution and satisfaction rates.") % {
-            "first": best_groups[0].group.label
-        }
-        if len(best_groups) > 1:
-            sentence += _(" Next came %(second)s.") % {"second": best_groups[1].group.label}
-        section.paragraphs.append(sentence)
+        first = {"first": best_groups[0].group.label}
+        section.paragraphs.append(
+            _(
+                "By kind of handling unit, %(first)s had the highest resolution and satisfaction rates, followed "
+                "by %(second)s."
+            )
+            % {**first, "second": best_groups[1].group.label}
+            if len(best_groups) > 1
+            else _("By kind of handling unit, %(first)s had the highest resolution and satisfaction rates.") % first
+        )
     best_districts = _best(districts, lambda line: line.rates)
     if best_districts:
-        sentence = _("By district, %(first)s had the highest resolution and satisfaction rates.") % {
-            "first": best_districts[0].district.name
-        }
-        if len(best_districts) > 1:
-            sentence += _(" Next came %(others)s.") % {
-                "others": listing([line.district.name for line in best_districts[1:3]])
-            }
-        section.paragraphs.append(sentence)
+        first = {"first": best_districts[0].district.name}
+        section.paragraphs.append(
+            _("By district, %(first)s had the highest resolution and satisfaction rates, followed by %(others)s.")
+            % {**first, "others": listing([line.district.name for line in best_districts[1:3]])}
+            if len(best_districts) > 1
+            else _("By district, %(first)s had the highest resolution and satisfaction rates.") % first
+        )
     # By month received (analytics' rollups) the first rate is only the signing in time; the
     # district table counts as the district ranking does, with its response rate.
     headers = [_("Callbacks answered"), _("Signed in time"), _("Resolution rate"), _("Satisfaction rate")]

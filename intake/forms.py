@@ -9,9 +9,10 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.db.models import Model
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from hotline.models import Category, DeadlineTier
+from hotline.models import Category, DeadlineTier, UnitKind
 from hotline.selectors import districts, leaf_categories
 from intake import selectors
 from intake.models import CLOSING_DISPOSITIONS, Channel, Disposition, Kind, KnowledgeArticle, Ticket, Urgency
@@ -38,6 +39,35 @@ class DataSelect(forms.Select):
         return option
 
 
+class UnitTypeahead(DataSelect):
+    """A select of every unit the field accepts, which static/js/unit-picker.js lets the agent
+    type to like the dispatch pickers (hotline/widgets.py): name, short name, pinyin initials.
+
+    Unlike those pickers the select keeps all its options (a district's 16, the 343 streets):
+    the chained street select and the smart dispatch's place fill choose among them, and
+    without JavaScript it is a plain select. `within` names the select whose unit (a district)
+    the search is limited to.
+    """
+
+    template_name = "hotline/widgets/unit_picker.html"
+
+    def __init__(self, *, kinds: tuple[str, ...], within: str = "", **kwargs: Any):
+        kwargs.setdefault("option_data", lambda unit: {})
+        super().__init__(**kwargs)
+        self.kinds = kinds
+        self.within = within
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["picker"] = {
+            "search_url": reverse("unit-search"),
+            "kinds": ",".join(self.kinds),
+            "multiple": False,
+            "within": self.within,
+        }
+        return context
+
+
 class LeafCategoryField(forms.ModelChoiceField):
     """A third-level category, labelled with its path: 公共服务 › 供暖 › 不热."""
 
@@ -57,12 +87,14 @@ class ShortLeafCategoryField(forms.ModelChoiceField):
         return f"{obj.parent.name} › {obj.name}"
 
 
-def _street_field() -> forms.ModelChoiceField:
+STREET_KINDS = (UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE)  # as selectors.streets()
+
+
+def _street_field(*, typeahead: bool = False) -> forms.ModelChoiceField:
+    chain = {"option_data": lambda unit: {"parent": unit.parent_id}, "attrs": {"data-chain": "id_district"}}
+    widget = UnitTypeahead(kinds=STREET_KINDS, within="id_district", **chain) if typeahead else DataSelect(**chain)
     return forms.ModelChoiceField(
-        label=_("Street/township"),
-        queryset=selectors.streets(),
-        required=False,
-        widget=DataSelect(option_data=lambda unit: {"parent": unit.parent_id}, attrs={"data-chain": "id_district"}),
+        label=_("Street/township"), queryset=selectors.streets(), required=False, widget=widget
     )
 
 
@@ -97,8 +129,10 @@ class DeskForm(forms.Form):
         queryset=leaf_categories(),
         widget=DataSelect(option_data=lambda category: {"tier": category.default_tier}),
     )
-    district = forms.ModelChoiceField(label=_("District"), queryset=districts(), required=False)
-    street = _street_field()
+    district = forms.ModelChoiceField(
+        label=_("District"), queryset=districts(), required=False, widget=UnitTypeahead(kinds=(UnitKind.DISTRICT,))
+    )
+    street = _street_field(typeahead=True)
     address = forms.CharField(label=_("Community / address"), max_length=200, required=False)
     description = forms.CharField(label=_("Description"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5}))
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
@@ -123,6 +157,12 @@ class DeskForm(forms.Form):
     )
     answer_with = forms.ModelChoiceField(queryset=KnowledgeArticle.objects.all(), required=False)
     merge_into = forms.ModelChoiceField(queryset=Ticket.objects.all(), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            # A refused submission comes back: the desk's script focuses its first error, not the phone.
+            self.fields["phone"].widget.attrs.pop("autofocus", None)
 
     def clean_phone(self) -> str:
         return _phone(self.cleaned_data["phone"])
@@ -179,6 +219,32 @@ class CandidateQueryForm(forms.Form):
             return _phone(self.cleaned_data["phone"])
         except forms.ValidationError:
             return ""  # half-typed numbers simply match nothing yet
+
+
+# The desk sends the knowledge-base search this much of the description: more than the words
+# selectors.desk_articles reads, and a short URL.
+KB_DESCRIPTION_CHARS = 200
+
+
+class ArticleQueryForm(forms.Form):
+    """What the desk's knowledge-base panel searches with (all optional; long text is cut)."""
+
+    q = forms.CharField(required=False)
+    category = forms.IntegerField(required=False, min_value=1)
+    description = forms.CharField(required=False)
+
+    def clean_q(self) -> str:
+        return self.cleaned_data["q"][:100]
+
+    def clean_description(self) -> str:
+        return self.cleaned_data["description"][:KB_DESCRIPTION_CHARS]
+
+    def articles(self) -> list[KnowledgeArticle]:
+        self.is_valid()  # every field is optional; invalid ones are simply left out
+        data = self.cleaned_data
+        return selectors.desk_articles(
+            query=data.get("q", ""), category_id=data.get("category"), description=data.get("description", "")
+        )
 
 
 class ArticleForm(forms.Form):

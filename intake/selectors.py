@@ -1,13 +1,29 @@
 """Reads for intake: permission-scoped ticket querysets, repeat candidates, knowledge base."""
 
 import hmac
+import operator
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import reduce
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Max, Min, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -210,6 +226,70 @@ def search_articles(*, query: str, include_internal: bool = True, limit: int = 2
     else:
         articles = articles.order_by("-updated_at")
     return articles[:limit]
+
+
+# The first this many words of a description are matched against the articles (enough for
+# what the caller says first, which is what the matter is; a bounded query).
+ARTICLE_TEXT_TERMS = 60
+# Shared words an article needs to be offered for the description alone: one alone is chance.
+ARTICLE_MIN_TEXT_HITS = 2
+_WORDS = re.compile(r"[\u3400-\u9fff]+|[a-zA-Z0-9]{2,}")
+
+
+def text_terms(text: str) -> list[str]:
+    """The words of free text an article may share with it, in order: each two-character piece of
+    its Chinese (暖气不热 → 暖气, 气不, 不热; no word segmentation needed), each word of two ASCII
+    letters or digits or more."""
+    terms: list[str] = []
+    for run in _WORDS.findall(text):
+        if "\u3400" <= run[0] <= "\u9fff":
+            terms += [run[i : i + 2] for i in range(len(run) - 1)]
+        else:
+            terms.append(run.lower())
+    return list(dict.fromkeys(terms))[:ARTICLE_TEXT_TERMS]
+
+
+def desk_articles(*, query: str, category_id: int | None, description: str, limit: int = 10) -> list[KnowledgeArticle]:
+    """The desk's knowledge-base panel: valid articles (internal ones too) for what the agent has
+    so far. Articles of the chosen category come first, then those of its sibling categories,
+    each ranked by how much of the description they share (a shared word in the title counts
+    twice), then the other articles sharing enough of it. The panel's own search box (`query`)
+    narrows to the articles containing its terms, all of them shown in that order. With neither
+    category nor description, as `search_articles`. Two queries.
+    """
+    terms = text_terms(description)
+    if category_id is None and not terms:
+        return list(search_articles(query=query, limit=limit))
+    articles = with_terms(articles=active_articles(), query=query)
+    tags = KnowledgeArticle.categories.through.objects.filter(knowledgearticle_id=OuterRef("pk"))
+    category_rank = (
+        Case(
+            When(Exists(tags.filter(category_id=category_id)), then=Value(2)),
+            When(Exists(tags.filter(category__parent__children=category_id)), then=Value(1)),
+            default=Value(0),
+        )
+        if category_id is not None
+        else Value(0)
+    )
+    text_hits = ExpressionWrapper(
+        reduce(
+            operator.add,
+            [
+                Case(
+                    When(title__icontains=term, then=Value(2)),
+                    When(body__icontains=term, then=Value(1)),
+                    default=Value(0),
+                )
+                for term in terms
+            ],
+            Value(0),
+        ),
+        output_field=IntegerField(),
+    )
+    articles = articles.annotate(category_rank=category_rank, text_hits=text_hits)
+    if not query.split():
+        articles = articles.filter(Q(category_rank__gt=0) | Q(text_hits__gte=ARTICLE_MIN_TEXT_HITS))
+    return list(articles.order_by("-category_rank", "-text_hits", "-updated_at", "-id")[:limit])
 
 
 def active_articles(*, include_internal: bool = True) -> QuerySet[KnowledgeArticle]:

@@ -25,7 +25,9 @@ from hotline.selectors import has_role, is_hotline_staff
 from intake import selectors, services
 from intake.filters import TicketFilter
 from intake.forms import (
+    KB_DESCRIPTION_CHARS,
     ArticleForm,
+    ArticleQueryForm,
     CandidateQueryForm,
     DeskForm,
     PublicStatusForm,
@@ -103,9 +105,12 @@ def desk(request: HttpRequest) -> HttpResponse:
                 return redirect("intake:desk")
     else:
         form = DeskForm(initial={"idempotency_key": DeskForm.new_key()})
+    # A refused submission keeps what the agent had: the panel shows the articles for it.
+    kb_query = ArticleQueryForm({"category": form.data.get("category"), "description": form.data.get("description")})
     context = {
         "form": form,
-        "articles": selectors.search_articles(query="", limit=10),
+        "articles": kb_query.articles(),
+        "kb_description_chars": KB_DESCRIPTION_CHARS,
         # The smart dispatch API (dispatch's, by URL name: intake imports no dispatch code).
         "suggestions_url": reverse("api-dispatch-suggestions"),
         "place_autofill_confidence": settings.PLACE_AUTOFILL_CONFIDENCE,
@@ -164,10 +169,10 @@ def desk_candidates(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def desk_articles(request: HttpRequest) -> HttpResponse:
-    """Fragment: knowledge-base search results, each with an "answer directly" button."""
+    """Fragment: the knowledge-base articles for the search box, the category and the description
+    being typed, each with an "answer directly" button."""
     _require_roles(request.user, DESK_ROLES)
-    articles = selectors.search_articles(query=request.GET.get("q", "")[:100], limit=10)
-    return render(request, "intake/_articles.html", {"articles": articles})
+    return render(request, "intake/_articles.html", {"articles": ArticleQueryForm(request.GET).articles()})
 
 
 # --- Tickets --------------------------------------------------------------------------------

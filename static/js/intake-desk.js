@@ -5,6 +5,8 @@
   const form = document.getElementById("desk-form");
   if (!form) return;
   const field = (name) => form.elements.namedItem(name);
+  // The knowledge-base search reads this much of the description (intake.views.KB_DESCRIPTION_CHARS).
+  const DESCRIPTION_SENT = Number(document.getElementById("kb-q").dataset.descriptionChars);
 
   const debounce = (fn, ms) => {
     let timer;
@@ -27,19 +29,43 @@
     }
   };
 
-  // After a refused submit, the first field in error takes the focus (instead of the phone).
-  const invalid = form.querySelector(".field.invalid input, .field.invalid select, .field.invalid textarea");
-  if (invalid) invalid.focus();
+  const visible = (el) => el.offsetParent !== null;
 
-  // Enter in a one-line field or a select moves on to the next field instead of submitting.
+  // After a refused submit the first error is scrolled into view and focused (not the phone): the
+  // first field in error, else the form-wide errors. A field's error list is id_<name>_error; a
+  // unit picker shows its field in its search box (id_<name>-search).
+  const controlOf = (errorList) => {
+    const id = errorList.id.replace(/_error$/, "");
+    return [document.getElementById(id), document.getElementById(`${id}-search`)].find((el) => el && visible(el));
+  };
+  const showError = (errorList, control) => {
+    if (!control) errorList.tabIndex = -1;
+    (control || errorList).focus({ preventScroll: true });
+    (control ? control.closest(".field") || control : errorList).scrollIntoView({ block: "center" });
+  };
+  // On DOMContentLoaded, after unit-picker.js (loaded before this script) has made its boxes.
+  document.addEventListener("DOMContentLoaded", () => {
+    const errorLists = Array.from(document.querySelectorAll(".desk .errorlist"));
+    const first = errorLists.find((errorList) => errorList.id && controlOf(errorList));
+    if (first) showError(first, controlOf(first));
+    else if (errorLists.length) showError(errorLists[0], null);
+  });
+
+  // Enter moves on to the next field instead of submitting: from one-line fields, selects, the
+  // unit pickers (once they have picked) and the text areas, where Shift+Enter starts a new line.
+  // Not while an input method composes: there Enter confirms the characters.
   const focusable = () =>
     Array.from(form.querySelectorAll("input, select, textarea, button")).filter(
-      (el) => !el.disabled && el.type !== "hidden" && el.tabIndex >= 0 && el.offsetParent !== null,
+      (el) => !el.disabled && el.type !== "hidden" && el.tabIndex >= 0 && visible(el),
     );
   form.addEventListener("keydown", (event) => {
     const target = event.target;
-    const movesOn = target.tagName === "SELECT" || (target.tagName === "INPUT" && !["submit", "button"].includes(target.type));
-    if (event.key !== "Enter" || !movesOn) return;
+    if (event.key !== "Enter" || event.isComposing || event.altKey || event.ctrlKey || event.metaKey) return;
+    const movesOn =
+      target.tagName === "SELECT" ||
+      (target.tagName === "TEXTAREA" && !event.shiftKey) ||
+      (target.tagName === "INPUT" && !["submit", "button"].includes(target.type));
+    if (!movesOn) return;
     event.preventDefault();
     const items = focusable();
     const next = items[items.indexOf(target) + 1];
@@ -144,17 +170,25 @@
   };
   const percent = (value) => `${Math.round(value * 100)}%`;
   let placeChosen = Boolean(street.value);
-  const userChose = (event) => {
-    if (event.isTrusted) placeChosen = Boolean(street.value || district.value);
+  // Every change but the fill's own is the agent's: a select, a picker, or the district a chosen street fills in.
+  let filling = false;
+  const userChose = () => {
+    if (!filling) placeChosen = Boolean(street.value || district.value);
   };
   district.addEventListener("change", userChose);
   street.addEventListener("change", userChose);
   const fillPlace = (streetId) => {
+    filling = true;
     district.value = "";
     district.dispatchEvent(new Event("change", { bubbles: true }));
     street.value = String(streetId);
     street.dispatchEvent(new Event("change", { bubbles: true }));
-    for (const select of [district, street]) select.classList.add("autofilled");
+    filling = false;
+    for (const select of [district, street]) {
+      select.classList.add("autofilled");
+      const picker = document.getElementById(`${select.id}-search`);
+      if (picker) picker.classList.add("autofilled");
+    }
   };
   const takeCategory = (suggestion) => {
     if (Array.from(category.options).some((option) => option.value === String(suggestion.id))) {
@@ -269,11 +303,49 @@
     form.querySelector(`button[name="outcome"][value="${outcome}"]`).click();
   });
 
-  // Knowledge-base search beside the form.
+  // Closing needs its outcome: refused at once, with the server's words, where the agent looks.
+  const disposition = field("disposition");
+  const closeOutcome = disposition.closest(".close-outcome");
+  form.addEventListener("submit", (event) => {
+    const submitter = event.submitter;
+    if (!submitter || submitter.name !== "outcome" || submitter.value !== "close" || disposition.value) return;
+    event.preventDefault();
+    let errorList = document.getElementById("id_disposition_error");
+    if (!errorList) {
+      errorList = document.createElement("ul");
+      errorList.className = "errorlist";
+      errorList.id = "id_disposition_error";
+      errorList.append(text("li", closeOutcome.dataset.required));
+      form.querySelector(".outcomes").after(errorList);
+    }
+    disposition.setAttribute("aria-invalid", "true");
+    disposition.setAttribute("aria-describedby", errorList.id);
+    showError(errorList, disposition);
+  });
+  disposition.addEventListener("change", () => {
+    const errorList = document.getElementById("id_disposition_error");
+    if (!disposition.value || !errorList) return;
+    errorList.remove();
+    disposition.removeAttribute("aria-invalid");
+    disposition.removeAttribute("aria-describedby");
+  });
+
+  // Knowledge base beside the form: articles of the chosen category first, then those the
+  // description speaks of, narrowed by the panel's own search box.
   const kbQuery = document.getElementById("kb-q");
   const kbResults = document.getElementById("kb-results");
-  const searchArticles = debounce(() => load(kbResults, kbQuery.dataset.url, { q: kbQuery.value }), 300);
+  const searchArticles = debounce(
+    () =>
+      load(kbResults, kbQuery.dataset.url, {
+        q: kbQuery.value,
+        category: category.value,
+        description: field("description").value.slice(0, DESCRIPTION_SENT),
+      }),
+    300,
+  );
   kbQuery.addEventListener("input", searchArticles);
+  category.addEventListener("change", searchArticles);
+  field("description").addEventListener("input", searchArticles);
   kbQuery.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
       event.preventDefault();

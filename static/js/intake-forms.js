@@ -22,7 +22,9 @@
       const option = child.selectedOptions[0];
       if (option && option.dataset.parent && parent.value !== option.dataset.parent) {
         parent.value = option.dataset.parent;
-        sync();
+        // Announced, so that what shows the parent (the desk's district picker) follows; its
+        // listener above narrows the child.
+        parent.dispatchEvent(new Event("change", { bubbles: true }));
       }
     });
     sync();

@@ -1,6 +1,10 @@
 // Unit pickers (hotline/widgets.py): turns each [data-unit-picker] select, which holds only the
 // chosen units and the suggestions, into an ARIA combobox searching GET /api/v1/units/search/.
 // The select stays in the form, hidden, and carries the value. No dependencies.
+// data-within="id" limits the search to the district chosen in that select. Enter picks the
+// highlighted unit, or the only match; with several and none highlighted it highlights the
+// first. An Enter that picks goes on to the page (the desk moves to the next field); one
+// pressed before the results arrive waits for them.
 (function () {
   "use strict";
   var DEBOUNCE_MS = 150;
@@ -38,6 +42,9 @@
     var active = -1;
     var timer = null;
     var sequence = 0;
+    var pending = false;  // a search is waiting for its debounce or its answer
+    var enterPending = false;
+    var within = data.within && document.getElementById(data.within);
 
     input.type = "text";
     input.id = select.id + "-search";
@@ -55,6 +62,9 @@
     var label = select.id && document.querySelector("label[for='" + select.id + "']");
     if (label) { label.htmlFor = input.id; }
     if (multiple) { listbox.setAttribute("aria-multiselectable", "true"); }
+    ["aria-describedby", "aria-invalid"].forEach(function (name) {
+      if (select.hasAttribute(name)) { input.setAttribute(name, select.getAttribute(name)); }
+    });
     select.hidden = true;
     root.append(chips, input, listbox);
 
@@ -152,17 +162,42 @@
     function search() {
       var query = input.value.trim();
       var mine = ++sequence;
-      if (!query) { show(suggestions(), ""); return; }
+      window.clearTimeout(timer);
+      if (!query) { pending = false; show(suggestions(), ""); answerEnter(); return; }
+      pending = true;
       var params = new URLSearchParams({ q: query });
       data.kinds.split(",").filter(Boolean).forEach(function (kind) { params.append("kind", kind); });
+      if (within && within.value) { params.set("within", within.value); }
       fetch(data.searchUrl + "?" + params, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : []; })
+        .catch(function () { return []; })
         .then(function (units) {
           if (mine !== sequence || document.activeElement !== input) { return; }
+          pending = false;
           show(units.map(function (unit) {
             return { id: String(unit.id), label: labelOf(unit), group: groupOf(unit) };
           }), query);
+          answerEnter();
         });
+    }
+
+    // Enter on an open list: true when it picked a unit. Several matches and none highlighted:
+    // the first is highlighted, never silently taken.
+    function enter() {
+      if (active >= 0) { choose(items[active]); return true; }
+      if (items.length === 1) { choose(items[0]); return true; }
+      if (items.length) { highlight(0); }
+      return false;
+    }
+
+    // The Enter pressed while the search was pending, now that its results are shown: a pick, or
+    // an empty box (nothing to pick), hands it on to the page as if it had come now.
+    function answerEnter() {
+      if (!enterPending) { return; }
+      enterPending = false;
+      if (listbox.hidden || enter()) {
+        input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true }));
+      }
     }
 
     function choose(item) {
@@ -185,6 +220,7 @@
 
     input.addEventListener("input", function () {
       window.clearTimeout(timer);
+      pending = true;
       timer = window.setTimeout(search, DEBOUNCE_MS);
     });
     // On focus the suggestions; a single picker's current unit is selected, so typing replaces it.
@@ -195,13 +231,30 @@
     input.addEventListener("blur", function () {
       window.clearTimeout(timer);
       sequence++;  // a late answer must not reopen the list
+      pending = enterPending = false;
       close();
       if (multiple) { input.value = ""; return; }
-      if (!input.value.trim()) { select.value = ""; }
+      if (!input.value.trim() && select.value) {
+        select.value = "";
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }
       input.value = chosenLabel();
     });
     input.addEventListener("keydown", function (event) {
       var open = !listbox.hidden;
+      if (event.isComposing) { return; }  // Enter confirms the input method's characters
+      if (event.key === "Enter" && (pending || (open && active < 0 && items.length !== 1))) {
+        // Not for the page yet: the results are coming, or the agent is to see the highlight.
+        event.preventDefault();
+        event.stopPropagation();
+        if (pending) {
+          enterPending = true;
+          search();
+        } else {
+          enter();
+        }
+        return;
+      }
       if (event.key === "ArrowDown") {
         event.preventDefault();
         if (!open) { search(); } else if (items.length) { highlight(Math.min(active + 1, items.length - 1)); }
@@ -210,7 +263,7 @@
         if (open && items.length) { highlight(Math.max(active - 1, 0)); }
       } else if (event.key === "Enter" && open) {
         event.preventDefault();  // choosing a unit must not submit the form
-        if (active >= 0) { choose(items[active]); }
+        enter();
       } else if (event.key === "Escape" && open) {
         event.preventDefault();
         close();
@@ -221,6 +274,12 @@
       var option = event.target.closest("[role=option]");
       event.preventDefault();
       if (option) { choose(items[Number(option.dataset.index)]); }
+    });
+
+    // Another script may set the select (the desk's place fill, a chained district): show it.
+    select.addEventListener("change", function () {
+      if (document.activeElement !== input) { input.value = multiple ? "" : chosenLabel(); }
+      renderChips();
     });
 
     input.value = multiple ? "" : chosenLabel();

@@ -216,6 +216,49 @@ def test_handling_units_shares_districts_per_10k_and_top_units(year_2025):
     assert [row[:2] for row in districts.rows] == [["甲区", 7], ["乙区", 2]]
 
 
+def test_the_top_streets_sentence_names_the_runner_up_and_their_districts(year_2025):
+    paragraphs = build().section("units").paragraphs
+    assert (
+        "从各街乡镇承办情况来看，乙区乙区1街道承办量最多，达到1件，其次是甲区甲区1街道。"
+        "承办量前2位的街乡镇中，乙区1个、甲区1个。"
+    ) in paragraphs
+
+
+@pytest.fixture
+def one_a_month(city, settings) -> None:
+    """One report (举报) in each month of 2025, answered directly."""
+    settings.ANALYTICS_ROLLUP_BATCH_DAYS = 1000
+    plans = [
+        ticket(
+            city, local(2025, month, 15), channel="phone", kind="report", leaf=0, place=city.streets[0], answered=True
+        )
+        for month in range(1, 13)
+    ]
+    save_plans(plans, city.decider)
+    services.rebuild_rollups()
+
+
+def test_the_same_number_every_month_reads_as_such(one_a_month):
+    # Never "peaked in January at 1 and were fewest in January at 1"
+    assert "群众举报全年占比为100.00%，全年各月均为1件。" in build().section("kinds").paragraphs
+
+
+def test_english_sentences_are_whole_with_their_plural_forms(one_a_month):
+    # When a month with one request is reported in English
+    with translation.override("en"):
+        built = report.build_report(scope=EVERYTHING, period=Period.parse("2025-06"))
+    # Then each sentence reads as one, in the singular, with the change on the previous month in it
+    assert built.section("work").paragraphs[0] == (
+        "In 6/2025 the hotline received 1 request, as many as in the previous period; 0 of them were "
+        "dispatched to handling units."
+    )
+    topics = built.section("topics").paragraphs
+    assert topics[2].endswith(
+        ": 1 request, as many as in the previous period, mainly about 供暖. The largest part was 供暖, 100.00%."
+    )
+    assert topics[3] == "1 was answered directly (100.00%)."
+
+
 def test_hot_topics_with_sub_categories_direct_answers_and_districts(year_2025):
     section = build().section("topics")
     assert section.title == "反映热点"
@@ -238,7 +281,8 @@ def test_handling_results_rates(year_2025):
         "2025年，群众诉求解决率为66.67%、满意率为60.00%（上期分别为—、—），派单诉求按时签收率为75.00%。"
         "以上按受理时间统计；月度排名按派单和回访时间统计。"
     )
-    assert section.paragraphs[1].startswith("从承办单位类型来看，街乡镇的解决率和满意率相对较高。")
+    # one sentence, the runner-up within it
+    assert section.paragraphs[1] == "从承办单位类型来看，街乡镇的解决率和满意率相对较高，其次是国有企业。"
 
 
 def test_handling_results_rates_by_month(year_2025):

@@ -9,7 +9,7 @@ from intake.models import Channel, Kind, Ticket
 from intake.services import NewTicket, Outcome
 from tests.conftest import login, wait_for_js
 from tests.dispatch.factories import AssignmentFactory
-from tests.factories import CategoryFactory, StreetFactory
+from tests.factories import CategoryFactory, DistrictFactory, StreetFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +18,9 @@ def test_agent_takes_in_a_call_by_keyboard_and_sees_the_repeat(desk_page, make_u
     # Given an agent, a heating category and an open ticket of the same caller
     make_user(Role.AGENT, username="deskagent")
     category = CategoryFactory(name="不热", default_tier=DeadlineTier.UTILITY)
-    street = StreetFactory()
+    fengtai = DistrictFactory(name="丰台区")
+    street = StreetFactory(name="新村街道", parent=fengtai)
+    StreetFactory(name="西长安街街道", parent=DistrictFactory(name="西城区"))  # also "xc", in another district
     earlier = services.submit_intake(
         data=NewTicket(
             channel=Channel.PHONE,
@@ -61,13 +63,16 @@ def test_agent_takes_in_a_call_by_keyboard_and_sees_the_repeat(desk_page, make_u
     # the deadline tier follows the category
     assert page.input_value("#id_deadline_tier") == DeadlineTier.UTILITY
     assert page.is_hidden("#tier-reason")
-    page.keyboard.press("Enter")  # district
-    assert page.evaluate("document.activeElement.name") == "district"
-    page.keyboard.press("ArrowDown")
-    page.keyboard.press("Enter")  # street, narrowed to the district
-    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")  # district: a box the agent types to
+    assert page.evaluate("document.activeElement.id") == "id_district-search"
+    page.keyboard.type("丰台")  # the short name
+    page.keyboard.press("Enter")  # picks the only match, once found, and moves on to the street
+    wait_for_js(page, "document.activeElement.id === 'id_street-search'")
+    assert page.input_value("#id_district") == str(fengtai.pk)
+    page.keyboard.type("xc")  # pinyin initials, among the district's streets only
+    page.keyboard.press("Enter")
+    wait_for_js(page, "document.activeElement.name === 'address'")
     assert page.input_value("#id_street") == str(street.pk)
-    page.keyboard.press("Tab")  # address
     page.keyboard.type("幸福小区3号楼")
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.name") == "description"

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from hotline.errors import DomainError
-from hotline.models import DeadlineTier, Role
+from hotline.models import Category, DeadlineTier, Role
 from intake import selectors, services
 from intake.lifecycle import Action, Status
 from intake.models import Caller, Channel, Disposition, Kind, Ticket, TicketEvent, Urgency
@@ -255,6 +255,53 @@ def test_knowledge_base_search_finds_chinese_substrings_and_respects_validity():
     assert set(selectors.search_articles(query="供暖")) == {heating, internal}
     assert list(selectors.search_articles(query="供暖 3月15日")) == [heating]
     assert list(selectors.search_articles(query="供暖", include_internal=False)) == [heating]
+
+
+def test_desk_articles_rank_the_category_then_its_siblings_then_the_descriptions_words():
+    # Given a leaf category, a sibling under the same parent, and articles tagged with each or neither
+    leak = CategoryFactory(name="暖气漏水")
+    sibling = Category.objects.create(code="sib", name="暖气不热", level=3, parent=leak.parent)
+    tagged = KnowledgeArticleFactory(title="供暖报修流程", body="联系供热单位。")
+    tagged.categories.add(leak)
+    tagged_and_worded = KnowledgeArticleFactory(title="暖气管道漏水处置", body="先关阀门。")
+    tagged_and_worded.categories.add(leak)
+    of_sibling = KnowledgeArticleFactory(title="室温不达标", body="测温标准。")
+    of_sibling.categories.add(sibling)
+    worded = KnowledgeArticleFactory(title="管道漏水怎么办", body="报物业。")
+    in_body_once = KnowledgeArticleFactory(title="物业服务", body="地下室管道。")  # one shared word: chance
+    KnowledgeArticleFactory(title="公交线路查询", body="请拨打公交热线。")
+    KnowledgeArticleFactory(title="暖气管道漏水旧规", valid_until=timezone.localdate() - timedelta(days=1))
+    description = "家里暖气管道漏水了，地板湿了"
+
+    # When the desk asks with the category and the description
+    found = selectors.desk_articles(query="", category_id=leak.pk, description=description)
+    # Then the category's articles come first (the one sharing the words leading), then the
+    # sibling's, then the others sharing enough words; never expired ones, nor chance matches
+    assert found == [tagged_and_worded, tagged, of_sibling, worded]
+    # With the description alone, only the articles sharing its words
+    assert selectors.desk_articles(query="", category_id=None, description=description) == [
+        tagged_and_worded,
+        worded,
+    ]
+    # The search box narrows to its terms, in the same order, words shared or not
+    assert selectors.desk_articles(query="漏水", category_id=leak.pk, description=description) == [
+        tagged_and_worded,
+        worded,
+    ]
+    assert selectors.desk_articles(query="物业", category_id=leak.pk, description=description) == [
+        worded,
+        in_body_once,
+    ]
+    # With neither category nor description, as the plain search
+    assert selectors.desk_articles(query="公交", category_id=None, description="") == list(
+        selectors.search_articles(query="公交", limit=10)
+    )
+
+
+def test_text_terms_are_the_chinese_pairs_and_the_ascii_words():
+    assert selectors.text_terms("暖气不热，5G信号差 ok") == ["暖气", "气不", "不热", "5g", "信号", "号差", "ok"]
+    assert len(selectors.text_terms("供暖" * 200)) == 2  # each pair once
+    assert len(selectors.text_terms("".join(chr(0x4E00 + n) for n in range(500)))) == selectors.ARTICLE_TEXT_TERMS
 
 
 def test_roles_fixture_sanity(make_user):

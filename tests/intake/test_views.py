@@ -312,6 +312,38 @@ def test_knowledge_search_panel_finds_valid_articles(agent_client):
     assert 'name="answer_with"' in response.content.decode()
 
 
+def test_knowledge_panel_follows_category_and_description_in_few_queries(
+    agent_client, category, django_assert_max_num_queries
+):
+    # Given articles of the category, articles sharing the description's words, and others
+    for n in range(5):
+        KnowledgeArticleFactory(title=f"供暖口径{n}").categories.add(category)
+        KnowledgeArticleFactory(title=f"暖气不热处理{n}")
+        KnowledgeArticleFactory(title=f"公交线路{n}", body="10路公交改线。")
+    url = reverse("intake:desk_articles")
+    params = {"q": "", "category": category.pk, "description": "家里暖气不热" * 100}
+    # When the panel asks with the category and a long description: the session, the user, the
+    # roles, then the articles and their categories, however many articles there are
+    with django_assert_max_num_queries(5):
+        response = agent_client.get(url, params)
+    titles = [article.title for article in response.context["articles"]]
+    # Then the category's articles come first, then those sharing the description's words
+    assert [title[:4] for title in titles] == ["供暖口径"] * 5 + ["暖气不热"] * 5
+    # A bad category is left out, not an error
+    response = agent_client.get(url, {"category": "x", "description": "暖气不热"})
+    assert response.status_code == 200
+    assert {article.title[:4] for article in response.context["articles"]} == {"暖气不热"}
+
+
+def test_a_refused_desk_form_focuses_its_error_not_the_phone(agent_client, desk_data):
+    # The phone field has autofocus only on a fresh form: after a refusal the script focuses the error
+    assert "autofocus" in agent_client.get(reverse("intake:desk")).content.decode()
+    response = agent_client.post(reverse("intake:desk"), desk_data(outcome="close"))
+    content = response.content.decode()
+    assert 'id="id_disposition_error"' in content
+    assert "autofocus" not in content
+
+
 # --- Ticket list ---------------------------------------------------------------------------
 
 
