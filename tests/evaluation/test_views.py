@@ -525,7 +525,7 @@ def test_compute_now_publishes_an_ended_month_once(client, city_admin, ranked_oc
 )
 def test_navigation_shows_each_role_its_pages(client, make_user, role, links):
     client.force_login(make_user(role))
-    content = client.get(reverse("home")).content.decode()
+    content = client.get(reverse("home"), follow=True).content.decode()
     names = ["callback_queue", "ranking", "appeal_review", "appeal_list"]
     shown = {f"evaluation:{name}" for name in names if f'href="{reverse(f"evaluation:{name}")}"' in content}
     assert shown == links
