@@ -27,6 +27,7 @@ from dispatch.models import (
     RoutingRule,
 )
 from hotline.models import Category, Unit, User
+from hotline.selectors import count_each
 from intake.lifecycle import Action, Status
 from intake.models import Ticket, TicketEvent
 
@@ -297,6 +298,24 @@ def pending_extensions() -> QuerySet[ExtensionRequest]:
     )
 
 
+def nav_counts(*, user: User, keys: Iterable[str]) -> dict[str, int]:
+    """The navigation's pending dispatch work, in one query: "queue" (awaiting dispatch),
+    "reviews" (returns this user may decide and extensions) and "to_sign" (the workbench's tab)."""
+    keys = set(keys)
+    querysets: dict[str, QuerySet] = {}
+    if "queue" in keys:
+        querysets["queue"] = Ticket.objects.filter(status=Status.AWAITING_DISPATCH)
+    if "reviews" in keys:
+        querysets["returns"] = pending_returns(user=user)
+        querysets["extensions"] = pending_extensions()
+    if "to_sign" in keys:
+        querysets["to_sign"] = visible_assignments(user=user).filter(tab_condition(Tab.TO_SIGN, now=timezone.now()))
+    counts = count_each(**querysets)
+    if "reviews" in keys:
+        counts["reviews"] = counts.pop("returns") + counts.pop("extensions")
+    return counts
+
+
 def review_requests(*, model: type[models.Model], status: str | None = None) -> QuerySet:
     """Return or extension requests of any status, newest first, for the API lists."""
     requests = model.objects.select_related("requested_by", "decided_by", "assignment__unit", "assignment__ticket")
@@ -335,7 +354,7 @@ def supervision_counts(*, user: User) -> list[dict]:
     rows = (
         visible_assignments(user=user)
         .filter(ended_at__isnull=True, status__in=OPEN)
-        .values("unit__name")
+        .values("unit_id", "unit__name")
         .annotate(
             overdue=Count("pk", filter=Q(due_at__lt=now)),
             due_soon=Count("pk", filter=Q(due_at__gte=now, due_at__lt=now + settings.HOTLINE_DUE_SOON)),
@@ -344,6 +363,24 @@ def supervision_counts(*, user: User) -> list[dict]:
         .order_by("-overdue", "-due_soon", "unit__name")
     )
     return list(rows)
+
+
+class Live(models.TextChoices):
+    """The lists supervision drills into from a unit's counts."""
+
+    OPEN = "open", gettext_lazy("Open")
+    DUE_SOON = "due_soon", gettext_lazy("Due soon")
+    OVERDUE = "overdue", gettext_lazy("Overdue")
+
+
+def live_tickets(*, user: User, unit_id: int, show: str) -> QuerySet[Assignment]:
+    """One unit's live assignments in the user's scope (all open ones, due soon or overdue), the
+    soonest deadline first: what supervision lists behind a unit's counts."""
+    now = timezone.now()
+    condition = Q(ended_at__isnull=True, status__in=OPEN)
+    if show != Live.OPEN:
+        condition = tab_condition(show, now=now)
+    return inbox(user=user, tab=Tab.ALL).filter(condition, unit_id=unit_id)
 
 
 def ticket_handling(*, user: User, ticket_id: int) -> list[Assignment]:

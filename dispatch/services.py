@@ -117,15 +117,13 @@ def _new_assignment(
 def _notify_new(assignments: Sequence[Assignment], *, kind: str, title: str) -> None:
     if not assignments:
         return
-    # Units read the ticket without its caller's identity, in their notifications too.
-    ticket = assignments[0].ticket
-    summary = intake_selectors.without_identity(ticket.title or ticket.description[:200], ticket=ticket)[:60]
+    body = intake_selectors.notification_body(ticket=assignments[0].ticket)
     for assignment in assignments:
         notify_unit(
             unit=assignment.unit,
             kind=kind,
             title=title,
-            body=f"{ticket.number} {summary}",
+            body=body,
             link=assignment_link(assignment.pk),
             key=f"assignment:{assignment.pk}:new",
         )
@@ -480,7 +478,9 @@ def request_return(*, assignment_id: int, actor: User, reason: str, legal_basis:
             roles=permissions.return_reviewer_roles(late=request.needs_supervisor),
             kind=NotificationKind.RETURN_REQUESTED,
             title=_("Return request to review: %(number)s") % {"number": ticket.number},
-            body=f"{body} · {_('late: supervisor decides')}" if request.needs_supervisor else body,
+            body=intake_selectors.notification_body(
+                ticket=ticket, detail=f"{body} · {_('late: supervisor decides')}" if request.needs_supervisor else body
+            ),
             link=reverse("dispatch:return_review", args=[request.pk]),
             key=f"return:{request.pk}:requested",
         )
@@ -586,7 +586,7 @@ def decide_return(
                 else _("Return rejected: %(number)s: please sign and handle the ticket")
             )
             % {"number": assignment.ticket.number},
-            body=note,
+            body=intake_selectors.notification_body(ticket=assignment.ticket, detail=note),
             link=assignment_link(assignment.pk),
             key=f"return:{request.pk}:decided",
         )
@@ -639,7 +639,7 @@ def request_extension(*, assignment_id: int, actor: User, extra_days: int, reaso
             roles=permissions.DISPATCH_ROLES,
             kind=NotificationKind.EXTENSION_REQUESTED,
             title=_("Extension request to review: %(number)s") % {"number": ticket.number},
-            body=f"{assignment.unit.name} · {days}",
+            body=intake_selectors.notification_body(ticket=ticket, detail=f"{assignment.unit.name} · {days}"),
             link=reverse("dispatch:returns"),
             key=f"extension:{request.pk}:requested",
         )
@@ -693,7 +693,7 @@ def decide_extension(*, extension_request_id: int, actor: User, approve: bool, n
             kind=NotificationKind.EXTENSION_DECIDED,
             title=(_("Extension approved: %(number)s") if approve else _("Extension denied: %(number)s"))
             % {"number": assignment.ticket.number},
-            body=note,
+            body=intake_selectors.notification_body(ticket=assignment.ticket, detail=note),
             link=assignment_link(assignment.pk),
             key=f"extension:{request.pk}:decided",
         )
@@ -812,7 +812,7 @@ def supervise(*, assignment_id: int, actor: User, comment: str) -> TicketEvent:
             unit=assignment.unit,
             kind=NotificationKind.SUPERVISED,
             title=_("Supervision: %(number)s") % {"number": assignment.ticket.number},
-            body=comment,
+            body=intake_selectors.notification_body(ticket=assignment.ticket, detail=comment),
             link=assignment_link(assignment.pk),
             key=f"supervise:{event.pk}",
         )

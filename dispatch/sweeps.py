@@ -29,6 +29,7 @@ from hotline.models import NotificationKind, Role, Unit, UnitKind
 from hotline.notifications import UNIT_STAFF_ROLES, Notice, notify_units_bulk
 from intake import services as intake_services
 from intake.lifecycle import CLOCK_RUNNING, Action
+from intake.selectors import notification_body
 from intake.services import OverlayEntry
 
 LIVE = (AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED)
@@ -49,10 +50,11 @@ def _district_of(unit: Unit) -> Unit | None:
 
 def _lock(pks: list[int], due: Q) -> list[Assignment]:
     """The candidates this run may handle: locked now (others are busy) and still `due` under the
-    lock (PostgreSQL evaluates the condition again on the row version it locks)."""
+    lock (PostgreSQL evaluates the condition again on the row version it locks). With the ticket
+    and its caller, which the notifications name (intake.selectors.notification_body)."""
     return list(
         Assignment.objects.select_for_update(of=("self",), skip_locked=True)
-        .select_related("unit__parent")
+        .select_related("unit__parent", "ticket__caller")
         .filter(due, pk__in=pks)
         .order_by("pk")
     )
@@ -156,6 +158,7 @@ def sweep_late_signs(*, now: datetime | None = None, batch: int | None = None) -
             _("Not signed in time: sign now"),
             assignment_link(a.pk),
             f"late-sign:{a.pk}",
+            notification_body(ticket=a.ticket),
         ),
     )
 
@@ -189,6 +192,7 @@ def sweep_late_contacts(*, now: datetime | None = None, batch: int | None = None
             _("Caller not contacted in time: contact them now"),
             assignment_link(a.pk),
             f"late-contact:{a.pk}",
+            notification_body(ticket=a.ticket),
         ),
     )
 
@@ -252,25 +256,19 @@ def _notices(assignment: Assignment, *, stage: str) -> list[Notice]:
     due = f"{timezone.localtime(assignment.due_at):%Y-%m-%d %H:%M}"
     link = assignment_link(assignment.pk)
     key = f"{stage}:{assignment.pk}:{assignment.due_at.isoformat()}"
+    body = notification_body(ticket=assignment.ticket)
+    unit_staff = (assignment.unit_id, UNIT_STAFF_ROLES)
     if stage != ReminderStage.OVERDUE:
         title = _("Deadline reminder: due %(due)s") % {"due": due}
-        return [Notice(assignment.unit_id, UNIT_STAFF_ROLES, NotificationKind.REMINDER, title, link, key)]
-    notices = [
-        Notice(
-            assignment.unit_id,
-            UNIT_STAFF_ROLES,
-            NotificationKind.OVERDUE,
-            _("Overdue since %(due)s") % {"due": due},
-            link,
-            key,
-        )
-    ]
+        return [Notice(*unit_staff, NotificationKind.REMINDER, title, link, key, body)]
+    overdue = _("Overdue since %(due)s") % {"due": due}
+    notices = [Notice(*unit_staff, NotificationKind.OVERDUE, overdue, link, key, body)]
     if assignment.role == AssignmentRole.LEAD:
         title = _("Escalated: %(unit)s is overdue") % {"unit": assignment.unit.name}
         district = _district_of(assignment.unit)
         if district is not None:
-            supervisors = Notice(district.pk, (Role.DISTRICT_SUPERVISOR,), NotificationKind.ESCALATED, title, link, key)
+            supervisors = (district.pk, (Role.DISTRICT_SUPERVISOR,))
         else:  # city departments, enterprises and platforms answer to the hotline itself
-            supervisors = Notice(None, (Role.HOTLINE_SUPERVISOR,), NotificationKind.ESCALATED, title, link, key)
-        notices.append(supervisors)
+            supervisors = (None, (Role.HOTLINE_SUPERVISOR,))
+        notices.append(Notice(*supervisors, NotificationKind.ESCALATED, title, link, key, body))
     return notices

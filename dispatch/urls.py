@@ -12,6 +12,7 @@ urlpatterns = [
     path("workbench/<int:pk>/<slug:step>/", views.assignment_step, name="step"),
     path("workbench/attachments/<int:pk>/", views.attachment, name="attachment"),
     path("supervision/", views.supervision, name="supervision"),
+    path("supervision/<int:pk>/supervise/", views.supervise, name="supervise"),
     path("dispatch/", views.queue, name="queue"),
     path("dispatch/tickets/<int:pk>/", views.dispatch_ticket, name="dispatch_ticket"),
     path("dispatch/tickets/<int:pk>/merge/", views.merge_ticket, name="merge_ticket"),

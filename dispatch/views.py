@@ -13,7 +13,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -36,7 +38,7 @@ from dispatch.forms import (
     WhistleForm,
 )
 from dispatch.models import STREET_KINDS, Assignment, AssignmentStatus, ReturnRequest, ReviewStatus, RoutingRule
-from dispatch.selectors import Tab
+from dispatch.selectors import Live, Tab
 from hotline.errors import DomainError
 from hotline.models import User
 from hotline.selectors import is_hotline_staff, user_roles
@@ -48,6 +50,7 @@ from intake.models import Ticket
 from intake.phones import mask_name, mask_phone
 
 PAGE_SIZE = 50
+SUPERVISION_LIST_SIZE = 200
 
 
 def _require(allowed: bool) -> None:
@@ -313,18 +316,48 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
 
 @require_GET
 def supervision(request: HttpRequest) -> HttpResponse:
-    """Overdue and due-soon work per unit, for unit leaders, district supervisors and the hotline."""
+    """Overdue and due-soon work per unit, for unit leaders, district supervisors and the hotline;
+    ?unit=<id>&show=open|due_soon|overdue lists that unit's live tickets, each with 督办."""
     _require(permissions.can_read_overview(user=request.user))
-    return render(
-        request,
-        "dispatch/supervision.html",
-        {
-            "rows": selectors.supervision_counts(user=request.user),
-            "overdue": selectors.inbox(user=request.user, tab=Tab.OVERDUE)[:100],
-            "due_soon": selectors.inbox(user=request.user, tab=Tab.DUE_SOON)[:100],
-            "now": timezone.now(),
-        },
-    )
+    rows = selectors.supervision_counts(user=request.user)
+    context: dict[str, Any] = {"rows": rows, "now": timezone.now(), "shows": Live.choices}
+    unit_id = request.GET.get("unit", "")
+    if unit_id.isdigit():
+        # Only a unit with live work in the user's scope has a row, so this also keeps other units out.
+        unit = next((row for row in rows if row["unit_id"] == int(unit_id)), None)
+        _require(unit is not None)
+        show = request.GET.get("show") or Live.OVERDUE
+        _require(show in Live.values)
+        tickets = selectors.live_tickets(user=request.user, unit_id=unit["unit_id"], show=show)[:SUPERVISION_LIST_SIZE]
+        context.update(
+            unit=unit,
+            show=show,
+            tickets=tickets,
+            can_supervise=permissions.can_supervise(user=request.user, unit_id=unit["unit_id"]),
+        )
+    else:
+        context.update(
+            overdue=selectors.inbox(user=request.user, tab=Tab.OVERDUE)[:100],
+            due_soon=selectors.inbox(user=request.user, tab=Tab.DUE_SOON)[:100],
+        )
+    return render(request, "dispatch/supervision.html", context)
+
+
+@require_POST
+def supervise(request: HttpRequest, pk: int) -> HttpResponse:
+    """督办 in one click from supervision's list of a unit's tickets: the comment typed, or a
+    standard one; back to the same list."""
+    comment = request.POST.get("comment", "").strip() or _("Please handle this ticket without delay and reply in time.")
+    try:
+        services.supervise(assignment_id=pk, actor=request.user, comment=comment)
+    except DomainError as error:
+        _show_error(request, error)
+    else:
+        messages.success(request, _("Supervision sent to the unit."))
+    unit, show = request.POST.get("unit", ""), request.POST.get("show", "")
+    if not (unit.isdigit() and show in Live.values):
+        return redirect("dispatch:supervision")
+    return redirect(f"{reverse('dispatch:supervision')}?{urlencode({'unit': unit, 'show': show})}")
 
 
 # The dispatcher

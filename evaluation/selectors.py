@@ -5,6 +5,7 @@ Access is decided here once and used by the HTML pages and the API alike; a user
 page's roles or scope gets 404 from both.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -121,6 +122,13 @@ def callbacks() -> QuerySet[Callback]:
 def callback_queue() -> QuerySet[Callback]:
     """Pending callbacks, the most urgent first (overdue ones lead since they are due earliest)."""
     return callbacks().filter(status=CallbackStatus.PENDING).order_by("due_at", "id")
+
+
+def nav_counts(*, user: User, keys: Iterable[str]) -> dict[str, int]:
+    """The navigation's pending callbacks ("callbacks": the queue's length), one COUNT."""
+    if "callbacks" not in keys or not can_call_back(user=user):
+        return {}
+    return {"callbacks": Callback.objects.filter(status=CallbackStatus.PENDING).count()}
 
 
 def callback_detail(*, callback_id: int) -> Callback:

@@ -43,6 +43,7 @@ from intake import services as intake_services
 from intake.lifecycle import Action, Status, allowed_actions
 from intake.models import Caller, Ticket
 from intake.phones import is_mobile
+from intake.selectors import notification_body
 
 
 def compute_month(*, month: date, unit_kind: str, actor: User | None = None, reason: str = "") -> MonthlyRanking:
@@ -398,7 +399,7 @@ def _reopen(*, ticket: Ticket, actor: User | None, callback: Callback) -> None:
         unit=lead.unit,
         kind=NotificationKind.REOPENED,
         title=_("Reopened after the callback: %(number)s") % {"number": ticket.number},
-        body=callback.comment,
+        body=notification_body(ticket=ticket, detail=callback.comment),
         link=dispatch_services.assignment_link(lead.pk),
         key=f"reopen:{ticket.pk}:{callback.round}",
     )
@@ -576,7 +577,7 @@ def request_appeal(
             roles=EVALUATION_ADMIN_ROLES,
             kind=NotificationKind.APPEAL_REQUESTED,
             title=_("Appeal to review: %(number)s") % {"number": ticket.number},
-            body=f"{unit.name} · {AppealKind(kind).label}",
+            body=notification_body(ticket=ticket, detail=f"{unit.name} · {AppealKind(kind).label}"),
             link=reverse("evaluation:appeal_detail", args=[appeal.pk]),
             key=f"appeal:{appeal.pk}:requested",
         )
@@ -613,7 +614,7 @@ def decide_appeal(*, appeal_id: int, actor: User, approve: bool, note: str = "")
             kind=NotificationKind.APPEAL_DECIDED,
             title=(_("Appeal approved: %(number)s") if approve else _("Appeal rejected: %(number)s"))
             % {"number": ticket.number},
-            body=appeal.decision_note,
+            body=notification_body(ticket=ticket, detail=appeal.decision_note),
             link=reverse("evaluation:appeal_detail", args=[appeal.pk]),
             key=f"appeal:{appeal.pk}:decided",
         )

@@ -1,6 +1,7 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from hotline import navigation
 from hotline.notifications import unread_count
 from hotline.selectors import is_hotline_staff, user_roles
 
@@ -20,3 +21,10 @@ def notifications(request: HttpRequest) -> dict:
     if not user.is_authenticated:
         return {"unread_notifications": 0}
     return {"unread_notifications": SimpleLazyObject(lambda: unread_count(user=user))}
+
+
+def nav(request: HttpRequest) -> dict:
+    """The main navigation with its pending counts, built only on pages that render it."""
+    if not request.user.is_authenticated:
+        return {}
+    return {"nav": SimpleLazyObject(lambda: navigation.navigation(request=request))}

@@ -7,8 +7,9 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from hotline import degraded, reference, unit_search
@@ -31,6 +32,47 @@ def has_role(*, user: User, roles: set[str] | frozenset[str]) -> bool:
 
 def is_hotline_staff(*, user: User) -> bool:
     return user.is_superuser or has_role(user=user, roles=HOTLINE_ROLES)
+
+
+# Where `/` sends each role, the first role the user holds winning: the hotline's own roles before
+# the units' (a dispatcher who also answers calls dispatches), and among them the widest view first.
+# A district supervisor lands on supervision: overdue tickets are escalated to them, and that is
+# where they act on them (督办); the analytics overview is one click away in the navigation.
+HOME_PAGES = (
+    (Role.HOTLINE_SUPERVISOR, "analytics:overview"),
+    (Role.CITY_ADMIN, "analytics:overview"),
+    (Role.DISPATCHER, "dispatch:queue"),
+    (Role.CALLBACK_AGENT, "evaluation:callback_queue"),
+    (Role.AGENT, "intake:desk"),
+    (Role.DISTRICT_SUPERVISOR, "dispatch:supervision"),
+    (Role.UNIT_LEADER, "dispatch:workbench"),
+    (Role.UNIT_OFFICER, "dispatch:workbench"),
+)
+
+
+def home_url_for(*, user: User) -> str | None:
+    """The page a user's work starts on, by HOME_PAGES; None for a user with no such role."""
+    roles = user_roles(user=user)
+    for role, url_name in HOME_PAGES:
+        if role in roles:
+            return reverse(url_name)
+    return None
+
+
+def count_each(**querysets: QuerySet) -> dict[str, int]:
+    """The row count of each queryset in one round trip (one SELECT of scalar COUNT subqueries):
+    the navigation's pending counts cost one query per app, however many it shows."""
+    if not querysets:
+        return {}
+    parts, params = [], []
+    for number, queryset in enumerate(querysets.values()):
+        sql, query_params = queryset.order_by().values("pk").query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) counted_{number})")
+        params.extend(query_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return dict(zip(querysets, row, strict=True))
 
 
 def memberships_of(*, user: User) -> QuerySet[Membership]:

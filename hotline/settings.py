@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "hotline.context_processors.roles",
                 "hotline.context_processors.notifications",
+                "hotline.context_processors.nav",
             ],
         },
     },
@@ -405,6 +406,11 @@ HOTLINE_FIRST_CONTACT_DEADLINE = timedelta(hours=env.float("FIRST_CONTACT_HOURS"
 HOTLINE_RETURN_WINDOW = timedelta(hours=env.float("RETURN_WINDOW_HOURS", default=2))
 HOTLINE_MAX_EXTENSIONS = env.int("MAX_EXTENSIONS", default=1)
 HOTLINE_MAX_EXTENSION_DAYS = env.int("MAX_EXTENSION_DAYS", default=15)
+# Who counts the navigation's pending work (hotline.navigation): source → function(user, keys).
+HOTLINE_NAV_COUNTS = {
+    "dispatch": "dispatch.selectors.nav_counts",
+    "evaluation": "evaluation.selectors.nav_counts",
+}
 # The workbench's "due soon" tab: live assignments whose handling deadline is this close.
 HOTLINE_DUE_SOON = timedelta(hours=env.float("DUE_SOON_HOURS", default=24))
 HOTLINE_ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024

@@ -17,6 +17,11 @@ NOTIFICATIONS_PER_PAGE = 30
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """Each role's own work (hotline.selectors.HOME_PAGES); a user with no role reads which
+    memberships they hold (none) and whom to ask."""
+    target = selectors.home_url_for(user=request.user)
+    if target is not None:
+        return redirect(target)
     memberships = selectors.memberships_of(user=request.user)
     return render(request, "hotline/home.html", {"memberships": memberships})
 

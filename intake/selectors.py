@@ -77,6 +77,19 @@ def without_identity(text: str, *, ticket: Ticket) -> str:
     return redact_identity(text, names=(caller.name,), phones=(caller.phone,))
 
 
+def ticket_headline(*, ticket: Ticket) -> str:
+    """The tracking number and summary (the title, else the description's start) that name a
+    ticket in notifications, without the caller's identity since units read them. Reads
+    `ticket.caller`: select it with the ticket."""
+    summary = without_identity(ticket.title or ticket.description[:200], ticket=ticket)[:60]
+    return f"{ticket.number} {summary}".strip()
+
+
+def notification_body(*, ticket: Ticket, detail: str = "") -> str:
+    """A notification's body about a ticket: its headline, then what happened (a note, a reason)."""
+    return "\n".join(part for part in (ticket_headline(ticket=ticket), detail) if part)
+
+
 def text_for(*, user: User, ticket: Ticket, text: str) -> str:
     """Free text about a ticket (description, summary, address, notes) as `user` may read it."""
     return text if reads_callers_words(user=user) else without_identity(text, ticket=ticket)

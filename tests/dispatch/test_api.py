@@ -490,7 +490,13 @@ def test_supervision_by_leader_and_district_supervisor_notifies_the_unit(org, st
         api_as(staff.officer_a).post(f"/api/v1/assignments/{mine.pk}/supervise/", {"comment": "x"}).status_code == 404
     )
     notified = Notification.objects.filter(kind="supervised").values_list("recipient__username", "body")
-    assert sorted(notified) == [("leader_a", "抓紧"), ("officer_a", "抓紧"), ("officer_b", "今天办结")]
+    # each naming its ticket first
+    about = {unit: f"{a.ticket.number} {a.ticket.title}\n" for unit, a in (("a", mine), ("b", theirs))}
+    assert sorted(notified) == [
+        ("leader_a", about["a"] + "抓紧"),
+        ("officer_a", about["a"] + "抓紧"),
+        ("officer_b", about["b"] + "今天办结"),
+    ]
 
 
 def test_queue_lists_waiting_tickets_with_suggestions(org, staff, awaiting, api_as):

@@ -274,7 +274,7 @@ def test_a_return_request_notifies_the_hotline_staff_who_may_review_it(org, staf
     assert notified(NotificationKind.RETURN_REQUESTED) == ["dispatcher", "supervisor"]
     notice = Notification.objects.filter(kind=NotificationKind.RETURN_REQUESTED).first()
     assert notice.title == f"待审核退单申请：{lead.ticket.number}"
-    assert notice.body == "新村街道 · 不在本单位辖区"
+    assert notice.body == f"{lead.ticket.number} {lead.ticket.title}\n新村街道 · 不在本单位辖区"
     assert notice.link == f"/dispatch/reviews/returns/{request.pk}/"
     # and the caller's personal data is not in it
     for text in (notice.title, notice.body, notice.link):
@@ -319,7 +319,7 @@ def test_an_extension_request_notifies_those_who_decide_it_once(org, staff, disp
     notice = Notification.objects.filter(kind=NotificationKind.EXTENSION_REQUESTED).first()
     assert (notice.title, notice.body, notice.link) == (
         f"待审核延期申请：{lead.ticket.number}",
-        "新村街道 · 延期 2 天",
+        f"{lead.ticket.number} {lead.ticket.title}\n新村街道 · 延期 2 天",
         "/dispatch/reviews/",
     )
     assert "13698765432" not in notice.title + notice.body

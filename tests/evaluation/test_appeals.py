@@ -15,6 +15,7 @@ from hotline.errors import DomainError
 from hotline.models import Notification, NotificationKind, Role
 from intake.lifecycle import Action, Status
 from intake.models import TicketEvent
+from intake.selectors import ticket_headline
 from tests.evaluation.conftest import OCTOBER
 from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, allow_small_samples, at, published
 from tests.factories import StreetFactory
@@ -279,7 +280,7 @@ def test_an_appeal_notifies_those_who_decide_appeals(officer, supervisor, city_a
     assert notified(NotificationKind.APPEAL_REQUESTED) == ["city-admin", "supervisor"]
     notice = Notification.objects.filter(kind=NotificationKind.APPEAL_REQUESTED).first()
     assert notice.title == f"待审核申诉：{october_work.number}"
-    assert notice.body == "东华门街道 · 申请不纳入考核"
+    assert notice.body == f"{ticket_headline(ticket=october_work)}\n东华门街道 · 申请不纳入考核"
     assert notice.link == reverse("evaluation:appeal_detail", args=[appeal.pk])
     # and the caller's personal data is not in it
     for text in (notice.title, notice.body):
@@ -322,7 +323,9 @@ def test_the_decision_is_told_to_the_appealing_units_staff_once(
     # Then the street's officer and leader are told once, and nobody else
     assert notified(NotificationKind.APPEAL_DECIDED) == ["leader", "officer"]
     notice = Notification.objects.filter(kind=NotificationKind.APPEAL_DECIDED).first()
-    assert (notice.title, notice.body) == (f"{title}：{october_work.number}", "经核实")
+    headline = ticket_headline(ticket=october_work)
+    assert headline.startswith(f"{october_work.number} {october_work.title[:20]}")
+    assert (notice.title, notice.body) == (f"{title}：{october_work.number}", f"{headline}\n经核实")
     # and the link opens the decided appeal for them
     client.force_login(officer)
     assert client.get(notice.link).context["appeal"] == appeal

@@ -9,14 +9,14 @@ from tests.factories import MembershipFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_officer_logs_in_and_sees_their_roles_in_chinese(browser_page, make_user):
+def test_officer_logs_in_and_lands_on_the_unit_workbench_in_chinese(browser_page, make_user):
     # Given an officer of a unit
     make_user(Role.UNIT_OFFICER, username="officer1")
     # When they log in through the browser
     login(browser_page, "officer1")
-    # Then the start page greets them and lists their role, in Chinese
-    browser_page.wait_for_url("**/")
-    assert "承办人员" in browser_page.inner_text("main")
+    # Then they land on their unit's workbench, in Chinese
+    browser_page.wait_for_url("**/workbench/")
+    assert "承办单位工作台" in browser_page.inner_text("main h1")
     assert browser_page.js_errors == []
 
 

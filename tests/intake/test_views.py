@@ -794,11 +794,11 @@ def test_agents_cannot_write_articles(agent_client):
 
 
 def test_navigation_links_follow_roles(client, agent_client, make_user):
-    content = agent_client.get("/").content.decode()
+    content = agent_client.get("/", follow=True).content.decode()
     assert reverse("intake:desk") in content
     assert reverse("intake:article_list") in content
     client.force_login(make_user(Role.UNIT_OFFICER))
-    content = client.get("/").content.decode()
+    content = client.get("/", follow=True).content.decode()
     assert reverse("intake:desk") not in content
 
 
