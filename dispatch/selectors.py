@@ -216,12 +216,12 @@ def rank_suggestions(
             if rule.district_id is not None and rule.district_id != district_id:
                 continue
             place = 2 if rule.street_id else 1 if rule.district_id else 0
-            reason = _("Dispatch catalogue: %(category)s") % {"category": category.name}
+            reason = _("Dispatch catalogue: %(category)s") % {"category": category.label}
             scored.append(((depth, -place, -rule.valid_from.toordinal(), rule.pk), rule, reason))
     scored.sort(key=lambda item: item[0])
     found = [Suggestion(unit=rule.unit, reason=reason, rule_id=rule.pk) for _key, rule, reason in scored]
     if street is not None and street.is_active and not functional:
-        found.append(Suggestion(unit=street, reason=_("Local: %(street)s") % {"street": street.name}))
+        found.append(Suggestion(unit=street, reason=_("Local: %(street)s") % {"street": street.label}))
     unique: dict[int, Suggestion] = {}
     for suggestion in found:
         unique.setdefault(suggestion.unit.pk, suggestion)

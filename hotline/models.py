@@ -27,6 +27,13 @@ class User(AbstractUser):
         return self.full_name or self.username
 
 
+def in_reader_language(*, name: str, name_en: str) -> str:
+    """The name in the reader's language: the English name in English where there is one."""
+    if name_en and (translation.get_language() or "").startswith("en"):
+        return name_en
+    return name
+
+
 class UnitKind(models.TextChoices):
     CITY = "city", _("City")
     HOTLINE_CENTER = "hotline_center", _("Hotline service center")
@@ -52,6 +59,7 @@ class Unit(models.Model):
     """A handling or administrative unit (承办单位): city, district, street, department …"""
 
     name = models.CharField(_("name"), max_length=64)
+    name_en = models.CharField(_("English name"), max_length=128, blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=UnitKind.choices, db_index=True)
     division_type = models.CharField(_("division type"), max_length=16, choices=DivisionType.choices, blank=True)
     parent = models.ForeignKey(
@@ -88,7 +96,11 @@ class Unit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return in_reader_language(name=self.name, name_en=self.name_en)
 
 
 class Community(models.Model):
@@ -192,10 +204,7 @@ class Category(models.Model):
 
     @property
     def label(self) -> str:
-        """The name in the reader's language: the English name in English where there is one."""
-        if self.name_en and (translation.get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return in_reader_language(name=self.name, name_en=self.name_en)
 
     @property
     def is_leaf(self) -> bool:
