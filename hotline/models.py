@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class User(AbstractUser):
@@ -74,7 +75,7 @@ class Unit(models.Model):
         blank=True,
         help_text=_("census population: districts, streets and townships (requests per 10,000 residents)"),
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("in service", "active"), default=True)
 
     class Meta:
         verbose_name = _("unit")
@@ -112,7 +113,7 @@ class Community(models.Model):
     street = models.ForeignKey(
         Unit, verbose_name=_("street/township"), on_delete=models.PROTECT, related_name="communities"
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("in service", "active"), default=True)
 
     class Meta:
         verbose_name = _("community")
@@ -184,7 +185,7 @@ class Category(models.Model):
         default=False,
         help_text=_("handled by functional departments or enterprises, never dispatched to streets"),
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("in service", "active"), default=True)
 
     class Meta:
         verbose_name = _("category")

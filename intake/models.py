@@ -375,7 +375,7 @@ class CategoryModel(models.Model):
         _("cross-validated macro-F1"), null=True, blank=True, help_text=_("empty: too few tickets to cross-validate")
     )
     artefact = models.BinaryField(_("artefact"))
-    is_active = models.BooleanField(_("active"), default=False)
+    is_active = models.BooleanField(pgettext_lazy("in service", "active"), default=False)
 
     class Meta:
         verbose_name = _("category model")
