@@ -11,6 +11,8 @@ import re
 
 from pypinyin import lazy_pinyin
 
+from hotline.models import UnitKind
+
 DISTRICTS = {
     "东城区": "Dongcheng District",
     "西城区": "Xicheng District",
@@ -153,14 +155,14 @@ def english_name(*, name: str, kind: str, parent_name: str | None) -> str:
         return PROPER_NAMES[name]
     if name in DISTRICTS:
         return DISTRICTS[name]
-    if kind == "street":
+    if kind == UnitKind.STREET:
         for suffix, english in STREET_KINDS:
             stem = name.removesuffix(suffix)
             if stem != name and stem:
                 # A one-character stem keeps its suffix in the pinyin, as on signs: 张镇 → Zhangzhen Town.
                 return f"{pinyin(stem if len(stem) > 1 else name)} {english}"
-    if kind in ("city_department", "district_department"):
-        department = _department(name, district=parent_name if kind == "district_department" else None)
+    if kind in (UnitKind.CITY_DEPARTMENT, UnitKind.DISTRICT_DEPARTMENT):
+        department = _department(name, district=parent_name if kind == UnitKind.DISTRICT_DEPARTMENT else None)
         if department:
             return department
     return pinyin(name)
