@@ -9,9 +9,12 @@ import polib
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
+from dispatch.forms import UnitChoiceField
 from dispatch.models import AssignmentRole
-from hotline.models import Role, UnitKind
+from hotline.models import Role, Unit, UnitKind
+from intake.models import KnowledgeArticle
 from tests.dispatch.factories import AssignmentFactory
 from tests.factories import CategoryFactory, DistrictFactory, StreetFactory, UnitFactory
 from tests.intake.factories import KnowledgeArticleFactory, TicketFactory
@@ -158,3 +161,36 @@ def test_in_english_the_knowledge_base_lists_articles_by_their_english_titles(cl
     assert "15 Nov – 15 Mar." in english
     assert "北京市供暖期时间" not in english
     assert "养犬登记办理流程" in english
+
+
+def test_a_supervisor_writes_an_articles_english_title_and_body(client, make_user):
+    # Given a supervisor writing an article with its English title and body
+    client.force_login(make_user(Role.HOTLINE_SUPERVISOR))
+    fields = {"title": "供暖时间", "body": "每年11月15日开始供暖。", "valid_from": "2024-01-01", "is_public": "on"}
+    english = {"title_en": "Heating season", "body_en": "Heating starts on 15 November."}
+    response = client.post(reverse("intake:article_create"), {**fields, **english})
+    # Then the article keeps both languages, and its edit form offers the English ones again
+    assert response.status_code == 302
+    article = KnowledgeArticle.objects.get()
+    assert (article.title, article.title_en, article.body_en) == ("供暖时间", "Heating season", english["body_en"])
+    form = client.get(reverse("intake:article_edit", args=[article.pk])).context["form"]
+    assert (form["title_en"].value(), form["body_en"].value()) == ("Heating season", english["body_en"])
+    # And the English ones are optional: cleared, the article reads in Chinese in English too
+    client.post(reverse("intake:article_edit", args=[article.pk]), fields)
+    article.refresh_from_db()
+    assert (article.title_en, article.body_en) == ("", "")
+    with translation.override("en"):
+        assert article.label == "供暖时间"
+
+
+def test_the_unit_pickers_choices_read_in_the_readers_language():
+    # Given a street of a district, both with English names
+    district = DistrictFactory(name="丰台区", name_en="Fengtai District")
+    street = StreetFactory(name="新村街道", name_en="Xincun Subdistrict", parent=district)
+    field = UnitChoiceField(queryset=Unit.objects.all())
+    # Then the picker's choice names the street with its district, in the reader's language
+    with translation.override("en"):
+        assert field.label_from_instance(street) == "Xincun Subdistrict (Fengtai District)"
+        assert field.label_from_instance(district) == "Fengtai District"
+    with translation.override("zh-hans"):
+        assert field.label_from_instance(district) == "丰台区"
