@@ -25,7 +25,7 @@ from analytics.periods import Period, add_months
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
 from evaluation.rates import district_rate_sums
 from evaluation.scoring import RateSums
-from hotline.models import Membership, Role, Unit, UnitKind, User
+from hotline.models import Membership, Role, Unit, UnitKind, User, in_reader_language
 from hotline.selectors import has_role
 from intake.models import ONLINE_CHANNELS, Channel, Kind
 
@@ -324,10 +324,15 @@ class CategoryLine:
     previous: int
     share: Decimal | None = None  # of the list's total (the kind's, or everything)
     url: str = ""
+    name_en: str = ""
 
     @property
     def change(self) -> Decimal | None:
         return change(self.count, self.previous)
+
+    @property
+    def label(self) -> str:
+        return in_reader_language(name=self.name, name_en=self.name_en)
 
 
 @dataclass
@@ -352,7 +357,7 @@ def category_ranking(*, scope: Scope, period: Period, level: int = 1, top: int =
     path = CATEGORY_PATHS[level]
     rows = (
         rollup_rows(scope, previous.start, period.end)
-        .values(f"{path}_id", f"{path}__name", "kind")
+        .values(f"{path}_id", f"{path}__name", f"{path}__name_en", "kind")
         .annotate(
             current=Coalesce(Sum("received", filter=Q(month__gte=period.start)), 0),
             before=Coalesce(Sum("received", filter=Q(month__lt=period.start)), 0),
@@ -364,7 +369,7 @@ def category_ranking(*, scope: Scope, period: Period, level: int = 1, top: int =
     for row in rows:
         category_id, name = row[f"{path}_id"], row[f"{path}__name"]
         for lines in (overall, per_kind[row["kind"]]):
-            line = lines.setdefault(category_id, CategoryLine(category_id, name, 0, 0))
+            line = lines.setdefault(category_id, CategoryLine(category_id, name, 0, 0, name_en=row[f"{path}__name_en"]))
             line.count += row["current"]
             line.previous += row["before"]
 
@@ -466,6 +471,8 @@ class UnitLine:
     parent_name: str
     group: UnitGroup
     counts: dict[str, int]
+    name_en: str = ""
+    parent_name_en: str = ""
 
     @property
     def handled(self) -> int:
@@ -480,6 +487,17 @@ class UnitLine:
         """ "丰台区新村街道": streets and district departments carry their district's name."""
         return f"{self.parent_name}{self.name}" if self.parent_name else self.name
 
+    @property
+    def label(self) -> str:
+        return in_reader_language(name=self.name, name_en=self.name_en)
+
+    @property
+    def full_label(self) -> str:
+        """The full name in the reader's language: "Xincun Subdistrict, Fengtai District" in English."""
+        if self.parent_name_en and self.name_en:
+            return in_reader_language(name=self.full_name, name_en=f"{self.name_en}, {self.parent_name_en}")
+        return in_reader_language(name=self.full_name, name_en=self.name_en)
+
 
 @dataclass
 class Handling:
@@ -493,7 +511,15 @@ def handling(*, scope: Scope, period: Period, top: int = TOP) -> Handling:
     rows = (
         rollup_rows(scope, period.start, period.end)
         .exclude(unit=None)
-        .values("unit_id", "unit__name", "unit__kind", "unit__parent__name", "unit__parent__kind")
+        .values(
+            "unit_id",
+            "unit__name",
+            "unit__name_en",
+            "unit__kind",
+            "unit__parent__name",
+            "unit__parent__name_en",
+            "unit__parent__kind",
+        )
         .annotate(**_sums())
         .order_by()
     )
@@ -506,8 +532,18 @@ def handling(*, scope: Scope, period: Period, top: int = TOP) -> Handling:
         counts = counts_of(row)
         for name in COUNT_FIELDS:
             group_counts[group.key][name] += counts[name]
-        parent = row["unit__parent__name"] if row["unit__parent__kind"] == UnitKind.DISTRICT else ""
-        units[group.key].append(UnitLine(row["unit_id"], row["unit__name"], parent or "", group, counts))
+        in_district = row["unit__parent__kind"] == UnitKind.DISTRICT
+        units[group.key].append(
+            UnitLine(
+                row["unit_id"],
+                row["unit__name"],
+                row["unit__parent__name"] if in_district else "",
+                group,
+                counts,
+                name_en=row["unit__name_en"],
+                parent_name_en=row["unit__parent__name_en"] if in_district else "",
+            )
+        )
     total = sum(counts["dispatched"] for counts in group_counts.values())
     groups = [
         GroupLine(group, group_counts[group.key], ratio(group_counts[group.key]["dispatched"], total))
@@ -558,6 +594,25 @@ class HotSpot:
     mean: float
     sd: float
     url: str
+    category_en: str = ""
+    category_parent_en: str = ""
+    street_en: str = ""
+    district_en: str = ""
+
+    @property
+    def category_label(self) -> str:
+        """ "供暖 › 不热", in the reader's language."""
+        return " › ".join(
+            in_reader_language(name=name, name_en=name_en)
+            for name, name_en in ((self.category_parent, self.category_parent_en), (self.category, self.category_en))
+            if name
+        )
+
+    @property
+    def place_label(self) -> str:
+        """ "丰台区新村街道"; in English "Xincun Subdistrict, Fengtai District"."""
+        english = f"{self.street_en}, {self.district_en}" if self.street_en and self.district_en else self.street_en
+        return in_reader_language(name=f"{self.district}{self.street}", name_en=english)
 
     @property
     def score(self) -> float:
@@ -597,10 +652,14 @@ def hot_spots(*, scope: Scope, month: date, limit: int = 50) -> HotSpots:
         .values(
             "category_id",
             "category__name",
+            "category__name_en",
             "category__parent__name",
+            "category__parent__name_en",
             "street_id",
             "street__name",
+            "street__name_en",
             "street__parent__name",
+            "street__parent__name_en",
         )
         .annotate(n=Sum("received"))
         .filter(n__gte=settings.ANALYTICS_HOTSPOT_MIN_VOLUME)
@@ -641,6 +700,10 @@ def hot_spots(*, scope: Scope, month: date, limit: int = 50) -> HotSpots:
                 url=tickets_url(
                     period_start=month, period_end=end, category_id=row["category_id"], street_id=row["street_id"]
                 ),
+                category_en=row["category__name_en"],
+                category_parent_en=row["category__parent__name_en"] or "",
+                street_en=row["street__name_en"],
+                district_en=row["street__parent__name_en"] or "",
             )
         )
     spots.sort(key=lambda spot: (-spot.score, -spot.count, spot.street))
@@ -656,6 +719,14 @@ class TopicCandidate:
     callbacks_answered: int
     resolution: Decimal
     url: str
+    name_en: str = ""
+    parent_en: str = ""
+
+    @property
+    def label(self) -> str:
+        """ "住房 › 房屋修缮", in the reader's language."""
+        parts = ((self.parent, self.parent_en), (self.name, self.name_en))
+        return " › ".join(in_reader_language(name=name, name_en=name_en) for name, name_en in parts if name)
 
     @property
     def unresolved_estimate(self) -> int:
@@ -676,7 +747,13 @@ def topic_candidates(*, scope: Scope, period: Period) -> Topics:
     rows = [
         (row, counts_of(row))
         for row in rollup_rows(scope, period.start, period.end)
-        .values("category__parent_id", "category__parent__name", "category__parent__parent__name")
+        .values(
+            "category__parent_id",
+            "category__parent__name",
+            "category__parent__name_en",
+            "category__parent__parent__name",
+            "category__parent__parent__name_en",
+        )
         .annotate(**_sums())
         .order_by()
     ]
@@ -705,6 +782,8 @@ def topic_candidates(*, scope: Scope, period: Period) -> Topics:
                     url=tickets_url(
                         period_start=period.start, period_end=period.end, category_id=row["category__parent_id"]
                     ),
+                    name_en=row["category__parent__name_en"],
+                    parent_en=row["category__parent__parent__name_en"] or "",
                 )
             )
     candidates.sort(key=lambda candidate: (-candidate.unresolved_estimate, candidate.name))

@@ -118,7 +118,7 @@ def categories(request: HttpRequest) -> HttpResponse:
     ranking = selectors.category_ranking(scope=scope, period=period)
     chart = _chart(
         "bar",
-        [line.name for line in ranking.overall],
+        [line.label for line in ranking.overall],
         [(_("Tickets"), [line.count for line in ranking.overall])],
         horizontal=True,
     )
@@ -134,7 +134,7 @@ def places(request: HttpRequest) -> HttpResponse:
     charts = {
         "per_10k": _chart(
             "bar",
-            [line.district.name for line in districts],
+            [line.district.label for line in districts],
             [(_("Per 10,000 residents"), [float(line.per_10k or 0) for line in districts])],
         ),
         "unit_kinds": _chart(

@@ -34,12 +34,13 @@ class DispatchAdvice:
 
 
 def category_path(category: Category) -> str:
-    """'市政 › 路灯照明 › 路灯不亮', from the per-process reference rows."""
-    return PATH_SEPARATOR.join(node.name for node in reversed(reference.category_chain(category)))
+    """'市政 › 路灯照明 › 路灯不亮' (in the reader's language, as the desk's category options read),
+    from the per-process reference rows."""
+    return PATH_SEPARATOR.join(node.label for node in reversed(reference.category_chain(category)))
 
 
 def _as_place_unit(unit: Unit) -> PlaceUnit:
-    return PlaceUnit(id=unit.pk, name=unit.name, code=unit.code or "")
+    return PlaceUnit(id=unit.pk, name=unit.name, code=unit.code or "", name_en=unit.name_en)
 
 
 def _given_place(*, district: Unit | None, street: Unit, resolved: PlaceMatch | None) -> PlaceMatch:

@@ -30,8 +30,8 @@ class UnitChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Model) -> str:
         if obj.parent is not None and obj.parent.kind == UnitKind.DISTRICT:
-            return f"{obj.name}（{obj.parent.name}）"
-        return obj.name
+            return _("%(unit)s (%(district)s)") % {"unit": obj.label, "district": obj.parent.label}
+        return obj.label
 
 
 class UnitsChoiceField(forms.ModelMultipleChoiceField):

@@ -26,7 +26,7 @@ from dispatch.models import (
     ReviewStatus,
     RoutingRule,
 )
-from hotline.models import Category, Unit, User
+from hotline.models import Category, Unit, User, in_reader_language
 from hotline.selectors import count_each
 from intake.lifecycle import Action, Status
 from intake.models import Ticket, TicketEvent
@@ -217,12 +217,12 @@ def rank_suggestions(
             if rule.district_id is not None and rule.district_id != district_id:
                 continue
             place = 2 if rule.street_id else 1 if rule.district_id else 0
-            reason = _("Dispatch catalogue: %(category)s") % {"category": category.name}
+            reason = _("Dispatch catalogue: %(category)s") % {"category": category.label}
             scored.append(((depth, -place, -rule.valid_from.toordinal(), rule.pk), rule, reason))
     scored.sort(key=lambda item: item[0])
     found = [Suggestion(unit=rule.unit, reason=reason, rule_id=rule.pk) for _key, rule, reason in scored]
     if street is not None and street.is_active and not functional:
-        found.append(Suggestion(unit=street, reason=_("Local: %(street)s") % {"street": street.name}))
+        found.append(Suggestion(unit=street, reason=_("Local: %(street)s") % {"street": street.label}))
     unique: dict[int, Suggestion] = {}
     for suggestion in found:
         unique.setdefault(suggestion.unit.pk, suggestion)
@@ -354,7 +354,7 @@ def supervision_counts(*, user: User) -> list[dict]:
     rows = (
         visible_assignments(user=user)
         .filter(ended_at__isnull=True, status__in=OPEN)
-        .values("unit_id", "unit__name")
+        .values("unit_id", "unit__name", "unit__name_en")
         .annotate(
             overdue=Count("pk", filter=Q(due_at__lt=now)),
             due_soon=Count("pk", filter=Q(due_at__gte=now, due_at__lt=now + settings.HOTLINE_DUE_SOON)),
@@ -362,7 +362,9 @@ def supervision_counts(*, user: User) -> list[dict]:
         )
         .order_by("-overdue", "-due_soon", "unit__name")
     )
-    return list(rows)
+    return [
+        {**row, "unit_label": in_reader_language(name=row["unit__name"], name_en=row["unit__name_en"])} for row in rows
+    ]
 
 
 class Live(models.TextChoices):

@@ -299,7 +299,7 @@ def _render_ranking(
         compute_form = ComputeForm(initial={"unit_kind": query.kind})
     ranked = [result for result in results if result.rank is not None]
     chart = {
-        "labels": [result.unit.name for result in ranked],
+        "labels": [result.unit.label for result in ranked],
         "composite": [float(result.composite) for result in ranked],
         "label": str(_("Composite score")),
     }

@@ -55,9 +55,9 @@ class ReferenceAdmin(admin.ModelAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(ReferenceAdmin):
-    list_display = ["name", "kind", "division_type", "code", "parent", "population", "is_active"]
+    list_display = ["name", "name_en", "kind", "division_type", "code", "parent", "population", "is_active"]
     list_filter = ["kind", "division_type", "is_active"]
-    search_fields = ["name", "code"]
+    search_fields = ["name", "name_en", "code"]
     autocomplete_fields = ["parent"]
     list_select_related = ["parent"]
 
@@ -67,7 +67,7 @@ class DistrictFilter(admin.SimpleListFilter):
     parameter_name = "district"
 
     def lookups(self, request, model_admin) -> list[tuple[int, str]]:
-        return list(Unit.objects.filter(kind=UnitKind.DISTRICT).order_by("code").values_list("pk", "name"))
+        return [(unit.pk, unit.label) for unit in Unit.objects.filter(kind=UnitKind.DISTRICT).order_by("code")]
 
     def queryset(self, request, queryset):
         return queryset.filter(street__parent=self.value()) if self.value() else queryset

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class User(AbstractUser):
@@ -25,6 +26,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+
+def in_reader_language(*, name: str, name_en: str) -> str:
+    """The name in the reader's language: the English name in English where there is one."""
+    if name_en and (translation.get_language() or "").startswith("en"):
+        return name_en
+    return name
 
 
 class UnitKind(models.TextChoices):
@@ -52,6 +60,7 @@ class Unit(models.Model):
     """A handling or administrative unit (承办单位): city, district, street, department …"""
 
     name = models.CharField(_("name"), max_length=64)
+    name_en = models.CharField(_("English name"), max_length=128, blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=UnitKind.choices, db_index=True)
     division_type = models.CharField(_("division type"), max_length=16, choices=DivisionType.choices, blank=True)
     parent = models.ForeignKey(
@@ -66,7 +75,7 @@ class Unit(models.Model):
         blank=True,
         help_text=_("census population: districts, streets and townships (requests per 10,000 residents)"),
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("in service", "active"), default=True)
 
     class Meta:
         verbose_name = _("unit")
@@ -88,7 +97,11 @@ class Unit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return in_reader_language(name=self.name, name_en=self.name_en)
 
 
 class Community(models.Model):
@@ -100,7 +113,7 @@ class Community(models.Model):
     street = models.ForeignKey(
         Unit, verbose_name=_("street/township"), on_delete=models.PROTECT, related_name="communities"
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("in service", "active"), default=True)
 
     class Meta:
         verbose_name = _("community")
@@ -172,7 +185,7 @@ class Category(models.Model):
         default=False,
         help_text=_("handled by functional departments or enterprises, never dispatched to streets"),
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("in service", "active"), default=True)
 
     class Meta:
         verbose_name = _("category")
@@ -192,10 +205,7 @@ class Category(models.Model):
 
     @property
     def label(self) -> str:
-        """The name in the reader's language: the English name in English where there is one."""
-        if self.name_en and (translation.get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return in_reader_language(name=self.name, name_en=self.name_en)
 
     @property
     def is_leaf(self) -> bool:

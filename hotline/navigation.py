@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hotline.models import Role, User
 from hotline.selectors import HOTLINE_ROLES, user_roles
@@ -137,7 +138,13 @@ ITEMS = (
         frozenset(),
         frozenset({"dispatch:catalogue", "dispatch:rule_edit"}),
     ),
-    Item("admin:index", _("Administration"), frozenset({STAFF}), frozenset({Role.CITY_ADMIN}), frozenset({"admin"})),
+    Item(
+        "admin:index",
+        pgettext_lazy("site administration link", "Administration"),
+        frozenset({STAFF}),
+        frozenset({Role.CITY_ADMIN}),
+        frozenset({"admin"}),
+    ),
 )
 
 

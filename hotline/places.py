@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from hotline import reference
-from hotline.models import Community, Unit, UnitKind
+from hotline.models import Community, Unit, UnitKind, in_reader_language
 
 TEXT_FACTOR = 0.6
 # Candidates scoring this much below the best are dropped as contradicted or outweighed.
@@ -97,6 +97,12 @@ class PlaceUnit:
     id: int
     name: str
     code: str
+    name_en: str = ""
+
+    @property
+    def label(self) -> str:
+        # The resolver's index is shared by readers of every language: the name is chosen per reader.
+        return in_reader_language(name=self.name, name_en=self.name_en)
 
 
 @dataclass(frozen=True)
@@ -167,10 +173,10 @@ def _build_index() -> _Index:
             kind__in=[UnitKind.DISTRICT, UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE], is_active=True
         ).exclude(code=None)
     )
-    districts = {u.pk: PlaceUnit(u.pk, u.name, u.code) for u in units if u.kind == UnitKind.DISTRICT}
+    districts = {u.pk: PlaceUnit(u.pk, u.name, u.code, u.name_en) for u in units if u.kind == UnitKind.DISTRICT}
     # Functional zones stand beside the streets: communities of 亦庄 or 密云园 point at them.
     street_units = [u for u in units if u.kind != UnitKind.DISTRICT and u.parent_id in districts]
-    streets = {u.pk: (PlaceUnit(u.pk, u.name, u.code), u.parent_id) for u in street_units}
+    streets = {u.pk: (PlaceUnit(u.pk, u.name, u.code, u.name_en), u.parent_id) for u in street_units}
     rows = list(
         Community.objects.filter(is_active=True, street_id__in=streets).values_list("pk", "code", "name", "street_id")
     )

@@ -30,6 +30,7 @@ from hotline.models import (
     UnitKind,
     User,
 )
+from hotline.unit_names import english_name
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 UNITS_FILE = DATA_DIR / "beijing_units.csv"
@@ -63,7 +64,8 @@ def load_units(*, rows: Iterable[dict[str, str]]) -> LoadResult:
     """Create or update units from rows (parents first). Idempotent.
 
     A row is matched by its official code, or by (parent, name) when it has none, so an
-    admin's later edits to other fields are overwritten only where the file disagrees.
+    admin's later edits to other fields are overwritten only where the file disagrees. The
+    English name is derived from the Chinese one (hotline.unit_names) and kept in step with it.
     """
     by_code: dict[str, Unit] = {u.code: u for u in Unit.objects.exclude(code=None)}
     created = updated = unchanged = 0
@@ -71,6 +73,7 @@ def load_units(*, rows: Iterable[dict[str, str]]) -> LoadResult:
         parent = by_code[row["parent"]] if row["parent"] else None
         values = {
             "name": row["name"],
+            "name_en": english_name(name=row["name"], kind=row["kind"], parent_name=parent.name if parent else None),
             "kind": UnitKind(row["kind"]),
             "division_type": row["division_type"],
             "parent": parent,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pypinyin import Style, lazy_pinyin
 
 from hotline import reference
-from hotline.models import Unit, UnitKind
+from hotline.models import Unit, UnitKind, in_reader_language
 
 # Suffixes a street's name is known without ("新村街道" is "新村"), longest first.
 STREET_SUFFIXES = ("街道", "地区", "乡", "镇")
@@ -33,14 +33,27 @@ class Rank:
 class UnitMatch:
     id: int
     name: str
+    name_en: str
     kind: str
     code: str | None
     district_id: int | None
     district_name: str | None
+    district_name_en: str | None
 
     @property
     def kind_label(self) -> str:
         return UnitKind(self.kind).label
+
+    @property
+    def label(self) -> str:
+        # The index is shared by readers of every language: the name is chosen per reader.
+        return in_reader_language(name=self.name, name_en=self.name_en)
+
+    @property
+    def district_label(self) -> str | None:
+        if self.district_name is None:
+            return None
+        return in_reader_language(name=self.district_name, name_en=self.district_name_en or "")
 
 
 @dataclass(frozen=True)
@@ -90,10 +103,12 @@ def _entry(unit: Unit) -> _Entry:
         unit=UnitMatch(
             id=unit.pk,
             name=unit.name,
+            name_en=unit.name_en,
             kind=unit.kind,
             code=unit.code,
             district_id=district.pk if district else None,
             district_name=district.name if district else None,
+            district_name_en=district.name_en if district else None,
         ),
         names=names,
         initials=tuple("".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower() for name in names),

@@ -129,10 +129,10 @@ class TicketEventAdmin(ReadOnlyAdmin):
 
 @admin.register(KnowledgeArticle)
 class KnowledgeArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "is_public", "valid_from", "valid_until", "updated_by", "updated_at"]
+    list_display = ["title", "title_en", "is_public", "valid_from", "valid_until", "updated_by", "updated_at"]
     list_filter = ["is_public"]
     list_select_related = ["updated_by"]
-    search_fields = ["title", "body"]
+    search_fields = ["title", "body", "title_en", "body_en"]
     filter_horizontal = ["categories"]
     readonly_fields = ["updated_by", "created_at", "updated_at"]
 

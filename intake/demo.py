@@ -11,22 +11,34 @@ from intake.services import NewTicket, Outcome
 ARTICLES = [
     (
         "北京市供暖期时间",
+        "Beijing's heating season",
         "本市法定供暖期为每年11月15日至次年3月15日，可根据天气提前或延长。供暖期内卧室、起居室温度不应低于18℃。",
+        "The heating season runs from 15 November to 15 March and may start earlier or end later with the "
+        "weather. During it, bedrooms and living rooms must be at least 18 °C.",
         ["010101", "010102"],
     ),
     (
         "停水停电信息查询",
+        "Planned water and power cuts",
         "计划停水可拨打自来水集团96116查询，计划停电可拨打国网北京市电力公司95598查询。",
+        "Planned water cuts: Beijing Waterworks Group, 96116. Planned power cuts: State Grid Beijing Electric "
+        "Power Company, 95598.",
         ["010301", "010501"],
     ),
     (
         "养犬登记办理流程",
+        "Registering a dog",
         "在本市重点管理区内养犬须办理养犬登记，携带犬只免疫证明到居住地派出所办理，每年年检。",
+        "In the city's key management areas every dog must be registered: bring its vaccination certificate to "
+        "the police station where you live. The registration is renewed every year.",
         ["080503"],
     ),
     (
         "预付卡消费退费维权",
+        "Refunds of prepaid cards",
         "经营者停业或闭店的，消费者可保留合同、收据等凭证，向所在区市场监管部门投诉或依法提起民事诉讼。",
+        "When a business closes, keep the contract and receipts and complain to the district's market "
+        "regulation authority, or sue in a civil court.",
         ["030401", "030402"],
     ),
 ]
@@ -133,10 +145,13 @@ def load(*, password: str) -> list[str]:
     admin = User.objects.get(username="admin")
     agent = User.objects.get(username="agent")
     articles = {}
-    for title, body, codes in ARTICLES:
+    for title, title_en, body, body_en, codes in ARTICLES:
         article, _created = KnowledgeArticle.objects.get_or_create(
-            title=title, defaults={"body": body, "updated_by": admin}
+            title=title, defaults={"body": body, "title_en": title_en, "body_en": body_en, "updated_by": admin}
         )
+        if not article.title_en:  # a demo loaded before articles had English names
+            article.title_en, article.body_en = title_en, body_en
+            article.save(update_fields=["title_en", "body_en"])
         article.categories.set([categories[code] for code in codes])
         articles[title] = article
     # A first category model from the tree's own words, so smart dispatch suggests from the start;

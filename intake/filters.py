@@ -18,7 +18,7 @@ class CategoryChoiceField(django_filters.fields.ModelChoiceField):
     """Shows the tree by indenting each level, so one select covers all three levels."""
 
     def label_from_instance(self, obj: Category) -> str:
-        return "\u3000" * (obj.level - 1) + obj.name
+        return "\u3000" * (obj.level - 1) + obj.label
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -72,19 +72,19 @@ class LeafCategoryField(forms.ModelChoiceField):
     """A third-level category, labelled with its path: 公共服务 › 供暖 › 不热."""
 
     def label_from_instance(self, obj: Model) -> str:
-        return f"{obj.parent.parent.name} › {obj.parent.name} › {obj.name}"
+        return f"{obj.parent.parent.label} › {obj.parent.label} › {obj.label}"
 
 
 class LeafCategoriesField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Model) -> str:
-        return f"{obj.parent.parent.name} › {obj.parent.name} › {obj.name}"
+        return f"{obj.parent.parent.label} › {obj.parent.label} › {obj.label}"
 
 
 class ShortLeafCategoryField(forms.ModelChoiceField):
     """A third-level category under an already chosen top level: 供暖 › 不热."""
 
     def label_from_instance(self, obj: Model) -> str:
-        return f"{obj.parent.name} › {obj.name}"
+        return f"{obj.parent.label} › {obj.label}"
 
 
 STREET_KINDS = (UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE)  # as selectors.streets()
@@ -250,6 +250,13 @@ class ArticleQueryForm(forms.Form):
 class ArticleForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(label=_("Body"), widget=forms.Textarea(attrs={"rows": 12}))
+    title_en = forms.CharField(label=_("English title"), max_length=200, required=False)
+    body_en = forms.CharField(
+        label=_("English body"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("optional: shown instead of the Chinese text to staff using the English interface"),
+    )
     categories = LeafCategoriesField(
         label=_("Categories"),
         queryset=leaf_categories(),
@@ -269,6 +276,8 @@ class ArticleForm(forms.Form):
         return {
             "title": article.title,
             "body": article.body,
+            "title_en": article.title_en,
+            "body_en": article.body_en,
             "categories": list(article.categories.all()),
             "valid_from": article.valid_from,
             "valid_until": article.valid_until,
@@ -280,6 +289,8 @@ class ArticleForm(forms.Form):
         return ArticleData(
             title=data["title"],
             body=data["body"],
+            title_en=data["title_en"],
+            body_en=data["body_en"],
             categories=list(data["categories"]),
             valid_from=data["valid_from"],
             valid_until=data["valid_until"],

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from hotline.models import Category, DeadlineTier, Unit
+from hotline.models import Category, DeadlineTier, Unit, in_reader_language
 from intake.lifecycle import Action, Status
 
 
@@ -102,6 +102,10 @@ class TicketNumberCounter(models.Model):
 class KnowledgeArticle(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"))
+    # Optional translations for hotline staff reading the English UI; citizens are answered from
+    # the Chinese text.
+    title_en = models.CharField(_("English title"), max_length=200, blank=True)
+    body_en = models.TextField(_("English body"), blank=True)
     categories = models.ManyToManyField(Category, verbose_name=_("categories"), blank=True, related_name="articles")
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
@@ -126,7 +130,17 @@ class KnowledgeArticle(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The title in the reader's language."""
+        return in_reader_language(name=self.title, name_en=self.title_en)
+
+    @property
+    def body_label(self) -> str:
+        """The body in the reader's language."""
+        return in_reader_language(name=self.body, name_en=self.body_en)
 
 
 class Ticket(models.Model):
@@ -361,7 +375,7 @@ class CategoryModel(models.Model):
         _("cross-validated macro-F1"), null=True, blank=True, help_text=_("empty: too few tickets to cross-validate")
     )
     artefact = models.BinaryField(_("artefact"))
-    is_active = models.BooleanField(_("active"), default=False)
+    is_active = models.BooleanField(pgettext_lazy("in service", "active"), default=False)
 
     class Meta:
         verbose_name = _("category model")

@@ -568,6 +568,8 @@ class ArticleData:
     valid_from: date | None = None
     valid_until: date | None = None
     is_public: bool = True
+    title_en: str = ""
+    body_en: str = ""
 
 
 def save_article(*, data: ArticleData, actor: User, article_id: int | None = None) -> KnowledgeArticle:
@@ -582,6 +584,8 @@ def save_article(*, data: ArticleData, actor: User, article_id: int | None = Non
             article = KnowledgeArticle.objects.select_for_update().get(pk=article_id)
         article.title = data.title
         article.body = data.body
+        article.title_en = data.title_en
+        article.body_en = data.body_en
         article.valid_from = data.valid_from
         article.valid_until = data.valid_until
         article.is_public = data.is_public

@@ -42,6 +42,7 @@ class SuggestionInputSerializer(serializers.Serializer):
 class PlaceUnitSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = fields.CharField()
+    label = fields.CharField(help_text="the name in the request's language")
     code = fields.CharField(help_text="12-digit statistical code")
 
 
@@ -66,13 +67,14 @@ class PlaceSerializer(serializers.Serializer):
 
 class CategorySuggestionSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="category.pk")
-    path = fields.CharField()
+    path = fields.CharField(help_text="the category's path, in the request's language")
     confidence = serializers.FloatField()
 
 
 class UnitSuggestionSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="unit.pk")
     name = fields.CharField(source="unit.name")
+    label = fields.CharField(source="unit.label", help_text="the name in the request's language")
     kind = fields.CharField(source="unit.kind")
     reason = fields.CharField()
 

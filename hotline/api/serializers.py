@@ -48,7 +48,7 @@ class ReferenceField(serializers.PrimaryKeyRelatedField):
 class UnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Unit
-        fields = ["id", "name", "kind", "division_type", "parent", "code", "population", "is_active"]
+        fields = ["id", "name", "name_en", "kind", "division_type", "parent", "code", "population", "is_active"]
 
 
 class UnitSearchQuerySerializer(fields.QuerySerializer):
@@ -70,11 +70,13 @@ class UnitSearchQuerySerializer(fields.QuerySerializer):
 class DistrictRefSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="district_id")
     name = fields.CharField(source="district_name")
+    label = fields.CharField(source="district_label", help_text="the name in the request's language")
 
 
 class UnitMatchSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = fields.CharField()
+    label = fields.CharField(help_text="the name in the request's language (English name in English)")
     kind = serializers.ChoiceField(choices=UnitKind.choices)
     kind_label = fields.CharField()
     district = serializers.SerializerMethodField()

@@ -299,5 +299,16 @@ class RepeatCandidateSerializer(serializers.Serializer):
 class ArticleSerializer(serializers.ModelSerializer):
     class Meta:
         model = KnowledgeArticle
-        fields = ["id", "title", "body", "categories", "is_public", "valid_from", "valid_until", "updated_at"]
+        fields = [
+            "id",
+            "title",
+            "body",
+            "title_en",
+            "body_en",
+            "categories",
+            "is_public",
+            "valid_from",
+            "valid_until",
+            "updated_at",
+        ]
         read_only_fields = fields

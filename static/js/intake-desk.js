@@ -226,7 +226,7 @@
     }
     const place = advice.place;
     if (place) {
-      const names = [place.district && place.district.name, place.street && place.street.name, place.community && place.community.name];
+      const names = [place.district && place.district.label, place.street && place.street.label, place.community && place.community.name];
       const line = text("p", `${labels.placeLabel}${names.filter(Boolean).join(" › ")} `, "suggested-place");
       line.append(text("span", percent(place.confidence), "muted"));
       parts.push(line);
@@ -235,7 +235,7 @@
         choices.className = "place-candidates";
         choices.append(text("span", labels.candidatesLabel, "muted"));
         for (const candidate of place.candidates) {
-          const label = [candidate.street.name, candidate.community && candidate.community.name].filter(Boolean).join(" › ");
+          const label = [candidate.street.label, candidate.community && candidate.community.name].filter(Boolean).join(" › ");
           const button = text("button", `${label} ${percent(candidate.confidence)}`);
           button.type = "button";
           button.dataset.street = candidate.street.id;
@@ -252,7 +252,7 @@
       }
     }
     if (advice.units.length) {
-      parts.push(text("p", `${labels.unitLabel}${advice.units[0].name}（${advice.units[0].reason}）`, "muted"));
+      parts.push(text("p", `${labels.unitLabel}${advice.units[0].label}（${advice.units[0].reason}）`, "muted"));
     }
     suggestBox.replaceChildren(...parts);
     suggestBox.hidden = parts.length === 0;

@@ -10,13 +10,19 @@
   var DEBOUNCE_MS = 150;
   var pickers = 0;
 
+  // Labels are in the page's language; Chinese takes full-width brackets.
+  var chinese = document.documentElement.lang.indexOf("zh") === 0;
+
   function labelOf(unit) {
-    var district = unit.district && unit.district.name !== unit.name ? "（" + unit.district.name + "）" : "";
-    return unit.name + district;
+    var district = "";
+    if (unit.district && unit.district.id !== unit.id) {
+      district = chinese ? "（" + unit.district.label + "）" : " (" + unit.district.label + ")";
+    }
+    return unit.label + district;
   }
 
   function groupOf(unit) {
-    return unit.district ? unit.kind_label + " · " + unit.district.name : unit.kind_label;
+    return unit.district ? unit.kind_label + " · " + unit.district.label : unit.kind_label;
   }
 
   // Items grouped under their header, groups in the order of their best item.

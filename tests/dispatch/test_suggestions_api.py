@@ -42,8 +42,18 @@ def test_the_briefs_example_goes_to_the_district_city_management_committee(smart
     assert 0 < first["confidence"] <= 1
     assert len(body["categories"]) == 5
     place = body["place"]
-    assert place["district"] == {"id": Unit.objects.get(name="丰台区").pk, "name": "丰台区", "code": "110106000000"}
-    assert place["street"] == {"id": Unit.objects.get(name="新村街道").pk, "name": "新村街道", "code": "110106010000"}
+    assert place["district"] == {
+        "id": Unit.objects.get(name="丰台区").pk,
+        "name": "丰台区",
+        "label": "丰台区",
+        "code": "110106000000",
+    }
+    assert place["street"] == {
+        "id": Unit.objects.get(name="新村街道").pk,
+        "name": "新村街道",
+        "label": "新村街道",
+        "code": "110106010000",
+    }
     assert place["community"] == {"code": "110106010015", "name": "怡海花园社区"}
     assert place["confidence"] >= 0.9
     assert [c["street"]["name"] for c in place["candidates"]] == ["新村街道"]
@@ -84,9 +94,31 @@ def test_given_category_and_street_are_used_as_given(smart_dispatch, agent_api):
     assert body["units"][0] == {
         "id": dahongmen.pk,
         "name": "大红门街道",
+        "label": "大红门街道",
         "kind": "street",
         "reason": "属地：大红门街道",
     }
+
+
+def test_in_english_the_advice_reads_in_english_and_names_stay_chinese(smart_dispatch, agent_api):
+    # Given a category and a street chosen by hand, asked for in English
+    noise = Category.objects.get(name="夜间施工扰民")
+    dahongmen = Unit.objects.get(name="大红门街道")
+    body = agent_api.post(
+        URL,
+        {"text": "随便说点什么", "category": noise.pk, "street": dahongmen.pk},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).json()
+    # Then the category's path (which the desk matches against its English options) and the
+    # labels are English, and the names (the API's stable contract) Chinese
+    assert body["categories"][0]["path"] == " › ".join(
+        node.name_en for node in (noise.parent.parent, noise.parent, noise)
+    )
+    street, unit = body["place"]["street"], body["units"][0]
+    assert (street["name"], street["label"]) == ("大红门街道", "Dahongmen Subdistrict")
+    assert body["place"]["district"]["label"] == "Fengtai District"
+    assert (unit["name"], unit["label"]) == ("大红门街道", "Dahongmen Subdistrict")
 
 
 def test_nothing_recognised_is_null_and_no_model_is_no_category(catalogue, agent_api):

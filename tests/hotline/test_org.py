@@ -64,6 +64,29 @@ def test_loading_twice_changes_nothing(beijing):
     assert list(Category.objects.order_by("pk").values()) == categories_before
 
 
+def test_every_unit_has_an_english_name(beijing):
+    # Given the shipped org data loaded (fixture)
+    # Then every unit has an English name: official for the districts, pinyin and kind for the streets
+    assert not Unit.objects.filter(name_en="").exists()
+    assert Unit.objects.get(name="丰台区").name_en == "Fengtai District"
+    assert Unit.objects.get(name="新村街道").name_en == "Xincun Subdistrict"
+    assert Unit.objects.get(name="市水务局").name_en == "Beijing Water Authority"
+    districts = set(Unit.objects.filter(kind=UnitKind.DISTRICT).values_list("name_en", flat=True))
+    assert len(districts) == 16
+    assert all(name.endswith(" District") for name in districts)
+
+
+def test_reload_fills_the_english_names_of_existing_units(beijing):
+    # Given units loaded before they had English names
+    Unit.objects.update(name_en="")
+    # When the org is loaded again
+    result = services.load_units(rows=services.read_unit_rows())
+    # Then every existing unit gets its English name, and none is created
+    assert result.created == 0
+    assert result.updated == Unit.objects.count()
+    assert Unit.objects.get(name="新村街道").name_en == "Xincun Subdistrict"
+
+
 def test_reload_repairs_an_edited_fact(beijing):
     Unit.objects.filter(name="东城区").update(population=1)
     result = services.load_units(rows=services.read_unit_rows())

@@ -13,8 +13,8 @@ URL = "/api/v1/units/search/"
 
 @pytest.fixture
 def fengtai():
-    district = DistrictFactory(name="丰台区")
-    StreetFactory(name="新村街道", parent=district)
+    district = DistrictFactory(name="丰台区", name_en="Fengtai District")
+    StreetFactory(name="新村街道", name_en="Xincun Subdistrict", parent=district)
     UnitFactory(name="丰台区城市管理委", kind=UnitKind.DISTRICT_DEPARTMENT, parent=district)
     UnitFactory(name="市城市管理委", kind=UnitKind.CITY_DEPARTMENT)
     return district
@@ -39,11 +39,22 @@ def test_unit_staff_search_with_their_session_and_get_units_with_kind_and_distri
     assert street == {
         "id": street["id"],
         "name": "新村街道",
+        "label": "新村街道",
         "kind": "street",
         "kind_label": "街乡镇",
-        "district": {"id": fengtai.pk, "name": "丰台区"},
+        "district": {"id": fengtai.pk, "name": "丰台区", "label": "丰台区"},
         "code": street["code"],
     }
+
+
+def test_the_label_is_in_the_readers_language_and_the_name_stays_chinese(api_client, make_user, fengtai):
+    # Given a dispatcher reading the English interface
+    api_client.force_login(make_user(Role.DISPATCHER))
+    # When the picker searches
+    street = api_client.get(URL, {"q": "xcjd"}, HTTP_ACCEPT_LANGUAGE="en").json()[0]
+    # Then the label is English, the name (the API's stable contract) Chinese
+    assert (street["name"], street["label"]) == ("新村街道", "Xincun Subdistrict")
+    assert street["district"] == {"id": fengtai.pk, "name": "丰台区", "label": "Fengtai District"}
 
 
 def test_api_clients_search_with_their_token(api_client, make_user, fengtai):
