@@ -8,13 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.errors import DomainError
+from hotline.months import add_months
 
 _PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{1,2}))?$")
-
-
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)

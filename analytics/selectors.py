@@ -21,11 +21,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import COUNT_FIELDS, MonthlyRollup
-from analytics.periods import Period, add_months
+from analytics.periods import Period
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
 from evaluation.rates import district_rate_sums
 from evaluation.scoring import RateSums
 from hotline.models import Membership, Role, Unit, UnitKind, User, in_reader_language
+from hotline.months import add_months
 from hotline.selectors import has_role
 from intake.models import ONLINE_CHANNELS, Channel, Kind
 

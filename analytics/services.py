@@ -43,6 +43,7 @@ from analytics.models import COUNT_FIELDS, KEY_FIELDS, DailyRollup, DirtyDay, Mo
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
 from evaluation.models import AppealKind, Callback, CallbackStatus, Resolution, Satisfaction
 from evaluation.rates import approved_appeal
+from hotline.months import next_month
 from intake.lifecycle import Status
 from intake.models import Disposition, Ticket
 
@@ -56,10 +57,6 @@ def day_start(day: date) -> datetime:
 
 def month_of(day: date) -> date:
     return day.replace(day=1)
-
-
-def next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def _int_subquery(queryset: QuerySet, field: str) -> Subquery:

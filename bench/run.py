@@ -362,7 +362,8 @@ def bench_sweep(*, repeats: int) -> dict:
 def bench_evaluation(*, month: date, repeats: int) -> dict:
     from django.db import connection
 
-    from evaluation import rates, services
+    from evaluation import services
+    from hotline import months
 
     # The same counts as evaluation.rates.unit_counts, hand-written: lead assignments
     # dispatched in the month (in time: signed and contacted by their deadlines, or no caller;
@@ -388,7 +389,7 @@ def bench_evaluation(*, month: date, repeats: int) -> dict:
         "(p.kind = 'exclude_ticket' AND p.ticket_id = c.ticket_id AND p.unit_id = c.unit_id) "
         "OR (p.kind = 'callback_result' AND p.callback_id = c.id))) GROUP BY c.unit_id"
     )
-    start, end = rates.month_bounds(month)
+    start, end = months.month_bounds(month)
     evaluation, raw = [], []
     for index in range(repeats):
         began = time.perf_counter()

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from analytics.periods import add_months
 from evaluation import services
 from evaluation.models import EvaluationScheme, MonthlyRanking
 from hotline.errors import DomainError
 from hotline.models import User
+from hotline.months import add_months
 from intake.models import Ticket
 
 DEMO_SCHEME = {

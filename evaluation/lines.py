@@ -11,18 +11,16 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 
 from evaluation.models import MonthlyRanking, ScoreAdjustment, UnitResult
-from evaluation.rates import month_bounds, previous_month
 from evaluation.scoring import Counts, Parameters, competition_ranks, rates
 from hotline.models import Unit, UnitKind
+from hotline.months import add_months, month_bounds, previous_month
 from intake.models import Ticket
 
 
 def governance_demand(*, month: date, parameters: Parameters) -> dict[int, int]:
     """治理类 candidates: per street/township, the requests located there over the scheme's
     window of months ending with `month`, for those with at least the scheme's minimum."""
-    first = month
-    for _month in range(parameters.governance_months - 1):
-        first = previous_month(first)
+    first = add_months(month, 1 - parameters.governance_months)
     start, end = month_bounds(first)[0], month_bounds(month)[1]
     rows = (
         Ticket.objects.filter(created_at__gte=start, created_at__lt=end, street__isnull=False)

@@ -12,7 +12,7 @@ against a callback's result removes that callback.
 """
 
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -36,19 +36,8 @@ from evaluation.models import (
 )
 from evaluation.scoring import Counts, Parameters, RateSums
 from hotline.models import Unit, UnitKind
+from hotline.months import month_bounds
 from intake.models import ONLINE_CHANNELS, Channel
-
-
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """[start, end) of a calendar month in the hotline's time zone, as aware datetimes."""
-    tz = timezone.get_default_timezone()
-    start = datetime(month.year, month.month, 1, tzinfo=tz)
-    end = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=tz)
-    return start, end
-
-
-def previous_month(month: date) -> date:
-    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
 def _percent(points: int) -> Decimal:

@@ -28,8 +28,9 @@ from evaluation.models import (
     UnitResult,
 )
 from evaluation.permissions import is_evaluation_admin
-from evaluation.rates import counted_callbacks, counted_leads, counted_units, previous_month, responded_in_time
+from evaluation.rates import counted_callbacks, counted_leads, counted_units, responded_in_time
 from hotline.models import Membership, Role, Unit, UnitKind, User
+from hotline.months import add_months
 from hotline.selectors import has_role
 from intake.lifecycle import Action, allowed_actions
 
@@ -308,9 +309,7 @@ def visible_rankings(*, scope: RankingScope, district: Unit | None = None) -> Qu
 
 def unit_trend(*, unit: Unit, until: date, months: int = TREND_MONTHS) -> list[UnitResult]:
     """The unit's lines in the current rankings of its kind over the months up to `until`."""
-    since = until
-    for _ in range(months - 1):
-        since = previous_month(since)
+    since = add_months(until, 1 - months)
     return list(
         UnitResult.objects.filter(
             unit=unit,

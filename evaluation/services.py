@@ -31,11 +31,12 @@ from evaluation.models import (
     UnitResult,
 )
 from evaluation.permissions import CALLBACK_ALERT_ROLES, EVALUATION_ADMIN_ROLES, is_evaluation_admin
-from evaluation.rates import parameters_for, previous_month
+from evaluation.rates import parameters_for
 from evaluation.scoring import Counts
 from hotline.deadlines import deadline_after, tier_duration
 from hotline.errors import DomainError
 from hotline.models import NotificationKind, Unit, UnitKind, User
+from hotline.months import previous_month
 from hotline.notifications import notify_roles, notify_unit
 from hotline.sms import queue_sms
 from hotline.uploads import check_upload

@@ -32,11 +32,6 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
 @dataclass
 class Tree:
     """Two first-level categories; the first has two second-level ones."""

@@ -10,7 +10,8 @@ from analytics import services
 from analytics.models import MonthlyRollup
 from evaluation.models import Resolution
 from hotline.models import Role
-from tests.analytics.factories import add_months, generate, month_start, series
+from hotline.months import add_months
+from tests.analytics.factories import generate, month_start, series
 from tests.evaluation.factories import CallbackFactory, at
 from tests.factories import StreetFactory
 

@@ -13,7 +13,8 @@ from analytics.periods import Period
 from analytics.selectors import EVERYTHING, Scope
 from evaluation.models import Resolution, Satisfaction
 from hotline.models import Role, Unit
-from tests.analytics.factories import add_months, month_start, series
+from hotline.months import add_months
+from tests.analytics.factories import month_start, series
 from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, at
 from tests.factories import StreetFactory
 

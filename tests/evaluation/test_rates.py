@@ -13,6 +13,7 @@ from evaluation import rates, selectors, services
 from evaluation.models import Appeal, AppealKind, Callback, CallbackStatus, Resolution, Satisfaction
 from evaluation.scoring import Counts, RateSums
 from evaluation.selectors import Metric
+from hotline import months
 from hotline.models import Role, Unit, UnitKind
 from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, allow_small_samples, at
 from tests.factories import DistrictFactory, StreetFactory, UnitFactory, UserFactory
@@ -20,7 +21,7 @@ from tests.intake.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 OCTOBER = date(2026, 10, 1)
-START, END = rates.month_bounds(OCTOBER)
+START, END = months.month_bounds(OCTOBER)
 
 
 @pytest.fixture

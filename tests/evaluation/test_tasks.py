@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from dispatch.models import AssignmentStatus, ReplyOutcome
-from evaluation import rates, services, tasks
+from evaluation import services, tasks
 from evaluation.models import Callback, CallbackStatus, MonthlyRanking, UnitResult
+from hotline import months
 from hotline.models import Notification, NotificationKind, Role, SmsMessage, SmsStatus
 from intake.lifecycle import Status
 from intake.models import Ticket
@@ -23,7 +24,7 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 def test_monthly_task_drafts_last_months_rankings_through_a_worker(celery_worker, make_user):
     # Given a street that worked last month, and a city admin (committed: the worker reads the database)
     admin = make_user(Role.CITY_ADMIN, username="ranking-admin")
-    last_month = rates.previous_month(timezone.localdate().replace(day=1))
+    last_month = months.previous_month(timezone.localdate().replace(day=1))
     dispatched = datetime(last_month.year, last_month.month, 5, 10, tzinfo=timezone.get_default_timezone())
     street = StreetFactory()
     LeadAssignmentFactory(unit=street, dispatched_at=dispatched)
