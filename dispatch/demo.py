@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dispatch import services
-from dispatch.models import Assignment, AssignmentStatus, ReplyOutcome
+from dispatch.models import Assignment, AssignmentStatus, ExtensionRequest, ReplyOutcome, ReturnReason, ReturnRequest
 from hotline.models import Unit, UnitKind, User
 from intake.lifecycle import Status
 from intake.models import Ticket
@@ -53,4 +53,36 @@ def load(*, password: str) -> list[str]:
                 text="经现场核查，工地已停止夜间施工，并承诺22时后不再作业。",
                 outcome=ReplyOutcome.RESOLVED,
             )
+    _ask_for_reviews()
     return []
+
+
+def _ask_for_reviews() -> None:
+    """The dispatcher's 审核 has work: 大红门街道 asks for more time on its signed demo ticket, and
+    市水务局 asks to return the first of the tickets it has not signed yet."""
+    dahongmen, water = User.objects.get(username="dahongmen"), User.objects.get(username="water")
+    signed = Assignment.objects.filter(
+        ticket__idempotency_key="demo-2", ended_at__isnull=True, status=AssignmentStatus.SIGNED
+    ).first()
+    if signed is not None and not ExtensionRequest.objects.filter(assignment=signed).exists():
+        services.request_extension(
+            assignment_id=signed.pk, actor=dahongmen, extra_days=3, reason="需协调自来水集团排查管网，预计3天内完成。"
+        )
+    if ReturnRequest.objects.filter(assignment__unit__memberships__user=water).exists():
+        return
+    to_sign = (
+        Assignment.objects.filter(
+            unit__memberships__user=water, role="lead", ended_at__isnull=True, status=AssignmentStatus.DISPATCHED
+        )
+        .exclude(ticket__idempotency_key__in=PLAN)
+        .order_by("dispatched_at")
+        .first()
+    )
+    if to_sign is not None:
+        services.request_return(
+            assignment_id=to_sign.pk,
+            actor=water,
+            reason=ReturnReason.NOT_RESPONSIBLE,
+            legal_basis="依据《北京市水务局职能配置、内设机构和人员编制规定》，小区内部供水设施维修由产权单位负责。",
+            note="建议派往属地街道协调物业处理。",
+        )

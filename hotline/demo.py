@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 
 from hotline import generator, services
 from hotline.models import Role, Unit, UnitKind, User
@@ -56,7 +57,10 @@ def load_history(*, tickets: int) -> list[str]:
     the rankings, trends and hot spots then have something to show on first open."""
     if tickets <= 0 or Ticket.objects.filter(created_by__username="generated-agent").exists():
         return []
-    totals = generator.generate_here(tickets=tickets)
+    # The demo's unit users find every state in their queues: overdue, due soon, in progress, to sign.
+    streets = Q(name__in=["新村街道", "大红门街道"], parent__name="丰台区")
+    featured = Unit.objects.filter(streets | Q(name="市水务局", kind=UnitKind.CITY_DEPARTMENT))
+    totals = generator.generate_here(tickets=tickets, hand_over=list(featured.values_list("pk", flat=True)))
     return [
         f"History: {totals['intake_ticket']} tickets of the past year, {totals['dispatch_assignment']} dispatched, "
         f"{totals['evaluation_callback']} callbacks."

@@ -966,10 +966,20 @@ def _sqlite_values(table: str, rows: list[str]) -> list[list[str | int | None]]:
     return values
 
 
-def generate_here(*, tickets: int, years: float = 1.0, seed: int = 12345, now: datetime | None = None) -> dict:
+def generate_here(
+    *,
+    tickets: int,
+    years: float = 1.0,
+    seed: int = 12345,
+    now: datetime | None = None,
+    hand_over: Sequence[int] = (),
+) -> dict:
     """Generate `tickets` over the last `years` years in one transaction of Django's own connection:
     COPY on PostgreSQL, executemany on SQLite. The demo's history (tens of thousands of tickets, in
-    seconds); `generate` is the parallel path for millions."""
+    seconds); `generate` is the parallel path for millions.
+
+    Each unit in `hand_over` is given some of the open work of its kind before the events are
+    derived (see `_hand_over`), so that a few chosen units have every state in their queues."""
     from django.db import connection, transaction
 
     now = now or datetime.now(UTC)
@@ -1009,6 +1019,8 @@ def generate_here(*, tickets: int, years: float = 1.0, seed: int = 12345, now: d
             ("evaluation_callback", "_callback"),
         ):
             bounds[f"first{name}"], bounds[f"last{name}"] = ref.bases[table], ref.bases[table] + tickets - 1
+        for unit_id in hand_over:
+            _hand_over(cursor, unit_id=unit_id, first=bounds["first_assignment"])
         cursor.execute(EVENTS_SQL if postgres else SQLITE_EVENTS_SQL, bounds)
         totals["intake_ticketevent"] = cursor.rowcount
         if postgres:
@@ -1041,3 +1053,40 @@ def _write_callers_here(cursor, *, postgres: bool, base: int, count: int, start:
             for caller in range(base, base + count)
         ],
     )
+
+
+# Handed over per unit: the open lead assignments of its kind due first (overdue, then due soon) and
+# those dispatched last (to sign, then in progress).
+HAND_OVER_DUE_FIRST = 4
+HAND_OVER_LATEST = 6
+
+
+def _hand_over(cursor, *, unit_id: int, first: int) -> None:
+    """Give `unit_id` open lead assignments of generated units of its kind; a street also becomes
+    the place (and its district the district) of the tickets it takes."""
+    cursor.execute("SELECT kind, parent_id, name FROM hotline_unit WHERE id = %s", [unit_id])
+    kind, parent_id, name = cursor.fetchone()
+    same_kind = "SELECT id FROM hotline_unit WHERE kind = %s AND id <> %s"
+    params: list = [kind, unit_id]
+    chosen = []
+    for order, count in (("due_at", HAND_OVER_DUE_FIRST), ("dispatched_at DESC", HAND_OVER_LATEST)):
+        cursor.execute(
+            f"SELECT id FROM dispatch_assignment WHERE id >= %s AND ended_at IS NULL "
+            f"AND status IN ('dispatched', 'signed') AND unit_id IN ({same_kind}) "
+            f"ORDER BY {order} LIMIT %s",
+            [first, *params, count + len(chosen)],
+        )
+        chosen += [pk for (pk,) in cursor.fetchall() if pk not in chosen][:count]
+    if not chosen:
+        return
+    marks = ", ".join(["%s"] * len(chosen))
+    cursor.execute(f"UPDATE dispatch_assignment SET unit_id = %s WHERE id IN ({marks})", [unit_id, *chosen])
+    if kind == "street":
+        # The place names in the texts move with the ticket (SET reads the row as it was).
+        old_name = "(SELECT name FROM hotline_unit WHERE id = intake_ticket.street_id)"
+        cursor.execute(
+            f"UPDATE intake_ticket SET street_id = %s, district_id = %s, address = REPLACE(address, {old_name}, %s), "
+            f"title = REPLACE(title, {old_name}, %s), description = REPLACE(description, {old_name}, %s) "
+            f"WHERE id IN (SELECT ticket_id FROM dispatch_assignment WHERE id IN ({marks}))",
+            [unit_id, parent_id, name, name, name, *chosen],
+        )
