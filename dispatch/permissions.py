@@ -71,7 +71,14 @@ def acting_unit_ids(*, user: User) -> set[int]:
 
 
 def supervised_unit_ids(*, user: User) -> set[int] | None:
-    """Units whose assignments the user may supervise (督办); None means every unit."""
+    """Units whose assignments the user may supervise (督办), computed once per request; None
+    means every unit."""
+    if not hasattr(user, "_dispatch_supervised"):
+        user._dispatch_supervised = _supervised_unit_ids(user)
+    return user._dispatch_supervised
+
+
+def _supervised_unit_ids(user: User) -> set[int] | None:
     if user.is_superuser or has_role(user=user, roles={Role.HOTLINE_SUPERVISOR}):
         return None
     ids = {unit_id for unit_id, role, _kind in _memberships(user) if role == Role.UNIT_LEADER}

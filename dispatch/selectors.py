@@ -26,6 +26,7 @@ from dispatch.models import (
     ReviewStatus,
     RoutingRule,
 )
+from dispatch.steps import STEPS, StepName, verdict
 from hotline.models import Category, Unit, User, in_reader_language
 from hotline.selectors import count_each
 from intake.lifecycle import Action, Status
@@ -136,6 +137,16 @@ def assignment_detail(*, user: User, assignment_id: int) -> Assignment:
         )
         .get(pk=assignment_id)
     )
+
+
+def available_steps(*, user: User, assignment: Assignment, now: datetime | None = None) -> list[StepName]:
+    """The steps (dispatch/steps.py) the user may take on the assignment now, in the table's order:
+    exactly what the services would accept, for the assignment page and the API's `allowed_steps`.
+
+    Reads the assignment's unit, ticket and extension requests: on a list, load them with the rows
+    (select_related, prefetch_related) and this runs no query per row."""
+    now = now or timezone.now()
+    return [name for name, step in STEPS.items() if verdict(step, user=user, assignment=assignment, now=now) is None]
 
 
 def attachment_for(*, user: User, attachment_id: int) -> Attachment | None:

@@ -1,9 +1,10 @@
 """Writes for dispatch: dispatch, sign, contact, progress, returns, extensions, whistle, reply, supervise.
 
-Every step is a ticket transition (intake.services.transition): it locks the ticket row first,
-and the assignment and request rows are locked only inside its `check`, after the ticket, so
-that all writers take the locks in the same order. Permission failures are 404 (DomainError
-"not_found"), bad input 400, a step that the current state does not allow 409.
+Every step is a ticket transition written through `_locked_transition`, the one locking protocol:
+it locks the ticket row first, then the assignment and request rows, so that all writers take the
+locks in the same order. A unit's step is checked under those locks against the table of steps
+(dispatch/steps.py). Permission failures are 404 (DomainError "not_found"), bad input 400, a step
+that the current state does not allow 409.
 """
 
 import csv
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from dispatch import alerts, permissions
+from dispatch import alerts, permissions, steps
 from dispatch.models import (
     EXPLAINED_OUTCOMES,
     HANDLING_KINDS,
@@ -41,6 +42,7 @@ from dispatch.models import (
     ReviewStatus,
     RoutingRule,
 )
+from dispatch.steps import Party, StepName
 from hotline.deadlines import Days, deadline_after, tier_duration
 from hotline.errors import DomainError
 from hotline.models import Category, DeadlineTier, NotificationKind, Unit, UnitKind, User
@@ -48,10 +50,11 @@ from hotline.notifications import notify_roles, notify_unit
 from hotline.uploads import check_upload
 from intake import selectors as intake_selectors
 from intake import services as intake_services
-from intake.lifecycle import Action, Status
+from intake.lifecycle import Action
 from intake.models import Ticket, TicketEvent
 
 ReviewRequest = TypeVar("ReviewRequest", ReturnRequest, ExtensionRequest)
+Locked = TypeVar("Locked")
 
 
 def _invalid(field_name: str, message: str) -> DomainError:
@@ -248,69 +251,76 @@ def bulk_dispatch(*, items: Sequence[DispatchItem], actor: User, note: str = "")
 def _for_unit_staff(*, assignment_id: int, actor: User) -> Assignment:
     """The assignment if the actor works for its unit; otherwise not found."""
     assignment = Assignment.objects.select_related("unit", "ticket").filter(pk=assignment_id).first()
-    permissions.require(assignment is not None and assignment.unit_id in permissions.acting_unit_ids(user=actor))
+    permissions.require(
+        assignment is not None and steps.may_take(Party.UNIT_STAFF, user=actor, unit_id=assignment.unit_id)
+    )
     return assignment
+
+
+def _locked_transition(
+    *,
+    ticket_id: int,
+    action: Action,
+    actor: User,
+    lock: Callable[[Ticket], Locked],
+    unit: Unit | None = None,
+    note: str = "",
+    payload: dict | None = None,
+) -> tuple[Locked, Ticket, TicketEvent]:
+    """The locking protocol of every write here: the ticket transition locks the ticket row and
+    checks the move, then `lock(ticket)` locks and checks the step's own rows (assignment, request),
+    after the ticket. Returns what `lock` returned, the ticket and the event. Must run inside the
+    caller's transaction, which then writes the step on the locked rows."""
+    locked: list[Locked] = []
+    ticket, event = intake_services.transition(
+        ticket_id=ticket_id,
+        action=action,
+        actor=actor,
+        unit=unit,
+        note=note,
+        payload=payload,
+        check=lambda ticket: locked.append(lock(ticket)),
+    )
+    return locked[0], ticket, event
 
 
 def _step(
     *,
     assignment: Assignment,
-    action: Action,
+    step: StepName,
     actor: User,
-    validate: Callable[[Assignment, Ticket], None],
     note: str = "",
     payload: dict | None = None,
-    changes: dict | None = None,
+    check: Callable[[Assignment, Ticket], None] | None = None,
 ) -> tuple[Assignment, Ticket, TicketEvent]:
-    """Run a ticket transition for a step of `assignment`, locking and validating the assignment
-    after the ticket. Must run inside the caller's transaction, which then writes the step."""
-    locked: dict[str, Assignment] = {}
+    """Take a unit's step on `assignment`: its transition, with the assignment locked and the step
+    checked against the table (then `check`, for rules that depend on the input)."""
+    entry = steps.STEPS[step]
 
-    def check(ticket: Ticket) -> None:
+    def lock(ticket: Ticket) -> Assignment:
         current = Assignment.objects.select_for_update().select_related("unit").get(pk=assignment.pk)
-        if current.ended_at is not None:
-            raise _conflict("assignment_ended", _("This assignment is no longer open."))
-        validate(current, ticket)
-        locked["assignment"] = current
+        steps.check_step(entry, assignment=current, ticket=ticket, now=timezone.now())
+        if check is not None:
+            check(current, ticket)
+        return current
 
-    ticket, event = intake_services.transition(
+    return _locked_transition(
         ticket_id=assignment.ticket_id,
-        action=action,
+        action=entry.action,
         actor=actor,
+        lock=lock,
         unit=assignment.unit,
         note=note,
         payload={"assignment": assignment.pk, **(payload or {})},
-        changes=changes,
-        check=check,
     )
-    return locked["assignment"], ticket, event
-
-
-def _require_status(assignment: Assignment, status: AssignmentStatus) -> None:
-    if assignment.status != status:
-        messages = {
-            AssignmentStatus.DISPATCHED: _("This assignment has already been signed."),
-            AssignmentStatus.SIGNED: _("Sign the ticket first."),
-        }
-        raise _conflict("invalid_state", messages.get(status, _("This step is not possible now.")))
-
-
-def _require_lead(assignment: Assignment) -> None:
-    if not assignment.is_lead:
-        raise _conflict("lead_only", _("Only the lead unit can do this."))
 
 
 def sign(*, assignment_id: int, actor: User) -> Assignment:
     """签收: the unit acknowledges the ticket; the lead's signing puts the ticket in progress."""
     assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
-    action = Action.SIGN if assignment.is_lead else Action.ASSIST_SIGN
+    step = StepName.SIGN if assignment.is_lead else StepName.ASSIST_SIGN
     with transaction.atomic():
-        assignment, ticket, _event = _step(
-            assignment=assignment,
-            action=action,
-            actor=actor,
-            validate=lambda a, t: _require_status(a, AssignmentStatus.DISPATCHED),
-        )
+        assignment, ticket, _event = _step(assignment=assignment, step=step, actor=actor)
         now = timezone.now()
         assignment.status = AssignmentStatus.SIGNED
         assignment.signed_at = now
@@ -340,19 +350,8 @@ def bulk_sign(*, assignment_ids: Sequence[int], actor: User) -> BulkResult:
 def record_first_contact(*, assignment_id: int, actor: User, note: str = "") -> Assignment:
     """The lead unit reached the caller (part of the response rate)."""
     assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
-
-    def validate(current: Assignment, ticket: Ticket) -> None:
-        _require_lead(current)
-        _require_status(current, AssignmentStatus.SIGNED)
-        if current.first_contacted_at is not None:
-            raise _conflict("already_contacted", _("The first contact has already been recorded."))
-        if current.first_contact_due_at is None:
-            raise _conflict("no_contact_due", _("The unit does not contact this caller: confidential or no caller."))
-
     with transaction.atomic():
-        assignment, _ticket, _event = _step(
-            assignment=assignment, action=Action.RECORD_CONTACT, actor=actor, validate=validate, note=note
-        )
+        assignment, _ticket, _event = _step(assignment=assignment, step=StepName.RECORD_CONTACT, actor=actor, note=note)
         assignment.first_contacted_at = timezone.now()
         assignment.save(update_fields=["first_contacted_at"])
     return assignment
@@ -371,9 +370,8 @@ def add_progress(*, assignment_id: int, actor: User, text: str, files: Sequence[
     with transaction.atomic():
         assignment, _ticket, _event = _step(
             assignment=assignment,
-            action=Action.ADD_PROGRESS,
+            step=StepName.ADD_PROGRESS,
             actor=actor,
-            validate=lambda a, t: _require_status(a, AssignmentStatus.SIGNED),
             note=text,
             payload={"files": [name for _upload, name, _type in checked]},
         )
@@ -385,34 +383,20 @@ def add_progress(*, assignment_id: int, actor: User, text: str, files: Sequence[
     return note
 
 
-def _read_personal_data(
-    *, assignment_id: int, actor: User, purpose: str, not_lead: DomainError, in_progress_only: bool = False
-) -> Ticket:
-    """The ticket, for the live lead unit reading its caller's personal data: refused (`not_lead`)
-    to others, never for a confidential caller, recorded in PersonalDataAccess each time."""
+def _read_personal_data(*, assignment_id: int, actor: User, step: StepName, purpose: str) -> Ticket:
+    """The ticket, for the live lead unit reading its caller's personal data (a step of the table:
+    never for a confidential caller), recorded in PersonalDataAccess each time."""
     assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
     ticket = Ticket.objects.select_related("caller").get(pk=assignment.ticket_id)
-    if not assignment.is_lead or not assignment.is_live or (in_progress_only and ticket.status != Status.IN_PROGRESS):
-        raise not_lead
-    if ticket.confidential:
-        raise _conflict("confidential", _("The caller asked for confidentiality: ask the hotline."))
-    if ticket.caller is None:
-        raise _conflict("no_caller", _("This ticket has no caller: ask the hotline."))
+    steps.check_step(steps.STEPS[step], assignment=assignment, ticket=ticket, now=timezone.now())
     intake_services.record_personal_data_access(user=actor, caller=ticket.caller, ticket=ticket, purpose=purpose)
     return ticket
 
 
 def reveal_caller_phone(*, assignment_id: int, actor: User) -> str:
     """The caller's full number for the live lead unit to call back while it handles the ticket."""
-    not_in_progress = _conflict(
-        "not_in_progress", _("The number is shown only to the lead unit while it handles the ticket.")
-    )
     ticket = _read_personal_data(
-        assignment_id=assignment_id,
-        actor=actor,
-        purpose="first_contact",
-        not_lead=not_in_progress,
-        in_progress_only=True,
+        assignment_id=assignment_id, actor=actor, step=StepName.REVEAL_PHONE, purpose="first_contact"
     )
     return ticket.caller.phone
 
@@ -430,9 +414,8 @@ def reveal_description(*, assignment_id: int, actor: User) -> TicketText:
     """The description (with summary and address) unredacted, for the live lead unit when the
     caller's identity stands in the way of the handling. Never for a caller who asked for
     confidentiality: their identity does not reach the unit."""
-    not_lead = _conflict("not_lead", _("Only the lead unit reads the full description, while it handles the ticket."))
     ticket = _read_personal_data(
-        assignment_id=assignment_id, actor=actor, purpose="full_description", not_lead=not_lead
+        assignment_id=assignment_id, actor=actor, step=StepName.REVEAL_DESCRIPTION, purpose="full_description"
     )
     return TicketText(title=ticket.title, description=ticket.description, address=ticket.address)
 
@@ -447,17 +430,11 @@ def request_return(*, assignment_id: int, actor: User, reason: str, legal_basis:
         raise _invalid("reason", _("Choose a reason."))
     if not legal_basis.strip():
         raise _invalid("legal_basis", _("Cite the legal basis or the responsibility list."))
-
-    def validate(current: Assignment, ticket: Ticket) -> None:
-        _require_lead(current)
-        _require_status(current, AssignmentStatus.DISPATCHED)
-
     with transaction.atomic():
         assignment, ticket, _event = _step(
             assignment=assignment,
-            action=Action.REQUEST_RETURN,
+            step=StepName.REQUEST_RETURN,
             actor=actor,
-            validate=validate,
             note=legal_basis.strip(),
             payload={"reason": reason},
         )
@@ -495,6 +472,35 @@ def _lock_pending(model: type[ReviewRequest], pk: int) -> ReviewRequest:
     return request
 
 
+def _record_decision(
+    request: ReviewRequest,
+    *,
+    assignment: Assignment,
+    actor: User,
+    approve: bool,
+    note: str,
+    now: datetime,
+    kind: str,
+    title: str,
+    key: str,
+) -> None:
+    """The end of every review (return or extension): the decision saved on the locked request,
+    and the unit told."""
+    request.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
+    request.decided_by = actor
+    request.decided_at = now
+    request.decision_note = note
+    request.save()
+    notify_unit(
+        unit=assignment.unit,
+        kind=kind,
+        title=title,
+        body=intake_selectors.notification_body(ticket=assignment.ticket, detail=note),
+        link=assignment_link(assignment.pk),
+        key=key,
+    )
+
+
 def decide_return(
     *,
     return_request_id: int,
@@ -530,22 +536,16 @@ def decide_return(
         redispatch = _handling_units(lead_unit_id=redispatch_to_id, assist_unit_ids=assist_unit_ids)
     override_reason = _clean_override_reason(override_reason)
     assignment = request.assignment
-    locked: dict[str, ReturnRequest] = {}
-
-    def check(ticket: Ticket) -> None:
-        locked["request"] = _lock_pending(ReturnRequest, request.pk)
-
     with transaction.atomic():
         now = timezone.now()
-        intake_services.transition(
+        request, _ticket, _event = _locked_transition(
             ticket_id=assignment.ticket_id,
             action=Action.APPROVE_RETURN if approve else Action.REJECT_RETURN,
             actor=actor,
             note=note,
             payload={"assignment": assignment.pk, "unit": assignment.unit_id, "return_request": request.pk},
-            check=check,
+            lock=lambda ticket: _lock_pending(ReturnRequest, return_request_id),
         )
-        request = locked["request"]
         live = Assignment.objects.filter(ticket_id=assignment.ticket_id, ended_at__isnull=True)
         if approve:
             live.filter(pk=assignment.pk).update(status=AssignmentStatus.RETURNED, ended_at=now)
@@ -561,10 +561,6 @@ def decide_return(
             for moved in live:
                 alerts.schedule_alerts(assignment=moved, now=now)
                 moved.save(update_fields=["next_alert_stage", "next_alert_at"])
-        request.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
-        request.decided_by = actor
-        request.decided_at = now
-        request.decision_note = note
         if redispatch is not None:
             lead, assists = redispatch
             _dispatch(
@@ -576,9 +572,13 @@ def decide_return(
                 override_reason=override_reason,
             )
             request.redispatched_to = lead
-        request.save()
-        notify_unit(
-            unit=assignment.unit,
+        _record_decision(
+            request,
+            assignment=assignment,
+            actor=actor,
+            approve=approve,
+            note=note,
+            now=now,
             kind=NotificationKind.RETURN_DECIDED,
             title=(
                 _("Return approved: %(number)s")
@@ -586,8 +586,6 @@ def decide_return(
                 else _("Return rejected: %(number)s: please sign and handle the ticket")
             )
             % {"number": assignment.ticket.number},
-            body=intake_selectors.notification_body(ticket=assignment.ticket, detail=note),
-            link=assignment_link(assignment.pk),
             key=f"return:{request.pk}:decided",
         )
     return request
@@ -607,23 +605,11 @@ def request_extension(*, assignment_id: int, actor: User, extra_days: int, reaso
         )
     if not reason.strip():
         raise _invalid("reason", _("Give the reason for the extension."))
-
-    def validate(current: Assignment, ticket: Ticket) -> None:
-        _require_status(current, AssignmentStatus.SIGNED)
-        if current.due_at is not None and timezone.now() >= current.due_at:
-            raise _conflict("deadline_passed", _("An extension must be asked before the deadline."))
-        earlier = ExtensionRequest.objects.filter(assignment=current).exclude(status=ReviewStatus.REJECTED)
-        if earlier.filter(status=ReviewStatus.PENDING).exists():
-            raise _conflict("extension_pending", _("An extension request is already awaiting review."))
-        if earlier.count() >= settings.HOTLINE_MAX_EXTENSIONS:
-            raise _conflict("extension_limit", _("No more extensions can be granted for this assignment."))
-
     with transaction.atomic():
         assignment, ticket, _event = _step(
             assignment=assignment,
-            action=Action.REQUEST_EXTENSION,
+            step=StepName.REQUEST_EXTENSION,
             actor=actor,
-            validate=validate,
             note=reason.strip(),
             payload={"extra_days": extra_days},
         )
@@ -659,42 +645,38 @@ def decide_extension(*, extension_request_id: int, actor: User, approve: bool, n
     if not approve and not note:
         raise _invalid("note", _("Give the reason for denying the extension."))
     assignment = request.assignment
-    locked: dict[str, ExtensionRequest] = {}
 
-    def check(ticket: Ticket) -> None:
-        locked["request"] = _lock_pending(ExtensionRequest, request.pk)
+    def lock(ticket: Ticket) -> tuple[ExtensionRequest, Assignment]:
+        pending = _lock_pending(ExtensionRequest, extension_request_id)
         current = Assignment.objects.select_for_update().get(pk=assignment.pk)
         if current.ended_at is not None or current.status != AssignmentStatus.SIGNED:
             raise _conflict("assignment_not_open", _("The unit is no longer handling this ticket."))
-        locked["assignment"] = current
+        return pending, current
 
     with transaction.atomic():
-        intake_services.transition(
+        (request, current), _ticket, _event = _locked_transition(
             ticket_id=assignment.ticket_id,
             action=Action.APPROVE_EXTENSION if approve else Action.DENY_EXTENSION,
             actor=actor,
             note=note,
             payload={"assignment": assignment.pk, "unit": assignment.unit_id, "extra_days": request.extra_days},
-            check=check,
+            lock=lock,
         )
-        request, current = locked["request"], locked["assignment"]
-        request.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
-        request.decided_by = actor
-        request.decided_at = timezone.now()
-        request.decision_note = note
         if approve:
             current.due_at = deadline_after(start=current.due_at, duration=Days(days=request.extra_days))
             alerts.schedule_alerts(assignment=current)
             current.save(update_fields=["due_at", "next_alert_stage", "next_alert_at"])
             request.granted_due_at = current.due_at
-        request.save()
-        notify_unit(
-            unit=assignment.unit,
+        _record_decision(
+            request,
+            assignment=assignment,
+            actor=actor,
+            approve=approve,
+            note=note,
+            now=timezone.now(),
             kind=NotificationKind.EXTENSION_DECIDED,
             title=(_("Extension approved: %(number)s") if approve else _("Extension denied: %(number)s"))
             % {"number": assignment.ticket.number},
-            body=intake_selectors.notification_body(ticket=assignment.ticket, detail=note),
-            link=assignment_link(assignment.pk),
             key=f"extension:{request.pk}:decided",
         )
     return request
@@ -713,11 +695,7 @@ def whistle(*, assignment_id: int, actor: User, unit_ids: Sequence[int], note: s
     if any(pk not in units or not units[pk].is_active or units[pk].kind not in WHISTLE_KINDS for pk in unit_ids):
         raise _invalid("units", _("Only active departments and enterprises can be summoned."))
 
-    def validate(current: Assignment, ticket: Ticket) -> None:
-        _require_lead(current)
-        if current.unit.kind not in STREET_KINDS:
-            raise _conflict("streets_only", _("Only a street/township blows the whistle."))
-        _require_status(current, AssignmentStatus.SIGNED)
+    def not_taken(current: Assignment, ticket: Ticket) -> None:
         taken = Assignment.objects.filter(ticket=ticket, unit_id__in=unit_ids, ended_at__isnull=True)
         if taken.exists():
             raise _conflict("already_assigned", _("A chosen unit is already working on this ticket."))
@@ -725,9 +703,9 @@ def whistle(*, assignment_id: int, actor: User, unit_ids: Sequence[int], note: s
     with transaction.atomic():
         lead, ticket, _event = _step(
             assignment=assignment,
-            action=Action.WHISTLE,
+            step=StepName.WHISTLE,
             actor=actor,
-            validate=validate,
+            check=not_taken,
             note=note.strip(),
             payload={"units": unit_ids, "unit_names": [units[pk].name for pk in unit_ids]},
         )
@@ -767,9 +745,8 @@ def reply(*, assignment_id: int, actor: User, text: str, outcome: str, explanati
     with transaction.atomic():
         assignment, ticket, _event = _step(
             assignment=assignment,
-            action=Action.REPLY if assignment.is_lead else Action.ASSIST_REPLY,
+            step=StepName.REPLY if assignment.is_lead else StepName.ASSIST_REPLY,
             actor=actor,
-            validate=lambda a, t: _require_status(a, AssignmentStatus.SIGNED),
             note=text,
             payload={"outcome": outcome, "explanation": explanation},
         )
@@ -796,18 +773,14 @@ def reply(*, assignment_id: int, actor: User, text: str, outcome: str, explanati
 def supervise(*, assignment_id: int, actor: User, comment: str) -> TicketEvent:
     """督办: a unit leader or district supervisor presses the unit, which is notified."""
     assignment = Assignment.objects.select_related("unit").filter(pk=assignment_id).first()
-    permissions.require(assignment is not None and permissions.can_supervise(user=actor, unit_id=assignment.unit_id))
+    permissions.require(
+        assignment is not None and steps.may_take(Party.SUPERVISOR, user=actor, unit_id=assignment.unit_id)
+    )
     comment = comment.strip()
     if not comment:
         raise _invalid("comment", _("Write the supervision comment."))
     with transaction.atomic():
-        _current, _ticket, event = _step(
-            assignment=assignment,
-            action=Action.SUPERVISE,
-            actor=actor,
-            validate=lambda a, t: None,
-            note=comment,
-        )
+        _current, _ticket, event = _step(assignment=assignment, step=StepName.SUPERVISE, actor=actor, note=comment)
         notify_unit(
             unit=assignment.unit,
             kind=NotificationKind.SUPERVISED,

@@ -4,11 +4,9 @@ shown as a message (or field errors), and whatever the user may not see is a 404
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -37,8 +35,9 @@ from dispatch.forms import (
     SuperviseForm,
     WhistleForm,
 )
-from dispatch.models import STREET_KINDS, Assignment, AssignmentStatus, ReturnRequest, ReviewStatus, RoutingRule
+from dispatch.models import Assignment, ReturnRequest, RoutingRule
 from dispatch.selectors import Live, Tab
+from dispatch.steps import StepName
 from hotline.errors import DomainError
 from hotline.models import User
 from hotline.selectors import is_hotline_staff, user_roles
@@ -126,54 +125,19 @@ def bulk_sign(request: HttpRequest) -> HttpResponse:
     return redirect("dispatch:workbench")
 
 
-@dataclass
-class Panel:
-    """What the user may do on an assignment page right now."""
-
-    sign: bool = False
-    request_return: bool = False
-    contact: bool = False
-    phone: bool = False
-    description: bool = False
-    progress: bool = False
-    extension: bool = False
-    whistle: bool = False
-    reply: bool = False
-    supervise: bool = False
-
-
-def _panel(user: User, assignment: Assignment) -> Panel:
-    panel = Panel()
-    if not assignment.is_live:
-        return panel
-    ticket = assignment.ticket
-    panel.supervise = permissions.can_supervise(user=user, unit_id=assignment.unit_id) and ticket.status in (
-        Status.DISPATCHED,
-        Status.RETURN_REQUESTED,
-        Status.IN_PROGRESS,
-    )
-    if assignment.unit_id not in permissions.acting_unit_ids(user=user):
-        return panel
-    panel.description = (
-        assignment.is_lead and ticket.caller_id is not None and not ticket.confidential and _redacted_any(ticket)
-    )
-    pending_return = any(r.status == ReviewStatus.PENDING for r in assignment.return_requests.all())
-    if assignment.status == AssignmentStatus.DISPATCHED and not pending_return:
-        panel.sign = assignment.is_lead or ticket.status == Status.IN_PROGRESS
-        panel.request_return = assignment.is_lead
-    elif assignment.status == AssignmentStatus.SIGNED and ticket.status == Status.IN_PROGRESS:
-        panel.contact = assignment.first_contact_due_at is not None and assignment.first_contacted_at is None
-        panel.phone = assignment.is_lead and ticket.caller_id is not None and not ticket.confidential
-        panel.progress = panel.reply = True
-        panel.whistle = assignment.is_lead and assignment.unit.kind in STREET_KINDS
-        extensions = [e for e in assignment.extension_requests.all() if e.status != ReviewStatus.REJECTED]
-        panel.extension = (
-            assignment.due_at is not None
-            and timezone.now() < assignment.due_at
-            and not any(e.status == ReviewStatus.PENDING for e in extensions)
-            and len(extensions) < settings.HOTLINE_MAX_EXTENSIONS
-        )
-    return panel
+# The sections of the assignment page's action panel, and the steps (dispatch/steps.py) each offers.
+PANEL_SECTIONS: dict[str, frozenset[StepName]] = {
+    "sign": frozenset({StepName.SIGN, StepName.ASSIST_SIGN}),
+    "request_return": frozenset({StepName.REQUEST_RETURN}),
+    "contact": frozenset({StepName.RECORD_CONTACT}),
+    "phone": frozenset({StepName.REVEAL_PHONE}),
+    "description": frozenset({StepName.REVEAL_DESCRIPTION}),
+    "progress": frozenset({StepName.ADD_PROGRESS}),
+    "extension": frozenset({StepName.REQUEST_EXTENSION}),
+    "whistle": frozenset({StepName.WHISTLE}),
+    "reply": frozenset({StepName.REPLY, StepName.ASSIST_REPLY}),
+    "supervise": frozenset({StepName.SUPERVISE}),
+}
 
 
 def _redacted_any(ticket: Ticket) -> bool:
@@ -200,8 +164,11 @@ def _assignment_page(
         assignment = selectors.assignment_detail(user=request.user, assignment_id=pk)
     except Assignment.DoesNotExist:
         raise Http404 from None
-    panel = _panel(request.user, assignment)
-    step_forms = {name: form_class() for name, form_class in STEP_FORMS.items() if getattr(panel, _flag(name))}
+    available = set(selectors.available_steps(user=request.user, assignment=assignment))
+    panel = {section: bool(available & offered) for section, offered in PANEL_SECTIONS.items()}
+    # The full description is offered only when the unit reads some of it redacted.
+    panel["description"] = panel["description"] and _redacted_any(assignment.ticket)
+    step_forms = {name: form_class() for name, form_class in STEP_FORMS.items() if panel[_flag(name)]}
     step_forms.update(bound or {})
     caller = assignment.ticket.caller
     return render(

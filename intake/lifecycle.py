@@ -8,6 +8,7 @@ extension requests or supervision are still transitions: they are checked and lo
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -126,3 +127,11 @@ def allowed_actions(status: Status | str) -> list[Action]:
 def target_of(action: Action, status: Status | str) -> Status:
     transition = TRANSITIONS[action]
     return transition.target or Status(status)
+
+
+def refusal_message(action: Action, status: Status | str) -> str:
+    """Why `action` is refused on a ticket in `status`: the message of the "invalid_transition" error."""
+    return gettext("“%(action)s” is not possible while the ticket is “%(status)s”.") % {
+        "action": Action(action).label,
+        "status": Status(status).label,
+    }

@@ -17,7 +17,7 @@ from hotline.models import Category, DeadlineTier, Unit, UnitKind, User
 from hotline.places import resolve_place
 from hotline.selectors import is_hotline_staff
 from intake.classifier.suggestions import suggestion_rank
-from intake.lifecycle import CLOSED_STATES, TRANSITIONS, Action, Status, target_of
+from intake.lifecycle import CLOSED_STATES, TRANSITIONS, Action, Status, refusal_message, target_of
 from intake.models import (
     CLOSING_DISPOSITIONS,
     Caller,
@@ -325,11 +325,7 @@ def rank_recent_suggestions(*, now: datetime | None = None, batch: int = 1000) -
 
 def _check_move(*, action: Action, status: str) -> None:
     if status not in TRANSITIONS[action].sources:
-        raise DomainError(
-            "invalid_transition",
-            _("“%(action)s” is not possible while the ticket is “%(status)s”.")
-            % {"action": Action(action).label, "status": Status(status).label},
-        )
+        raise DomainError("invalid_transition", refusal_message(action, status))
 
 
 def transition(

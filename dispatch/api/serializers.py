@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from dispatch import selectors
 from dispatch.models import (
     OVERRIDE_REASON_MAX_LENGTH,
     Assignment,
@@ -18,6 +19,7 @@ from dispatch.models import (
     RoutingRule,
 )
 from dispatch.services import RuleData
+from dispatch.steps import StepName
 from hotline.api import fields
 from hotline.models import Category, Unit
 from intake import selectors as intake_selectors
@@ -82,6 +84,15 @@ class TicketSummarySerializer(serializers.ModelSerializer):
 class AssignmentSerializer(serializers.ModelSerializer):
     ticket = TicketSummarySerializer()
     unit = UnitRefSerializer()
+    allowed_steps = serializers.SerializerMethodField(
+        help_text=_(
+            "The steps the user may take on this assignment now, exactly those the actions accept: "
+            "sign and assist_sign POST sign/, record_contact first-contact/, add_progress progress/, "
+            "request_extension extension/, request_return return/, whistle whistle/, reply and "
+            "assist_reply reply/, supervise supervise/, reveal_phone caller-phone/, reveal_description "
+            "reveal-description/. urge is the deadline sweep's and never listed."
+        )
+    )
 
     class Meta:
         model = Assignment
@@ -104,7 +115,15 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "explanation",
             "returned",
             "ended_at",
+            "allowed_steps",
         ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=[s.value for s in StepName])))
+    def get_allowed_steps(self, assignment: Assignment) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return selectors.available_steps(user=request.user, assignment=assignment)
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

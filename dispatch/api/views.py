@@ -117,6 +117,9 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                 assignments = assignments.filter(unit_id__in=unit_ids)
         else:
             assignments = selectors.visible_assignments(user=user)
+        if self.action == "list":
+            # Read by `allowed_steps`: one query for the page, not one a row.
+            assignments = assignments.prefetch_related("extension_requests")
         return assignments.select_related(
             "unit", "ticket__category", "ticket__caller", "ticket__district", "ticket__street"
         )

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
-from dispatch import services
+from dispatch import services, steps
 from dispatch.models import Assignment
 from intake import services as intake_services
 from intake.lifecycle import Action, Status
@@ -23,13 +23,13 @@ def race(monkeypatch, requests: list) -> list[int]:
     The check that runs under the ticket lock is slowed down, so that without the lock both
     requests would pass it before either writes.
     """
-    check = services._require_status
+    check = steps.check_step
 
     def slow_check(*args, **kwargs):
         time.sleep(0.3)
         return check(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_require_status", slow_check)
+    monkeypatch.setattr(steps, "check_step", slow_check)
     results = run_at_once(*[lambda request=request: (request().status_code, _backend_pid()) for request in requests])
     # A closed connection's server process ends a moment later: wait for the threads' ones, so
     # that dropping the test database at the end of the run does not find them still there.

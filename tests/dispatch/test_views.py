@@ -297,7 +297,7 @@ def test_supervision_page_and_supervise_form(org, staff, dispatched):
     assert page.context["rows"][0]["overdue"] == 1
     detail = client.get(f"/workbench/{late.pk}/")
     assert "supervise" in detail.context["forms"]
-    assert not detail.context["panel"].sign
+    assert not detail.context["panel"]["sign"]
     client.post(f"/workbench/{late.pk}/supervise/", {"comment": "请今日办结"})
     assert late.ticket.events.filter(action="supervise", note="请今日办结").exists()
     assert browser(staff.officer_a).get("/supervision/").status_code == 404

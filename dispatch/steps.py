@@ -1,0 +1,286 @@
+"""The steps a unit takes on its assignment (DESIGN.md §4, handling at the unit), declared as data.
+
+What intake/lifecycle.py is for the ticket, this is one level down: per step, the ticket `Action`
+it triggers, the assignment statuses it needs, who may take it and the further rules, as pure
+predicates `(assignment, ticket, now) -> Refusal | None`. Three readers, so that they cannot
+disagree:
+
+- the services check a step under the row locks with `check_step`, which raises the refusal as
+  the DomainError its clients have always received (same code, message and HTTP status);
+- `dispatch.selectors.available_steps`: what the assignment page offers the user;
+- the API's `allowed_steps` on an assignment.
+
+The checks run in a fixed order: the ticket's status (the lifecycle), the assignment still open,
+the unit's role (lead or assisting), street only, the assignment's status, then the step's rules.
+Whether the user may act on the assignment at all (`may_take`) comes before all of them and is a
+404, as everywhere in dispatch: other units' tickets are not disclosed.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from dispatch import permissions
+from dispatch.models import STREET_KINDS, Assignment, AssignmentRole, AssignmentStatus, ReviewStatus
+from hotline.errors import DomainError
+from hotline.models import User
+from intake.lifecycle import TRANSITIONS, Action, Status, refusal_message
+from intake.models import Ticket
+
+
+class StepName(StrEnum):
+    SIGN = "sign"
+    ASSIST_SIGN = "assist_sign"
+    RECORD_CONTACT = "record_contact"
+    ADD_PROGRESS = "add_progress"
+    REQUEST_EXTENSION = "request_extension"
+    REQUEST_RETURN = "request_return"
+    WHISTLE = "whistle"
+    ASSIST_REPLY = "assist_reply"
+    REPLY = "reply"
+    SUPERVISE = "supervise"
+    URGE = "urge"
+    REVEAL_PHONE = "reveal_phone"
+    REVEAL_DESCRIPTION = "reveal_description"
+
+
+class Party(StrEnum):
+    """Who takes a step."""
+
+    # Unit officers and unit leaders of the assignment's own unit (permissions.acting_unit_ids).
+    UNIT_STAFF = "unit_staff"
+    # The unit's leader, its district's supervisors, hotline supervisors (permissions.can_supervise).
+    SUPERVISOR = "supervisor"
+    # The deadline sweep (dispatch/sweeps.py): nobody takes it by hand.
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a step is not possible: the DomainError a service raises for it."""
+
+    code: str
+    message: str
+    status: int = 409
+
+    def error(self) -> DomainError:
+        return DomainError(self.code, self.message, status=self.status)
+
+
+Predicate = Callable[[Assignment, Ticket, datetime], Refusal | None]
+
+ANY_STATUS = frozenset(AssignmentStatus)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: StepName
+    action: Action | None  # the ticket transition it writes; None: a read, no event
+    by: Party
+    statuses: frozenset[AssignmentStatus]
+    ticket_statuses: frozenset[Status]  # for a step with an action, the lifecycle's sources
+    role: AssignmentRole | None = None  # None: the lead and assisting units alike
+    streets_only: bool = False
+    rules: tuple[Predicate, ...] = ()
+    # The reads of personal data answer every unmet requirement (but their rules) with one
+    # refusal: the unit learns only that it may not read it now.
+    refused: Callable[[], Refusal] | None = None
+
+
+def not_found() -> Refusal:
+    return Refusal("not_found", _("Not found."), status=404)
+
+
+def _status_refusal(statuses: frozenset[AssignmentStatus]) -> Refusal:
+    messages = {
+        frozenset({AssignmentStatus.DISPATCHED}): _("This assignment has already been signed."),
+        frozenset({AssignmentStatus.SIGNED}): _("Sign the ticket first."),
+    }
+    return Refusal("invalid_state", messages.get(statuses, _("This step is not possible now.")))
+
+
+# The rules (pure: they read the rows given, and the assignment's extension requests, prefetched
+# on lists and read under the assignment's lock in the services).
+
+
+def _not_contacted_yet(assignment: Assignment, ticket: Ticket, now: datetime) -> Refusal | None:
+    if assignment.first_contacted_at is not None:
+        return Refusal("already_contacted", _("The first contact has already been recorded."))
+    return None
+
+
+def _contact_due(assignment: Assignment, ticket: Ticket, now: datetime) -> Refusal | None:
+    # A confidential caller is contacted through the hotline: no first-contact deadline was set.
+    if assignment.first_contact_due_at is None:
+        return Refusal("no_contact_due", _("The unit does not contact this caller: confidential or no caller."))
+    return None
+
+
+def _before_deadline(assignment: Assignment, ticket: Ticket, now: datetime) -> Refusal | None:
+    if assignment.due_at is not None and now >= assignment.due_at:
+        return Refusal("deadline_passed", _("An extension must be asked before the deadline."))
+    return None
+
+
+def _extensions_counted(assignment: Assignment) -> list:
+    """The extension requests that count (a denied one does not)."""
+    return [e for e in assignment.extension_requests.all() if e.status != ReviewStatus.REJECTED]
+
+
+def _no_extension_pending(assignment: Assignment, ticket: Ticket, now: datetime) -> Refusal | None:
+    if any(e.status == ReviewStatus.PENDING for e in _extensions_counted(assignment)):
+        return Refusal("extension_pending", _("An extension request is already awaiting review."))
+    return None
+
+
+def _extension_left(assignment: Assignment, ticket: Ticket, now: datetime) -> Refusal | None:
+    if len(_extensions_counted(assignment)) >= settings.HOTLINE_MAX_EXTENSIONS:
+        return Refusal("extension_limit", _("No more extensions can be granted for this assignment."))
+    return None
+
+
+def _not_confidential(assignment: Assignment, ticket: Ticket, now: datetime) -> Refusal | None:
+    if ticket.confidential:
+        return Refusal("confidential", _("The caller asked for confidentiality: ask the hotline."))
+    return None
+
+
+def _has_caller(assignment: Assignment, ticket: Ticket, now: datetime) -> Refusal | None:
+    if ticket.caller_id is None:
+        return Refusal("no_caller", _("This ticket has no caller: ask the hotline."))
+    return None
+
+
+def _unit_step(
+    name: StepName, action: Action, statuses: set[AssignmentStatus], *, by: Party = Party.UNIT_STAFF, **rest
+) -> Step:
+    """A step that writes a ticket transition: the ticket's statuses are the lifecycle's."""
+    return Step(
+        name=name,
+        action=action,
+        by=by,
+        statuses=frozenset(statuses),
+        ticket_statuses=TRANSITIONS[action].sources,
+        **rest,
+    )
+
+
+_DISPATCHED, _SIGNED = {AssignmentStatus.DISPATCHED}, {AssignmentStatus.SIGNED}
+LEAD, ASSIST = AssignmentRole.LEAD, AssignmentRole.ASSIST
+
+STEPS: dict[StepName, Step] = {
+    step.name: step
+    for step in [
+        # The lead's signing puts the ticket in progress; assisting units sign once it is.
+        _unit_step(StepName.SIGN, Action.SIGN, _DISPATCHED, role=LEAD),
+        _unit_step(StepName.ASSIST_SIGN, Action.ASSIST_SIGN, _DISPATCHED, role=ASSIST),
+        _unit_step(
+            StepName.RECORD_CONTACT,
+            Action.RECORD_CONTACT,
+            _SIGNED,
+            role=LEAD,
+            rules=(_not_contacted_yet, _contact_due),
+        ),
+        _unit_step(StepName.ADD_PROGRESS, Action.ADD_PROGRESS, _SIGNED),
+        _unit_step(
+            StepName.REQUEST_EXTENSION,
+            Action.REQUEST_EXTENSION,
+            _SIGNED,
+            rules=(_before_deadline, _no_extension_pending, _extension_left),
+        ),
+        # "Not ours" is said before signing.
+        _unit_step(StepName.REQUEST_RETURN, Action.REQUEST_RETURN, _DISPATCHED, role=LEAD),
+        # The services also refuse units already working on the ticket: that depends on the input.
+        _unit_step(StepName.WHISTLE, Action.WHISTLE, _SIGNED, role=LEAD, streets_only=True),
+        _unit_step(StepName.ASSIST_REPLY, Action.ASSIST_REPLY, _SIGNED, role=ASSIST),
+        _unit_step(StepName.REPLY, Action.REPLY, _SIGNED, role=LEAD),
+        _unit_step(StepName.SUPERVISE, Action.SUPERVISE, ANY_STATUS, by=Party.SUPERVISOR),
+        _unit_step(
+            StepName.URGE,
+            Action.URGE,
+            {AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED},
+            by=Party.SYSTEM,
+        ),
+        Step(
+            name=StepName.REVEAL_PHONE,
+            action=None,
+            by=Party.UNIT_STAFF,
+            statuses=ANY_STATUS,
+            ticket_statuses=frozenset({Status.IN_PROGRESS}),
+            role=LEAD,
+            rules=(_not_confidential, _has_caller),
+            refused=lambda: Refusal(
+                "not_in_progress", _("The number is shown only to the lead unit while it handles the ticket.")
+            ),
+        ),
+        Step(
+            name=StepName.REVEAL_DESCRIPTION,
+            action=None,
+            by=Party.UNIT_STAFF,
+            statuses=ANY_STATUS,
+            ticket_statuses=frozenset(Status),
+            role=LEAD,
+            rules=(_not_confidential, _has_caller),
+            refused=lambda: Refusal(
+                "not_lead", _("Only the lead unit reads the full description, while it handles the ticket.")
+            ),
+        ),
+    ]
+}
+
+
+def may_take(by: Party, *, user: User, unit_id: int) -> bool:
+    """Whether the user is of the party that takes steps on the unit's assignments (else: 404)."""
+    if by == Party.UNIT_STAFF:
+        return unit_id in permissions.acting_unit_ids(user=user)
+    if by == Party.SUPERVISOR:
+        return permissions.can_supervise(user=user, unit_id=unit_id)
+    return False
+
+
+def _requirement_refusal(step: Step, assignment: Assignment, ticket: Ticket) -> Refusal | None:
+    """The first unmet requirement of the step, but its rules."""
+    if ticket.status not in step.ticket_statuses:
+        refusal = (
+            Refusal("invalid_transition", refusal_message(step.action, ticket.status))
+            if step.action
+            else _status_refusal(ANY_STATUS)
+        )
+    elif assignment.ended_at is not None:
+        refusal = Refusal("assignment_ended", _("This assignment is no longer open."))
+    elif step.role == LEAD and not assignment.is_lead:
+        refusal = Refusal("lead_only", _("Only the lead unit can do this."))
+    elif step.role == ASSIST and assignment.is_lead:
+        refusal = Refusal("invalid_state", _("This step is not possible now."))
+    elif step.streets_only and assignment.unit.kind not in STREET_KINDS:
+        refusal = Refusal("streets_only", _("Only a street/township blows the whistle."))
+    elif assignment.status not in step.statuses:
+        refusal = _status_refusal(step.statuses)
+    else:
+        return None
+    return step.refused() if step.refused else refusal
+
+
+def refusal_of(step: Step, *, assignment: Assignment, ticket: Ticket, now: datetime) -> Refusal | None:
+    """Why the step is not possible on the assignment now, or None when it is."""
+    refusal = _requirement_refusal(step, assignment, ticket)
+    if refusal is None:
+        refusal = next((found for rule in step.rules if (found := rule(assignment, ticket, now))), None)
+    return refusal
+
+
+def check_step(step: Step, *, assignment: Assignment, ticket: Ticket, now: datetime) -> None:
+    """Raise the step's refusal as a DomainError; for the services, under the row locks."""
+    if (refusal := refusal_of(step, assignment=assignment, ticket=ticket, now=now)) is not None:
+        raise refusal.error()
+
+
+def verdict(step: Step, *, user: User, assignment: Assignment, now: datetime) -> Refusal | None:
+    """The step for this user on this assignment: who may take it, then `refusal_of`."""
+    if not may_take(step.by, user=user, unit_id=assignment.unit_id):
+        return not_found()
+    return refusal_of(step, assignment=assignment, ticket=assignment.ticket, now=now)
