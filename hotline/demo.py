@@ -1,12 +1,15 @@
 """Demo users, one or more per role, for a first look at the product."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from hotline import generator, services
-from hotline.models import Role, Unit, UnitKind, User
+from hotline.models import Category, Role, Unit, UnitKind, User
+from hotline.months import previous_month
 from intake.models import Ticket
 
 
@@ -60,8 +63,34 @@ def load_history(*, tickets: int) -> list[str]:
     # The demo's unit users find every state in their queues: overdue, due soon, in progress, to sign.
     streets = Q(name__in=["新村街道", "大红门街道"], parent__name="丰台区")
     featured = Unit.objects.filter(streets | Q(name="市水务局", kind=UnitKind.CITY_DEPARTMENT))
-    totals = generator.generate_here(tickets=tickets, hand_over=list(featured.values_list("pk", flat=True)))
+    totals = generator.generate_here(
+        tickets=tickets, hand_over=list(featured.values_list("pk", flat=True)), spikes=_spikes()
+    )
     return [
         f"History: {totals['intake_ticket']} tickets of the past year, {totals['dispatch_assignment']} dispatched, "
         f"{totals['evaluation_callback']} callbacks."
     ]
+
+
+def _spikes() -> list[generator.Spike]:
+    """Clusters the hot-spot rule finds: radiators cold in three streets since the start of this
+    month (the heating season's first complaints), night building work and illegal parking in two
+    streets last month. Each stands well above its street's usual month."""
+    today = timezone.localdate()
+    this_month = max(today.replace(day=1), today - timedelta(days=7))
+    last_month = previous_month(today.replace(day=1))
+    category = dict(Category.objects.filter(code__in=["010101", "060101", "070101"]).values_list("code", "pk"))
+    streets = [
+        Unit.objects.filter(kind=UnitKind.STREET, parent__name=district)
+        .order_by("code")
+        .values_list("pk", flat=True)[0]
+        for district in ("丰台区", "朝阳区", "海淀区", "西城区", "通州区")
+    ]
+    spikes = [
+        generator.Spike(streets[3], category["060101"], start=last_month + timedelta(days=9), days=10, tickets=16),
+        generator.Spike(streets[4], category["070101"], start=last_month + timedelta(days=3), days=12, tickets=15),
+    ]
+    days = (today - this_month).days
+    if days:
+        spikes += [generator.Spike(s, category["010101"], start=this_month, days=days, tickets=14) for s in streets[:3]]
+    return spikes

@@ -335,12 +335,13 @@ class ChunkGenerator:
         for day_offset, count in zip(chunk.day_offsets, chunk.counts, strict=True):
             local = self.day(epoch_day=start_epoch_day + day_offset, count=count, first_local=local)
 
-    def day(self, *, epoch_day: int, count: int, first_local: int) -> int:
-        """All tickets of one Asia/Shanghai day; returns the next local index."""
+    def day(self, *, epoch_day: int, count: int, first_local: int, spike: tuple[tuple, tuple] | None = None) -> int:
+        """All tickets of one Asia/Shanghai day; returns the next local index. With `spike` (a
+        location and a category entry), every ticket is about that problem in that place."""
         random_, ts, now, ref = self.random, self.ts, self.now, self.ref
         local_date = datetime.fromtimestamp(epoch_day * DAY, UTC).date()
         day_key = local_date.strftime("%Y%m%d")
-        sequence = ref.counters.get(day_key, 0)
+        sequence = self.counters.get(day_key) or ref.counters.get(day_key, 0)
         locations, location_weights = self.locations
         location_total = location_weights[-1]
         categories, category_weights = self.categories[local_date.month in HEATING_MONTHS]
@@ -359,10 +360,15 @@ class ChunkGenerator:
             if created > latest:
                 created = min(created, now - 60 - int(random_() * 3600))
             sequence += 1
-            district_id, street_id, street, departments, places = locations[
-                bisect(location_weights, random_() * location_total)
-            ]
-            leaf_id, tier, leaf_name, direct_ratio = categories[bisect(category_weights, random_() * category_total)]
+            if spike is None:
+                district_id, street_id, street, departments, places = locations[
+                    bisect(location_weights, random_() * location_total)
+                ]
+                leaf_id, tier, leaf_name, direct_ratio = categories[
+                    bisect(category_weights, random_() * category_total)
+                ]
+            else:
+                (district_id, street_id, street, departments, places), (leaf_id, tier, leaf_name, direct_ratio) = spike
             ticket_id = ticket_base + local
             caller_id = caller_base + int(random_() * pool)
             if random_() < direct_ratio:
@@ -966,6 +972,33 @@ def _sqlite_values(table: str, rows: list[str]) -> list[list[str | int | None]]:
     return values
 
 
+@dataclass(frozen=True)
+class Spike:
+    """`tickets` about one category (a leaf) in one street, spread over the `days` from `start`."""
+
+    street: int
+    category: int
+    start: date
+    days: int
+    tickets: int
+
+
+def _add_spikes(generator: ChunkGenerator, *, spikes: Sequence[Spike], first_local: int) -> int:
+    """The spikes' tickets after the `first_local` generated ones; returns how many were added."""
+    locations = {location[1]: location for location in generator.locations[0]}
+    local = first_local
+    for spike in spikes:
+        epoch_day = int(datetime(spike.start.year, spike.start.month, spike.start.day, tzinfo=UTC).timestamp()) // DAY
+        entries = generator.categories[spike.start.month in HEATING_MONTHS][0]
+        category = next(entry for entry in entries if entry[0] == spike.category)
+        for offset in range(spike.days):
+            count = spike.tickets // spike.days + (offset < spike.tickets % spike.days)
+            local = generator.day(
+                epoch_day=epoch_day + offset, count=count, first_local=local, spike=(locations[spike.street], category)
+            )
+    return local - first_local
+
+
 def generate_here(
     *,
     tickets: int,
@@ -973,13 +1006,15 @@ def generate_here(
     seed: int = 12345,
     now: datetime | None = None,
     hand_over: Sequence[int] = (),
+    spikes: Sequence[Spike] = (),
 ) -> dict:
     """Generate `tickets` over the last `years` years in one transaction of Django's own connection:
     COPY on PostgreSQL, executemany on SQLite. The demo's history (tens of thousands of tickets, in
     seconds); `generate` is the parallel path for millions.
 
     Each unit in `hand_over` is given some of the open work of its kind before the events are
-    derived (see `_hand_over`), so that a few chosen units have every state in their queues."""
+    derived (see `_hand_over`), so that a few chosen units have every state in their queues; each
+    of `spikes` adds a cluster of one problem in one place (what the hot-spot rule looks for)."""
     from django.db import connection, transaction
 
     now = now or datetime.now(UTC)
@@ -998,6 +1033,7 @@ def generate_here(
         )
         counts = day_counts(tickets=tickets, start=start, days=days, rng=random.Random(seed))
         generator.chunk(Chunk(list(range(days)), 0, counts), start_epoch_day=start_epoch_day, seed=seed)
+        tickets += _add_spikes(generator, spikes=spikes, first_local=tickets)
         totals = {"intake_caller": caller_pool}
         for table, rows in generator.rows.items():
             totals[table] = len(rows)

@@ -43,6 +43,20 @@
     (control || errorList).focus({ preventScroll: true });
     (control ? control.closest(".field") || control : errorList).scrollIntoView({ block: "center" });
   };
+  // The browser's own refusal (a required field left empty) focuses the field but scrolls it only
+  // just inside the window's edge: bring it to the middle like the server's refusals. `invalid`
+  // fires on every invalid field in order; only the first of a submission moves the view.
+  let lastInvalidAt = -Infinity;
+  form.addEventListener(
+    "invalid",
+    (event) => {
+      if (event.timeStamp - lastInvalidAt > 500) {
+        (event.target.closest(".field") || event.target).scrollIntoView({ block: "center" });
+      }
+      lastInvalidAt = event.timeStamp;
+    },
+    true,
+  );
   // On DOMContentLoaded, after unit-picker.js (loaded before this script) has made its boxes.
   document.addEventListener("DOMContentLoaded", () => {
     const errorLists = Array.from(document.querySelectorAll(".desk .errorlist"));

@@ -1,6 +1,6 @@
 """The data generator: a large load drops the secondary indexes and always builds them again."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from io import StringIO
 
 import pytest
@@ -11,6 +11,7 @@ from dispatch.models import Assignment
 from hotline import generator
 from hotline import services as hotline_services
 from hotline.generator import database_dsn
+from hotline.models import Category, Unit, UnitKind
 from intake import services as intake_services
 from intake.models import Ticket, TicketEvent
 from tests.intake.factories import TicketFactory
@@ -304,3 +305,26 @@ def test_a_history_in_this_process_is_consistent_and_the_next_ticket_follows_it(
     # And the next ticket row gets an id past the history's
     last_generated = max(Ticket.objects.values_list("pk", flat=True))
     assert TicketFactory().pk > last_generated
+
+
+@pytest.mark.django_db
+def test_a_unit_handed_open_work_and_a_spike_keep_every_row_and_event_consistent(org):
+    # Given a street with no work, a category, and a generated history that hands the street open
+    # work and adds a cluster of one problem in it over the last week
+    street = Unit.objects.filter(kind=UnitKind.STREET).order_by("code").first()
+    category = Category.objects.get(code="010101")
+    spike = generator.Spike(street.pk, category.pk, start=date(2026, 10, 24), days=7, tickets=14)
+    # When it is generated
+    result = generator.generate_here(tickets=2000, years=0.25, now=NOW, hand_over=[street.pk], spikes=[spike])
+    # Then the spike's tickets are there, at the street, about the category
+    assert result["intake_ticket"] == Ticket.objects.count() == 2014
+    spiked = Ticket.objects.filter(street=street, category=category, created_at__date__gte=date(2026, 10, 24))
+    assert spiked.count() >= 14
+    # And the street holds open work, each ticket placed in the street, its dispatch event naming it
+    handed = Assignment.objects.filter(unit=street, ended_at__isnull=True, status__in=["dispatched", "signed"])
+    assert handed.count() >= generator.HAND_OVER_LATEST
+    assert not handed.exclude(ticket__street=street).exists()
+    for assignment in handed:
+        assert TicketEvent.objects.filter(ticket=assignment.ticket, action="dispatch", unit=street).exists()
+    # And every ticket number is unique, spikes included
+    assert Ticket.objects.values("number").distinct().count() == 2014

@@ -434,6 +434,8 @@ def test_articles_list_the_valid_ones_filtered_by_text_and_category(agent_api):
         "id": heating.pk,
         "title": "供暖期时间",
         "body": "本市供暖期为11月15日至3月15日",
+        "title_en": "",
+        "body_en": "",
         "categories": [cold.pk],
         "is_public": True,
         "valid_from": None,
