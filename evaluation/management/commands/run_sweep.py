@@ -3,15 +3,15 @@ from collections.abc import Callable
 from django.core.management.base import BaseCommand
 
 from dispatch import sweeps
-from evaluation import services as evaluation_services
+from evaluation import callbacks as callback_services
 from hotline import tasks as hotline_tasks
 
 SWEEPS: dict[str, Callable[[], object]] = {
     "late-signs": sweeps.sweep_late_signs,
     "late-contacts": sweeps.sweep_late_contacts,
     "deadline-alerts": sweeps.sweep_deadline_alerts,
-    "callbacks": evaluation_services.open_due_callbacks,
-    "overdue-callbacks": evaluation_services.sweep_overdue_callbacks,
+    "callbacks": callback_services.open_due_callbacks,
+    "overdue-callbacks": callback_services.sweep_overdue_callbacks,
     "sms": hotline_tasks.requeue_pending_sms,
 }
 
