@@ -362,7 +362,7 @@ def bench_sweep(*, repeats: int) -> dict:
 def bench_evaluation(*, month: date, repeats: int) -> dict:
     from django.db import connection
 
-    from evaluation import services
+    from evaluation import rankings as ranking_services
     from hotline import months
 
     # The same counts as evaluation.rates.unit_counts, hand-written: lead assignments
@@ -393,7 +393,9 @@ def bench_evaluation(*, month: date, repeats: int) -> dict:
     evaluation, raw = [], []
     for index in range(repeats):
         began = time.perf_counter()
-        services.compute_rankings(month=month, unit_kinds=services.RANKED_KINDS, reason=f"benchmark run {index}")
+        ranking_services.compute_rankings(
+            month=month, unit_kinds=ranking_services.RANKED_KINDS, reason=f"benchmark run {index}"
+        )
         evaluation.append(time.perf_counter() - began)
         began = time.perf_counter()
         with connection.cursor() as cursor:

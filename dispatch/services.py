@@ -266,11 +266,13 @@ def _locked_transition(
     unit: Unit | None = None,
     note: str = "",
     payload: dict | None = None,
+    changes: dict | None = None,
 ) -> tuple[Locked, Ticket, TicketEvent]:
     """The locking protocol of every write here: the ticket transition locks the ticket row and
     checks the move, then `lock(ticket)` locks and checks the step's own rows (assignment, request),
     after the ticket. Returns what `lock` returned, the ticket and the event. Must run inside the
-    caller's transaction, which then writes the step on the locked rows."""
+    caller's transaction, which then writes the step on the locked rows; the ticket's own fields
+    change only through the transition (`changes`)."""
     locked: list[Locked] = []
     ticket, event = intake_services.transition(
         ticket_id=ticket_id,
@@ -279,6 +281,7 @@ def _locked_transition(
         unit=unit,
         note=note,
         payload=payload,
+        changes=changes,
         check=lambda ticket: locked.append(lock(ticket)),
     )
     return locked[0], ticket, event
@@ -291,6 +294,7 @@ def _step(
     actor: User,
     note: str = "",
     payload: dict | None = None,
+    changes: dict | None = None,
     check: Callable[[Assignment, Ticket], None] | None = None,
 ) -> tuple[Assignment, Ticket, TicketEvent]:
     """Take a unit's step on `assignment`: its transition, with the assignment locked and the step
@@ -312,6 +316,7 @@ def _step(
         unit=assignment.unit,
         note=note,
         payload={"assignment": assignment.pk, **(payload or {})},
+        changes=changes,
     )
 
 
@@ -742,6 +747,10 @@ def reply(*, assignment_id: int, actor: User, text: str, outcome: str, explanati
         errors["explanation"] = [_("Explain what could not be resolved and why.")]
     if errors:
         raise DomainError("invalid", _("The input is not valid."), status=400, fields=errors)
+    changes = None
+    if assignment.is_lead:
+        # What the citizen reads on the status page, written by the reply's own transition.
+        changes = {"public_reply": f"{text}\n\n{explanation}" if explanation else text}
     with transaction.atomic():
         assignment, ticket, _event = _step(
             assignment=assignment,
@@ -749,6 +758,7 @@ def reply(*, assignment_id: int, actor: User, text: str, outcome: str, explanati
             actor=actor,
             note=text,
             payload={"outcome": outcome, "explanation": explanation},
+            changes=changes,
         )
         now = timezone.now()
         assignment.status = AssignmentStatus.REPLIED
@@ -765,8 +775,6 @@ def reply(*, assignment_id: int, actor: User, text: str, outcome: str, explanati
                 ended_at__isnull=True,
                 status__in=[AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED],
             ).update(status=AssignmentStatus.ENDED, ended_at=now)
-            public = f"{text}\n\n{explanation}" if explanation else text
-            intake_services.set_public_reply(ticket_id=ticket.pk, text=public)
     return assignment
 
 

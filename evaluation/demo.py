@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from evaluation import services
+from evaluation import rankings as ranking_services
 from evaluation.models import EvaluationScheme, MonthlyRanking
 from hotline.errors import DomainError
 from hotline.models import User
@@ -34,7 +34,7 @@ def load(*, password: str) -> list[str]:
         return []
     admin = User.objects.get(username="admin")
     month = timezone.localtime(first).date().replace(day=1)
-    for unit_kind in services.RANKED_KINDS:
+    for unit_kind in ranking_services.RANKED_KINDS:
         EvaluationScheme.objects.get_or_create(
             unit_kind=unit_kind,
             valid_from=month,
@@ -45,10 +45,12 @@ def load(*, password: str) -> list[str]:
     months = 0
     while month < this_month:
         if month not in published:
-            drafts = services.compute_rankings(month=month, unit_kinds=services.RANKED_KINDS, skip_published=True)
+            drafts = ranking_services.compute_rankings(
+                month=month, unit_kinds=ranking_services.RANKED_KINDS, skip_published=True
+            )
             for draft in drafts:
                 try:
-                    services.publish_ranking(ranking_id=draft.pk, actor=admin)
+                    ranking_services.publish_ranking(ranking_id=draft.pk, actor=admin)
                 except DomainError as error:
                     if error.code != "empty_ranking":  # a kind nobody handled that month stays a draft
                         raise

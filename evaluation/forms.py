@@ -10,8 +10,9 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from evaluation.callbacks import CallbackAnswer
 from evaluation.models import AppealKind, Resolution, Satisfaction
-from evaluation.services import RANKED_KINDS, CallbackAnswer
+from evaluation.rankings import RANKED_KINDS
 
 MONTH_FORMAT = "%Y-%m"
 

@@ -22,7 +22,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dispatch.models import ReviewStatus
-from evaluation import exports, selectors, services
+from evaluation import appeals as appeal_services
+from evaluation import callbacks as callback_services
+from evaluation import exports, selectors
+from evaluation import rankings as ranking_services
 from evaluation.filters import AppealFilter, CallbackFilter
 from evaluation.forms import (
     AppealForm,
@@ -108,7 +111,9 @@ def callback_detail(request: HttpRequest, callback_id: int) -> HttpResponse:
         form = CallbackForm(request.POST)
         if form.is_valid():
             try:
-                result = services.record_callback(callback_id=callback.pk, answer=form.answer(), actor=request.user)
+                result = callback_services.record_callback(
+                    callback_id=callback.pk, answer=form.answer(), actor=request.user
+                )
             except DomainError as error:
                 _show_domain_error(form, error)
             else:
@@ -141,7 +146,7 @@ def _survey_unavailable(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        callback = services.callback_from_token(token=token)
+        callback = callback_services.callback_from_token(token=token)
     except (DomainError, Callback.DoesNotExist):
         return _survey_unavailable(request)
     if callback.status != CallbackStatus.PENDING:
@@ -149,7 +154,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.answer_survey_online(token=token, answer=form.answer())
+            callback_services.answer_survey_online(token=token, answer=form.answer())
         except DomainError:
             return _survey_unavailable(request)
         return render(request, "evaluation/survey_thanks.html", {"number": callback.ticket.number})
@@ -181,7 +186,7 @@ class RankingQuery:
         if month is None and months is not None:
             month = months[0] if months else None
         kind = params.get("kind") or params.get("unit_kind") or UnitKind.STREET
-        if kind not in {k.value for k in services.RANKED_KINDS}:
+        if kind not in {k.value for k in ranking_services.RANKED_KINDS}:
             kind = UnitKind.STREET
         version = params.get("version", "")
         district_id = params.get("district", "")
@@ -309,7 +314,7 @@ def _render_ranking(
         "query": query,
         "tabs": [
             (kind.label, kind == query.kind, query.params(kind=kind.value, version=None))
-            for kind in services.RANKED_KINDS
+            for kind in ranking_services.RANKED_KINDS
         ],
         "params": query.params(version=None),
         "export_params": query.params(version=snapshot.version if snapshot else None),
@@ -375,7 +380,7 @@ def ranking_recompute(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            draft = services.compute_month(
+            draft = ranking_services.compute_month(
                 month=data["month"], unit_kind=data["unit_kind"], actor=request.user, reason=data["reason"]
             )
         except DomainError as error:
@@ -401,7 +406,7 @@ def ranking_compute(request: HttpRequest) -> HttpResponse:
         return _render_ranking(request, scope, query=None, compute_form=form, status=400)
     month = form.cleaned_data["month"]
     kinds = form.kinds()
-    drafts = services.compute_rankings(month=month, unit_kinds=kinds, actor=request.user, skip_published=True)
+    drafts = ranking_services.compute_rankings(month=month, unit_kinds=kinds, actor=request.user, skip_published=True)
     label = {"month": f"{month:%Y-%m}"}
     if drafts:
         messages.success(request, _("%(month)s computed: review the drafts, then publish them.") % label)
@@ -417,7 +422,7 @@ def ranking_publish(request: HttpRequest) -> HttpResponse:
     ranking_id = request.POST.get("ranking", "")
     _require(ranking_id.isdigit())
     try:
-        ranking = services.publish_ranking(ranking_id=int(ranking_id), actor=request.user)
+        ranking = ranking_services.publish_ranking(ranking_id=int(ranking_id), actor=request.user)
     except DomainError as error:
         if error.status == 404:
             raise Http404(error.message) from error
@@ -594,7 +599,7 @@ def appeal_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                appeal = services.request_appeal(
+                appeal = appeal_services.request_appeal(
                     ticket_id=ticket.pk,
                     unit=unit,
                     kind=data["kind"],
@@ -630,7 +635,7 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
         _require(is_admin)
         if form.is_valid():
             try:
-                services.decide_appeal(
+                appeal_services.decide_appeal(
                     appeal_id=appeal.pk, actor=request.user, approve=form.approve, note=form.cleaned_data["note"]
                 )
             except DomainError as error:

@@ -1,7 +1,9 @@
-"""Writes for the shared core: loading the org and category trees, memberships, heartbeats, retention."""
+"""Writes for the shared core: loading the org and category trees, memberships, API-client users,
+heartbeats, retention."""
 
 import csv
 import json
+import secrets
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -185,6 +187,20 @@ def grant_role(*, user: User, unit: Unit, role: Role) -> Membership:
     if created:
         reference.changed()
     return membership
+
+
+def create_api_client_user(*, name: str, username_prefix: str) -> User:
+    """A user for a client system, with the API-client role in the hotline centre. It has no
+    password: the system authenticates with its key or token, never through the login page."""
+    center = Unit.objects.filter(kind=UnitKind.HOTLINE_CENTER).order_by("pk").first()
+    if center is None:
+        raise DomainError("no_hotline_center", _("Load the organisation tree first: there is no hotline centre unit."))
+    with transaction.atomic():
+        user = User(username=f"{username_prefix}-{secrets.token_hex(6)}", full_name=name[:64])
+        user.set_unusable_password()
+        user.save()
+        grant_role(user=user, unit=center, role=Role.API_CLIENT)
+    return user
 
 
 def record_heartbeat() -> Heartbeat:

@@ -338,15 +338,13 @@ def transition(
     payload: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
     check: Callable[[Ticket], None] | None = None,
-    after_commit: Callable[[Ticket, TicketEvent], None] | None = None,
 ) -> tuple[Ticket, TicketEvent]:
     """The one way a ticket changes state.
 
     Locks the ticket row, checks the action against the transition table (and `check`,
     for rules that depend on more than the status), applies the status and any field
-    `changes`, writes one append-only event, and runs `after_commit` once the surrounding
-    transaction has committed. Raises DomainError("invalid_transition") when the move is
-    not allowed, leaving everything unchanged.
+    `changes`, and writes one append-only event. Raises DomainError("invalid_transition")
+    when the move is not allowed, leaving everything unchanged.
     """
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
@@ -372,8 +370,6 @@ def transition(
             note=note,
             payload=payload or {},
         )
-        if after_commit is not None:
-            transaction.on_commit(lambda: after_commit(ticket, event))
     return ticket, event
 
 
@@ -536,11 +532,6 @@ def submit_intake(
         if outcome == Outcome.MERGE and created:
             ticket = merge_into(ticket_id=ticket.pk, parent_id=merge_into_id, actor=actor)
     return Submission(ticket=ticket, created=created)
-
-
-def set_public_reply(*, ticket_id: int, text: str) -> None:
-    """Called by dispatch when the lead unit replies: what the citizen sees on the status page."""
-    Ticket.objects.filter(pk=ticket_id).update(public_reply=text, updated_at=timezone.now())
 
 
 def record_personal_data_access(*, user: User, caller: Caller, ticket: Ticket | None, purpose: str) -> None:

@@ -8,11 +8,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from hotline import services as hotline_services
-from hotline.errors import DomainError
-from hotline.models import Category, Role, Unit, UnitKind, User
+from hotline.models import Category, Unit
 from intake import selectors as intake_selectors
 from intake import services as intake_services
 from intake.models import Channel, Kind, Ticket
@@ -21,13 +19,6 @@ from open311 import selectors
 from open311.models import Open311Client
 
 KEY_BYTES = 32
-
-
-def _hotline_center() -> Unit:
-    center = Unit.objects.filter(kind=UnitKind.HOTLINE_CENTER).order_by("pk").first()
-    if center is None:
-        raise DomainError("no_hotline_center", _("Load the organisation tree first: there is no hotline centre unit."))
-    return center
 
 
 def _set_key(client: Open311Client, key: str) -> None:
@@ -42,10 +33,7 @@ def create_client(*, name: str, is_active: bool = True, key: str | None = None) 
     The key is returned only here (and by rotate_key): the database keeps its digest.
     """
     key = key or secrets.token_urlsafe(KEY_BYTES)
-    user = User.objects.create(username=f"open311-{secrets.token_hex(6)}", full_name=name[:64])
-    user.set_unusable_password()
-    user.save(update_fields=["password"])
-    hotline_services.grant_role(user=user, unit=_hotline_center(), role=Role.API_CLIENT)
+    user = hotline_services.create_api_client_user(name=name, username_prefix="open311")
     client = Open311Client(name=name, user=user, is_active=is_active)
     _set_key(client, key)
     client.save()

@@ -20,7 +20,7 @@ from evaluation.models import (
     Satisfaction,
     UnitResult,
 )
-from evaluation.services import RANKED_KINDS
+from evaluation.rankings import RANKED_KINDS
 from hotline.api import fields
 from hotline.models import UnitKind
 

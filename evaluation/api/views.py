@@ -13,7 +13,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from evaluation import selectors, services
+from evaluation import appeals as appeal_services
+from evaluation import callbacks as callback_services
+from evaluation import rankings as ranking_services
+from evaluation import selectors
 from evaluation.api.serializers import (
     AppealCreateSerializer,
     AppealDecisionSerializer,
@@ -24,10 +27,10 @@ from evaluation.api.serializers import (
     RecomputeInputSerializer,
     UnitResultSerializer,
 )
+from evaluation.callbacks import CallbackAnswer
 from evaluation.filters import AppealFilter, CallbackFilter, RankingFilter, UnitResultFilter
 from evaluation.models import Appeal, Callback, MonthlyRanking, UnitResult
 from evaluation.selectors import RankingScope
-from evaluation.services import CallbackAnswer
 from hotline.api.pagination import PageNumberPagination
 from hotline.api.parsers import StrictJSONParser
 from hotline.api.permissions import NotFoundUnless
@@ -118,7 +121,7 @@ class RankingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         serializer = RecomputeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        ranking = services.compute_month(
+        ranking = ranking_services.compute_month(
             month=data["month"], unit_kind=data["unit_kind"], actor=request.user, reason=data["reason"]
         )
         fresh = selectors.visible_rankings(scope=_scope(request)).get(pk=ranking.pk)
@@ -129,7 +132,7 @@ class RankingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def publish(self, request: Request, pk: str) -> Response:
         """Publish a draft: it becomes the month's current ranking and is frozen. A published or
         empty ranking answers 409 (already_published, empty_ranking)."""
-        ranking = services.publish_ranking(ranking_id=int(pk), actor=request.user)
+        ranking = ranking_services.publish_ranking(ranking_id=int(pk), actor=request.user)
         fresh = selectors.visible_rankings(scope=_scope(request)).get(pk=ranking.pk)
         return Response(RankingSerializer(fresh).data)
 
@@ -171,7 +174,7 @@ class CallbackViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         answers 409 (callback_done) and stays as it was."""
         serializer = CallbackAttemptInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        callback = services.record_callback(
+        callback = callback_services.record_callback(
             callback_id=int(pk), answer=CallbackAnswer(**serializer.validated_data), actor=request.user
         )
         fresh = selectors.callbacks().get(pk=callback.pk)
@@ -202,7 +205,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         unit = selectors.appeal_unit_for(user=request.user, ticket_id=data["ticket"])
         if unit is None:
             raise NotFound()
-        appeal = services.request_appeal(
+        appeal = appeal_services.request_appeal(
             ticket_id=data["ticket"],
             unit=unit,
             kind=data["kind"],
@@ -220,7 +223,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         appeal = self.get_object()
         serializer = AppealDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.decide_appeal(
+        appeal_services.decide_appeal(
             appeal_id=appeal.pk,
             actor=request.user,
             approve=serializer.validated_data["approve"],

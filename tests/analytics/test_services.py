@@ -14,9 +14,9 @@ from django.utils import timezone
 from analytics import services
 from analytics.models import DailyRollup, DirtyDay, MonthlyRollup, RollupState
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReviewStatus
-from evaluation import services as evaluation_services
+from evaluation import callbacks as callback_services
+from evaluation.callbacks import CallbackAnswer
 from evaluation.models import Appeal, AppealKind, Callback, CallbackStatus
-from evaluation.services import CallbackAnswer
 from hotline.models import Role
 from intake import services as intake_services
 from intake.lifecycle import Status
@@ -54,7 +54,7 @@ def test_rollups_equal_the_ticket_figures_after_refresh_changes_and_rebuilds(cit
     pending = Callback.objects.filter(status=CallbackStatus.PENDING, is_primary=True, caller__isnull=False)
     for callback in pending.order_by("pk")[:3]:
         answer = CallbackAnswer(reached=True, resolution="resolved", satisfaction="satisfied")
-        evaluation_services.record_callback(callback_id=callback.pk, answer=answer, actor=agent)
+        callback_services.record_callback(callback_id=callback.pk, answer=answer, actor=agent)
     later = timezone.now()
     reclassified = Ticket.objects.exclude(category=city.tree.leaves[0]).order_by("pk").first()
     Ticket.objects.filter(pk=reclassified.pk).update(category=city.tree.leaves[0], updated_at=later)

@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dispatch import selectors, services
@@ -117,6 +118,20 @@ def test_the_leads_reply_ends_assisting_units_that_have_not_replied(org, staff, 
     assert (summoned.status, summoned.ended_at is not None) == (AssignmentStatus.ENDED, True)
     ticket = Ticket.objects.get(pk=lead.ticket_id)
     assert ticket.public_reply == "部分解决\n\n产权单位尚未答复"
+
+
+def test_the_public_reply_is_written_by_the_replys_transition(org, staff, dispatched):
+    # Given a signed lead assignment
+    lead = services.sign(assignment_id=dispatched(org.street_a).pk, actor=staff.officer_a)
+    # When the lead replies
+    with CaptureQueriesContext(connection) as queries:
+        services.reply(assignment_id=lead.pk, actor=staff.officer_a, text="已修复", outcome=ReplyOutcome.RESOLVED)
+    # Then the ticket is written once, by the transition: its status and public reply together
+    (update,) = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "intake_ticket"')]
+    assert '"status"' in update
+    assert '"public_reply"' in update
+    ticket = Ticket.objects.get(pk=lead.ticket_id)
+    assert (ticket.status, ticket.public_reply) == (Status.AWAITING_CALLBACK, "已修复")
 
 
 def test_closing_the_ticket_ends_its_assignments(org, staff, dispatched):

@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
-from evaluation import services
+from evaluation import rankings as ranking_services
 from evaluation.models import Callback, CallbackStatus, EvaluationScheme, MonthlyRanking, Resolution, Satisfaction
 from intake.lifecycle import Status
 from tests.intake.factories import TicketFactory
@@ -51,8 +51,8 @@ class CallbackFactory(factory.django.DjangoModelFactory):
 
 def published(*, month: date, unit_kind: str, reason: str = "") -> MonthlyRanking:
     """A month's ranking of one kind, computed and published (what units see)."""
-    draft = services.compute_month(month=month, unit_kind=unit_kind, reason=reason)
-    return services.publish_ranking(ranking_id=draft.pk, actor=None)
+    draft = ranking_services.compute_month(month=month, unit_kind=unit_kind, reason=reason)
+    return ranking_services.publish_ranking(ranking_id=draft.pk, actor=None)
 
 
 def allow_small_samples() -> None:

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dispatch.models import AssignmentRole, AssignmentStatus, ReplyOutcome, ReviewStatus
-from evaluation import services
+from evaluation import appeals as appeal_services
+from evaluation import rankings as ranking_services
 from evaluation.models import Appeal, AppealKind, UnitResult
 from hotline.errors import DomainError
 from hotline.models import Notification, NotificationKind, Role
@@ -75,14 +76,14 @@ def test_request_approve_and_the_next_compute_excludes_the_ticket(client, office
     assert (appeal.status, appeal.decided_by) == (ReviewStatus.APPROVED, supervisor)
     assert TicketEvent.objects.filter(ticket=october_work, action=Action.DECIDE_EXCLUSION).count() == 1
     # Then the next compute (a new version of the published month) leaves the ticket out
-    second = services.compute_month(month=OCTOBER, unit_kind="street", reason="申诉通过", actor=supervisor)
+    second = ranking_services.compute_month(month=OCTOBER, unit_kind="street", reason="申诉通过", actor=supervisor)
     after = UnitResult.objects.get(ranking=second, unit=street)
     assert (after.required_response, after.responded_in_time, after.excluded) == (1, 1, 1)
     assert after.response_rate > before.response_rate
 
 
 def test_rejecting_needs_a_note(client, officer, supervisor, october_work, street):
-    appeal = services.request_appeal(
+    appeal = appeal_services.request_appeal(
         ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason="非本单位职责", actor=officer
     )
     client.force_login(supervisor)
@@ -116,7 +117,7 @@ def test_a_unit_cannot_appeal_another_units_ticket(client, api_client, make_user
 
 
 def test_the_attachment_and_the_appeal_stay_with_their_unit(client, make_user, officer, october_work, street):
-    appeal = services.request_appeal(
+    appeal = appeal_services.request_appeal(
         ticket_id=october_work.pk,
         unit=street,
         kind=AppealKind.EXCLUDE_TICKET,
@@ -163,17 +164,17 @@ def test_callback_result_appeal_through_the_api(api_client, officer, supervisor,
     decided = api_client.post(f"/api/v1/appeals/{body['id']}/decide/", {"approve": True}, format="json")
     assert (decided.status_code, decided.json()["status"]) == (200, "approved")
     # Then the callback leaves the street's resolution and satisfaction rates
-    result = services.compute_month(month=OCTOBER, unit_kind="street").results.get(unit=street)
+    result = ranking_services.compute_month(month=OCTOBER, unit_kind="street").results.get(unit=street)
     assert result.callbacks_answered == 0
 
 
 def test_appeal_lists_are_scoped(api_client, make_user, officer, supervisor, october_work, street):
-    services.request_appeal(
+    appeal_services.request_appeal(
         ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason="非本单位职责", actor=officer
     )
     other_street = StreetFactory()
     other_lead = LeadAssignmentFactory(unit=other_street)
-    services.request_appeal(
+    appeal_services.request_appeal(
         ticket_id=other_lead.ticket_id,
         unit=other_street,
         kind=AppealKind.EXCLUDE_TICKET,
@@ -229,14 +230,14 @@ def test_no_appeal_link_where_no_appeal_is_possible(client, officer, make_user, 
     assert not offers_appeal(client, make_user(Role.DISPATCHER), lead)
     # The lead unit can, until its exclusion appeal is open and there is no callback result to appeal
     assert offers_appeal(client, officer, lead)
-    services.request_appeal(
+    appeal_services.request_appeal(
         ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason="非本单位职责", actor=officer
     )
     assert not offers_appeal(client, officer, lead)
     # A completed callback can still be appealed, once
     callback = CallbackFactory(ticket=october_work, unit=street, resolution="unresolved", satisfaction="unsatisfied")
     assert offers_appeal(client, officer, lead)
-    services.request_appeal(
+    appeal_services.request_appeal(
         ticket_id=october_work.pk,
         unit=street,
         kind=AppealKind.CALLBACK_RESULT,
@@ -273,7 +274,7 @@ def bystanders(make_user, street, callback_agent) -> None:
 
 def test_an_appeal_notifies_those_who_decide_appeals(officer, supervisor, city_admin, bystanders, street, october_work):
     # When the street's officer appeals a ticket
-    appeal = services.request_appeal(
+    appeal = appeal_services.request_appeal(
         ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason="超出法定职责", actor=officer
     )
     # Then the hotline supervisor and the city admin, who decide appeals, are told, nobody else
@@ -291,16 +292,16 @@ def test_an_appeal_notifies_those_who_decide_appeals(officer, supervisor, city_a
 def test_a_refused_or_repeated_appeal_notifies_no_more(officer, supervisor, city_admin, street, october_work):
     # An appeal without a reason is refused and tells nobody
     with pytest.raises(DomainError):
-        services.request_appeal(
+        appeal_services.request_appeal(
             ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason=" ", actor=officer
         )
     assert notified(NotificationKind.APPEAL_REQUESTED) == []
     # A second appeal of the same kind while the first is open is refused and adds nothing
-    services.request_appeal(
+    appeal_services.request_appeal(
         ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason="非本单位职责", actor=officer
     )
     with pytest.raises(DomainError) as refused:
-        services.request_appeal(
+        appeal_services.request_appeal(
             ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason="再次申请", actor=officer
         )
     assert refused.value.code == "appeal_open"
@@ -313,13 +314,13 @@ def test_the_decision_is_told_to_the_appealing_units_staff_once(
 ):
     # Given an open appeal of the street
     make_user(Role.UNIT_LEADER, unit=street, username="leader")
-    appeal = services.request_appeal(
+    appeal = appeal_services.request_appeal(
         ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason="非本单位职责", actor=officer
     )
     # When a hotline supervisor decides it, then tries to decide it again
-    services.decide_appeal(appeal_id=appeal.pk, actor=supervisor, approve=approve, note="经核实")
+    appeal_services.decide_appeal(appeal_id=appeal.pk, actor=supervisor, approve=approve, note="经核实")
     with pytest.raises(DomainError):
-        services.decide_appeal(appeal_id=appeal.pk, actor=supervisor, approve=not approve, note="改判")
+        appeal_services.decide_appeal(appeal_id=appeal.pk, actor=supervisor, approve=not approve, note="改判")
     # Then the street's officer and leader are told once, and nobody else
     assert notified(NotificationKind.APPEAL_DECIDED) == ["leader", "officer"]
     notice = Notification.objects.filter(kind=NotificationKind.APPEAL_DECIDED).first()
@@ -333,12 +334,12 @@ def test_the_decision_is_told_to_the_appealing_units_staff_once(
 
 def test_only_those_who_decide_appeals_can_decide_one(officer, supervisor, street, october_work):
     # Given an open appeal of the street
-    appeal = services.request_appeal(
+    appeal = appeal_services.request_appeal(
         ticket_id=october_work.pk, unit=street, kind=AppealKind.EXCLUDE_TICKET, reason="非本单位职责", actor=officer
     )
     # When the appealing officer tries to approve it through the service
     with pytest.raises(DomainError) as refused:
-        services.decide_appeal(appeal_id=appeal.pk, actor=officer, approve=True)
+        appeal_services.decide_appeal(appeal_id=appeal.pk, actor=officer, approve=True)
     # Then the appeal does not exist for them, and it stays pending
     assert refused.value.status == 404
     appeal.refresh_from_db()

@@ -13,10 +13,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dispatch.models import Assignment
-from evaluation import rates, services
+from evaluation import callbacks as callback_services
+from evaluation import rates
+from evaluation.callbacks import CallbackAnswer
 from evaluation.models import Callback, CallbackAttempt, CallbackStatus, Resolution, Satisfaction
 from evaluation.scoring import Counts
-from evaluation.services import CallbackAnswer
 from hotline.models import Notification, NotificationKind, Role
 from intake.lifecycle import Action, Status
 from intake.models import Ticket, TicketEvent
@@ -54,14 +55,14 @@ def test_callback_agents_and_supervisors_get_one_digest_an_hour_with_the_number_
     pending_callback(unit=street, due_in=-timedelta(hours=2))
     pending_callback(unit=street, due_in=timedelta(days=1))
     done = pending_callback(unit=street, due_in=-timedelta(hours=4))
-    services.record_callback(callback_id=done.pk, answer=SATISFIED, actor=callback_agent)
+    callback_services.record_callback(callback_id=done.pk, answer=SATISFIED, actor=callback_agent)
     for role in (Role.DISPATCHER, Role.AGENT):
         make_user(role)
     make_user(Role.UNIT_OFFICER, unit=street)
     make_user(Role.CALLBACK_AGENT, is_active=False)
     now = five_past_the_hour()
     # When the sweep runs
-    result = services.sweep_overdue_callbacks(now=now)
+    result = callback_services.sweep_overdue_callbacks(now=now)
     # Then the active callback agent and the hotline supervisor alone are told: two overdue, with
     # a link to the queue filtered on overdue
     assert (result.given_up, result.overdue, result.notified) == (0, 2, 2)
@@ -74,9 +75,9 @@ def test_callback_agents_and_supervisors_get_one_digest_an_hour_with_the_number_
     client.force_login(callback_agent)
     assert "(2)" in client.get(notices[0].link).content.decode()
     # And later runs within the hour add nothing; the next hour brings the next digest
-    assert services.sweep_overdue_callbacks(now=now + timedelta(minutes=50)).notified == 0
+    assert callback_services.sweep_overdue_callbacks(now=now + timedelta(minutes=50)).notified == 0
     assert Notification.objects.count() == 2
-    assert services.sweep_overdue_callbacks(now=now + timedelta(hours=1)).notified == 2
+    assert callback_services.sweep_overdue_callbacks(now=now + timedelta(hours=1)).notified == 2
     assert Notification.objects.filter(recipient=callback_agent).count() == 2
 
 
@@ -84,9 +85,9 @@ def test_no_digest_while_no_callback_is_past_its_window(street, callback_agent):
     # Given a callback not yet due and one past its window but completed
     pending_callback(unit=street, due_in=timedelta(hours=1))
     done = pending_callback(unit=street, due_in=-timedelta(hours=1))
-    services.record_callback(callback_id=done.pk, answer=SATISFIED, actor=callback_agent)
+    callback_services.record_callback(callback_id=done.pk, answer=SATISFIED, actor=callback_agent)
     # When the sweep runs
-    result = services.sweep_overdue_callbacks()
+    result = callback_services.sweep_overdue_callbacks()
     # Then nobody is told
     assert (result.overdue, result.notified) == (0, 0)
     assert not Notification.objects.exists()
@@ -102,7 +103,7 @@ def test_the_digest_counts_in_one_query_over_the_pending_index(
         make_user(Role.HOTLINE_SUPERVISOR)
     # When the sweep runs
     with django_assert_max_num_queries(8) as captured:
-        result = services.sweep_overdue_callbacks(now=five_past_the_hour())
+        result = callback_services.sweep_overdue_callbacks(now=five_past_the_hour())
     # Then the callbacks are counted in one aggregate query, which the partial index of pending
     # callbacks by due time can serve
     assert (result.overdue, result.notified) == (3, 4)
@@ -122,7 +123,7 @@ def test_a_callback_past_the_grace_period_closes_as_not_reached_and_its_ticket_c
     late = abandoned(street)
     within = abandoned(street, past_grace=-timedelta(hours=1))
     # When the sweep runs
-    result = services.sweep_overdue_callbacks()
+    result = callback_services.sweep_overdue_callbacks()
     # Then the late one is closed as not reached by the system, without an attempt
     assert result.given_up == 1
     late.refresh_from_db()
@@ -155,7 +156,7 @@ def test_the_grace_period_follows_the_setting(street, settings):
     settings.CALLBACK_GIVE_UP_AFTER = timedelta(days=1)
     callback = pending_callback(unit=street, due_in=-timedelta(days=1, hours=1))
     # When the sweep runs
-    services.sweep_overdue_callbacks()
+    callback_services.sweep_overdue_callbacks()
     # Then it is closed as not reached
     assert Callback.objects.get(pk=callback.pk).status == CallbackStatus.NOT_REACHED
 
@@ -168,9 +169,11 @@ def test_earlier_unreached_attempts_are_kept_when_the_sweep_gives_up(street, cal
     # Given an abandoned callback the agent tried twice without reaching the caller
     callback = abandoned(street)
     for _ in range(2):
-        services.record_callback(callback_id=callback.pk, answer=CallbackAnswer(reached=False), actor=callback_agent)
+        callback_services.record_callback(
+            callback_id=callback.pk, answer=CallbackAnswer(reached=False), actor=callback_agent
+        )
     # When the sweep runs
-    services.sweep_overdue_callbacks()
+    callback_services.sweep_overdue_callbacks()
     # Then it closes as not reached with its two attempts, no third one invented
     callback.refresh_from_db()
     assert (callback.status, callback.attempts, callback.completed_by) == (CallbackStatus.NOT_REACHED, 2, None)
@@ -181,11 +184,11 @@ def test_earlier_unreached_attempts_are_kept_when_the_sweep_gives_up(street, cal
 def test_an_answered_callback_is_untouched(street, callback_agent):
     # Given a callback answered long after its window
     callback = abandoned(street, past_grace=timedelta(days=2))
-    services.record_callback(callback_id=callback.pk, answer=SATISFIED, actor=callback_agent)
+    callback_services.record_callback(callback_id=callback.pk, answer=SATISFIED, actor=callback_agent)
     before = Callback.objects.get(pk=callback.pk)
     events = TicketEvent.objects.filter(ticket_id=callback.ticket_id).count()
     # When the sweep runs
-    assert services.sweep_overdue_callbacks().given_up == 0
+    assert callback_services.sweep_overdue_callbacks().given_up == 0
     # Then the answer, its author and the ticket's log are as they were
     after = Callback.objects.get(pk=callback.pk)
     assert (after.status, after.completed_at, after.completed_by) == (
@@ -201,7 +204,7 @@ def test_a_callback_of_a_ticket_still_at_the_unit_closes_and_the_ticket_stays_th
     callback = abandoned(street)
     Ticket.objects.filter(pk=callback.ticket_id).update(status=Status.IN_PROGRESS)
     # When the sweep runs
-    services.sweep_overdue_callbacks()
+    callback_services.sweep_overdue_callbacks()
     # Then the callback is closed as not reached and the ticket stays with the unit
     assert Callback.objects.get(pk=callback.pk).status == CallbackStatus.NOT_REACHED
     assert Ticket.objects.get(pk=callback.ticket_id).status == Status.IN_PROGRESS
@@ -214,7 +217,7 @@ def test_a_ticket_back_at_the_hotline_keeps_its_callback_and_the_others_close(st
     Ticket.objects.filter(pk=returned.ticket_id).update(status=Status.AWAITING_DISPATCH)
     other = abandoned(street)
     # When the sweep runs
-    result = services.sweep_overdue_callbacks()
+    result = callback_services.sweep_overdue_callbacks()
     # Then the returned ticket's callback waits for its next dispatch, and the other one closes
     assert result.given_up == 1
     assert Callback.objects.get(pk=returned.pk).status == CallbackStatus.PENDING
@@ -225,11 +228,11 @@ def test_a_ticket_back_at_the_hotline_keeps_its_callback_and_the_others_close(st
 def test_a_second_sweep_has_no_second_effect(street, callback_agent):
     # Given an abandoned callback the sweep closed
     callback = abandoned(street)
-    assert services.sweep_overdue_callbacks().given_up == 1
+    assert callback_services.sweep_overdue_callbacks().given_up == 1
     events = TicketEvent.objects.filter(ticket_id=callback.ticket_id).count()
     completed_at = Callback.objects.get(pk=callback.pk).completed_at
     # When it runs again
-    result = services.sweep_overdue_callbacks()
+    result = callback_services.sweep_overdue_callbacks()
     # Then nothing more happens
     assert (result.given_up, result.overdue, result.notified) == (0, 0, 0)
     assert TicketEvent.objects.filter(ticket_id=callback.ticket_id).count() == events
@@ -252,17 +255,18 @@ def test_two_concurrent_sweeps_close_each_callback_once_and_send_one_digest(stre
     callbacks = [abandoned(street, past_grace=timedelta(hours=hours)) for hours in (1, 2, 3, 4)]
     pending_callback(unit=street, due_in=-timedelta(hours=1))
     # (each sweep holds its locks a little, so that both run over the same candidates)
-    settle = services._settle
+    settle = callback_services._settle
 
     def slow_settle(**kwargs):
         time.sleep(0.05)
         settle(**kwargs)
 
-    monkeypatch.setattr(services, "_settle", slow_settle)
+    monkeypatch.setattr(callback_services, "_settle", slow_settle)
     # When two sweeps run at once on two connections
     now = five_past_the_hour()
     results = run_at_once(
-        lambda: services.sweep_overdue_callbacks(now=now), lambda: services.sweep_overdue_callbacks(now=now)
+        lambda: callback_services.sweep_overdue_callbacks(now=now),
+        lambda: callback_services.sweep_overdue_callbacks(now=now),
     )
     # Then each callback was closed once between them, each ticket once, and one digest was sent
     assert sum(result.given_up for result in results) == 4
@@ -283,7 +287,7 @@ def test_a_callback_an_agent_is_recording_is_left_to_the_agent(street, callback_
     def agent() -> None:
         try:
             with transaction.atomic():
-                services.record_callback(callback_id=callback.pk, answer=SATISFIED, actor=callback_agent)
+                callback_services.record_callback(callback_id=callback.pk, answer=SATISFIED, actor=callback_agent)
                 recorded.set()
                 release.wait(timeout=30)
         finally:
@@ -295,7 +299,7 @@ def test_a_callback_an_agent_is_recording_is_left_to_the_agent(street, callback_
     # When the sweep runs meanwhile
     try:
         started = time.monotonic()
-        result = services.sweep_overdue_callbacks()
+        result = callback_services.sweep_overdue_callbacks()
         waited = time.monotonic() - started
     finally:
         release.set()
@@ -307,4 +311,4 @@ def test_a_callback_an_agent_is_recording_is_left_to_the_agent(street, callback_
     assert (callback.status, callback.completed_by) == (CallbackStatus.DONE, callback_agent)
     assert gave_up_events(callback.ticket_id) == []
     # And a later sweep finds nothing to give up
-    assert services.sweep_overdue_callbacks().given_up == 0
+    assert callback_services.sweep_overdue_callbacks().given_up == 0

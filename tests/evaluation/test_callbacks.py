@@ -13,9 +13,10 @@ from django.utils import timezone, translation
 
 from dispatch import services as dispatch_services
 from dispatch.models import Assignment, AssignmentStatus
-from evaluation import services
+from evaluation import callbacks as callback_services
+from evaluation import rankings as ranking_services
+from evaluation.callbacks import CallbackAnswer
 from evaluation.models import Callback, CallbackStatus, Resolution, Satisfaction
-from evaluation.services import CallbackAnswer
 from hotline.errors import DomainError
 from hotline.models import Notification, Role, SmsMessage
 from intake import services as intake_services
@@ -70,8 +71,8 @@ def replied_ticket(people, *, phone: str = "13800138000") -> Ticket:
 
 def test_replied_ticket_becomes_due_once(people):
     ticket = replied_ticket(people)
-    assert services.open_due_callbacks() == 1
-    assert services.open_due_callbacks() == 0
+    assert callback_services.open_due_callbacks() == 1
+    assert callback_services.open_due_callbacks() == 0
     callback = Callback.objects.get()
     assert (callback.ticket, callback.unit, callback.is_primary) == (ticket, people["street"], True)
     replied_at = Assignment.objects.get(ticket=ticket).replied_at
@@ -80,8 +81,8 @@ def test_replied_ticket_becomes_due_once(people):
 
 def test_satisfied_callback_closes_the_ticket_and_its_assignments(people):
     ticket = replied_ticket(people)
-    services.open_due_callbacks()
-    callback = services.record_callback(
+    callback_services.open_due_callbacks()
+    callback = callback_services.record_callback(
         callback_id=Callback.objects.get().pk, answer=SATISFIED, actor=people["callback"]
     )
     assert callback.status == CallbackStatus.DONE
@@ -92,25 +93,25 @@ def test_satisfied_callback_closes_the_ticket_and_its_assignments(people):
 
 def test_a_completed_callback_cannot_be_submitted_twice(people):
     replied_ticket(people)
-    services.open_due_callbacks()
+    callback_services.open_due_callbacks()
     callback_id = Callback.objects.get().pk
-    services.record_callback(callback_id=callback_id, answer=SATISFIED, actor=people["callback"])
+    callback_services.record_callback(callback_id=callback_id, answer=SATISFIED, actor=people["callback"])
     with pytest.raises(DomainError) as error:
-        services.record_callback(callback_id=callback_id, answer=FAILED, actor=people["callback"])
+        callback_services.record_callback(callback_id=callback_id, answer=FAILED, actor=people["callback"])
     assert error.value.code == "callback_done"
     assert Callback.objects.get().resolution == Resolution.RESOLVED
 
 
 def test_three_unreached_attempts_close_as_not_reached(people):
     ticket = replied_ticket(people)
-    services.open_due_callbacks()
+    callback_services.open_due_callbacks()
     callback_id = Callback.objects.get().pk
     for _ in range(2):
-        assert services.record_callback(
+        assert callback_services.record_callback(
             callback_id=callback_id, answer=NOT_REACHED, actor=people["callback"]
         ).status == (CallbackStatus.PENDING)
     assert Ticket.objects.get(pk=ticket.pk).status == Status.AWAITING_CALLBACK
-    final = services.record_callback(callback_id=callback_id, answer=NOT_REACHED, actor=people["callback"])
+    final = callback_services.record_callback(callback_id=callback_id, answer=NOT_REACHED, actor=people["callback"])
     assert (final.status, final.attempts) == (CallbackStatus.NOT_REACHED, 3)
     assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
 
@@ -118,10 +119,10 @@ def test_three_unreached_attempts_close_as_not_reached(people):
 def test_unsatisfied_with_the_unit_at_fault_reopens_with_a_new_deadline(people):
     # Given a replied ticket and its callback
     ticket = replied_ticket(people)
-    services.open_due_callbacks()
+    callback_services.open_due_callbacks()
     old_due = Assignment.objects.get(ticket=ticket).due_at
     # When the caller is unsatisfied and the unit is at fault
-    services.record_callback(callback_id=Callback.objects.get().pk, answer=FAILED, actor=people["callback"])
+    callback_services.record_callback(callback_id=Callback.objects.get().pk, answer=FAILED, actor=people["callback"])
     # Then the ticket is back in progress at the same unit, with a new deadline and a notification
     ticket.refresh_from_db()
     assert ticket.status == Status.IN_PROGRESS
@@ -133,15 +134,15 @@ def test_unsatisfied_with_the_unit_at_fault_reopens_with_a_new_deadline(people):
     assert ticket.events.filter(action=Action.REOPEN).count() == 1
     # And after the next reply a second-round callback becomes due
     dispatch_services.reply(assignment_id=lead.pk, actor=people["officer"], text="已彻底修复", outcome="resolved")
-    assert services.open_due_callbacks() == 1
+    assert callback_services.open_due_callbacks() == 1
     assert sorted(Callback.objects.values_list("round", flat=True)) == [1, 2]
 
 
 def test_unsatisfied_without_fault_closes(people):
     ticket = replied_ticket(people)
-    services.open_due_callbacks()
+    callback_services.open_due_callbacks()
     answer = CallbackAnswer(reached=True, resolution=Resolution.UNRESOLVED, satisfaction=Satisfaction.UNSATISFIED)
-    services.record_callback(callback_id=Callback.objects.get().pk, answer=answer, actor=people["callback"])
+    callback_services.record_callback(callback_id=Callback.objects.get().pk, answer=answer, actor=people["callback"])
     assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
 
 
@@ -159,11 +160,11 @@ def test_merged_repeat_callers_are_called_back_too(people):
         outcome=Outcome.MERGE,
         merge_into_id=ticket.pk,
     ).ticket
-    assert services.open_due_callbacks() == 2
+    assert callback_services.open_due_callbacks() == 2
     secondary = Callback.objects.get(is_primary=False)
     assert secondary.caller == child.caller
     # The secondary callback records the answer but does not decide the ticket
-    services.record_callback(callback_id=secondary.pk, answer=FAILED, actor=people["callback"])
+    callback_services.record_callback(callback_id=secondary.pk, answer=FAILED, actor=people["callback"])
     assert Ticket.objects.get(pk=ticket.pk).status == Status.AWAITING_CALLBACK
 
 
@@ -181,19 +182,19 @@ def test_overdue_without_reply_is_called_back(people):
     lead = dispatch_services.dispatch_ticket(
         ticket_id=ticket.pk, lead_unit_id=people["street"].pk, actor=people["dispatcher"]
     )
-    assert services.open_due_callbacks() == 0
+    assert callback_services.open_due_callbacks() == 0
     Assignment.objects.filter(pk=lead.pk).update(due_at=timezone.now() - timedelta(minutes=1))
-    assert services.open_due_callbacks() == 1
-    services.record_callback(callback_id=Callback.objects.get().pk, answer=FAILED, actor=people["callback"])
+    assert callback_services.open_due_callbacks() == 1
+    callback_services.record_callback(callback_id=Callback.objects.get().pk, answer=FAILED, actor=people["callback"])
     assert Ticket.objects.get(pk=ticket.pk).status == Status.DISPATCHED  # still the unit's to handle
 
 
 def test_online_survey_link(people):
     ticket = replied_ticket(people)
-    services.open_due_callbacks()
+    callback_services.open_due_callbacks()
     callback = Callback.objects.get()
-    token = services.survey_token(callback_id=callback.pk)
-    services.answer_survey_online(
+    token = callback_services.survey_token(callback_id=callback.pk)
+    callback_services.answer_survey_online(
         token=token,
         answer=CallbackAnswer(reached=True, resolution=Resolution.RESOLVED, satisfaction=Satisfaction.BASICALLY),
     )
@@ -205,15 +206,15 @@ def test_online_survey_link(people):
     )
     assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
     with pytest.raises(DomainError) as error:
-        services.answer_survey_online(token=token + "x", answer=SATISFIED)
+        callback_services.answer_survey_online(token=token + "x", answer=SATISFIED)
     assert error.value.status == 404
 
 
 def test_reached_needs_both_answers(people):
     replied_ticket(people)
-    services.open_due_callbacks()
+    callback_services.open_due_callbacks()
     with pytest.raises(DomainError) as error:
-        services.record_callback(
+        callback_services.record_callback(
             callback_id=Callback.objects.get().pk, answer=CallbackAnswer(reached=True), actor=people["callback"]
         )
     assert set(error.value.fields) == {"resolution", "satisfaction"}
@@ -226,8 +227,8 @@ def test_reached_needs_both_answers(people):
 def reopened_and_replied_again(people) -> Ticket:
     """A ticket whose first callback failed (so it reopened), replied to again by its unit."""
     ticket = replied_ticket(people)
-    services.open_due_callbacks()
-    services.record_callback(callback_id=Callback.objects.get().pk, answer=FAILED, actor=people["callback"])
+    callback_services.open_due_callbacks()
+    callback_services.record_callback(callback_id=Callback.objects.get().pk, answer=FAILED, actor=people["callback"])
     lead = Assignment.objects.get(ticket=ticket, ended_at__isnull=True)
     dispatch_services.reply(assignment_id=lead.pk, actor=people["officer"], text="已彻底修复", outcome="resolved")
     return ticket
@@ -236,12 +237,12 @@ def reopened_and_replied_again(people) -> Ticket:
 def test_a_reopened_ticket_counts_once_by_its_second_callback(people):
     # Given a ticket reopened after an unsatisfied callback, handled again and called back again
     ticket = reopened_and_replied_again(people)
-    services.open_due_callbacks()
+    callback_services.open_due_callbacks()
     second = Callback.objects.get(round=2)
-    services.record_callback(callback_id=second.pk, answer=SATISFIED, actor=people["callback"])
+    callback_services.record_callback(callback_id=second.pk, answer=SATISFIED, actor=people["callback"])
     # When the month is evaluated
     month = timezone.localdate().replace(day=1)
-    ranking = services.compute_month(month=month, unit_kind="street")
+    ranking = ranking_services.compute_month(month=month, unit_kind="street")
     # Then the ticket counts once for the unit, by its latest round answered in the month
     result = ranking.results.get(unit=people["street"])
     assert (result.callbacks_answered, result.resolved, result.satisfied) == (1, 1, 1)
@@ -275,7 +276,7 @@ def test_every_caller_called_back_is_texted_a_survey_link_that_records_their_ans
     merge_repeat_call(ticket, people, phone="13900139000")
     # When the callbacks open, from a context whose language is English (an operator's command)
     with translation.override("en"):
-        assert services.open_due_callbacks() == 2
+        assert callback_services.open_due_callbacks() == 2
     # Then each caller has one SMS, in Chinese, naming the tracking number and no caller name
     primary, merged = Callback.objects.get(is_primary=True), Callback.objects.get(is_primary=False)
     messages = {message.phone: message for message in SmsMessage.objects.all()}
@@ -311,8 +312,8 @@ def test_every_caller_called_back_is_texted_a_survey_link_that_records_their_ans
 def test_a_second_sweep_texts_nobody_again(people, settings):
     settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
     replied_ticket(people)
-    services.open_due_callbacks()
-    assert services.open_due_callbacks() == 0
+    callback_services.open_due_callbacks()
+    assert callback_services.open_due_callbacks() == 0
     assert SmsMessage.objects.count() == 1
 
 
@@ -321,7 +322,7 @@ def test_a_reopened_tickets_next_callback_is_texted_anew(people, settings):
     settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
     reopened_and_replied_again(people)
     # When the second round's callback opens
-    services.open_due_callbacks()
+    callback_services.open_due_callbacks()
     # Then the caller gets the second round's link too
     second = Callback.objects.get(round=2)
     assert SmsMessage.objects.filter(key=f"callback-survey:{second.pk}").exists()
@@ -331,7 +332,7 @@ def test_a_reopened_tickets_next_callback_is_texted_anew(people, settings):
 def test_without_a_public_address_callbacks_open_but_nobody_is_texted(people, settings):
     settings.PUBLIC_BASE_URL = ""
     replied_ticket(people)
-    assert services.open_due_callbacks() == 1
+    assert callback_services.open_due_callbacks() == 1
     assert Callback.objects.get().status == CallbackStatus.PENDING
     assert not SmsMessage.objects.exists()
 
@@ -339,7 +340,7 @@ def test_without_a_public_address_callbacks_open_but_nobody_is_texted(people, se
 def test_a_landline_caller_is_phoned_not_texted(people, settings):
     settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
     replied_ticket(people, phone="01065123456")
-    assert services.open_due_callbacks() == 1
+    assert callback_services.open_due_callbacks() == 1
     assert not SmsMessage.objects.exists()
 
 
@@ -350,15 +351,15 @@ def test_two_concurrent_sweeps_text_each_caller_once(people, settings, monkeypat
     for index in range(5):
         merge_repeat_call(replied_ticket(people, phone=f"1380013800{index}"), people, phone=f"1390013900{index}")
     # (each sweep pauses before its inserts, so both have read all five tickets as due)
-    callback_due = services._callback_due
+    callback_due = callback_services._callback_due
 
     def slow_callback_due(after):
         time.sleep(0.05)
         return callback_due(after)
 
-    monkeypatch.setattr(services, "_callback_due", slow_callback_due)
+    monkeypatch.setattr(callback_services, "_callback_due", slow_callback_due)
     # When two sweeps run at once on two connections
-    opened = run_at_once(services.open_due_callbacks, services.open_due_callbacks)
+    opened = run_at_once(callback_services.open_due_callbacks, callback_services.open_due_callbacks)
     # Then the ten callbacks were opened once between them, and each caller has exactly one SMS
     assert sum(opened) == Callback.objects.count() == 10
     per_callback = {f"callback-survey:{pk}" for pk in Callback.objects.values_list("pk", flat=True)}
@@ -397,12 +398,12 @@ def test_closing_a_ticket_without_a_caller_is_all_or_nothing(people, monkeypatch
 
     monkeypatch.setattr(dispatch_services, "close_assignments", crash)
     with pytest.raises(RuntimeError):
-        services.open_due_callbacks()
+        callback_services.open_due_callbacks()
     # Then nothing was closed: the ticket still awaits its callback and nothing was recorded
     assert Ticket.objects.get(pk=ticket.pk).status == Status.AWAITING_CALLBACK
     assert not TicketEvent.objects.filter(ticket=ticket, action=Action.CLOSE).exists()
     # And the next sweep closes the ticket and its assignments together
     monkeypatch.setattr(dispatch_services, "close_assignments", real)
-    services.open_due_callbacks()
+    callback_services.open_due_callbacks()
     assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
     assert not Assignment.objects.filter(ticket=ticket, ended_at__isnull=True).exists()

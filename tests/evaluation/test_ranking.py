@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dispatch.models import ReviewStatus
-from evaluation import rates, services
+from evaluation import rankings as ranking_services
+from evaluation import rates
 from evaluation.models import (
     Appeal,
     AppealKind,
@@ -90,7 +91,7 @@ def street_a():
 
 
 def test_hand_computed_month(street_a):
-    ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    ranking = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
     result = UnitResult.objects.get(ranking=ranking, unit=street_a)
     assert (result.required_response, result.responded_in_time, result.excluded) == (5, 2, 1)
     assert (result.callbacks_answered, result.resolved, result.partly_resolved) == (4, 2, 1)
@@ -152,7 +153,7 @@ def test_a_unit_below_the_minimum_sample_is_listed_without_rank_or_class():
     good = _street_with(responded=9)
     poor = _street_with(responded=4)
     # When October is ranked
-    ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    ranking = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
     results = {r.unit_id: r for r in ranking.results.all()}
     # Then the small samples are listed with their rates but without composite, rank or class
     for unit in (tiny, no_tickets):
@@ -176,7 +177,7 @@ def test_every_active_street_and_functional_zone_is_listed_even_without_requests
     zone = StreetFactory(kind=UnitKind.FUNCTIONAL_ZONE)
     closed = StreetFactory(is_active=False)
     # When October is ranked
-    ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    ranking = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
     results = {r.unit_id: r for r in ranking.results.all()}
     # Then every active street and zone has a line; the quiet ones without rates, rank or class
     assert set(results) == {busy.pk, quiet.pk, zone.pk}
@@ -193,7 +194,7 @@ def test_the_minimum_sample_comes_from_the_scheme():
     EvaluationScheme.objects.filter(unit_kind=UnitKind.STREET).update(minimum_responses=12)
     street = _street_with(responded=10)
     # When ranked
-    line = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET).results.get(unit=street)
+    line = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET).results.get(unit=street)
     # Then ten are too few, and the parameters used are kept with the ranking
     assert line.sample_sufficient is False
     assert line.ranking.scheme["minimum_responses"] == 12
@@ -211,7 +212,7 @@ def test_improved_by_score_margin_or_rank_rise():
     for street, responded in zip(streets, [10, 10, 10, 5, 10, 1], strict=True):
         _street_with(responded=responded, street=street)
     # When October is ranked
-    ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    ranking = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
     results = {r.unit_id: r for r in ranking.results.all()}
     # Then last month's figures are on every line
     assert [results[s.pk].rank for s in streets] == [1, 1, 1, 5, 1, 6]
@@ -233,7 +234,7 @@ def test_improved_by_score_and_never_when_advanced():
     _street_with(responded=9, street=riser)
     _street_with(responded=5, street=flat)
     # When October is ranked
-    ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    ranking = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
     results = {r.unit_id: r for r in ranking.results.all()}
     # Then the riser gained 7 points (rank 3 → 2): improved; the best stays advanced, not improved
     assert results[riser.pk].composite_change == Decimal("7.00")
@@ -258,7 +259,7 @@ def test_governance_focus_is_the_busiest_tenth_and_reached_means_at_the_city_ave
     _requests(streets[0], 12, OCTOBER)
     _requests(streets[1], 20, date(2026, 7, 1))
     # When October is ranked
-    ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    ranking = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
     results = {r.unit_id: r for r in ranking.results.all()}
     # Then the busiest tenth (one street) is the governance focus, with its demand recorded
     assert [s.pk for s in streets if results[s.pk].is_governance_focus] == [streets[0].pk]
@@ -281,7 +282,7 @@ def test_governance_focus_per_10000_residents_when_every_population_is_loaded():
     Unit.objects.filter(pk=big.pk).update(population=200_000)
     Unit.objects.filter(pk__in=[small.pk, *[s.pk for s in others]]).update(population=20_000)
     # When October is ranked
-    ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    ranking = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
     # Then the small street (2 per 10,000 residents) is the focus, not the big one (0.5)
     assert [r.unit_id for r in ranking.results.all() if r.is_governance_focus] == [small.pk]
     # And with rates at the city's it reached the standard
@@ -291,32 +292,34 @@ def test_governance_focus_per_10000_residents_when_every_population_is_loaded():
 def test_draft_then_publish_then_recompute_with_a_reason(street_a):
     # Given a computed month: a draft that units do not see
     admin = UserFactory()
-    draft = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET, actor=admin)
+    draft = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET, actor=admin)
     assert (draft.version, draft.is_draft, draft.is_current) == (1, True, False)
     # When late data arrives and the draft is computed again, it is the same draft, refreshed
     CallbackFactory(unit=street_a)
-    again = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET, actor=admin)
+    again = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET, actor=admin)
     assert again.pk == draft.pk
     assert UnitResult.objects.get(ranking=draft, unit=street_a).callbacks_answered == 5
     # And publishing freezes it
-    services.publish_ranking(ranking_id=draft.pk, actor=admin)
+    ranking_services.publish_ranking(ranking_id=draft.pk, actor=admin)
     draft.refresh_from_db()
     assert (draft.is_draft, draft.is_current, draft.published_by) == (False, True, admin)
     with pytest.raises(DomainError) as refused:
-        services.publish_ranking(ranking_id=draft.pk, actor=admin)
+        ranking_services.publish_ranking(ranking_id=draft.pk, actor=admin)
     assert refused.value.code == "already_published"
     # And the monthly task leaves a published month alone
-    assert services.compute_previous_month(today=date(2026, 11, 1)) != []  # the other kinds' drafts
+    assert ranking_services.compute_previous_month(today=date(2026, 11, 1)) != []  # the other kinds' drafts
     assert MonthlyRanking.objects.filter(month=OCTOBER, unit_kind=UnitKind.STREET).count() == 1
     # And computing it again needs a reason and makes a draft version 2, the published one still current
     CallbackFactory(unit=street_a)
     with pytest.raises(DomainError):
-        services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
-    second = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET, actor=admin, reason="申诉复核后重算")
+        ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    second = ranking_services.compute_month(
+        month=OCTOBER, unit_kind=UnitKind.STREET, actor=admin, reason="申诉复核后重算"
+    )
     assert (second.version, second.is_draft) == (2, True)
     assert MonthlyRanking.objects.get(month=OCTOBER, unit_kind=UnitKind.STREET, is_current=True).pk == draft.pk
     # And once published it replaces version 1, which is kept unchanged
-    services.publish_ranking(ranking_id=second.pk, actor=admin)
+    ranking_services.publish_ranking(ranking_id=second.pk, actor=admin)
     assert list(
         MonthlyRanking.objects.filter(month=OCTOBER, unit_kind=UnitKind.STREET).values_list("version", "is_current")
     ) == [(2, True), (1, False)]
@@ -336,9 +339,9 @@ def test_draft_then_publish_then_recompute_with_a_reason(street_a):
 
 
 def test_an_empty_month_cannot_be_published(db):
-    draft = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    draft = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
     with pytest.raises(DomainError) as refused:
-        services.publish_ranking(ranking_id=draft.pk, actor=None)
+        ranking_services.publish_ranking(ranking_id=draft.pk, actor=None)
     assert refused.value.code == "empty_ranking"
     assert not MonthlyRanking.objects.filter(is_current=True).exists()
 
@@ -347,23 +350,23 @@ def test_district_ranking_aggregates_the_district_units():
     district = DistrictFactory()
     _street_with(responded=5, street=StreetFactory(parent=district))
     _street_with(responded=10, street=StreetFactory(parent=district))
-    ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.DISTRICT)
+    ranking = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.DISTRICT)
     result = ranking.results.get()
     assert (result.unit, result.required_response, result.responded_in_time) == (district, 20, 15)
 
 
 def test_previous_month_task_drafts_every_kind_once(street_a):
-    rankings = services.compute_previous_month(today=date(2026, 11, 1))
-    assert {r.unit_kind for r in rankings} == set(services.RANKED_KINDS)
+    rankings = ranking_services.compute_previous_month(today=date(2026, 11, 1))
+    assert {r.unit_kind for r in rankings} == set(ranking_services.RANKED_KINDS)
     assert all(r.month == OCTOBER and r.is_draft for r in rankings)
-    assert services.compute_previous_month(today=date(2026, 11, 1)) == []
+    assert ranking_services.compute_previous_month(today=date(2026, 11, 1)) == []
 
 
 def test_ranking_is_a_constant_number_of_queries(django_assert_max_num_queries):
     for responded in range(8):
         _street_with(responded=responded, required=8)
     with django_assert_max_num_queries(16):
-        ranking = services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+        ranking = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
     assert ranking.results.count() == 8
 
 
@@ -371,12 +374,12 @@ def test_every_kind_of_a_month_is_ranked_from_one_pass_over_the_month(street_a):
     # Given a month with dispatched and called-back tickets
     # When all six rankings are computed
     with CaptureQueriesContext(connection) as queries:
-        rankings = services.compute_rankings(month=OCTOBER, unit_kinds=services.RANKED_KINDS)
+        rankings = ranking_services.compute_rankings(month=OCTOBER, unit_kinds=ranking_services.RANKED_KINDS)
     # Then the month's assignments and callbacks were each aggregated once, not once per kind
     scans = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
     assert sum('FROM "dispatch_assignment"' in sql for sql in scans) == 1
     assert sum('FROM "evaluation_callback"' in sql for sql in scans) == 1
-    assert len(rankings) == len(services.RANKED_KINDS)
+    assert len(rankings) == len(ranking_services.RANKED_KINDS)
     # And the district ranking folds the street's counts into its district
     by_kind = {ranking.unit_kind: ranking for ranking in rankings}
     street = by_kind[UnitKind.STREET].results.get(unit=street_a)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.db import connection
 
-from evaluation import services
+from evaluation import rankings as ranking_services
 from hotline import services as hotline_services
 from hotline.generator import database_dsn, generate
 from hotline.models import UnitKind
@@ -23,7 +23,7 @@ def test_a_month_of_300000_tickets_ranks_343_streets_in_seconds(django_assert_ma
     # When the month is ranked for streets/townships
     started = time.perf_counter()
     with django_assert_max_num_queries(17):
-        ranking = services.compute_month(month=date(2026, 10, 1), unit_kind=UnitKind.STREET)
+        ranking = ranking_services.compute_month(month=date(2026, 10, 1), unit_kind=UnitKind.STREET)
     elapsed = time.perf_counter() - started
     # Then every street with tickets is ranked, in a constant number of queries, in seconds
     assert ranking.results.count() >= 300

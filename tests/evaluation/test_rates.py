@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from dispatch.models import Assignment, AssignmentRole, ReviewStatus
-from evaluation import rates, selectors, services
+from evaluation import rankings as ranking_services
+from evaluation import rates, selectors
 from evaluation.models import Appeal, AppealKind, Callback, CallbackStatus, Resolution, Satisfaction
 from evaluation.scoring import Counts, RateSums
 from evaluation.selectors import Metric
@@ -132,8 +133,8 @@ def test_the_counts_by_hand_by_the_ranking_and_by_its_drill_downs_agree(generate
     assert counted == expected
     # And the tickets behind each figure of every unit's published line are those counts
     for kind in (UnitKind.STREET, UnitKind.DISTRICT, UnitKind.DISTRICT_DEPARTMENT, UnitKind.CITY_DEPARTMENT):
-        ranking = services.publish_ranking(
-            ranking_id=services.compute_month(month=OCTOBER, unit_kind=kind).pk, actor=None
+        ranking = ranking_services.publish_ranking(
+            ranking_id=ranking_services.compute_month(month=OCTOBER, unit_kind=kind).pk, actor=None
         )
         for line in ranking.results.select_related("unit"):
             unit = line.unit
@@ -164,7 +165,7 @@ def test_analytics_districts_and_the_district_ranking_agree_before_and_after_pub
     api_client.force_authenticate(make_user(Role.CITY_ADMIN))
     districts = generated_month["districts"]
     # Given October's district ranking computed as a draft
-    draft = services.compute_month(month=OCTOBER, unit_kind=UnitKind.DISTRICT)
+    draft = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.DISTRICT)
     # When analytics shows the month before it is published (counted now)
     analytics = _district_rates(api_client, "/api/v1/analytics/districts/", {"period": "2026-10"}, "district")
     # Then every district's three rates are the draft's
@@ -173,7 +174,7 @@ def test_analytics_districts_and_the_district_ranking_agree_before_and_after_pub
             line.response_rate, line.resolution_rate, line.satisfaction_rate))  # fmt: skip
         assert analytics[line.unit_id] == expected
     # When it is published and a late answer arrives afterwards
-    services.publish_ranking(ranking_id=draft.pk, actor=None)
+    ranking_services.publish_ranking(ranking_id=draft.pk, actor=None)
     street = Unit.objects.filter(parent=districts[0], kind=UnitKind.STREET).first()
     CallbackFactory(unit=street, resolution=Resolution.UNRESOLVED, satisfaction=Satisfaction.UNSATISFIED)
     # Then the analytics district figures are still the published ranking's, district by district
@@ -194,8 +195,8 @@ def test_analytics_districts_and_the_district_ranking_agree_before_and_after_pub
 
 def test_a_year_adds_each_months_counts_with_that_months_factors(generated_month):
     # Given October published with one scheme and November counted now
-    services.publish_ranking(
-        ranking_id=services.compute_month(month=OCTOBER, unit_kind=UnitKind.DISTRICT).pk, actor=None
+    ranking_services.publish_ranking(
+        ranking_id=ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.DISTRICT).pk, actor=None
     )
     november = date(2026, 11, 1)
     # When the two months are summed

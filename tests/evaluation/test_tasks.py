@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from dispatch.models import AssignmentStatus, ReplyOutcome
-from evaluation import services, tasks
+from evaluation import rankings as ranking_services
+from evaluation import tasks
 from evaluation.models import Callback, CallbackStatus, MonthlyRanking, UnitResult
 from hotline import months
 from hotline.models import Notification, NotificationKind, Role, SmsMessage, SmsStatus
@@ -33,7 +34,7 @@ def test_monthly_task_drafts_last_months_rankings_through_a_worker(celery_worker
     # When beat's monthly task is enqueued on the broker
     tasks.compute_previous_month.delay()
     # Then the worker drafts last month's ranking of every ranked kind, once, for review
-    wait_until(lambda: MonthlyRanking.objects.filter(month=last_month).count() == len(services.RANKED_KINDS))
+    wait_until(lambda: MonthlyRanking.objects.filter(month=last_month).count() == len(ranking_services.RANKED_KINDS))
     ranking = MonthlyRanking.objects.get(month=last_month, unit_kind="street")
     assert (ranking.version, ranking.is_draft, ranking.is_current, ranking.computed_by) == (1, True, False, None)
     result = UnitResult.objects.get(ranking=ranking, unit=street)
@@ -42,7 +43,7 @@ def test_monthly_task_drafts_last_months_rankings_through_a_worker(celery_worker
     wait_until(lambda: Notification.objects.filter(recipient=admin, kind=NotificationKind.RANKING_DRAFT).exists())
     # And a second delivery of the task (here run in-process) computes nothing again
     assert tasks.compute_previous_month.apply().get() == []
-    assert MonthlyRanking.objects.filter(month=last_month).count() == len(services.RANKED_KINDS)
+    assert MonthlyRanking.objects.filter(month=last_month).count() == len(ranking_services.RANKED_KINDS)
 
 
 def test_the_callback_sweep_texts_the_survey_link_through_a_worker(survey_sms_worker, sms_provider, settings):

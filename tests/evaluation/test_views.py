@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dispatch.models import Assignment
-from evaluation import services, views
+from evaluation import callbacks as callback_services
+from evaluation import rankings as ranking_services
+from evaluation import views
 from evaluation.models import (
     Callback,
     CallbackAttempt,
@@ -232,7 +234,7 @@ def test_not_reached_counts_an_attempt_and_keeps_the_callback_pending(client, ca
 def test_survey_link_shows_the_form_and_records_the_answer(client, street):
     # Given a callback and the link sent to the citizen (no login)
     callback = pending_callback(unit=street, phone="13812345678")
-    url = reverse("evaluation:survey", args=[services.survey_token(callback_id=callback.pk)])
+    url = reverse("evaluation:survey", args=[callback_services.survey_token(callback_id=callback.pk)])
     # When the citizen opens it
     page = client.get(url)
     # Then the ticket number and the public reply are shown, no personal data
@@ -260,7 +262,7 @@ def test_survey_link_shows_the_form_and_records_the_answer(client, street):
 
 def test_forged_survey_link_shows_a_neutral_page(client, street):
     callback = pending_callback(unit=street)
-    token = services.survey_token(callback_id=callback.pk)
+    token = callback_services.survey_token(callback_id=callback.pk)
     for forged in (token + "x", f"{callback.pk}:abc:def", "nonsense"):
         response = client.get(reverse("evaluation:survey", args=[forged]))
         content = response.content.decode()
@@ -353,7 +355,7 @@ def test_unit_page_shows_the_trend_and_the_tickets_behind_each_number(client, ci
     client.force_login(city_admin)
     poor = ranked_october["poor"]
     # Given September too, so the trend has two months
-    services.compute_month(month=date(2026, 9, 1), unit_kind="street")
+    ranking_services.compute_month(month=date(2026, 9, 1), unit_kind="street")
     response = client.get(reverse("evaluation:unit_detail", args=[poor.pk]) + "?month=2026-10")
     chart = json.loads(re.search(r'id="trend-chart-data"[^>]*>(.*?)</script>', response.content.decode()).group(1))
     assert chart["labels"] == ["2026-10"]  # no September line: the street had no work then
@@ -500,7 +502,7 @@ def test_compute_now_publishes_an_ended_month_once(client, city_admin, ranked_oc
     url = reverse("evaluation:ranking_compute")
     response = client.post(url, {"month": "2026-09", "unit_kind": ""})
     assert response.status_code == 302
-    assert MonthlyRanking.objects.filter(month=date(2026, 9, 1)).count() == len(services.RANKED_KINDS)
+    assert MonthlyRanking.objects.filter(month=date(2026, 9, 1)).count() == len(ranking_services.RANKED_KINDS)
     # A published month is left as it is
     client.post(url, {"month": "2026-10", "unit_kind": "street"})
     assert MonthlyRanking.objects.filter(month=OCTOBER, unit_kind="street").count() == 1

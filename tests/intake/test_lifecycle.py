@@ -77,20 +77,6 @@ def test_a_failed_check_rolls_back_the_whole_move(admin_user):
     assert not TicketEvent.objects.filter(ticket=ticket).exists()
 
 
-def test_after_commit_runs_once_the_transaction_commits(admin_user, django_capture_on_commit_callbacks):
-    ticket = TicketFactory(status=Status.AWAITING_DISPATCH)
-    seen = []
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.transition(
-            ticket_id=ticket.pk,
-            action=Action.DISPATCH,
-            actor=admin_user,
-            after_commit=lambda t, e: seen.append((t.status, e.action)),
-        )
-    assert len(callbacks) == 1
-    assert seen == [(Status.DISPATCHED, Action.DISPATCH)]
-
-
 def test_the_event_log_is_append_only(admin_user):
     ticket = TicketFactory(status=Status.RECEIVED)
     _ticket, event = services.transition(ticket_id=ticket.pk, action=Action.QUEUE_FOR_DISPATCH, actor=admin_user)

@@ -7,7 +7,6 @@ from django.core import signing
 from django.urls import reverse
 
 from hotline.models import Category
-from intake import services
 from intake.forms import PUBLIC_FORM_SALT
 from intake.lifecycle import Status
 from intake.models import Channel, Ticket
@@ -142,11 +141,13 @@ def test_rate_limit_uses_the_address_the_proxy_saw(client, citizen_data, setting
 
 @pytest.fixture
 def replied_ticket(category) -> Ticket:
-    ticket = TicketFactory(
-        status=Status.AWAITING_CALLBACK, category=category, caller__phone="13712345678", caller__name="钱七"
+    return TicketFactory(
+        status=Status.AWAITING_CALLBACK,
+        category=category,
+        caller__phone="13712345678",
+        caller__name="钱七",
+        public_reply="路灯已于3月2日修复。",
     )
-    services.set_public_reply(ticket_id=ticket.pk, text="路灯已于3月2日修复。")
-    return ticket
 
 
 def test_status_with_the_right_digits_shows_the_public_reply_and_no_phone(client, replied_ticket):
@@ -177,7 +178,7 @@ def test_wrong_digits_and_unknown_numbers_get_the_same_neutral_answer(client, re
 
 def test_a_merged_request_shows_the_progress_of_the_matter(client, category):
     child = TicketFactory(status=Status.MERGED, category=category, caller__phone="13700009999")
-    services.set_public_reply(ticket_id=child.parent_id, text="已统一处理。")
+    Ticket.objects.filter(pk=child.parent_id).update(public_reply="已统一处理。")
     response = client.post(STATUS, {"number": child.number, "phone_last4": "9999"})
     assert response.context["result"].merged is True
     assert "已统一处理。" in response.content.decode()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hotline.models import Membership, Role
+from hotline.models import Membership, Role, User
 from hotline.selectors import scoped_unit_ids
 from intake.models import Ticket
 from open311 import selectors, services
@@ -41,6 +41,7 @@ def test_a_client_cannot_be_made_before_the_organisation_tree():
     with pytest.raises(DomainError):
         services.create_client(name="城市App")
     assert not Open311Client.objects.exists()
+    assert not User.objects.exists()
 
 
 def test_rotating_the_key_retires_the_old_one(open311_client):

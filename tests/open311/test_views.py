@@ -577,7 +577,7 @@ def test_reads_never_show_the_callers_contact(anon, open311_client, service):
     ticket = Ticket.objects.get()
     number = ticket.number
     # and a unit's public reply that greets them by name
-    intake_services.set_public_reply(ticket_id=ticket.pk, text="欧阳小明您好，路灯已修复，如有问题请拨13800138000。")
+    Ticket.objects.filter(pk=ticket.pk).update(public_reply="欧阳小明您好，路灯已修复，如有问题请拨13800138000。")
     # when it is read in every way the endpoint offers
     bodies = [
         anon.get(f"{BASE}/{path}", {"extensions": "true"}).content.decode()

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from evaluation import services
+from evaluation import rankings as ranking_services
 from hotline.errors import DomainError
 
 
@@ -27,19 +27,19 @@ class Command(BaseCommand):
         parser.add_argument("--month", required=True, help="YYYY-MM")
         parser.add_argument(
             "--unit-kind",
-            choices=[str(kind) for kind in services.RANKED_KINDS],
+            choices=[str(kind) for kind in ranking_services.RANKED_KINDS],
             help="one ranked unit kind (default: all of them)",
         )
         parser.add_argument("--reason", default="", help="required to compute a published month again")
 
     def handle(self, *args: object, action: str, month: str, unit_kind: str | None, reason: str, **options) -> None:
-        kinds = [unit_kind] if unit_kind else [str(kind) for kind in services.RANKED_KINDS]
+        kinds = [unit_kind] if unit_kind else [str(kind) for kind in ranking_services.RANKED_KINDS]
         try:
             if action == "compute":
-                rankings = services.compute_rankings(month=_month(month), unit_kinds=kinds, reason=reason)
+                rankings = ranking_services.compute_rankings(month=_month(month), unit_kinds=kinds, reason=reason)
                 verb = "draft"
             else:
-                rankings = services.publish_month(month=_month(month), unit_kinds=kinds, actor=None)
+                rankings = ranking_services.publish_month(month=_month(month), unit_kinds=kinds, actor=None)
                 verb = "published"
         except DomainError as error:
             raise CommandError(error.message) from error

@@ -1,216 +1,32 @@
-"""Writes for evaluation: callbacks and their survey SMS, reopening, appeals, the monthly rankings."""
+"""Writes for callbacks (回访): opening them with their survey SMS, attempts and what follows
+(the ticket closed or reopened), the callback window enforced."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Exists, IntegerField, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dispatch import services as dispatch_services
-from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReviewStatus
-from evaluation import rates as rates_module
-from evaluation.lines import build_lines
-from evaluation.models import (
-    Appeal,
-    AppealKind,
-    Callback,
-    CallbackAttempt,
-    CallbackStatus,
-    MonthlyRanking,
-    RankingAudit,
-    Resolution,
-    Satisfaction,
-    UnitResult,
-)
-from evaluation.permissions import CALLBACK_ALERT_ROLES, EVALUATION_ADMIN_ROLES, is_evaluation_admin
-from evaluation.rates import parameters_for
-from evaluation.scoring import Counts
+from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
+from evaluation.models import Callback, CallbackAttempt, CallbackStatus, Resolution, Satisfaction
+from evaluation.permissions import CALLBACK_ALERT_ROLES
 from hotline.deadlines import deadline_after, tier_duration
 from hotline.errors import DomainError
-from hotline.models import NotificationKind, Unit, UnitKind, User
-from hotline.months import previous_month
+from hotline.models import NotificationKind, User
 from hotline.notifications import notify_roles, notify_unit
 from hotline.sms import queue_sms
-from hotline.uploads import check_upload
 from intake import services as intake_services
 from intake.lifecycle import Action, Status, allowed_actions
 from intake.models import Caller, Ticket
 from intake.phones import is_mobile
 from intake.selectors import notification_body
-
-
-def compute_month(*, month: date, unit_kind: str, actor: User | None = None, reason: str = "") -> MonthlyRanking:
-    """Compute the draft ranking of one unit kind for one month (see compute_rankings)."""
-    (ranking,) = compute_rankings(month=month, unit_kinds=[unit_kind], actor=actor, reason=reason)
-    return ranking
-
-
-def compute_rankings(
-    *,
-    month: date,
-    unit_kinds: Iterable[str],
-    actor: User | None = None,
-    reason: str = "",
-    skip_published: bool = False,
-    keep_drafts: bool = False,
-) -> list[MonthlyRanking]:
-    """Compute draft rankings of the given unit kinds for one month, for evaluation admins to
-    review before publishing; returns the drafts computed.
-
-    A kind with a draft has its draft computed again (unless `keep_drafts`). A kind already
-    published gets a new draft version, which needs a reason (it will replace what units have
-    seen); with `skip_published` a published kind is left alone.
-    """
-    month = month.replace(day=1)
-    unit_kinds = list(unit_kinds)
-    # The month's current (published) versions and drafts, by kind, in one query.
-    states = list(
-        MonthlyRanking.objects.filter(month=month, unit_kind__in=unit_kinds)
-        .filter(Q(is_current=True) | Q(published_at__isnull=True))
-        .values_list("unit_kind", "is_current")
-    )
-    published = {kind for kind, is_current in states if is_current}
-    drafts = {kind for kind, is_current in states if not is_current}
-    if keep_drafts:
-        unit_kinds = [kind for kind in unit_kinds if kind not in drafts]
-    if skip_published:
-        unit_kinds = [kind for kind in unit_kinds if kind not in published or kind in drafts]
-    elif (published - drafts) & set(unit_kinds) and not reason.strip():
-        raise DomainError(
-            "invalid",
-            _("This month is published: give a reason for computing it again."),
-            status=400,
-            fields={"reason": [_("Required.")]},
-        )
-    if not unit_kinds:
-        return []
-    per_unit, places = rates_module.unit_counts(month=month), rates_module.unit_places()
-    return [
-        _compute_draft(
-            month=month,
-            unit_kind=unit_kind,
-            ranked=rates_module.ranked_counts(per_unit=per_unit, unit_kind=unit_kind, places=places),
-            actor=actor,
-            reason=reason.strip(),
-        )
-        for unit_kind in unit_kinds
-    ]
-
-
-def _compute_draft(
-    *, month: date, unit_kind: str, ranked: dict[int, Counts], actor: User | None, reason: str
-) -> MonthlyRanking:
-    parameters = parameters_for(unit_kind=unit_kind, month=month)
-    try:
-        with transaction.atomic():
-            draft = (
-                MonthlyRanking.objects.select_for_update()
-                .filter(month=month, unit_kind=unit_kind, published_at__isnull=True)
-                .first()
-            )
-            if draft is not None:
-                draft.results.all().delete()
-                draft.scheme, draft.computed_by, draft.computed_at = parameters.as_json(), actor, timezone.now()
-                draft.reason = reason or draft.reason
-                draft.save(update_fields=["scheme", "computed_by", "computed_at", "reason"])
-            else:
-                last = MonthlyRanking.objects.filter(month=month, unit_kind=unit_kind).order_by("-version").first()
-                draft = MonthlyRanking.objects.create(
-                    month=month,
-                    unit_kind=unit_kind,
-                    version=last.version + 1 if last else 1,
-                    is_current=False,
-                    scheme=parameters.as_json(),
-                    computed_by=actor,
-                    reason=reason if last else "",
-                )
-            UnitResult.objects.bulk_create(
-                build_lines(
-                    ranking=draft,
-                    month=month,
-                    unit_kind=unit_kind,
-                    parameters=parameters,
-                    ranked=ranked,
-                    listed=rates_module.listed_units(unit_kind=unit_kind),
-                )
-            )
-            RankingAudit.objects.create(ranking=draft, action="computed", actor=actor, reason=reason)
-    except IntegrityError:
-        # Another worker created the same draft first: theirs is the draft.
-        return MonthlyRanking.objects.get(month=month, unit_kind=unit_kind, published_at__isnull=True)
-    return draft
-
-
-def publish_ranking(*, ranking_id: int, actor: User | None) -> MonthlyRanking:
-    """Freeze a draft and make it the month's current ranking (the previous version, if any, is
-    kept as superseded). An empty draft cannot be published."""
-    with transaction.atomic():
-        draft = MonthlyRanking.objects.select_for_update().filter(pk=ranking_id).first()
-        if draft is None:
-            raise DomainError("not_found", _("No such ranking."), status=404)
-        if not draft.is_draft:
-            raise DomainError("already_published", _("This ranking is already published."), status=409)
-        if not draft.results.filter(Q(required_response__gt=0) | Q(callbacks_answered__gt=0)).exists():
-            raise DomainError(
-                "empty_ranking", _("Nothing was counted in this month: there is nothing to publish."), status=409
-            )
-        MonthlyRanking.objects.select_for_update().filter(
-            month=draft.month, unit_kind=draft.unit_kind, is_current=True
-        ).update(is_current=False)
-        draft.published_at, draft.published_by, draft.is_current = timezone.now(), actor, True
-        draft.save(update_fields=["published_at", "published_by", "is_current"])
-        RankingAudit.objects.create(ranking=draft, action="published", actor=actor, reason=draft.reason)
-    return draft
-
-
-def publish_month(*, month: date, unit_kinds: Iterable[str], actor: User | None) -> list[MonthlyRanking]:
-    """Publish the month's drafts of the given kinds (kinds without a draft are skipped)."""
-    drafts = MonthlyRanking.objects.filter(month=month.replace(day=1), unit_kind__in=list(unit_kinds)).filter(
-        published_at__isnull=True
-    )
-    return [publish_ranking(ranking_id=pk, actor=actor) for pk in drafts.values_list("pk", flat=True)]
-
-
-def _notify_drafts(*, month: date) -> int:
-    return notify_roles(
-        roles=EVALUATION_ADMIN_ROLES,
-        kind=NotificationKind.RANKING_DRAFT,
-        title=_("The %(month)s rankings are ready for review") % {"month": f"{month:%Y-%m}"},
-        body=_("Check the drafts and publish them; units see a ranking once it is published."),
-        link=f"{reverse('evaluation:ranking')}?month={month:%Y-%m}",
-        key=f"ranking-draft:{month:%Y-%m}",
-    )
-
-
-RANKED_KINDS = (
-    UnitKind.STREET,
-    UnitKind.DISTRICT,
-    UnitKind.CITY_DEPARTMENT,
-    UnitKind.DISTRICT_DEPARTMENT,
-    UnitKind.STATE_ENTERPRISE,
-    UnitKind.PLATFORM_COMPANY,
-)
-
-
-def compute_previous_month(*, today: date | None = None) -> list[MonthlyRanking]:
-    """The monthly task: drafts of last month (Asia/Shanghai) for every ranked unit kind not yet
-    computed; evaluation admins are told to review and publish them. Running twice does nothing."""
-    month = previous_month((today or timezone.localdate()).replace(day=1))
-    drafts = compute_rankings(month=month, unit_kinds=RANKED_KINDS, skip_published=True, keep_drafts=True)
-    if drafts:
-        transaction.on_commit(lambda: _notify_drafts(month=month))
-    return drafts
-
-
-# Callbacks (回访)
 
 
 def _callback_due(after: datetime) -> datetime:
@@ -509,114 +325,3 @@ def answer_survey_online(*, token: str, answer: CallbackAnswer) -> Callback:
         comment=answer.comment,
     )
     return record_callback(callback_id=callback.pk, answer=answer, actor=None, online=True)
-
-
-# Exclusions and appeals (不纳入考核 / 申诉)
-
-
-def request_appeal(
-    *,
-    ticket_id: int,
-    unit: Unit,
-    kind: str,
-    reason: str,
-    actor: User,
-    callback_id: int | None = None,
-    attachment: UploadedFile | None = None,
-) -> Appeal:
-    """A unit asks to take a ticket out of its rates, or to set aside a callback result.
-
-    Only the ticket's (lead) units may appeal, one open appeal per ticket, unit and kind.
-    """
-    reason = reason.strip()
-    errors: dict[str, list[str]] = {}
-    if not reason:
-        errors["reason"] = [_("Give the reason.")]
-    if kind not in AppealKind.values:
-        errors["kind"] = [_("Choose what the appeal is about.")]
-    callback = None
-    if kind == AppealKind.CALLBACK_RESULT:
-        callback = Callback.objects.filter(pk=callback_id, ticket_id=ticket_id, status=CallbackStatus.DONE).first()
-        if callback is None:
-            errors["callback"] = [_("Choose a completed callback of this ticket.")]
-    attachment_name = ""
-    if attachment is not None:
-        try:
-            attachment_name, _type = check_upload(
-                attachment, field_name="attachment", max_bytes=settings.EVALUATION_ATTACHMENT_MAX_BYTES
-            )
-        except DomainError as error:
-            errors.update(error.fields)
-    if errors:
-        raise DomainError("invalid", _("The input is not valid."), status=400, fields=errors)
-    if not Assignment.objects.filter(ticket_id=ticket_id, unit=unit, role=AssignmentRole.LEAD).exists():
-        raise DomainError("not_found", _("Not found."), status=404)
-    with transaction.atomic():
-        ticket, _event = intake_services.transition(
-            ticket_id=ticket_id,
-            action=Action.REQUEST_EXCLUSION,
-            actor=actor,
-            unit=unit,
-            note=reason,
-            payload={"kind": kind, "callback": callback.pk if callback else None},
-        )
-        try:
-            with transaction.atomic():
-                appeal = Appeal.objects.create(
-                    ticket_id=ticket_id,
-                    unit=unit,
-                    kind=kind,
-                    callback=callback,
-                    reason=reason,
-                    attachment=attachment or "",
-                    attachment_name=attachment_name,
-                    requested_by=actor,
-                )
-        except IntegrityError as error:
-            raise DomainError("appeal_open", _("An appeal of this kind is already open or approved.")) from error
-        notify_roles(
-            roles=EVALUATION_ADMIN_ROLES,
-            kind=NotificationKind.APPEAL_REQUESTED,
-            title=_("Appeal to review: %(number)s") % {"number": ticket.number},
-            body=notification_body(ticket=ticket, detail=f"{unit.name} · {AppealKind(kind).label}"),
-            link=reverse("evaluation:appeal_detail", args=[appeal.pk]),
-            key=f"appeal:{appeal.pk}:requested",
-        )
-    return appeal
-
-
-def decide_appeal(*, appeal_id: int, actor: User, approve: bool, note: str = "") -> Appeal:
-    """A hotline supervisor approves (the ticket or callback leaves the rates) or rejects; logged."""
-    appeal = Appeal.objects.filter(pk=appeal_id).only("ticket_id").first()
-    if appeal is None or not is_evaluation_admin(user=actor):
-        raise DomainError("not_found", _("Not found."), status=404)
-    if not approve and not note.strip():
-        raise DomainError(
-            "invalid", _("The input is not valid."), status=400, fields={"note": [_("Say why it is rejected.")]}
-        )
-    with transaction.atomic():
-        ticket, _event = intake_services.transition(
-            ticket_id=appeal.ticket_id,
-            action=Action.DECIDE_EXCLUSION,
-            actor=actor,
-            note=note,
-            payload={"appeal": appeal_id, "approved": approve},
-        )
-        appeal = Appeal.objects.select_for_update(of=("self",)).select_related("unit").get(pk=appeal_id)
-        if appeal.status != ReviewStatus.PENDING:
-            raise DomainError("appeal_decided", _("This appeal has already been decided."))
-        appeal.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
-        appeal.decided_by = actor
-        appeal.decided_at = timezone.now()
-        appeal.decision_note = note.strip()
-        appeal.save()
-        notify_unit(
-            unit=appeal.unit,
-            kind=NotificationKind.APPEAL_DECIDED,
-            title=(_("Appeal approved: %(number)s") if approve else _("Appeal rejected: %(number)s"))
-            % {"number": ticket.number},
-            body=notification_body(ticket=ticket, detail=appeal.decision_note),
-            link=reverse("evaluation:appeal_detail", args=[appeal.pk]),
-            key=f"appeal:{appeal.pk}:decided",
-        )
-    return appeal
