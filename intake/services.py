@@ -346,6 +346,9 @@ def transition(
     `changes`, and writes one append-only event. Raises DomainError("invalid_transition")
     when the move is not allowed, leaving everything unchanged.
     """
+    # The table alone decides the status and its closing time: `changes` may not write them.
+    if {"status", "closed_at"} & set(changes or {}):
+        raise ValueError("transition(changes=) may not set status or closed_at: the transition table does")
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
         _check_move(action=action, status=ticket.status)

@@ -85,3 +85,19 @@ def test_the_event_log_is_append_only(admin_user):
     with pytest.raises(DatabaseError), transaction.atomic():
         TicketEvent.objects.filter(pk=event.pk).delete()
     assert TicketEvent.objects.get(pk=event.pk).note == ""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["status", "closed_at"])
+def test_changes_cannot_write_what_the_table_decides(field, admin_user):
+    # Given a ticket awaiting dispatch
+    ticket = TicketFactory(status=Status.AWAITING_DISPATCH)
+    # When a transition is asked to write its status or closing time through `changes`
+    with pytest.raises(ValueError, match="may not set status or closed_at"):
+        services.transition(
+            ticket_id=ticket.pk, action=Action.DISPATCH, actor=admin_user, changes={field: Status.CLOSED}
+        )
+    # Then nothing moved and no event was written
+    ticket.refresh_from_db()
+    assert ticket.status == Status.AWAITING_DISPATCH
+    assert not TicketEvent.objects.filter(ticket=ticket).exists()
