@@ -18,10 +18,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import (
     Case,
     Count,
@@ -59,11 +59,11 @@ def month_of(day: date) -> date:
     return day.replace(day=1)
 
 
-def _int_subquery(queryset: QuerySet, field: str) -> Subquery:
+def _int_subquery(queryset: QuerySet[Any], field: str) -> Subquery:
     return Subquery(queryset.values(field)[:1], output_field=IntegerField())
 
 
-def ticket_rollup_rows(*, start: datetime, end: datetime, now: datetime) -> QuerySet:
+def ticket_rollup_rows(*, start: datetime, end: datetime, now: datetime) -> QuerySet[Ticket, dict[str, Any]]:
     """The daily rollup rows of the tickets received in [start, end), as one aggregate query.
 
     Per ticket, the lead assignment is its latest lead that was not returned (a returned lead
@@ -139,7 +139,9 @@ def ticket_rollup_rows(*, start: datetime, end: datetime, now: datetime) -> Quer
     )
 
 
-def _insert_select(*, model: type, period_column: str, queryset: QuerySet, constant: Any = None) -> None:
+def _insert_select(
+    *, model: type[models.Model], period_column: str, queryset: QuerySet[Any, Any], constant: Any = None
+) -> None:
     """INSERT INTO the rollup table SELECT the queryset's aliases: one statement, no rows in Python.
 
     The queryset names its key columns r_<field> and its counts after the count fields; the
@@ -147,7 +149,9 @@ def _insert_select(*, model: type, period_column: str, queryset: QuerySet, const
     """
     quote = connection.ops.quote_name
     sql, params = queryset.query.sql_with_params()
-    columns = [period_column] + [model._meta.get_field(name).column for name in KEY_FIELDS] + list(COUNT_FIELDS)
+    # The key fields are concrete columns (foreign keys and plain fields), never reverse relations.
+    key_columns = [cast("models.Field[Any, Any]", model._meta.get_field(name)).column for name in KEY_FIELDS]
+    columns = [period_column, *key_columns, *COUNT_FIELDS]
     period = "%s" if constant is not None else f"rollup_rows.{quote('r_' + period_column)}"
     selected = [period] + [f"rollup_rows.{quote('r_' + name)}" for name in KEY_FIELDS]
     selected += [f"rollup_rows.{quote(name)}" for name in COUNT_FIELDS]
@@ -202,7 +206,7 @@ def _lock_state() -> RollupState:
     return RollupState.objects.select_for_update().get(pk=1)
 
 
-def _local_days(queryset: QuerySet, field: str) -> set[date]:
+def _local_days(queryset: QuerySet[Any], field: str) -> set[date]:
     tz = timezone.get_default_timezone()
     return set(
         queryset.annotate(receipt_day=TruncDate(field, tzinfo=tz)).values_list("receipt_day", flat=True).distinct()

@@ -16,7 +16,7 @@ Whether the user may act on the assignment at all (`may_take`) comes before all 
 404, as everywhere in dispatch: other units' tickets are not disclosed.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -25,7 +25,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from dispatch import permissions
-from dispatch.models import STREET_KINDS, Assignment, AssignmentRole, AssignmentStatus, ReviewStatus
+from dispatch.models import STREET_KINDS, Assignment, AssignmentRole, AssignmentStatus, ExtensionRequest, ReviewStatus
 from hotline.errors import DomainError
 from hotline.models import User
 from intake.lifecycle import TRANSITIONS, Action, Status, refusal_message
@@ -126,7 +126,7 @@ def _before_deadline(assignment: Assignment, ticket: Ticket, now: datetime) -> R
     return None
 
 
-def _extensions_counted(assignment: Assignment) -> list:
+def _extensions_counted(assignment: Assignment) -> list[ExtensionRequest]:
     """The extension requests that count (a denied one does not)."""
     return [e for e in assignment.extension_requests.all() if e.status != ReviewStatus.REJECTED]
 
@@ -156,7 +156,14 @@ def _has_caller(assignment: Assignment, ticket: Ticket, now: datetime) -> Refusa
 
 
 def _unit_step(
-    name: StepName, action: Action, statuses: set[AssignmentStatus], *, by: Party = Party.UNIT_STAFF, **rest
+    name: StepName,
+    action: Action,
+    statuses: Collection[AssignmentStatus],
+    *,
+    by: Party = Party.UNIT_STAFF,
+    role: AssignmentRole | None = None,
+    streets_only: bool = False,
+    rules: tuple[Predicate, ...] = (),
 ) -> Step:
     """A step that writes a ticket transition: the ticket's statuses are the lifecycle's."""
     return Step(
@@ -165,7 +172,9 @@ def _unit_step(
         by=by,
         statuses=frozenset(statuses),
         ticket_statuses=TRANSITIONS[action].sources,
-        **rest,
+        role=role,
+        streets_only=streets_only,
+        rules=rules,
     )
 
 

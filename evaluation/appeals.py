@@ -41,7 +41,8 @@ def request_appeal(
         errors["kind"] = [_("Choose what the appeal is about.")]
     callback = None
     if kind == AppealKind.CALLBACK_RESULT:
-        callback = Callback.objects.filter(pk=callback_id, ticket_id=ticket_id, status=CallbackStatus.DONE).first()
+        if callback_id is not None:
+            callback = Callback.objects.filter(pk=callback_id, ticket_id=ticket_id, status=CallbackStatus.DONE).first()
         if callback is None:
             errors["callback"] = [_("Choose a completed callback of this ticket.")]
     attachment_name = ""

@@ -65,10 +65,11 @@ def open_due_callbacks(*, now: datetime | None = None, batch: int = 500) -> int:
 
 def _open_callbacks(*, assignment: Assignment, round: int) -> int:
     ticket = assignment.ticket
-    due_at = _callback_due(assignment.replied_at or assignment.due_at)
-    merged_callers = (
-        Caller.objects.filter(pk__in=ticket.merged.values("caller_id")).exclude(pk=ticket.caller_id).order_by("pk")
-    )
+    # A replied assignment has its reply time; the handling deadline is only a fallback.
+    due_at = _callback_due(assignment.replied_at or assignment.due_at or timezone.now())
+    merged_callers = Caller.objects.filter(pk__in=ticket.merged.values("caller_id")).order_by("pk")
+    if ticket.caller_id is not None:
+        merged_callers = merged_callers.exclude(pk=ticket.caller_id)
     if ticket.caller_id is None and not merged_callers.exists():
         if ticket.status == Status.AWAITING_CALLBACK:
             _close_ticket(ticket_id=ticket.pk, note=_("No caller to call back."))

@@ -35,7 +35,7 @@ class Parameters:
     governance_months: int
     governance_minimum: int
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, str | int]:
         return {name: str(value) if isinstance(value, Decimal) else value for name, value in self.__dict__.items()}
 
 
@@ -125,7 +125,12 @@ def rates(*, counts: Counts, parameters: Parameters, adjustment: Decimal = Decim
     response, resolution, satisfaction = sums.response, sums.resolution, sums.satisfaction
     composite = None
     # A sufficient sample has every denominator above zero, so all three rates exist.
-    if sample_sufficient(counts=counts, parameters=parameters) and None not in (response, resolution, satisfaction):
+    if (
+        sample_sufficient(counts=counts, parameters=parameters)
+        and response is not None
+        and resolution is not None
+        and satisfaction is not None
+    ):
         weighted = (
             parameters.response_weight * response
             + parameters.resolution_weight * resolution

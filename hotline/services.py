@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -69,7 +70,7 @@ def load_units(*, rows: Iterable[dict[str, str]]) -> LoadResult:
     admin's later edits to other fields are overwritten only where the file disagrees. The
     English name is derived from the Chinese one (hotline.unit_names) and kept in step with it.
     """
-    by_code: dict[str, Unit] = {u.code: u for u in Unit.objects.exclude(code=None)}
+    by_code: dict[str, Unit] = {u.code: u for u in Unit.objects.exclude(code=None) if u.code}
     created = updated = unchanged = 0
     for row in rows:
         parent = by_code[row["parent"]] if row["parent"] else None
@@ -111,6 +112,7 @@ def load_communities(*, rows: Iterable[dict[str, str]]) -> LoadResult:
     streets = {
         unit.code[:9]: unit
         for unit in Unit.objects.filter(kind__in=[UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE]).exclude(code=None)
+        if unit.code
     }
     existing = {c.code: c for c in Community.objects.all()}
     created = updated = unchanged = 0
@@ -141,18 +143,19 @@ def load_communities(*, rows: Iterable[dict[str, str]]) -> LoadResult:
     return LoadResult(created, updated, unchanged)
 
 
-def read_category_tree(path: Path = CATEGORIES_FILE) -> list[dict]:
+def read_category_tree(path: Path = CATEGORIES_FILE) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as f:
-        return json.load(f)
+        tree: list[dict[str, Any]] = json.load(f)
+    return tree
 
 
 @transaction.atomic
-def load_categories(*, tree: list[dict]) -> LoadResult:
+def load_categories(*, tree: list[dict[str, Any]]) -> LoadResult:
     """Create or update the category tree, matched by stable code. Idempotent."""
     existing = {c.code: c for c in Category.objects.all()}
     counts = {"created": 0, "updated": 0, "unchanged": 0}
 
-    def upsert(node: dict, parent: Category | None, level: int) -> None:
+    def upsert(node: dict[str, Any], parent: Category | None, level: int) -> None:
         values = {
             "name": node["name"],
             "name_en": node.get("name_en", ""),
@@ -218,7 +221,7 @@ class PruneResult:
     sms: int
 
 
-def _delete_in_batches(rows: QuerySet, *, batch: int) -> int:
+def _delete_in_batches(rows: QuerySet[Any], *, batch: int) -> int:
     """Delete `rows` oldest first, `batch` at a time, each batch its own short transaction:
     a large backlog never holds locks or a transaction for long, and an interrupted run has
     kept what it deleted."""

@@ -301,6 +301,8 @@ def record_suggestion_ranks(*, ticket_ids: Sequence[int]) -> int:
     tickets = Ticket.objects.filter(pk__in=ticket_ids, suggestion_rank__isnull=True)
     for pk, title, description, category_id in tickets.values_list("pk", "title", "description", "category_id"):
         category = reference.get(Category, pk=category_id)
+        if category is None:  # no category, or one deleted since: nothing to rank against
+            continue
         chain = [node.pk for node in reference.category_chain(category)]
         reading = suggestion_rank(category_chain=chain, title=title, text=description)
         if reading is None:
@@ -532,7 +534,7 @@ def submit_intake(
         # A repeated key answers the first ticket, which holds the number another call took:
         # decided here, after the insert or its lost race, never by a look before it.
         created = ticket.number == number
-        if outcome == Outcome.MERGE and created:
+        if outcome == Outcome.MERGE and created and merge_into_id is not None:
             ticket = merge_into(ticket_id=ticket.pk, parent_id=merge_into_id, actor=actor)
     return Submission(ticket=ticket, created=created)
 
