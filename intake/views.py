@@ -20,8 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from hotline import ratelimit
 from hotline.errors import DomainError
-from hotline.models import Role, User
-from hotline.selectors import has_role, is_hotline_staff
+from hotline.models import User
+from hotline.roles import DESK_ROLES, OVERSIGHT_ROLES, holds
+from hotline.selectors import is_hotline_staff
 from intake import selectors, services
 from intake.filters import TicketFilter
 from intake.forms import (
@@ -38,8 +39,6 @@ from intake.lifecycle import Status
 from intake.models import Disposition, KnowledgeArticle, Ticket
 from intake.phones import mask_name, mask_phone, normalize_phone
 
-DESK_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
-ARTICLE_EDITOR_ROLES = frozenset({Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
 TICKETS_PER_PAGE = 50
 ARTICLES_PER_PAGE = 25
 
@@ -59,7 +58,7 @@ PUBLIC_STATUS_LABELS = {
 
 def _require_roles(user: User, roles: frozenset[str]) -> None:
     """Pages of other roles do not exist for a user (404, never 403)."""
-    if not (user.is_superuser or has_role(user=user, roles=roles)):
+    if not holds(user=user, roles=roles):
         raise Http404
 
 
@@ -253,7 +252,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     _require_hotline(request.user)
     query = request.GET.get("q", "")[:100]
     page = Paginator(selectors.article_list(query=query), ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
-    can_edit = request.user.is_superuser or has_role(user=request.user, roles=ARTICLE_EDITOR_ROLES)
+    can_edit = holds(user=request.user, roles=OVERSIGHT_ROLES)
     return render(request, "intake/article_list.html", {"page": page, "q": query, "can_edit": can_edit})
 
 
@@ -264,7 +263,7 @@ def article_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
-    _require_roles(request.user, ARTICLE_EDITOR_ROLES)
+    _require_roles(request.user, OVERSIGHT_ROLES)
     try:
         article = KnowledgeArticle.objects.prefetch_related("categories").get(pk=article_id)
     except KnowledgeArticle.DoesNotExist as error:
@@ -273,7 +272,7 @@ def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
 
 
 def _article_form(request: HttpRequest, *, article: KnowledgeArticle | None) -> HttpResponse:
-    _require_roles(request.user, ARTICLE_EDITOR_ROLES)
+    _require_roles(request.user, OVERSIGHT_ROLES)
     if request.method == "POST":
         form = ArticleForm(request.POST)
         if form.is_valid():
