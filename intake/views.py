@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from hotline import ratelimit
 from hotline.errors import DomainError
+from hotline.forms import apply_domain_error
 from hotline.models import User
 from hotline.roles import DESK_ROLES, OVERSIGHT_ROLES, holds
 from hotline.selectors import is_hotline_staff
@@ -67,15 +67,6 @@ def _require_hotline(user: User) -> None:
         raise Http404
 
 
-def _show_domain_error(form: Form, error: DomainError) -> None:
-    """Put a service's field messages onto the form; the rest becomes a form-wide error."""
-    for name, field_messages in error.fields.items():
-        for message in field_messages:
-            form.add_error(name if name in form.fields else None, message)
-    if not error.fields:
-        form.add_error(None, error.message)
-
-
 # --- Agent desk -------------------------------------------------------------------------
 
 
@@ -98,7 +89,7 @@ def desk(request: HttpRequest) -> HttpResponse:
                     merge_into_id=data["merge_into"].pk if data["merge_into"] else None,
                 ).ticket
             except DomainError as error:
-                _show_domain_error(form, error)
+                apply_domain_error(form, error)
             else:
                 messages.success(request, _outcome_message(ticket))
                 return redirect("intake:desk")
@@ -281,7 +272,7 @@ def _article_form(request: HttpRequest, *, article: KnowledgeArticle | None) -> 
                     data=form.article_data(), actor=request.user, article_id=article.pk if article else None
                 )
             except DomainError as error:
-                _show_domain_error(form, error)
+                apply_domain_error(form, error)
             else:
                 messages.success(request, _("Article “%(title)s” saved.") % {"title": saved.title})
                 return redirect("intake:article_list")
@@ -337,7 +328,7 @@ def public_submit(request: HttpRequest) -> HttpResponse:
             try:
                 ticket = services.submit_intake(data=form.new_ticket(), actor=None, idempotency_key=key).ticket
             except DomainError as error:
-                _show_domain_error(form, error)
+                apply_domain_error(form, error)
             else:
                 return render(request, "intake/public/submitted.html", {"number": ticket.number})
     else:
