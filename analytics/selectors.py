@@ -27,10 +27,9 @@ from evaluation.rates import district_rate_sums
 from evaluation.scoring import RateSums
 from hotline.models import Membership, Role, Unit, UnitKind, User, in_reader_language
 from hotline.months import add_months
-from hotline.selectors import has_role
+from hotline.roles import OVERSIGHT_ROLES, UNIT_SUPERVISOR_ROLES, holds
 from intake.models import ONLINE_CHANNELS, Channel, Kind
 
-ADMIN_ROLES = frozenset({Role.CITY_ADMIN, Role.HOTLINE_SUPERVISOR})
 TOP = 10
 # Calls to 12345 itself and to its enterprise line; media reports; everything else is online
 # (ONLINE_CHANNELS).
@@ -90,9 +89,9 @@ def analytics_scope(*, user: User) -> Scope | None:
     unit leaders their units. None: no access (the pages answer 404)."""
     if not user.is_authenticated:
         return None
-    if user.is_superuser or has_role(user=user, roles=ADMIN_ROLES):
+    if holds(user=user, roles=OVERSIGHT_ROLES):
         return EVERYTHING
-    rows = Membership.objects.filter(user=user, role__in=[Role.DISTRICT_SUPERVISOR, Role.UNIT_LEADER]).values_list(
+    rows = Membership.objects.filter(user=user, role__in=UNIT_SUPERVISOR_ROLES).values_list(
         "unit_id", "role", "unit__kind"
     )
     districts = frozenset(u for u, role, kind in rows if role == Role.DISTRICT_SUPERVISOR and kind == UnitKind.DISTRICT)

@@ -16,18 +16,11 @@ from rest_framework.permissions import SAFE_METHODS
 from hotline.api.permissions import NotFoundUnless
 from hotline.errors import DomainError
 from hotline.models import Membership, Role, Unit, UnitKind, User
-from hotline.selectors import has_role, scoped_unit_ids
+from hotline.roles import DISPATCH_ROLES, HOTLINE_SUPERVISOR_ROLES, OVERVIEW_ROLES, UNIT_STAFF_ROLES, holds
+from hotline.selectors import scoped_unit_ids
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
-
-DISPATCH_ROLES = frozenset({Role.DISPATCHER, Role.HOTLINE_SUPERVISOR})
-UNIT_STAFF_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_LEADER})
-WORKBENCH_ROLES = frozenset({*UNIT_STAFF_ROLES, Role.DISTRICT_SUPERVISOR})
-# Who reads the overdue and due-soon overview (within what they may see).
-OVERVIEW_ROLES = frozenset(
-    {Role.UNIT_LEADER, Role.DISTRICT_SUPERVISOR, Role.DISPATCHER, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN}
-)
 
 
 def _memberships(user: User) -> list[tuple[int, str, str]]:
@@ -49,20 +42,20 @@ def visible_unit_ids(*, user: User) -> set[int] | None:
 
 
 def can_dispatch(*, user: User) -> bool:
-    return user.is_superuser or has_role(user=user, roles=DISPATCH_ROLES)
+    return holds(user=user, roles=DISPATCH_ROLES)
 
 
 def return_reviewer_roles(*, late: bool) -> frozenset[str]:
     """Who reviews a return: late returns (after the return window) are for hotline supervisors only."""
-    return frozenset({Role.HOTLINE_SUPERVISOR}) if late else DISPATCH_ROLES
+    return HOTLINE_SUPERVISOR_ROLES if late else DISPATCH_ROLES
 
 
 def can_review_return(*, user: User, late: bool) -> bool:
-    return user.is_superuser or has_role(user=user, roles=return_reviewer_roles(late=late))
+    return holds(user=user, roles=return_reviewer_roles(late=late))
 
 
 def can_edit_catalogue(*, user: User) -> bool:
-    return user.is_superuser or has_role(user=user, roles={Role.HOTLINE_SUPERVISOR})
+    return holds(user=user, roles=HOTLINE_SUPERVISOR_ROLES)
 
 
 def acting_unit_ids(*, user: User) -> set[int]:
@@ -79,7 +72,7 @@ def supervised_unit_ids(*, user: User) -> set[int] | None:
 
 
 def _supervised_unit_ids(user: User) -> set[int] | None:
-    if user.is_superuser or has_role(user=user, roles={Role.HOTLINE_SUPERVISOR}):
+    if holds(user=user, roles=HOTLINE_SUPERVISOR_ROLES):
         return None
     ids = {unit_id for unit_id, role, _kind in _memberships(user) if role == Role.UNIT_LEADER}
     districts = [
@@ -93,7 +86,7 @@ def _supervised_unit_ids(user: User) -> set[int] | None:
 
 
 def can_read_overview(*, user: User) -> bool:
-    return user.is_superuser or has_role(user=user, roles=OVERVIEW_ROLES)
+    return holds(user=user, roles=OVERVIEW_ROLES)
 
 
 def can_supervise(*, user: User, unit_id: int) -> bool:

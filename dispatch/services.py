@@ -47,6 +47,7 @@ from hotline.deadlines import Days, deadline_after, tier_duration
 from hotline.errors import DomainError
 from hotline.models import Category, DeadlineTier, NotificationKind, Unit, UnitKind, User
 from hotline.notifications import notify_roles, notify_unit
+from hotline.roles import DISPATCH_ROLES
 from hotline.uploads import check_upload
 from intake import selectors as intake_selectors
 from intake import services as intake_services
@@ -627,7 +628,7 @@ def request_extension(*, assignment_id: int, actor: User, extra_days: int, reaso
         )
         days = ngettext("Extension by %(days)s day", "Extension by %(days)s days", extra_days) % {"days": extra_days}
         notify_roles(
-            roles=permissions.DISPATCH_ROLES,
+            roles=DISPATCH_ROLES,
             kind=NotificationKind.EXTENSION_REQUESTED,
             title=_("Extension request to review: %(number)s") % {"number": ticket.number},
             body=intake_selectors.notification_body(ticket=ticket, detail=f"{assignment.unit.name} · {days}"),

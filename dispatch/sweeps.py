@@ -26,7 +26,8 @@ from dispatch.alerts import next_alert, reminder_schedule
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReminderStage
 from dispatch.services import assignment_link
 from hotline.models import NotificationKind, Role, Unit, UnitKind
-from hotline.notifications import UNIT_STAFF_ROLES, Notice, notify_units_bulk
+from hotline.notifications import Notice, notify_units_bulk
+from hotline.roles import UNIT_STAFF_ROLES
 from intake import services as intake_services
 from intake.lifecycle import CLOCK_RUNNING, Action
 from intake.selectors import notification_body

@@ -40,7 +40,8 @@ from dispatch.selectors import Live, Tab
 from dispatch.steps import StepName
 from hotline.errors import DomainError
 from hotline.models import User
-from hotline.selectors import is_hotline_staff, user_roles
+from hotline.roles import WORKBENCH_ROLES, user_roles
+from hotline.selectors import is_hotline_staff
 from hotline.widgets import suggest
 from intake import selectors as intake_selectors
 from intake import services as intake_services
@@ -58,7 +59,7 @@ def _require(allowed: bool) -> None:
 
 
 def _may_use_workbench(user: User) -> bool:
-    return is_hotline_staff(user=user) or bool(user_roles(user=user) & permissions.WORKBENCH_ROLES)
+    return is_hotline_staff(user=user) or bool(user_roles(user=user) & WORKBENCH_ROLES)
 
 
 def _query_without_page(request: HttpRequest) -> str:

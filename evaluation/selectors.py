@@ -31,20 +31,14 @@ from evaluation.permissions import is_evaluation_admin
 from evaluation.rates import counted_callbacks, counted_leads, counted_units, responded_in_time
 from hotline.models import Membership, Role, Unit, UnitKind, User
 from hotline.months import add_months
-from hotline.selectors import has_role
+from hotline.roles import CALLBACK_ROLES, UNIT_STAFF_ROLES, UNIT_SUPERVISOR_ROLES, holds
 from intake.lifecycle import Action, allowed_actions
 
-CALLBACK_ROLES = frozenset({Role.CALLBACK_AGENT, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
-APPEAL_UNIT_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_LEADER})
 TREND_MONTHS = 12
 
 
-def _holds(user: User, roles: frozenset[str]) -> bool:
-    return user.is_superuser or has_role(user=user, roles=roles)
-
-
 def can_call_back(*, user: User) -> bool:
-    return _holds(user, CALLBACK_ROLES)
+    return holds(user=user, roles=CALLBACK_ROLES)
 
 
 def ranking_kind_of(unit_kind: str) -> str:
@@ -82,7 +76,7 @@ def ranking_scope(*, user: User) -> RankingScope | None:
     if is_evaluation_admin(user=user):
         return RankingScope(table_unit_ids=None, detail_unit_ids=None, own_unit_ids=frozenset(), sees_drafts=True)
     rows = list(
-        Membership.objects.filter(user=user, role__in=[Role.DISTRICT_SUPERVISOR, Role.UNIT_LEADER]).values_list(
+        Membership.objects.filter(user=user, role__in=UNIT_SUPERVISOR_ROLES).values_list(
             "unit_id", "role", "unit__kind"
         )
     )
@@ -378,7 +372,7 @@ def callback_rows(*, unit: Unit, month: date, metric: str) -> QuerySet[Callback]
 def acting_unit_ids(*, user: User) -> set[int]:
     """Units the user appeals for (officers and leaders)."""
     return set(
-        Membership.objects.filter(user=user, role__in=APPEAL_UNIT_ROLES).values_list("unit_id", flat=True).distinct()
+        Membership.objects.filter(user=user, role__in=UNIT_STAFF_ROLES).values_list("unit_id", flat=True).distinct()
     )
 
 

@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,6 +39,7 @@ from evaluation.models import Appeal, Callback, CallbackStatus, MonthlyRanking, 
 from evaluation.rates import Source
 from evaluation.selectors import Metric, RankingScope
 from hotline.errors import DomainError
+from hotline.forms import apply_domain_error
 from hotline.models import Unit, UnitKind, User
 from hotline.selectors import districts
 from intake import services as intake_services
@@ -63,15 +63,6 @@ def _require(allowed: bool) -> None:
     """Pages of other roles and other units do not exist for a user (404, never 403)."""
     if not allowed:
         raise Http404
-
-
-def _show_domain_error(form: Form, error: DomainError) -> None:
-    """Put a service's field messages onto the form; the rest becomes a form-wide error."""
-    for name, field_messages in error.fields.items():
-        for message in field_messages:
-            form.add_error(name if name in form.fields else None, message)
-    if not error.fields:
-        form.add_error(None, error.message)
 
 
 # --- Callback queue (回访) -------------------------------------------------------------------
@@ -115,7 +106,7 @@ def callback_detail(request: HttpRequest, callback_id: int) -> HttpResponse:
                     callback_id=callback.pk, answer=form.answer(), actor=request.user
                 )
             except DomainError as error:
-                _show_domain_error(form, error)
+                apply_domain_error(form, error)
             else:
                 messages.success(request, _callback_message(result, callback.ticket.number))
                 return redirect("evaluation:callback_queue")
@@ -384,7 +375,7 @@ def ranking_recompute(request: HttpRequest) -> HttpResponse:
                 month=data["month"], unit_kind=data["unit_kind"], actor=request.user, reason=data["reason"]
             )
         except DomainError as error:
-            _show_domain_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(
                 request,
@@ -609,7 +600,7 @@ def appeal_create(request: HttpRequest) -> HttpResponse:
                     attachment=data["attachment"],
                 )
             except DomainError as error:
-                _show_domain_error(form, error)
+                apply_domain_error(form, error)
             else:
                 messages.success(request, _("Appeal on ticket %(number)s sent for review.") % {"number": ticket.number})
                 return redirect("evaluation:appeal_detail", appeal_id=appeal.pk)
@@ -639,7 +630,7 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
                     appeal_id=appeal.pk, actor=request.user, approve=form.approve, note=form.cleaned_data["note"]
                 )
             except DomainError as error:
-                _show_domain_error(form, error)
+                apply_domain_error(form, error)
             else:
                 messages.success(request, _("Appeal on ticket %(number)s decided.") % {"number": appeal.ticket.number})
                 return redirect("evaluation:appeal_review")

@@ -3,7 +3,8 @@ from django.utils.functional import SimpleLazyObject
 
 from hotline import navigation
 from hotline.notifications import unread_count
-from hotline.selectors import is_hotline_staff, user_roles
+from hotline.roles import user_roles
+from hotline.selectors import is_hotline_staff
 
 
 def roles(request: HttpRequest) -> dict:

@@ -18,10 +18,18 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from hotline.models import Role, User
-from hotline.selectors import HOTLINE_ROLES, user_roles
+from hotline.roles import (
+    ANALYTICS_ROLES,
+    CALLBACK_ROLES,
+    DESK_ROLES,
+    DISPATCH_ROLES,
+    HOTLINE_ROLES,
+    OVERSIGHT_ROLES,
+    OVERVIEW_ROLES,
+    WORKBENCH_ROLES,
+    user_roles,
+)
 
-ANALYTICS_ROLES = frozenset({Role.CITY_ADMIN, Role.HOTLINE_SUPERVISOR, Role.DISTRICT_SUPERVISOR, Role.UNIT_LEADER})
-WORKBENCH_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_LEADER, Role.DISTRICT_SUPERVISOR})
 # Whoever may open the staff admin sees it under this pseudo-role.
 STAFF = "staff"
 
@@ -40,14 +48,14 @@ ITEMS = (
     Item(
         "intake:desk",
         _("Agent desk"),
-        frozenset({Role.AGENT, Role.DISPATCHER, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN}),
+        DESK_ROLES,
         frozenset({Role.AGENT}),
         frozenset({"intake:desk"}),
     ),
     Item(
         "dispatch:queue",
         _("Dispatch queue"),
-        frozenset({Role.DISPATCHER, Role.HOTLINE_SUPERVISOR}),
+        DISPATCH_ROLES,
         frozenset({Role.DISPATCHER}),
         frozenset({"dispatch:queue", "dispatch:dispatch_ticket"}),
         ("dispatch", "queue"),
@@ -55,8 +63,8 @@ ITEMS = (
     Item(
         "dispatch:returns",
         _("Reviews"),
-        frozenset({Role.DISPATCHER, Role.HOTLINE_SUPERVISOR}),
-        frozenset({Role.DISPATCHER, Role.HOTLINE_SUPERVISOR}),
+        DISPATCH_ROLES,
+        DISPATCH_ROLES,
         frozenset({"dispatch:returns", "dispatch:return_review"}),
         ("dispatch", "reviews"),
     ),
@@ -73,7 +81,7 @@ ITEMS = (
     Item(
         "evaluation:callback_queue",
         _("Callbacks"),
-        frozenset({Role.CALLBACK_AGENT, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN}),
+        CALLBACK_ROLES,
         frozenset({Role.CALLBACK_AGENT}),
         frozenset({"evaluation:callback_queue", "evaluation:callback_detail"}),
         ("evaluation", "callbacks"),
@@ -82,15 +90,13 @@ ITEMS = (
         "analytics:overview",
         _("Analytics"),
         ANALYTICS_ROLES,
-        frozenset({Role.CITY_ADMIN, Role.HOTLINE_SUPERVISOR}),
+        OVERSIGHT_ROLES,
         frozenset({"analytics"}),
     ),
     Item(
         "dispatch:supervision",
         _("Supervision"),
-        frozenset(
-            {Role.UNIT_LEADER, Role.DISTRICT_SUPERVISOR, Role.DISPATCHER, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN}
-        ),
+        OVERVIEW_ROLES,
         frozenset({Role.UNIT_LEADER, Role.DISTRICT_SUPERVISOR, Role.HOTLINE_SUPERVISOR}),
         frozenset({"dispatch:supervision"}),
     ),
@@ -120,21 +126,21 @@ ITEMS = (
     Item(
         "evaluation:appeal_review",
         _("Appeal review"),
-        frozenset({Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN}),
+        OVERSIGHT_ROLES,
         frozenset({Role.HOTLINE_SUPERVISOR}),
         frozenset({"evaluation:appeal_review"}),
     ),
     Item(
         "evaluation:appeal_list",
         _("Appeals"),
-        frozenset({Role.UNIT_OFFICER, Role.UNIT_LEADER, Role.DISTRICT_SUPERVISOR}),
+        WORKBENCH_ROLES,  # the units' side: they appeal (or read their units' appeals)
         frozenset(),
         frozenset({"evaluation:appeal_list", "evaluation:appeal_detail", "evaluation:appeal_create"}),
     ),
     Item(
         "dispatch:catalogue",
         _("Dispatch catalogue"),
-        frozenset({Role.DISPATCHER, Role.HOTLINE_SUPERVISOR}),
+        DISPATCH_ROLES,
         frozenset(),
         frozenset({"dispatch:catalogue", "dispatch:rule_edit"}),
     ),
@@ -169,7 +175,7 @@ def nav_roles(*, user: User) -> frozenset[str]:
     admin see; staff users also the admin."""
     roles = set(user_roles(user=user))
     if user.is_superuser:
-        roles |= {Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN}
+        roles |= OVERSIGHT_ROLES
     if user.is_staff:
         roles.add(STAFF)
     return frozenset(roles)
@@ -180,7 +186,7 @@ def visible_items(*, user: User) -> list[tuple[Item, bool]]:
     roles = nav_roles(user=user)
     shown = []
     for item in ITEMS:
-        if item.url_name == "evaluation:appeal_list" and roles & {Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN}:
+        if item.url_name == "evaluation:appeal_list" and roles & OVERSIGHT_ROLES:
             continue  # those who review every appeal read them on the review page
         if roles & item.roles:
             shown.append((item, bool(roles & item.daily)))

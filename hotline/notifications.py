@@ -7,7 +7,7 @@ with a mobile number, recorded in the same transaction and sent after commit.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from hotline import sms
 from hotline.errors import DomainError
 from hotline.models import Membership, Notification, Role, SmsMessage, Unit, User
+from hotline.roles import UNIT_STAFF_ROLES
 
-UNIT_STAFF_ROLES = (Role.UNIT_OFFICER, Role.UNIT_LEADER)
 _TITLE_MAX = Notification._meta.get_field("title").max_length
 _KEY_MAX = Notification._meta.get_field("key").max_length
 _SMS_TEXT_MAX = 300
@@ -132,7 +132,7 @@ class Notice:
     unit, to every holder of `roles` wherever they hold it (the hotline's own staff)."""
 
     unit_id: int | None
-    roles: tuple[str, ...]
+    roles: Collection[str]
     kind: str
     title: str
     link: str

@@ -12,26 +12,13 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from hotline import degraded, reference, unit_search
+from hotline import degraded, unit_search
 from hotline.models import Category, Heartbeat, Membership, Role, Unit, UnitKind, User
-
-# Roles of the hotline centre: they see every ticket and the caller's contact data.
-HOTLINE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
-
-
-def user_roles(*, user: User) -> frozenset[str]:
-    """The roles a user holds in any unit (kept by the process: hotline.reference)."""
-    if not user.is_authenticated:
-        return frozenset()
-    return reference.roles_of(user_id=user.pk)
-
-
-def has_role(*, user: User, roles: set[str] | frozenset[str]) -> bool:
-    return not user_roles(user=user).isdisjoint(roles)
+from hotline.roles import HOTLINE_ROLES, holds, user_roles
 
 
 def is_hotline_staff(*, user: User) -> bool:
-    return user.is_superuser or has_role(user=user, roles=HOTLINE_ROLES)
+    return holds(user=user, roles=HOTLINE_ROLES)
 
 
 # Where `/` sends each role, the first role the user holds winning: the hotline's own roles before

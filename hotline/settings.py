@@ -245,6 +245,7 @@ SPECTACULAR_SETTINGS = {
         "ClosingDispositionEnum": "intake.api.serializers.CLOSING_CHOICES",
         "UnitKindEnum": "hotline.models.UnitKind",
         "RoleEnum": "hotline.models.Role",
+        "ErrorCodeEnum": "hotline.api.schema.ERROR_CODE_CHOICES",
         "DeadlineTierEnum": "hotline.models.DeadlineTier",
         "AssignmentRoleEnum": "dispatch.models.AssignmentRole",
         "AssignmentStatusEnum": "dispatch.models.AssignmentStatus",

@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,8 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from hotline import ratelimit
 from hotline.errors import DomainError
-from hotline.models import Role, User
-from hotline.selectors import has_role, is_hotline_staff
+from hotline.forms import apply_domain_error
+from hotline.models import User
+from hotline.roles import DESK_ROLES, OVERSIGHT_ROLES, holds
+from hotline.selectors import is_hotline_staff
 from intake import selectors, services
 from intake.filters import TicketFilter
 from intake.forms import (
@@ -38,8 +39,6 @@ from intake.lifecycle import Status
 from intake.models import Disposition, KnowledgeArticle, Ticket
 from intake.phones import mask_name, mask_phone, normalize_phone
 
-DESK_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
-ARTICLE_EDITOR_ROLES = frozenset({Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
 TICKETS_PER_PAGE = 50
 ARTICLES_PER_PAGE = 25
 
@@ -59,22 +58,13 @@ PUBLIC_STATUS_LABELS = {
 
 def _require_roles(user: User, roles: frozenset[str]) -> None:
     """Pages of other roles do not exist for a user (404, never 403)."""
-    if not (user.is_superuser or has_role(user=user, roles=roles)):
+    if not holds(user=user, roles=roles):
         raise Http404
 
 
 def _require_hotline(user: User) -> None:
     if not is_hotline_staff(user=user):
         raise Http404
-
-
-def _show_domain_error(form: Form, error: DomainError) -> None:
-    """Put a service's field messages onto the form; the rest becomes a form-wide error."""
-    for name, field_messages in error.fields.items():
-        for message in field_messages:
-            form.add_error(name if name in form.fields else None, message)
-    if not error.fields:
-        form.add_error(None, error.message)
 
 
 # --- Agent desk -------------------------------------------------------------------------
@@ -99,7 +89,7 @@ def desk(request: HttpRequest) -> HttpResponse:
                     merge_into_id=data["merge_into"].pk if data["merge_into"] else None,
                 ).ticket
             except DomainError as error:
-                _show_domain_error(form, error)
+                apply_domain_error(form, error)
             else:
                 messages.success(request, _outcome_message(ticket))
                 return redirect("intake:desk")
@@ -253,7 +243,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     _require_hotline(request.user)
     query = request.GET.get("q", "")[:100]
     page = Paginator(selectors.article_list(query=query), ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
-    can_edit = request.user.is_superuser or has_role(user=request.user, roles=ARTICLE_EDITOR_ROLES)
+    can_edit = holds(user=request.user, roles=OVERSIGHT_ROLES)
     return render(request, "intake/article_list.html", {"page": page, "q": query, "can_edit": can_edit})
 
 
@@ -264,7 +254,7 @@ def article_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
-    _require_roles(request.user, ARTICLE_EDITOR_ROLES)
+    _require_roles(request.user, OVERSIGHT_ROLES)
     try:
         article = KnowledgeArticle.objects.prefetch_related("categories").get(pk=article_id)
     except KnowledgeArticle.DoesNotExist as error:
@@ -273,7 +263,7 @@ def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
 
 
 def _article_form(request: HttpRequest, *, article: KnowledgeArticle | None) -> HttpResponse:
-    _require_roles(request.user, ARTICLE_EDITOR_ROLES)
+    _require_roles(request.user, OVERSIGHT_ROLES)
     if request.method == "POST":
         form = ArticleForm(request.POST)
         if form.is_valid():
@@ -282,7 +272,7 @@ def _article_form(request: HttpRequest, *, article: KnowledgeArticle | None) -> 
                     data=form.article_data(), actor=request.user, article_id=article.pk if article else None
                 )
             except DomainError as error:
-                _show_domain_error(form, error)
+                apply_domain_error(form, error)
             else:
                 messages.success(request, _("Article “%(title)s” saved.") % {"title": saved.title})
                 return redirect("intake:article_list")
@@ -338,7 +328,7 @@ def public_submit(request: HttpRequest) -> HttpResponse:
             try:
                 ticket = services.submit_intake(data=form.new_ticket(), actor=None, idempotency_key=key).ticket
             except DomainError as error:
-                _show_domain_error(form, error)
+                apply_domain_error(form, error)
             else:
                 return render(request, "intake/public/submitted.html", {"number": ticket.number})
     else:

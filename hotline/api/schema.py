@@ -19,14 +19,20 @@ from rest_framework import permissions, serializers
 from rest_framework.settings import api_settings
 
 from hotline.api.permissions import NotFoundUnless
+from hotline.errors import ErrorCode
 
 BODIES = frozenset({"POST", "PUT", "PATCH"})
 WRITES = BODIES | {"DELETE"}
+# The `code` enum of the error format, each with its description (named in ENUM_NAME_OVERRIDES).
+ERROR_CODE_CHOICES = [(code.value, code.description) for code in ErrorCode]
 
 
 class ErrorDetailSerializer(serializers.Serializer):
     status = serializers.IntegerField(help_text="the HTTP status")
-    code = serializers.CharField(help_text='stable and machine-readable, e.g. "invalid", "not_found", "throttled"')
+    code = serializers.ChoiceField(
+        choices=ERROR_CODE_CHOICES,
+        help_text="stable and machine-readable: branch on it, not on `message`",
+    )
     message = serializers.CharField(help_text="for people, in the request's language")
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),

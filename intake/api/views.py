@@ -12,8 +12,9 @@ from rest_framework.views import APIView
 
 from hotline.api.pagination import CursorPagination
 from hotline.api.permissions import NotFoundUnless
-from hotline.models import Role, User
-from hotline.selectors import has_role, is_hotline_staff
+from hotline.models import User
+from hotline.roles import INTAKE_API_ROLES, has_role
+from hotline.selectors import is_hotline_staff
 from intake import selectors, services
 from intake.api.serializers import (
     AnswerSerializer,
@@ -31,21 +32,19 @@ from intake.filters import ArticleFilter, TicketFilter
 from intake.models import IDEMPOTENCY_KEY_MAX_LENGTH, KnowledgeArticle, Ticket
 from intake.phones import PHONE_PATTERN
 
-INTAKE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN, Role.API_CLIENT})
-
 
 class CanTakeIn(permissions.BasePermission):
     message = _("Only hotline agents and client systems take in tickets.")
 
     def has_permission(self, request: Request, view: viewsets.GenericViewSet) -> bool:
-        return has_role(user=request.user, roles=INTAKE_ROLES)
+        return has_role(user=request.user, roles=INTAKE_API_ROLES)
 
 
 class ReadsIntake(NotFoundUnless):
     """The intake's own reads (knowledge base, repeat candidates) do not exist for other roles."""
 
     def allowed(self, user: User, view: APIView) -> bool:
-        return has_role(user=user, roles=INTAKE_ROLES)
+        return has_role(user=user, roles=INTAKE_API_ROLES)
 
 
 class NewestFirstCursorPagination(CursorPagination):

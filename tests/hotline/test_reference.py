@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from hotline import reference, services
 from hotline.models import Category, Role, Unit, UnitKind
-from hotline.selectors import has_role
+from hotline.roles import has_role
 from tests.factories import CategoryFactory, MembershipFactory, UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
