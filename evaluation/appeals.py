@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 
 from dispatch.models import Assignment, AssignmentRole, ReviewStatus
 from evaluation.models import Appeal, AppealKind, Callback, CallbackStatus
-from evaluation.permissions import EVALUATION_ADMIN_ROLES, is_evaluation_admin
+from evaluation.permissions import is_evaluation_admin
 from hotline.errors import DomainError
 from hotline.models import NotificationKind, Unit, User
 from hotline.notifications import notify_roles, notify_unit
+from hotline.roles import OVERSIGHT_ROLES
 from hotline.uploads import check_upload
 from intake import services as intake_services
 from intake.lifecycle import Action
@@ -81,7 +82,7 @@ def request_appeal(
         except IntegrityError as error:
             raise DomainError("appeal_open", _("An appeal of this kind is already open or approved.")) from error
         notify_roles(
-            roles=EVALUATION_ADMIN_ROLES,
+            roles=OVERSIGHT_ROLES,
             kind=NotificationKind.APPEAL_REQUESTED,
             title=_("Appeal to review: %(number)s") % {"number": ticket.number},
             body=notification_body(ticket=ticket, detail=f"{unit.name} · {AppealKind(kind).label}"),

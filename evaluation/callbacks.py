@@ -16,11 +16,11 @@ from django.utils.translation import ngettext
 from dispatch import services as dispatch_services
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
 from evaluation.models import Callback, CallbackAttempt, CallbackStatus, Resolution, Satisfaction
-from evaluation.permissions import CALLBACK_ALERT_ROLES
 from hotline.deadlines import deadline_after, tier_duration
 from hotline.errors import DomainError
 from hotline.models import NotificationKind, User
 from hotline.notifications import notify_roles, notify_unit
+from hotline.roles import CALLBACK_ALERT_ROLES
 from hotline.sms import queue_sms
 from intake import services as intake_services
 from intake.lifecycle import Action, Status, allowed_actions

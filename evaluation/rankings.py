@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 from evaluation import rates as rates_module
 from evaluation.lines import build_lines
 from evaluation.models import MonthlyRanking, RankingAudit, UnitResult
-from evaluation.permissions import EVALUATION_ADMIN_ROLES
 from evaluation.rates import parameters_for
 from evaluation.scoring import Counts
 from hotline.errors import DomainError
 from hotline.models import NotificationKind, UnitKind, User
 from hotline.months import previous_month
 from hotline.notifications import notify_roles
+from hotline.roles import OVERSIGHT_ROLES
 
 
 def compute_month(*, month: date, unit_kind: str, actor: User | None = None, reason: str = "") -> MonthlyRanking:
@@ -155,7 +155,7 @@ def publish_month(*, month: date, unit_kinds: Iterable[str], actor: User | None)
 
 def _notify_drafts(*, month: date) -> int:
     return notify_roles(
-        roles=EVALUATION_ADMIN_ROLES,
+        roles=OVERSIGHT_ROLES,
         kind=NotificationKind.RANKING_DRAFT,
         title=_("The %(month)s rankings are ready for review") % {"month": f"{month:%Y-%m}"},
         body=_("Check the drafts and publish them; units see a ranking once it is published."),
