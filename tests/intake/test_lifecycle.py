@@ -69,7 +69,7 @@ def test_a_failed_check_rolls_back_the_whole_move(admin_user):
     ticket = TicketFactory(status=Status.AWAITING_DISPATCH)
 
     def refuse(_ticket: Ticket) -> None:
-        raise DomainError("not_now", "no")
+        raise DomainError("invalid_state", "no")
 
     with pytest.raises(DomainError):
         services.transition(ticket_id=ticket.pk, action=Action.DISPATCH, actor=admin_user, check=refuse)
