@@ -1,4 +1,4 @@
-"""Demo users, one or more per role, for a first look at the product."""
+"""Demo users, one or more per role, and a past year of history, for a first look at the product."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -73,13 +73,14 @@ def load_history(*, tickets: int) -> list[str]:
 
 
 def _spikes() -> list[generator.Spike]:
-    """Clusters the hot-spot rule finds: radiators cold in three streets since the start of this
-    month (the heating season's first complaints), night building work and illegal parking in two
-    streets last month. Each stands well above its street's usual month."""
+    """Clusters the hot-spot rule finds: in three streets since the start of this month, cold
+    radiators in the heating season (night building work outside it); night building work and
+    illegal parking in two streets last month. Each stands well above its street's usual month."""
     today = timezone.localdate()
     this_month = max(today.replace(day=1), today - timedelta(days=7))
     last_month = previous_month(today.replace(day=1))
     category = dict(Category.objects.filter(code__in=["010101", "060101", "070101"]).values_list("code", "pk"))
+    current = category["010101" if today.month in generator.HEATING_MONTHS else "060101"]
     streets = [
         Unit.objects.filter(kind=UnitKind.STREET, parent__name=district)
         .order_by("code")
@@ -92,5 +93,5 @@ def _spikes() -> list[generator.Spike]:
     ]
     days = (today - this_month).days
     if days:
-        spikes += [generator.Spike(s, category["010101"], start=this_month, days=days, tickets=14) for s in streets[:3]]
+        spikes += [generator.Spike(s, current, start=this_month, days=days, tickets=14) for s in streets[:3]]
     return spikes
