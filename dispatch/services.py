@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -88,8 +88,8 @@ def _handling_units(*, lead_unit_id: int, assist_unit_ids: Sequence[int]) -> tup
     lead = units.get(lead_unit_id)
     if lead is None or not lead.is_active or lead.kind not in HANDLING_KINDS:
         raise _invalid("lead_unit", _("Choose an active handling unit."))
-    assists = [units.get(pk) for pk in assist_ids]
-    if any(unit is None or not unit.is_active or unit.kind not in HANDLING_KINDS for unit in assists):
+    assists = [units[pk] for pk in assist_ids if pk in units]
+    if len(assists) != len(assist_ids) or any(not u.is_active or u.kind not in HANDLING_KINDS for u in assists):
         raise _invalid("assist_units", _("Choose active handling units."))
     return lead, assists
 
@@ -100,8 +100,8 @@ def _new_assignment(
     unit: Unit,
     role: AssignmentRole,
     actor: User | None,
-    now,
-    due_at=None,
+    now: datetime,
+    due_at: datetime | None = None,
     whistled_by: Assignment | None = None,
 ) -> Assignment:
     assignment = Assignment(
@@ -218,7 +218,7 @@ class BulkResult:
     """Each item succeeds or fails on its own; failures carry the error's code and message."""
 
     done: list[int] = field(default_factory=list)
-    failed: list[dict] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
 
 
 def bulk_dispatch(*, items: Sequence[DispatchItem], actor: User, note: str = "") -> BulkResult:
@@ -255,6 +255,7 @@ def _for_unit_staff(*, assignment_id: int, actor: User) -> Assignment:
     permissions.require(
         assignment is not None and steps.may_take(Party.UNIT_STAFF, user=actor, unit_id=assignment.unit_id)
     )
+    assert assignment is not None  # refused above
     return assignment
 
 
@@ -266,8 +267,8 @@ def _locked_transition(
     lock: Callable[[Ticket], Locked],
     unit: Unit | None = None,
     note: str = "",
-    payload: dict | None = None,
-    changes: dict | None = None,
+    payload: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> tuple[Locked, Ticket, TicketEvent]:
     """The locking protocol of every write here: the ticket transition locks the ticket row and
     checks the move, then `lock(ticket)` locks and checks the step's own rows (assignment, request),
@@ -294,13 +295,15 @@ def _step(
     step: StepName,
     actor: User,
     note: str = "",
-    payload: dict | None = None,
-    changes: dict | None = None,
+    payload: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
     check: Callable[[Assignment, Ticket], None] | None = None,
 ) -> tuple[Assignment, Ticket, TicketEvent]:
     """Take a unit's step on `assignment`: its transition, with the assignment locked and the step
     checked against the table (then `check`, for rules that depend on the input)."""
     entry = steps.STEPS[step]
+    if entry.action is None:
+        raise ValueError(f"{step} writes no transition: check it with steps.check_step")
 
     def lock(ticket: Ticket) -> Assignment:
         current = Assignment.objects.select_for_update().select_related("unit").get(pk=assignment.pk)
@@ -383,7 +386,7 @@ def add_progress(*, assignment_id: int, actor: User, text: str, files: Sequence[
         )
         note = ProgressNote.objects.create(assignment=assignment, author=actor, text=text)
         for upload, name, content_type in checked:
-            attachment = Attachment(note=note, name=name, size=upload.size, content_type=content_type)
+            attachment = Attachment(note=note, name=name, size=upload.size or 0, content_type=content_type)
             attachment.file.save(name, upload, save=False)
             attachment.save()
     return note
@@ -395,6 +398,7 @@ def _read_personal_data(*, assignment_id: int, actor: User, step: StepName, purp
     assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
     ticket = Ticket.objects.select_related("caller").get(pk=assignment.ticket_id)
     steps.check_step(steps.STEPS[step], assignment=assignment, ticket=ticket, now=timezone.now())
+    assert ticket.caller is not None  # the step refuses a ticket without a caller
     intake_services.record_personal_data_access(user=actor, caller=ticket.caller, ticket=ticket, purpose=purpose)
     return ticket
 
@@ -404,6 +408,7 @@ def reveal_caller_phone(*, assignment_id: int, actor: User) -> str:
     ticket = _read_personal_data(
         assignment_id=assignment_id, actor=actor, step=StepName.REVEAL_PHONE, purpose="first_contact"
     )
+    assert ticket.caller is not None  # _read_personal_data refused a ticket without one
     return ticket.caller.phone
 
 
@@ -532,6 +537,7 @@ def decide_return(
     permissions.require(
         request is not None and permissions.can_review_return(user=actor, late=request.needs_supervisor)
     )
+    assert request is not None  # refused above
     note = note.strip()
     if not approve and not note:
         raise _invalid("note", _("Give the reason for rejecting the return."))
@@ -544,7 +550,7 @@ def decide_return(
     assignment = request.assignment
     with transaction.atomic():
         now = timezone.now()
-        request, _ticket, _event = _locked_transition(
+        locked, _ticket, _event = _locked_transition(
             ticket_id=assignment.ticket_id,
             action=Action.APPROVE_RETURN if approve else Action.REJECT_RETURN,
             actor=actor,
@@ -552,6 +558,7 @@ def decide_return(
             payload={"assignment": assignment.pk, "unit": assignment.unit_id, "return_request": request.pk},
             lock=lambda ticket: _lock_pending(ReturnRequest, return_request_id),
         )
+        request = locked
         live = Assignment.objects.filter(ticket_id=assignment.ticket_id, ended_at__isnull=True)
         if approve:
             live.filter(pk=assignment.pk).update(status=AssignmentStatus.RETURNED, ended_at=now)
@@ -619,6 +626,7 @@ def request_extension(*, assignment_id: int, actor: User, extra_days: int, reaso
             note=reason.strip(),
             payload={"extra_days": extra_days},
         )
+        assert assignment.due_at is not None  # a dispatched assignment always has its deadline
         request = ExtensionRequest.objects.create(
             assignment=assignment,
             extra_days=extra_days,
@@ -647,6 +655,7 @@ def decide_extension(*, extension_request_id: int, actor: User, approve: bool, n
         .first()
     )
     permissions.require(request is not None)
+    assert request is not None  # refused above
     note = note.strip()
     if not approve and not note:
         raise _invalid("note", _("Give the reason for denying the extension."))
@@ -669,6 +678,7 @@ def decide_extension(*, extension_request_id: int, actor: User, approve: bool, n
             lock=lock,
         )
         if approve:
+            assert current.due_at is not None  # a dispatched assignment always has its deadline
             current.due_at = deadline_after(start=current.due_at, duration=Days(days=request.extra_days))
             alerts.schedule_alerts(assignment=current)
             current.save(update_fields=["due_at", "next_alert_stage", "next_alert_at"])
@@ -785,6 +795,7 @@ def supervise(*, assignment_id: int, actor: User, comment: str) -> TicketEvent:
     permissions.require(
         assignment is not None and steps.may_take(Party.SUPERVISOR, user=actor, unit_id=assignment.unit_id)
     )
+    assert assignment is not None  # refused above
     comment = comment.strip()
     if not comment:
         raise _invalid("comment", _("Write the supervision comment."))
@@ -933,7 +944,7 @@ def _expand_catalogue_row(
     line: int,
     districts: Sequence[Unit],
     city_units: Mapping[str, Unit],
-    district_units: Mapping[tuple[int, str], Unit],
+    district_units: Mapping[tuple[int | None, str], Unit],
 ) -> list[tuple[Unit | None, Unit]]:
     """The (district or None for city-wide, unit) pairs of one catalogue line."""
     scope, _sep, name = row["target"].partition(":")
@@ -973,12 +984,12 @@ def load_catalogue(
         (unit.parent_id, unit.name): unit
         for unit in Unit.objects.filter(kind=UnitKind.DISTRICT_DEPARTMENT, parent__kind=UnitKind.DISTRICT)
     }
-    existing = set(
+    existing: set[tuple[int, int | None, int | None, int]] = set(
         RoutingRule.objects.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from)).values_list(
             "category_id", "district_id", "street_id", "unit_id"
         )
     )
-    new: dict[tuple, RoutingRule] = {}
+    new: dict[tuple[int, int | None, None, int], RoutingRule] = {}
     unchanged = 0
     for line, row in enumerate(rows, start=1):
         category = categories.get(row["category_code"])
