@@ -221,6 +221,11 @@ def unit_places() -> dict[int, UnitPlace]:
     }
 
 
+def ranking_kind_of(unit_kind: str) -> str:
+    """The ranking a unit of this kind is ranked in: functional zones rank with the streets."""
+    return UnitKind.STREET if unit_kind == UnitKind.FUNCTIONAL_ZONE else unit_kind
+
+
 def ranked_unit(*, unit_kind: str, place: UnitPlace, unit_id: int) -> int | None:
     """The unit of the `unit_kind` ranking a handling unit's counts go to, if any: itself; for
     streets also functional zones, which are dispatched to like streets; for the district
@@ -229,9 +234,7 @@ def ranked_unit(*, unit_kind: str, place: UnitPlace, unit_id: int) -> int | None
         if place.kind == UnitKind.DISTRICT:
             return unit_id
         return place.parent_id if place.parent_kind == UnitKind.DISTRICT else None
-    if unit_kind == UnitKind.STREET:
-        return unit_id if place.kind in (UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE) else None
-    return unit_id if place.kind == unit_kind else None
+    return unit_id if ranking_kind_of(place.kind) == unit_kind else None
 
 
 def ranked_counts(*, per_unit: dict[int, Counts], unit_kind: str, places: dict[int, UnitPlace]) -> dict[int, Counts]:
@@ -247,7 +250,7 @@ def ranked_counts(*, per_unit: dict[int, Counts], unit_kind: str, places: dict[i
 def listed_units(*, unit_kind: str) -> list[int]:
     """Every active unit a `unit_kind` ranking lists, with requests that month or not: the city
     reads the whole list of its 343 streets/townships every month, a quiet one included."""
-    kinds = (UnitKind.STREET, UnitKind.FUNCTIONAL_ZONE) if unit_kind == UnitKind.STREET else (unit_kind,)
+    kinds = [kind for kind in UnitKind.values if ranking_kind_of(kind) == unit_kind]
     return list(Unit.objects.filter(kind__in=kinds, is_active=True).values_list("pk", flat=True))
 
 

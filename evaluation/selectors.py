@@ -41,11 +41,6 @@ def can_call_back(*, user: User) -> bool:
     return holds(user=user, roles=CALLBACK_ROLES)
 
 
-def ranking_kind_of(unit_kind: str) -> str:
-    """The ranking a unit of this kind is ranked in: functional zones rank with the streets."""
-    return UnitKind.STREET if unit_kind == UnitKind.FUNCTIONAL_ZONE else unit_kind
-
-
 # --- Who sees which rankings ----------------------------------------------------------------
 
 
@@ -308,7 +303,7 @@ def unit_trend(*, unit: Unit, until: date, months: int = TREND_MONTHS) -> list[U
         UnitResult.objects.filter(
             unit=unit,
             ranking__is_current=True,
-            ranking__unit_kind=ranking_kind_of(unit.kind),
+            ranking__unit_kind=rates.ranking_kind_of(unit.kind),
             ranking__month__gte=since,
             ranking__month__lte=until,
         )

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dispatch.models import ReviewStatus
 from evaluation import appeals as appeal_services
 from evaluation import callbacks as callback_services
-from evaluation import exports, selectors
+from evaluation import exports, rates, selectors
 from evaluation import rankings as ranking_services
 from evaluation.filters import AppealFilter, CallbackFilter
 from evaluation.forms import (
@@ -500,7 +500,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "current": current,
         "chart": chart,
         "metrics": METRIC_LABELS,
-        "ranking_kind": selectors.ranking_kind_of(unit.kind),
+        "ranking_kind": rates.ranking_kind_of(unit.kind),
     }
     return render(request, "evaluation/unit_detail.html", context)
 

@@ -610,24 +610,30 @@ def _load_chunk(connection, ref: Reference, chunk: Chunk, data: dict[str, bytes]
                 f"COPY {table} ({TABLE_COLUMNS[table]}) FROM STDIN", io.BytesIO(rows), size=len(rows) + 1
             )
         last_local = chunk.first_ticket + sum(chunk.counts) - 1
-        bounds = {}
-        for table, name in (
-            ("intake_ticket", ""),
-            ("dispatch_assignment", "_assignment"),
-            ("evaluation_callback", "_callback"),
-        ):
-            bounds[f"first{name}"] = ref.bases[table] + chunk.first_ticket
-            bounds[f"last{name}"] = ref.bases[table] + last_local
-        cursor.execute(EVENTS_SQL, bounds)
+        cursor.execute(EVENTS_SQL, _id_bounds(ref, first_local=chunk.first_ticket, last_local=last_local))
         return cursor.rowcount
 
 
+def _id_bounds(ref: Reference, *, first_local: int, last_local: int) -> dict[str, int]:
+    """The id ranges of EVENTS_SQL: tickets, assignments and callbacks share the local indexes."""
+    bounds = {}
+    for table, name in (
+        ("intake_ticket", ""),
+        ("dispatch_assignment", "_assignment"),
+        ("evaluation_callback", "_callback"),
+    ):
+        bounds[f"first{name}"] = ref.bases[table] + first_local
+        bounds[f"last{name}"] = ref.bases[table] + last_local
+    return bounds
+
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"  # a caller's is SURNAMES[id % 20]
 # Callers with generated mobile numbers (prefix 179, never handed out to real people here), derived
 # in the database: nothing to build in Python or to parse.
 CALLERS_SQL = """
 INSERT INTO intake_caller (id, phone, name, is_enterprise, enterprise_name, created_at)
 SELECT id, '179' || lpad(id::text, greatest(8, length(id::text)), '0'),
-       substr('王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗', (id %% 20)::int + 1, 1) || '先生', false, '', %(created)s
+       substr(%(surnames)s, (id %% 20)::int + 1, 1) || '先生', false, '', %(created)s
   FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS id
 """
 
@@ -638,7 +644,9 @@ def _write_callers(dsn: str, *, base: int, count: int, start_epoch: int) -> None
         with connection, connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
             created = datetime.fromtimestamp(start_epoch, UTC)
-            cursor.execute(CALLERS_SQL, {"created": created, "first": base, "last": base + count - 1})
+            cursor.execute(
+                CALLERS_SQL, {"created": created, "first": base, "last": base + count - 1, "surnames": SURNAMES}
+            )
     finally:
         connection.close()
 
@@ -940,7 +948,6 @@ def generate(
 # --- A smaller history in this process, through Django's connection (PostgreSQL or SQLite) ------
 
 BOOLEAN_COLUMNS = {"confidential", "returned", "is_primary", "unit_at_fault", "answered_online"}
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 
 
 def database_dsn() -> str:
@@ -1048,13 +1055,7 @@ def generate_here(
                     f"INSERT INTO {table} ({TABLE_COLUMNS[table]}) VALUES ({placeholders})",
                     _sqlite_values(table, rows),
                 )
-        bounds = {}
-        for table, name in (
-            ("intake_ticket", ""),
-            ("dispatch_assignment", "_assignment"),
-            ("evaluation_callback", "_callback"),
-        ):
-            bounds[f"first{name}"], bounds[f"last{name}"] = ref.bases[table], ref.bases[table] + tickets - 1
+        bounds = _id_bounds(ref, first_local=0, last_local=tickets - 1)
         for unit_id in hand_over:
             _hand_over(cursor, unit_id=unit_id, first=bounds["first_assignment"])
         cursor.execute(EVENTS_SQL if postgres else SQLITE_EVENTS_SQL, bounds)
@@ -1078,7 +1079,7 @@ def generate_here(
 def _write_callers_here(cursor, *, postgres: bool, base: int, count: int, start: int) -> None:
     created = datetime.fromtimestamp(start, UTC)
     if postgres:
-        cursor.execute(CALLERS_SQL, {"created": created, "first": base, "last": base + count - 1})
+        cursor.execute(CALLERS_SQL, {"created": created, "first": base, "last": base + count - 1, "surnames": SURNAMES})
         return
     created_text = created.strftime("%Y-%m-%d %H:%M:%S")
     cursor.executemany(
