@@ -571,6 +571,7 @@ def live_deadlines(*, scope: Scope, now: datetime) -> LiveDeadlines:
     counts = Assignment.objects.filter(
         scope.assignments(),
         role=AssignmentRole.LEAD,
+        parent__isnull=True,
         ended_at__isnull=True,
         status__in=[AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED],
         due_at__lt=soon,

@@ -70,7 +70,7 @@ def ticket_rollup_rows(*, start: datetime, end: datetime, now: datetime) -> Quer
     handed the ticket back; the unit that took it over is the handling unit).
     """
     lead = (
-        Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD)
+        Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD, parent__isnull=True)
         .exclude(status=AssignmentStatus.RETURNED)
         .order_by("-id")
     )
@@ -224,7 +224,12 @@ def changed_days(*, since: datetime | None, now: datetime) -> set[date]:
     days = _local_days(Ticket.objects.filter(updated_at__gte=since), "created_at")
     # Lead assignments that became overdue since the last run, without any write (partial index).
     crossed = Assignment.objects.filter(
-        role=AssignmentRole.LEAD, ended_at__isnull=True, status__in=LIVE_STATUSES, due_at__gte=since, due_at__lt=now
+        role=AssignmentRole.LEAD,
+        parent__isnull=True,
+        ended_at__isnull=True,
+        status__in=LIVE_STATUSES,
+        due_at__gte=since,
+        due_at__lt=now,
     )
     return days | _local_days(crossed, "ticket__created_at")
 

@@ -1,7 +1,9 @@
 """Dispatch (派单): assignments of tickets to units, their handling records and the dispatch catalogue.
 
-An assignment is one unit's part in one ticket, the lead (主办) or an assisting unit (协办).
-It is *live* while `ended_at` is empty; the deadline sweeps and the inboxes read only live rows,
+An assignment is one unit's part in one ticket, the lead (主办) or an assisting unit (协办), at
+one of two levels: dispatched by the hotline, or passed down by a district's sub-centre (区分中心)
+from the district's own assignment (`parent`) to a unit inside the district. It is *live* while
+`ended_at` is empty; the deadline sweeps and the inboxes read only live rows,
 through partial indexes whose predicates are constants.
 """
 
@@ -28,6 +30,13 @@ OVERRIDE_REASON_MAX_LENGTH = 200
 class AssignmentRole(models.TextChoices):
     LEAD = "lead", _("Lead unit")
     ASSIST = "assist", _("Assisting unit")
+
+
+class Level(models.TextChoices):
+    """Who dispatched the assignment: the hotline, or a district passing its ticket down."""
+
+    HOTLINE = "hotline", _("Dispatched by the hotline")
+    DISTRICT = "district", _("Passed down by the district")
 
 
 class AssignmentStatus(models.TextChoices):
@@ -76,6 +85,15 @@ class Assignment(models.Model):
         blank=True,
         related_name="summoned",
         help_text=_("the lead assignment whose street blew the whistle for this assisting unit"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("passed down from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sub_assignments",
+        help_text=_("the district's assignment that passed the ticket down to this unit; empty: the hotline's"),
     )
     dispatched_at = models.DateTimeField(_("dispatched at"), default=timezone.now)
     dispatched_by = models.ForeignKey(
@@ -132,10 +150,16 @@ class Assignment(models.Model):
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
         constraints = [
+            # One live lead per level: the hotline's, and under it the one its district passed down to.
             models.UniqueConstraint(
                 fields=["ticket"],
-                condition=Q(role=AssignmentRole.LEAD, ended_at__isnull=True),
+                condition=Q(role=AssignmentRole.LEAD, ended_at__isnull=True, parent__isnull=True),
                 name="assignment_one_live_lead",
+            ),
+            models.UniqueConstraint(
+                fields=["parent"],
+                condition=Q(role=AssignmentRole.LEAD, ended_at__isnull=True, parent__isnull=False),
+                name="assignment_one_live_sub_lead",
             ),
             models.UniqueConstraint(
                 fields=["ticket", "unit"], condition=Q(ended_at__isnull=True), name="assignment_one_live_per_unit"
@@ -219,6 +243,10 @@ class Assignment(models.Model):
     def is_lead(self) -> bool:
         return self.role == AssignmentRole.LEAD
 
+    @property
+    def level(self) -> Level:
+        return Level.HOTLINE if self.parent_id is None else Level.DISTRICT
+
 
 class ProgressNote(models.Model):
     """A handling note (办理过程) of a unit, with optional photos and files."""
@@ -279,7 +307,8 @@ class ReturnReason(models.TextChoices):
 
 
 class ReturnRequest(models.Model):
-    """A unit's request to return a ticket (退单), reviewed by the hotline."""
+    """A unit's request to return a ticket (退单), reviewed by the hotline; for a unit the district
+    passed the ticket down to, by the district, and the ticket goes back to the district's queue."""
 
     assignment = models.ForeignKey(
         Assignment, verbose_name=_("assignment"), on_delete=models.PROTECT, related_name="return_requests"
@@ -337,7 +366,8 @@ class ReturnRequest(models.Model):
 
 
 class ExtensionRequest(models.Model):
-    """A unit's request for more time (延期), asked before the deadline and reviewed by the hotline."""
+    """A unit's request for more time (延期), asked before the deadline and reviewed by the hotline;
+    for a unit the district passed the ticket down to, by the district, which may pass it up."""
 
     assignment = models.ForeignKey(
         Assignment, verbose_name=_("assignment"), on_delete=models.PROTECT, related_name="extension_requests"
@@ -361,6 +391,15 @@ class ExtensionRequest(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True, max_length=2000)
     granted_due_at = models.DateTimeField(_("new deadline"), null=True, blank=True)
+    passed_up_to = models.OneToOneField(
+        "self",
+        verbose_name=_("passed up to the hotline as"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="passed_up_from",
+        help_text=_("the district's own request to the hotline, whose decision decides this one too"),
+    )
 
     class Meta:
         verbose_name = _("extension request")

@@ -58,6 +58,14 @@ def can_edit_catalogue(*, user: User) -> bool:
     return holds(user=user, roles=HOTLINE_SUPERVISOR_ROLES)
 
 
+def reviews_requests(*, user: User) -> bool:
+    """Who decides units' return and extension requests: the hotline's dispatchers, and a
+    district's staff for the units their district passed its tickets down to."""
+    return can_dispatch(user=user) or any(
+        role in UNIT_STAFF_ROLES and kind == UnitKind.DISTRICT for _unit_id, role, kind in _memberships(user)
+    )
+
+
 def acting_unit_ids(*, user: User) -> set[int]:
     """Units the user signs, handles and replies for."""
     return {unit_id for unit_id, role, _kind in _memberships(user) if role in UNIT_STAFF_ROLES}
@@ -107,6 +115,11 @@ def require(allowed: bool) -> None:
 class IsDispatcher(NotFoundUnless):
     def allowed(self, user: User, view: "APIView") -> bool:
         return can_dispatch(user=user)
+
+
+class ReviewsRequests(NotFoundUnless):
+    def allowed(self, user: User, view: "APIView") -> bool:
+        return reviews_requests(user=user)
 
 
 class CatalogueAccess(NotFoundUnless):

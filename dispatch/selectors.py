@@ -118,6 +118,7 @@ def assignment_detail(*, user: User, assignment_id: int) -> Assignment:
         .annotate(override_reason=_override_reason())
         .select_related(
             "unit",
+            "parent__unit",
             "whistled_by__unit",
             "signed_by",
             "replied_by",
@@ -128,6 +129,7 @@ def assignment_detail(*, user: User, assignment_id: int) -> Assignment:
         )
         .prefetch_related(
             Prefetch("notes", queryset=notes),
+            "sub_assignments",
             Prefetch("ticket__assignments", queryset=others),
             Prefetch("ticket__events", queryset=events),
             Prefetch("return_requests", queryset=ReturnRequest.objects.select_related("requested_by", "decided_by")),
@@ -143,8 +145,9 @@ def available_steps(*, user: User, assignment: Assignment, now: datetime | None 
     """The steps (dispatch/steps.py) the user may take on the assignment now, in the table's order:
     exactly what the services would accept, for the assignment page and the API's `allowed_steps`.
 
-    Reads the assignment's unit, ticket and extension requests: on a list, load them with the rows
-    (select_related, prefetch_related) and this runs no query per row."""
+    Reads the assignment's unit, ticket, parent, extension requests and (for a district's)
+    sub-assignments: on a list, load them with the rows (select_related, prefetch_related) and
+    this runs no query per row."""
     now = now or timezone.now()
     return [name for name, step in STEPS.items() if verdict(step, user=user, assignment=assignment, now=now) is None]
 
@@ -327,9 +330,16 @@ def nav_counts(*, user: User, keys: Iterable[str]) -> dict[str, int]:
     return counts
 
 
-def review_requests(*, model: type[models.Model], status: str | None = None) -> QuerySet:
-    """Return or extension requests of any status, newest first, for the API lists."""
-    requests = model.objects.select_related("requested_by", "decided_by", "assignment__unit", "assignment__ticket")
+def review_requests(*, user: User, model: type[models.Model], status: str | None = None) -> QuerySet:
+    """Return or extension requests the user decides, of any status, newest first, for the API
+    lists: the hotline's dispatchers those of the units it dispatched to, a district's staff those
+    of the units the district passed its tickets down to."""
+    mine = Q(assignment__parent__unit_id__in=permissions.acting_unit_ids(user=user))
+    if permissions.can_dispatch(user=user):
+        mine |= Q(assignment__parent__isnull=True)
+    requests = model.objects.filter(mine).select_related(
+        "requested_by", "decided_by", "assignment__unit", "assignment__ticket", "assignment__parent"
+    )
     if status:
         requests = requests.filter(status=status)
     return requests.order_by("-id")

@@ -1,4 +1,6 @@
-"""Writes for dispatch: dispatch, sign, contact, progress, returns, extensions, whistle, reply, supervise.
+"""Writes for dispatch: dispatch, sign, contact, progress, returns, extensions, whistle, reply, supervise,
+and the district sub-centre's second level: passing a ticket down, deciding its units' requests,
+confirming their replies.
 
 Every step is a ticket transition written through `_locked_transition`, the one locking protocol:
 it locks the ticket row first, then the assignment and request rows, so that all writers take the
@@ -18,6 +20,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.functions import Least
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +38,7 @@ from dispatch.models import (
     AssignmentStatus,
     Attachment,
     ExtensionRequest,
+    Level,
     ProgressNote,
     ReplyOutcome,
     ReturnReason,
@@ -103,16 +107,21 @@ def _new_assignment(
     now: datetime,
     due_at: datetime | None = None,
     whistled_by: Assignment | None = None,
+    parent: Assignment | None = None,
 ) -> Assignment:
+    due_at = due_at or deadline_after(start=now, duration=tier_duration(ticket.deadline_tier))
     assignment = Assignment(
         ticket=ticket,
         unit=unit,
         role=role,
         whistled_by=whistled_by,
+        parent=parent,
         dispatched_at=now,
         dispatched_by=actor,
-        sign_due_at=deadline_after(start=now, duration=_sign_duration(ticket)),
-        due_at=due_at or deadline_after(start=now, duration=tier_duration(ticket.deadline_tier)),
+        # Never after the handling deadline: a unit the district passes a ticket down to late in
+        # the district's time signs by then.
+        sign_due_at=max(now, min(deadline_after(start=now, duration=_sign_duration(ticket)), due_at)),
+        due_at=due_at,
     )
     alerts.schedule_alerts(assignment=assignment, now=now)
     return assignment
@@ -251,12 +260,22 @@ def bulk_dispatch(*, items: Sequence[DispatchItem], actor: User, note: str = "")
 
 def _for_unit_staff(*, assignment_id: int, actor: User) -> Assignment:
     """The assignment if the actor works for its unit; otherwise not found."""
-    assignment = Assignment.objects.select_related("unit", "ticket").filter(pk=assignment_id).first()
-    permissions.require(
-        assignment is not None and steps.may_take(Party.UNIT_STAFF, user=actor, unit_id=assignment.unit_id)
-    )
+    assignment = Assignment.objects.select_related("unit", "ticket", "parent__unit").filter(pk=assignment_id).first()
+    permissions.require(assignment is not None and steps.may_take(Party.UNIT_STAFF, user=actor, assignment=assignment))
     assert assignment is not None  # refused above
     return assignment
+
+
+def _parent_due_at(assignment: Assignment) -> datetime | None:
+    """The handling deadline of the district's assignment above `assignment`, None at the hotline's
+    level: no deadline below a district ends after it."""
+    if assignment.parent_id is None:
+        return None
+    return Assignment.objects.values_list("due_at", flat=True).get(pk=assignment.parent_id)
+
+
+def _within_parent(at: datetime, *, parent_due_at: datetime | None) -> datetime:
+    return at if parent_due_at is None else min(at, parent_due_at)
 
 
 def _locked_transition(
@@ -327,7 +346,9 @@ def _step(
 def sign(*, assignment_id: int, actor: User) -> Assignment:
     """签收: the unit acknowledges the ticket; the lead's signing puts the ticket in progress."""
     assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
-    step = StepName.SIGN if assignment.is_lead else StepName.ASSIST_SIGN
+    step = StepName.ASSIST_SIGN
+    if assignment.is_lead:
+        step = StepName.SIGN if assignment.level == Level.HOTLINE else StepName.SUB_SIGN
     with transaction.atomic():
         assignment, ticket, _event = _step(assignment=assignment, step=step, actor=actor)
         now = timezone.now()
@@ -337,8 +358,9 @@ def sign(*, assignment_id: int, actor: User) -> Assignment:
         # A confidential caller is contacted through the hotline, not by the unit (DESIGN.md §7):
         # the unit has a first-contact deadline only for a caller it may call.
         if assignment.is_lead and ticket.caller_id is not None and not ticket.confidential:
-            assignment.first_contact_due_at = deadline_after(
-                start=now, duration=settings.HOTLINE_FIRST_CONTACT_DEADLINE
+            assignment.first_contact_due_at = _within_parent(
+                deadline_after(start=now, duration=settings.HOTLINE_FIRST_CONTACT_DEADLINE),
+                parent_due_at=_parent_due_at(assignment),
             )
         assignment.save(update_fields=["status", "signed_at", "signed_by", "first_contact_due_at"])
     return assignment
@@ -363,6 +385,11 @@ def record_first_contact(*, assignment_id: int, actor: User, note: str = "") -> 
         assignment, _ticket, _event = _step(assignment=assignment, step=StepName.RECORD_CONTACT, actor=actor, note=note)
         assignment.first_contacted_at = timezone.now()
         assignment.save(update_fields=["first_contacted_at"])
+        if assignment.parent_id is not None:
+            # The district answers for the contact its unit made (its own response rate).
+            Assignment.objects.filter(
+                pk=assignment.parent_id, first_contacted_at__isnull=True, first_contact_due_at__isnull=False
+            ).update(first_contacted_at=assignment.first_contacted_at)
     return assignment
 
 
@@ -435,7 +462,9 @@ def reveal_description(*, assignment_id: int, actor: User) -> TicketText:
 
 
 def request_return(*, assignment_id: int, actor: User, reason: str, legal_basis: str, note: str = "") -> ReturnRequest:
-    """The lead unit says "not ours" before signing; the hotline reviews it (time stops meanwhile)."""
+    """The lead unit says "not ours" before signing; the hotline reviews it (time stops meanwhile).
+    A unit the district passed the ticket down to asks the district instead, and the district's
+    own clock runs on."""
     assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
     if reason not in ReturnReason.values:
         raise _invalid("reason", _("Choose a reason."))
@@ -444,7 +473,7 @@ def request_return(*, assignment_id: int, actor: User, reason: str, legal_basis:
     with transaction.atomic():
         assignment, ticket, _event = _step(
             assignment=assignment,
-            step=StepName.REQUEST_RETURN,
+            step=StepName.REQUEST_RETURN if assignment.parent_id is None else StepName.SUB_REQUEST_RETURN,
             actor=actor,
             note=legal_basis.strip(),
             payload={"reason": reason},
@@ -459,18 +488,32 @@ def request_return(*, assignment_id: int, actor: User, reason: str, legal_basis:
             note=note.strip(),
             requested_by=actor,
             requested_at=now,
-            needs_supervisor=now > assignment.dispatched_at + settings.HOTLINE_RETURN_WINDOW,
+            # A district decides its units' returns whenever they come.
+            needs_supervisor=assignment.parent_id is None
+            and now > assignment.dispatched_at + settings.HOTLINE_RETURN_WINDOW,
         )
         body = f"{assignment.unit.name} · {ReturnReason(reason).label}"
+        title = _("Return request to review: %(number)s") % {"number": ticket.number}
+        key = f"return:{request.pk}:requested"
+        if assignment.parent is not None:
+            notify_unit(
+                unit=assignment.parent.unit,
+                kind=NotificationKind.RETURN_REQUESTED,
+                title=title,
+                body=intake_selectors.notification_body(ticket=ticket, detail=body),
+                link=assignment_link(assignment.pk),
+                key=key,
+            )
+            return request
         notify_roles(
             roles=permissions.return_reviewer_roles(late=request.needs_supervisor),
             kind=NotificationKind.RETURN_REQUESTED,
-            title=_("Return request to review: %(number)s") % {"number": ticket.number},
+            title=title,
             body=intake_selectors.notification_body(
                 ticket=ticket, detail=f"{body} · {_('late: supervisor decides')}" if request.needs_supervisor else body
             ),
             link=reverse("dispatch:return_review", args=[request.pk]),
-            key=f"return:{request.pk}:requested",
+            key=key,
         )
     return request
 
@@ -512,6 +555,14 @@ def _record_decision(
     )
 
 
+def _may_review(*, actor: User, assignment: Assignment, late: bool = False) -> bool:
+    """Who decides a unit's return or extension request: the district's staff for a unit it passed
+    the ticket down to, the hotline otherwise (late returns: its supervisors)."""
+    if assignment.parent is not None:
+        return assignment.parent.unit_id in permissions.acting_unit_ids(user=actor)
+    return permissions.can_review_return(user=actor, late=late)
+
+
 def decide_return(
     *,
     return_request_id: int,
@@ -528,14 +579,18 @@ def decide_return(
     `redispatch_to_id`, dispatches it again in the same transaction). Rejection sends it back
     to the unit, whose deadlines move by the time the review took. Re-dispatching follows
     `dispatch_ticket`'s rule on functional-department matters and `override_reason`.
+
+    A unit the district passed the ticket down to returns it to the district: its staff decide,
+    approval puts the ticket back in the district's queue (or passes it at once to another of its
+    units), and a rejection moves the unit's deadlines, never past the district's own.
     """
     request = (
-        ReturnRequest.objects.select_related("assignment__unit", "assignment__ticket")
+        ReturnRequest.objects.select_related("assignment__unit", "assignment__ticket", "assignment__parent")
         .filter(pk=return_request_id)
         .first()
     )
     permissions.require(
-        request is not None and permissions.can_review_return(user=actor, late=request.needs_supervisor)
+        request is not None and _may_review(actor=actor, assignment=request.assignment, late=request.needs_supervisor)
     )
     assert request is not None  # refused above
     note = note.strip()
@@ -543,48 +598,85 @@ def decide_return(
         raise _invalid("note", _("Give the reason for rejecting the return."))
     if redispatch_to_id is not None and not approve:
         raise _invalid("redispatch_to", _("Only an approved return is re-dispatched."))
+    assignment = request.assignment
+    district = assignment.parent
     redispatch = None
     if redispatch_to_id is not None:
-        redispatch = _handling_units(lead_unit_id=redispatch_to_id, assist_unit_ids=assist_unit_ids)
+        redispatch = (
+            _handling_units(lead_unit_id=redispatch_to_id, assist_unit_ids=assist_unit_ids)
+            if district is None
+            else _district_units(
+                district_id=district.unit_id, lead_unit_id=redispatch_to_id, assist_unit_ids=assist_unit_ids
+            )
+        )
     override_reason = _clean_override_reason(override_reason)
-    assignment = request.assignment
+    if district is None:
+        action = Action.APPROVE_RETURN if approve else Action.REJECT_RETURN
+    else:
+        action = Action.SUB_APPROVE_RETURN if approve else Action.SUB_REJECT_RETURN
     with transaction.atomic():
         now = timezone.now()
         locked, _ticket, _event = _locked_transition(
             ticket_id=assignment.ticket_id,
-            action=Action.APPROVE_RETURN if approve else Action.REJECT_RETURN,
+            action=action,
             actor=actor,
             note=note,
             payload={"assignment": assignment.pk, "unit": assignment.unit_id, "return_request": request.pk},
             lock=lambda ticket: _lock_pending(ReturnRequest, return_request_id),
         )
         request = locked
+        # The returning unit's level: the whole ticket, or the district's units on it.
         live = Assignment.objects.filter(ticket_id=assignment.ticket_id, ended_at__isnull=True)
+        if district is not None:
+            live = live.filter(parent=district)
         if approve:
             live.filter(pk=assignment.pk).update(status=AssignmentStatus.RETURNED, ended_at=now)
             # Assisting units were dispatched with this lead: the new dispatch decides anew.
             live.exclude(pk=assignment.pk).update(status=AssignmentStatus.ENDED, ended_at=now)
-        else:
+        elif district is None:
             pause = now - request.requested_at
             live.update(
                 sign_due_at=F("sign_due_at") + pause,
                 due_at=F("due_at") + pause,
                 first_contact_due_at=F("first_contact_due_at") + pause,
             )
+        else:
+            # The units below have signed nothing that sets a contact deadline: the lead had not signed.
+            pause, district_due = now - request.requested_at, _parent_due_at(assignment)
+            live.update(
+                sign_due_at=Least(F("sign_due_at") + pause, district_due),
+                due_at=Least(F("due_at") + pause, district_due),
+            )
+        if not approve:
             for moved in live:
                 alerts.schedule_alerts(assignment=moved, now=now)
                 moved.save(update_fields=["next_alert_stage", "next_alert_at"])
         if redispatch is not None:
             lead, assists = redispatch
-            _dispatch(
-                ticket_id=assignment.ticket_id,
-                lead=lead,
-                assists=assists,
-                actor=actor,
-                note=note,
-                override_reason=override_reason,
-            )
+            if district is None:
+                _dispatch(
+                    ticket_id=assignment.ticket_id,
+                    lead=lead,
+                    assists=assists,
+                    actor=actor,
+                    note=note,
+                    override_reason=override_reason,
+                )
+            else:
+                _pass_down(
+                    district_assignment=district,
+                    lead=lead,
+                    assists=assists,
+                    actor=actor,
+                    note=note,
+                    due_at=None,
+                    override_reason=override_reason,
+                )
             request.redispatched_to = lead
+        if district is None:
+            rejected = _("Return rejected: %(number)s: please sign and handle the ticket")
+        else:
+            rejected = _("Return rejected by the district: %(number)s: please sign and handle the ticket")
         _record_decision(
             request,
             assignment=assignment,
@@ -593,12 +685,7 @@ def decide_return(
             note=note,
             now=now,
             kind=NotificationKind.RETURN_DECIDED,
-            title=(
-                _("Return approved: %(number)s")
-                if approve
-                else _("Return rejected: %(number)s: please sign and handle the ticket")
-            )
-            % {"number": assignment.ticket.number},
+            title=(_("Return approved: %(number)s") if approve else rejected) % {"number": assignment.ticket.number},
             key=f"return:{request.pk}:decided",
         )
     return request
@@ -609,7 +696,8 @@ def decide_return(
 
 def request_extension(*, assignment_id: int, actor: User, extra_days: int, reason: str) -> ExtensionRequest:
     """Ask for more time, before the deadline; at most settings.HOTLINE_MAX_EXTENSIONS per assignment
-    (a denied request does not count)."""
+    (a denied request does not count). The hotline decides; for a unit the district passed the
+    ticket down to, the district."""
     assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
     if not 1 <= extra_days <= settings.HOTLINE_MAX_EXTENSION_DAYS:
         raise _invalid(
@@ -619,83 +707,284 @@ def request_extension(*, assignment_id: int, actor: User, extra_days: int, reaso
     if not reason.strip():
         raise _invalid("reason", _("Give the reason for the extension."))
     with transaction.atomic():
-        assignment, ticket, _event = _step(
-            assignment=assignment,
-            step=StepName.REQUEST_EXTENSION,
-            actor=actor,
-            note=reason.strip(),
-            payload={"extra_days": extra_days},
+        return _file_extension(assignment=assignment, actor=actor, extra_days=extra_days, reason=reason.strip())
+
+
+def _file_extension(
+    *, assignment: Assignment, actor: User, extra_days: int, reason: str, passed_up_from: int | None = None
+) -> ExtensionRequest:
+    """Inside a transaction: the REQUEST_EXTENSION step and the request, its reviewers told."""
+    payload: dict[str, Any] = {"extra_days": extra_days}
+    if passed_up_from is not None:
+        payload["passed_up_from"] = passed_up_from
+    assignment, ticket, _event = _step(
+        assignment=assignment, step=StepName.REQUEST_EXTENSION, actor=actor, note=reason, payload=payload
+    )
+    assert assignment.due_at is not None  # a dispatched assignment always has its deadline
+    request = ExtensionRequest.objects.create(
+        assignment=assignment,
+        extra_days=extra_days,
+        reason=reason,
+        requested_by=actor,
+        previous_due_at=assignment.due_at,
+    )
+    days = ngettext("Extension by %(days)s day", "Extension by %(days)s days", extra_days) % {"days": extra_days}
+    title = _("Extension request to review: %(number)s") % {"number": ticket.number}
+    body = intake_selectors.notification_body(ticket=ticket, detail=f"{assignment.unit.name} · {days}")
+    key = f"extension:{request.pk}:requested"
+    if assignment.parent is not None:
+        notify_unit(
+            unit=assignment.parent.unit,
+            kind=NotificationKind.EXTENSION_REQUESTED,
+            title=title,
+            body=body,
+            link=assignment_link(assignment.pk),
+            key=key,
         )
-        assert assignment.due_at is not None  # a dispatched assignment always has its deadline
-        request = ExtensionRequest.objects.create(
-            assignment=assignment,
-            extra_days=extra_days,
-            reason=reason.strip(),
-            requested_by=actor,
-            previous_due_at=assignment.due_at,
-        )
-        days = ngettext("Extension by %(days)s day", "Extension by %(days)s days", extra_days) % {"days": extra_days}
+    else:
         notify_roles(
             roles=DISPATCH_ROLES,
             kind=NotificationKind.EXTENSION_REQUESTED,
-            title=_("Extension request to review: %(number)s") % {"number": ticket.number},
-            body=intake_selectors.notification_body(ticket=ticket, detail=f"{assignment.unit.name} · {days}"),
+            title=title,
+            body=body,
             link=reverse("dispatch:returns"),
-            key=f"extension:{request.pk}:requested",
+            key=key,
         )
     return request
 
 
-def decide_extension(*, extension_request_id: int, actor: User, approve: bool, note: str = "") -> ExtensionRequest:
-    """Approve (the deadline moves by the days asked) or deny (with a reason; the deadline stays)."""
-    permissions.require(permissions.can_dispatch(user=actor))
+def decide_extension(
+    *, extension_request_id: int, actor: User, approve: bool, note: str = "", pass_up: bool = False
+) -> ExtensionRequest:
+    """Approve (the deadline moves by the days asked) or deny (with a reason; the deadline stays).
+
+    A district deciding for a unit it passed the ticket down to cannot move the unit's deadline
+    past its own: it passes the request up instead (`pass_up`), asking the hotline for the same
+    days on its own assignment; the hotline's decision then decides both."""
     request = (
-        ExtensionRequest.objects.select_related("assignment__unit", "assignment__ticket")
+        ExtensionRequest.objects.select_related("assignment__unit", "assignment__ticket", "assignment__parent__unit")
         .filter(pk=extension_request_id)
         .first()
     )
-    permissions.require(request is not None)
+    permissions.require(request is not None and _may_review(actor=actor, assignment=request.assignment))
     assert request is not None  # refused above
     note = note.strip()
-    if not approve and not note:
+    if not approve and not note and not pass_up:
         raise _invalid("note", _("Give the reason for denying the extension."))
+    assignment = request.assignment
+    if pass_up:
+        if assignment.parent is None:
+            raise _invalid("pass_up", _("Only a district passes a request up to the hotline."))
+        return _pass_extension_up(request=request, actor=actor, note=note)
+    with transaction.atomic():
+        request = _decide_extension(request=request, actor=actor, approve=approve, note=note)
+        below = ExtensionRequest.objects.filter(passed_up_to=request, status=ReviewStatus.PENDING).first()
+        if below is not None:
+            # The hotline decided what a district passed up: the unit's request follows, within the
+            # district's new deadline.
+            _decide_extension(request=below, actor=actor, approve=approve, note=note)
+    return request
+
+
+def _decide_extension(*, request: ExtensionRequest, actor: User, approve: bool, note: str) -> ExtensionRequest:
+    """Inside a transaction: the decision's transition on the locked request and assignment."""
     assignment = request.assignment
 
     def lock(ticket: Ticket) -> tuple[ExtensionRequest, Assignment]:
-        pending = _lock_pending(ExtensionRequest, extension_request_id)
+        pending = _lock_pending(ExtensionRequest, request.pk)
         current = Assignment.objects.select_for_update().get(pk=assignment.pk)
         if current.ended_at is not None or current.status != AssignmentStatus.SIGNED:
             raise _conflict("assignment_not_open", _("The unit is no longer handling this ticket."))
         return pending, current
 
-    with transaction.atomic():
-        (request, current), _ticket, _event = _locked_transition(
-            ticket_id=assignment.ticket_id,
-            action=Action.APPROVE_EXTENSION if approve else Action.DENY_EXTENSION,
-            actor=actor,
-            note=note,
-            payload={"assignment": assignment.pk, "unit": assignment.unit_id, "extra_days": request.extra_days},
-            lock=lock,
-        )
-        if approve:
-            assert current.due_at is not None  # a dispatched assignment always has its deadline
-            current.due_at = deadline_after(start=current.due_at, duration=Days(days=request.extra_days))
-            alerts.schedule_alerts(assignment=current)
-            current.save(update_fields=["due_at", "next_alert_stage", "next_alert_at"])
-            request.granted_due_at = current.due_at
-        _record_decision(
-            request,
-            assignment=assignment,
-            actor=actor,
-            approve=approve,
-            note=note,
-            now=timezone.now(),
-            kind=NotificationKind.EXTENSION_DECIDED,
-            title=(_("Extension approved: %(number)s") if approve else _("Extension denied: %(number)s"))
-            % {"number": assignment.ticket.number},
-            key=f"extension:{request.pk}:decided",
-        )
+    (request, current), _ticket, _event = _locked_transition(
+        ticket_id=assignment.ticket_id,
+        action=Action.APPROVE_EXTENSION if approve else Action.DENY_EXTENSION,
+        actor=actor,
+        note=note,
+        payload={"assignment": assignment.pk, "unit": assignment.unit_id, "extra_days": request.extra_days},
+        lock=lock,
+    )
+    if approve:
+        assert current.due_at is not None  # a dispatched assignment always has its deadline
+        due_at = deadline_after(start=current.due_at, duration=Days(days=request.extra_days))
+        district_due = _parent_due_at(current)
+        if district_due is not None and due_at > district_due:
+            if request.passed_up_to_id is None:
+                raise DomainError(
+                    "after_parent_deadline",
+                    _("The new deadline would end after the district's own: pass the request up to the hotline."),
+                    status=409,
+                )
+            due_at = district_due  # the hotline granted the district less than the unit asked
+        current.due_at = due_at
+        alerts.schedule_alerts(assignment=current)
+        current.save(update_fields=["due_at", "next_alert_stage", "next_alert_at"])
+        request.granted_due_at = current.due_at
+    _record_decision(
+        request,
+        assignment=assignment,
+        actor=actor,
+        approve=approve,
+        note=note,
+        now=timezone.now(),
+        kind=NotificationKind.EXTENSION_DECIDED,
+        title=(_("Extension approved: %(number)s") if approve else _("Extension denied: %(number)s"))
+        % {"number": assignment.ticket.number},
+        key=f"extension:{request.pk}:decided",
+    )
     return request
+
+
+def _pass_extension_up(*, request: ExtensionRequest, actor: User, note: str) -> ExtensionRequest:
+    """The district asks the hotline for the unit's days on its own assignment; the unit's request
+    stays pending, linked to the district's, until the hotline decides."""
+    assignment = request.assignment
+    assert assignment.parent is not None  # checked by the caller
+    district_assignment = Assignment.objects.select_related("unit", "ticket", "parent__unit").get(
+        pk=assignment.parent_id
+    )
+    with transaction.atomic():
+        # The ticket first, as every writer here locks (its transition takes the lock again).
+        Ticket.objects.select_for_update().get(pk=assignment.ticket_id)
+        pending = _lock_pending(ExtensionRequest, request.pk)
+        if pending.passed_up_to_id is not None:
+            raise _conflict("already_decided", _("This request has already been decided."))
+        upward = _file_extension(
+            assignment=district_assignment,
+            actor=actor,
+            extra_days=pending.extra_days,
+            reason=f"{pending.reason}\n\n{note}" if note else pending.reason,
+            passed_up_from=pending.pk,
+        )
+        pending.passed_up_to = upward
+        pending.save(update_fields=["passed_up_to"])
+    return pending
+
+
+# The district sub-centre (区分中心): passing a district's ticket down a level
+
+# Units that assist anywhere in the city, whichever district passes a ticket down (utilities).
+CITY_WIDE_ASSISTING_KINDS = frozenset({UnitKind.STATE_ENTERPRISE})
+
+
+def _district_units(*, district_id: int, lead_unit_id: int, assist_unit_ids: Sequence[int]) -> tuple[Unit, list[Unit]]:
+    """The lead and assisting units a district may pass its ticket down to, checked: active handling
+    units inside the district (its streets/townships and departments); assisting units may also be
+    the city-wide utilities."""
+    lead, assists = _handling_units(lead_unit_id=lead_unit_id, assist_unit_ids=assist_unit_ids)
+    if lead.parent_id != district_id:
+        raise _invalid("lead", _("Choose a unit inside the district."))
+    if any(unit.parent_id != district_id and unit.kind not in CITY_WIDE_ASSISTING_KINDS for unit in assists):
+        raise _invalid("assisting", _("Assisting units must be inside the district, or city-wide utilities."))
+    return lead, assists
+
+
+def _pass_down(
+    *,
+    district_assignment: Assignment,
+    lead: Unit,
+    assists: Sequence[Unit],
+    actor: User,
+    note: str,
+    due_at: datetime | None,
+    override_reason: str = "",
+) -> list[Assignment]:
+    """Inside a transaction: the SUBDISPATCH step on the district's assignment and the new
+    assignments below it, due by `due_at` or the district's own deadline, never after it."""
+    unit_ids = [lead.pk, *(unit.pk for unit in assists)]
+
+    def check(current: Assignment, ticket: Ticket) -> None:
+        assert current.due_at is not None  # a dispatched assignment always has its deadline
+        if current.due_at <= timezone.now():
+            raise DomainError(
+                "after_parent_deadline",
+                _("The district's own deadline has passed: ask the hotline for an extension first."),
+                status=409,
+            )
+        if due_at is not None and due_at > current.due_at:
+            raise DomainError(
+                "after_parent_deadline",
+                _("A deadline below the district cannot end after the district's own (%(due)s).")
+                % {"due": f"{timezone.localtime(current.due_at):%Y-%m-%d %H:%M}"},
+                status=400,
+                fields={"due_at": [_("Choose a deadline no later than the district's own.")]},
+            )
+        _check_lead_for(ticket, lead=lead, override_reason=override_reason)
+        if Assignment.objects.filter(ticket=ticket, unit_id__in=unit_ids, ended_at__isnull=True).exists():
+            raise _conflict("already_assigned", _("A chosen unit is already working on this ticket."))
+
+    payload: dict[str, Any] = {
+        "lead": lead.pk,
+        "lead_name": lead.name,
+        "assist": [unit.pk for unit in assists],
+        "due_at": due_at.isoformat() if due_at else None,
+    }
+    if override_reason:
+        payload["override_reason"] = override_reason
+    current, ticket, event = _step(
+        assignment=district_assignment, step=StepName.SUBDISPATCH, actor=actor, note=note, payload=payload, check=check
+    )
+    now = event.created_at
+    created = Assignment.objects.bulk_create(
+        [
+            _new_assignment(
+                ticket=ticket,
+                unit=unit,
+                role=AssignmentRole.LEAD if unit == lead else AssignmentRole.ASSIST,
+                actor=actor,
+                now=now,
+                due_at=due_at or current.due_at,
+                parent=current,
+            )
+            for unit in [lead, *assists]
+        ]
+    )
+    _notify_new(
+        created,
+        kind=NotificationKind.DISPATCHED,
+        title=_("New ticket from %(district)s to sign") % {"district": current.unit.name},
+    )
+    return created
+
+
+def subdispatch(
+    *,
+    assignment_id: int,
+    actor: User,
+    lead_unit_id: int,
+    assist_unit_ids: Sequence[int] = (),
+    note: str = "",
+    due_at: datetime | None = None,
+    override_reason: str = "",
+) -> list[Assignment]:
+    """区里再往下派: the district's staff pass the district's signed ticket down to one lead unit
+    inside the district (and assisting units). Returns the new assignments, the lead's first.
+
+    The district's assignment stays open: it answers for the ticket until its unit replies and it
+    confirms the reply (`confirm_reply`). The new deadlines never end after the district's own."""
+    assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
+    # A step the assignment does not allow is refused before its input is read (which units are
+    # inside depends on the assignment's unit being a district); checked again under the lock.
+    steps.check_step(
+        steps.STEPS[StepName.SUBDISPATCH], assignment=assignment, ticket=assignment.ticket, now=timezone.now()
+    )
+    lead, assists = _district_units(
+        district_id=assignment.unit_id, lead_unit_id=lead_unit_id, assist_unit_ids=assist_unit_ids
+    )
+    if due_at is not None and due_at <= timezone.now():
+        raise _invalid("due_at", _("Choose a deadline in the future."))
+    override_reason = _clean_override_reason(override_reason)
+    with transaction.atomic():
+        return _pass_down(
+            district_assignment=assignment,
+            lead=lead,
+            assists=assists,
+            actor=actor,
+            note=note.strip(),
+            due_at=due_at,
+            override_reason=override_reason,
+        )
 
 
 # Whistle, reply, supervision
@@ -736,6 +1025,7 @@ def whistle(*, assignment_id: int, actor: User, unit_ids: Sequence[int], note: s
                     now=now,
                     due_at=lead.due_at,
                     whistled_by=lead,
+                    parent=lead.parent,
                 )
                 for pk in unit_ids
             ]
@@ -746,7 +1036,8 @@ def whistle(*, assignment_id: int, actor: User, unit_ids: Sequence[int], note: s
 
 def reply(*, assignment_id: int, actor: User, text: str, outcome: str, explanation: str = "") -> Assignment:
     """The final reply (办结反馈). An assisting unit replies to the lead; the lead's reply goes to the
-    caller and the hotline, and the ticket awaits the callback."""
+    caller and the hotline, and the ticket awaits the callback. A unit the district passed the
+    ticket down to replies to the district, which confirms (or edits) it as its own reply."""
     assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
     text, explanation = text.strip(), explanation.strip()
     errors: dict[str, list[str]] = {}
@@ -758,18 +1049,19 @@ def reply(*, assignment_id: int, actor: User, text: str, outcome: str, explanati
         errors["explanation"] = [_("Explain what could not be resolved and why.")]
     if errors:
         raise DomainError("invalid", _("The input is not valid."), status=400, fields=errors)
-    changes = None
-    if assignment.is_lead:
+    changes, payload = None, {"outcome": outcome, "explanation": explanation}
+    step = StepName.ASSIST_REPLY
+    if assignment.is_lead and assignment.level == Level.DISTRICT:
+        step = StepName.SUB_REPLY
+    elif assignment.is_lead:
+        step = StepName.REPLY
         # What the citizen reads on the status page, written by the reply's own transition.
         changes = {"public_reply": f"{text}\n\n{explanation}" if explanation else text}
     with transaction.atomic():
+        if step == StepName.REPLY and (confirmed := _replied_sub_lead(assignment)) is not None:
+            payload |= {"confirms": confirmed.pk, "edited": _reply_of(confirmed) != (text, outcome, explanation)}
         assignment, ticket, _event = _step(
-            assignment=assignment,
-            step=StepName.REPLY if assignment.is_lead else StepName.ASSIST_REPLY,
-            actor=actor,
-            note=text,
-            payload={"outcome": outcome, "explanation": explanation},
-            changes=changes,
+            assignment=assignment, step=step, actor=actor, note=text, payload=payload, changes=changes
         )
         now = timezone.now()
         assignment.status = AssignmentStatus.REPLIED
@@ -780,21 +1072,65 @@ def reply(*, assignment_id: int, actor: User, text: str, outcome: str, explanati
         assignment.explanation = explanation
         assignment.save(update_fields=["status", "replied_at", "replied_by", "reply", "outcome", "explanation"])
         if assignment.is_lead:
-            # Assisting units that have not replied by now are done: the ticket left the units.
-            Assignment.objects.filter(
+            # Assisting units that have not replied by now are done: the ticket left the units (for
+            # a unit below a district: the units the district passed it down to).
+            unreplied = Assignment.objects.filter(
                 ticket=ticket,
                 ended_at__isnull=True,
                 status__in=[AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED],
-            ).update(status=AssignmentStatus.ENDED, ended_at=now)
+            )
+            if step == StepName.SUB_REPLY:
+                unreplied = unreplied.filter(parent_id=assignment.parent_id)
+            unreplied.update(status=AssignmentStatus.ENDED, ended_at=now)
+        if step == StepName.SUB_REPLY:
+            assert assignment.parent is not None  # a sub-reply is the reply of a unit below a district
+            notify_unit(
+                unit=assignment.parent.unit,
+                kind=NotificationKind.SUB_REPLIED,
+                title=_("Reply to confirm: %(number)s") % {"number": ticket.number},
+                body=intake_selectors.notification_body(ticket=ticket, detail=f"{assignment.unit.name} · {text}"),
+                link=assignment_link(assignment.parent_id),
+                key=f"assignment:{assignment.pk}:replied:{now.isoformat()}",
+            )
     return assignment
 
 
-def supervise(*, assignment_id: int, actor: User, comment: str) -> TicketEvent:
-    """督办: a unit leader or district supervisor presses the unit, which is notified."""
-    assignment = Assignment.objects.select_related("unit").filter(pk=assignment_id).first()
-    permissions.require(
-        assignment is not None and steps.may_take(Party.SUPERVISOR, user=actor, unit_id=assignment.unit_id)
+def _replied_sub_lead(assignment: Assignment) -> Assignment | None:
+    """The live lead below the district's assignment that has replied to it, if any."""
+    return Assignment.objects.filter(
+        parent_id=assignment.pk, role=AssignmentRole.LEAD, ended_at__isnull=True, status=AssignmentStatus.REPLIED
+    ).first()
+
+
+def _reply_of(assignment: Assignment) -> tuple[str, str, str]:
+    return assignment.reply, assignment.outcome, assignment.explanation
+
+
+def confirm_reply(
+    *, assignment_id: int, actor: User, text: str = "", outcome: str = "", explanation: str | None = None
+) -> Assignment:
+    """The district confirms the reply of the unit it passed the ticket down to as its own reply to
+    the hotline; what it gives (`text`, `outcome`, `explanation`) replaces the unit's words."""
+    assignment = _for_unit_staff(assignment_id=assignment_id, actor=actor)
+    sub_lead = _replied_sub_lead(assignment)
+    if sub_lead is None:
+        raise _conflict("nothing_to_confirm", _("No unit of the district has replied to this ticket yet."))
+    if explanation is None:
+        explanation = sub_lead.explanation if outcome in ("", sub_lead.outcome) else ""
+    return reply(
+        assignment_id=assignment.pk,
+        actor=actor,
+        text=text.strip() or sub_lead.reply,
+        outcome=outcome or sub_lead.outcome,
+        explanation=explanation,
     )
+
+
+def supervise(*, assignment_id: int, actor: User, comment: str) -> TicketEvent:
+    """督办: a unit leader, district supervisor, or the district that passed the ticket down presses
+    the unit, which is notified."""
+    assignment = Assignment.objects.select_related("unit", "parent").filter(pk=assignment_id).first()
+    permissions.require(assignment is not None and steps.may_take(Party.SUPERVISOR, user=actor, assignment=assignment))
     assert assignment is not None  # refused above
     comment = comment.strip()
     if not comment:
@@ -815,19 +1151,22 @@ def supervise(*, assignment_id: int, actor: User, comment: str) -> TicketEvent:
 def reopen_lead(*, ticket_id: int, due_at: datetime) -> Assignment:
     """重办: after the REOPEN transition (the evaluation's callback), the lead unit that replied
     handles the ticket again, already signed, until the new deadline. Its last reply stays on the
-    row until it replies again; the event log keeps every reply."""
+    row until it replies again; the event log keeps every reply. A district that had passed the
+    ticket down gets it back with its unit, which handles it again under the same deadline."""
     with transaction.atomic():
-        lead = (
+        leads = list(
             Assignment.objects.select_for_update()
             .select_related("unit")
             .filter(ticket_id=ticket_id, role=AssignmentRole.LEAD, ended_at__isnull=True)
-            .get()
+            .exclude(parent__isnull=False, status__in=[AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED])
+            .order_by("pk")
         )
-        lead.status = AssignmentStatus.SIGNED
-        lead.due_at = due_at
-        alerts.schedule_alerts(assignment=lead)
-        lead.save(update_fields=["status", "due_at", "next_alert_stage", "next_alert_at"])
-    return lead
+        for lead in leads:
+            lead.status = AssignmentStatus.SIGNED
+            lead.due_at = due_at
+            alerts.schedule_alerts(assignment=lead)
+            lead.save(update_fields=["status", "due_at", "next_alert_stage", "next_alert_at"])
+    return next(lead for lead in leads if lead.parent_id is None)
 
 
 def close_assignments(*, ticket_id: int) -> int:

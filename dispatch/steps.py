@@ -11,7 +11,8 @@ disagree:
 - the API's `allowed_steps` on an assignment.
 
 The checks run in a fixed order: the ticket's status (the lifecycle), the assignment still open,
-the unit's role (lead or assisting), street only, the assignment's status, then the step's rules.
+the unit's role (lead or assisting), the level (dispatched by the hotline or passed down by a
+district), street or district only, the assignment's status, then the step's rules.
 Whether the user may act on the assignment at all (`may_take`) comes before all of them and is a
 404, as everywhere in dispatch: other units' tickets are not disclosed.
 """
@@ -25,9 +26,17 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from dispatch import permissions
-from dispatch.models import STREET_KINDS, Assignment, AssignmentRole, AssignmentStatus, ExtensionRequest, ReviewStatus
+from dispatch.models import (
+    STREET_KINDS,
+    Assignment,
+    AssignmentRole,
+    AssignmentStatus,
+    ExtensionRequest,
+    Level,
+    ReviewStatus,
+)
 from hotline.errors import DomainError
-from hotline.models import User
+from hotline.models import UnitKind, User
 from intake.lifecycle import TRANSITIONS, Action, Status, refusal_message
 from intake.models import Ticket
 
@@ -42,6 +51,10 @@ class StepName(StrEnum):
     WHISTLE = "whistle"
     ASSIST_REPLY = "assist_reply"
     REPLY = "reply"
+    SUBDISPATCH = "subdispatch"
+    SUB_SIGN = "sub_sign"
+    SUB_REQUEST_RETURN = "sub_request_return"
+    SUB_REPLY = "sub_reply"
     SUPERVISE = "supervise"
     URGE = "urge"
     REVEAL_PHONE = "reveal_phone"
@@ -51,9 +64,10 @@ class StepName(StrEnum):
 class Party(StrEnum):
     """Who takes a step."""
 
-    # Unit officers and unit leaders of the assignment's own unit (permissions.acting_unit_ids).
+    # The staff of the assignment's own unit (permissions.acting_unit_ids).
     UNIT_STAFF = "unit_staff"
-    # The unit's leader, its district's supervisors, hotline supervisors (permissions.can_supervise).
+    # The unit's leader, its district's supervisors, hotline supervisors (permissions.can_supervise),
+    # and for an assignment passed down by a district, that district's staff.
     SUPERVISOR = "supervisor"
     # The deadline sweep (dispatch/sweeps.py): nobody takes it by hand.
     SYSTEM = "system"
@@ -84,7 +98,9 @@ class Step:
     statuses: frozenset[AssignmentStatus]
     ticket_statuses: frozenset[Status]  # for a step with an action, the lifecycle's sources
     role: AssignmentRole | None = None  # None: the lead and assisting units alike
+    level: Level | None = None  # None: at both levels of dispatch
     streets_only: bool = False
+    districts_only: bool = False
     rules: tuple[Predicate, ...] = ()
     # The reads of personal data answer every unmet requirement (but their rules) with one
     # refusal: the unit learns only that it may not read it now.
@@ -143,6 +159,30 @@ def _extension_left(assignment: Assignment, ticket: Ticket, now: datetime) -> Re
     return None
 
 
+def _passed_down_lead(assignment: Assignment) -> Assignment | None:
+    """The live lead the district passed its assignment down to (sub_assignments prefetched on
+    lists). Only a district's assignment can have one: the others are not read."""
+    if assignment.unit.kind != UnitKind.DISTRICT:
+        return None
+    return next((a for a in assignment.sub_assignments.all() if a.is_lead and a.ended_at is None), None)
+
+
+def _not_passed_down(assignment: Assignment, ticket: Ticket, now: datetime) -> Refusal | None:
+    if _passed_down_lead(assignment) is not None:
+        return Refusal("already_passed_down", _("The ticket is already with a unit of the district."))
+    return None
+
+
+def _sub_lead_replied(assignment: Assignment, ticket: Ticket, now: datetime) -> Refusal | None:
+    sub_lead = _passed_down_lead(assignment)
+    if sub_lead is not None and sub_lead.status != AssignmentStatus.REPLIED:
+        return Refusal(
+            "sub_reply_pending",
+            _("The unit the district passed the ticket down to has not replied yet: wait for its reply."),
+        )
+    return None
+
+
 def _not_confidential(assignment: Assignment, ticket: Ticket, now: datetime) -> Refusal | None:
     if ticket.confidential:
         return Refusal("confidential", _("The caller asked for confidentiality: ask the hotline."))
@@ -162,7 +202,9 @@ def _unit_step(
     *,
     by: Party = Party.UNIT_STAFF,
     role: AssignmentRole | None = None,
+    level: Level | None = None,
     streets_only: bool = False,
+    districts_only: bool = False,
     rules: tuple[Predicate, ...] = (),
 ) -> Step:
     """A step that writes a ticket transition: the ticket's statuses are the lifecycle's."""
@@ -173,19 +215,24 @@ def _unit_step(
         statuses=frozenset(statuses),
         ticket_statuses=TRANSITIONS[action].sources,
         role=role,
+        level=level,
         streets_only=streets_only,
+        districts_only=districts_only,
         rules=rules,
     )
 
 
 _DISPATCHED, _SIGNED = {AssignmentStatus.DISPATCHED}, {AssignmentStatus.SIGNED}
 LEAD, ASSIST = AssignmentRole.LEAD, AssignmentRole.ASSIST
+HOTLINE, DISTRICT = Level.HOTLINE, Level.DISTRICT
 
 STEPS: dict[StepName, Step] = {
     step.name: step
     for step in [
-        # The lead's signing puts the ticket in progress; assisting units sign once it is.
-        _unit_step(StepName.SIGN, Action.SIGN, _DISPATCHED, role=LEAD),
+        # The lead's signing puts the ticket in progress; assisting units sign once it is, and so does
+        # the unit a district passes the ticket down to.
+        _unit_step(StepName.SIGN, Action.SIGN, _DISPATCHED, role=LEAD, level=HOTLINE),
+        _unit_step(StepName.SUB_SIGN, Action.SUB_SIGN, _DISPATCHED, role=LEAD, level=DISTRICT),
         _unit_step(StepName.ASSIST_SIGN, Action.ASSIST_SIGN, _DISPATCHED, role=ASSIST),
         _unit_step(
             StepName.RECORD_CONTACT,
@@ -201,12 +248,25 @@ STEPS: dict[StepName, Step] = {
             _SIGNED,
             rules=(_before_deadline, _no_extension_pending, _extension_left),
         ),
-        # "Not ours" is said before signing.
-        _unit_step(StepName.REQUEST_RETURN, Action.REQUEST_RETURN, _DISPATCHED, role=LEAD),
+        # "Not ours" is said before signing: to the hotline, or to the district that passed it down.
+        _unit_step(StepName.REQUEST_RETURN, Action.REQUEST_RETURN, _DISPATCHED, role=LEAD, level=HOTLINE),
+        _unit_step(StepName.SUB_REQUEST_RETURN, Action.SUB_REQUEST_RETURN, _DISPATCHED, role=LEAD, level=DISTRICT),
         # The services also refuse units already working on the ticket: that depends on the input.
         _unit_step(StepName.WHISTLE, Action.WHISTLE, _SIGNED, role=LEAD, streets_only=True),
         _unit_step(StepName.ASSIST_REPLY, Action.ASSIST_REPLY, _SIGNED, role=ASSIST),
-        _unit_step(StepName.REPLY, Action.REPLY, _SIGNED, role=LEAD),
+        # The district's reply to the hotline waits for its unit's: the district confirms or edits it.
+        _unit_step(StepName.REPLY, Action.REPLY, _SIGNED, role=LEAD, level=HOTLINE, rules=(_sub_lead_replied,)),
+        _unit_step(StepName.SUB_REPLY, Action.SUB_REPLY, _SIGNED, role=LEAD, level=DISTRICT),
+        # The district's sub-centre passes its signed ticket down to one unit inside the district.
+        _unit_step(
+            StepName.SUBDISPATCH,
+            Action.SUBDISPATCH,
+            _SIGNED,
+            role=LEAD,
+            level=HOTLINE,
+            districts_only=True,
+            rules=(_not_passed_down,),
+        ),
         _unit_step(StepName.SUPERVISE, Action.SUPERVISE, ANY_STATUS, by=Party.SUPERVISOR),
         _unit_step(
             StepName.URGE,
@@ -214,11 +274,13 @@ STEPS: dict[StepName, Step] = {
             {AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED},
             by=Party.SYSTEM,
         ),
+        # While the lead handles the ticket: signed (a unit below a district signs after the ticket
+        # is in progress).
         Step(
             name=StepName.REVEAL_PHONE,
             action=None,
             by=Party.UNIT_STAFF,
-            statuses=ANY_STATUS,
+            statuses=frozenset(_SIGNED),
             ticket_statuses=frozenset({Status.IN_PROGRESS}),
             role=LEAD,
             rules=(_not_confidential, _has_caller),
@@ -242,12 +304,15 @@ STEPS: dict[StepName, Step] = {
 }
 
 
-def may_take(by: Party, *, user: User, unit_id: int) -> bool:
-    """Whether the user is of the party that takes steps on the unit's assignments (else: 404)."""
+def may_take(by: Party, *, user: User, assignment: Assignment) -> bool:
+    """Whether the user is of the party that takes steps on the assignment (else: 404). For a
+    supervisor of an assignment passed down, reads `assignment.parent` (select it on lists)."""
     if by == Party.UNIT_STAFF:
-        return unit_id in permissions.acting_unit_ids(user=user)
+        return assignment.unit_id in permissions.acting_unit_ids(user=user)
     if by == Party.SUPERVISOR:
-        return permissions.can_supervise(user=user, unit_id=unit_id)
+        return permissions.can_supervise(user=user, unit_id=assignment.unit_id) or (
+            assignment.parent is not None and assignment.parent.unit_id in permissions.acting_unit_ids(user=user)
+        )
     return False
 
 
@@ -263,10 +328,12 @@ def _requirement_refusal(step: Step, assignment: Assignment, ticket: Ticket) -> 
         refusal = Refusal("assignment_ended", _("This assignment is no longer open."))
     elif step.role == LEAD and not assignment.is_lead:
         refusal = Refusal("lead_only", _("Only the lead unit can do this."))
-    elif step.role == ASSIST and assignment.is_lead:
+    elif (step.role == ASSIST and assignment.is_lead) or step.level not in (None, assignment.level):
         refusal = Refusal("invalid_state", _("This step is not possible now."))
     elif step.streets_only and assignment.unit.kind not in STREET_KINDS:
         refusal = Refusal("streets_only", _("Only a street/township blows the whistle."))
+    elif step.districts_only and assignment.unit.kind != UnitKind.DISTRICT:
+        refusal = Refusal("districts_only", _("Only a district's sub-centre passes a ticket down."))
     elif assignment.status not in step.statuses:
         refusal = _status_refusal(step.statuses)
     else:
@@ -290,6 +357,6 @@ def check_step(step: Step, *, assignment: Assignment, ticket: Ticket, now: datet
 
 def verdict(step: Step, *, user: User, assignment: Assignment, now: datetime) -> Refusal | None:
     """The step for this user on this assignment: who may take it, then `refusal_of`."""
-    if not may_take(step.by, user=user, unit_id=assignment.unit_id):
+    if not may_take(step.by, user=user, assignment=assignment):
         return not_found()
     return refusal_of(step, assignment=assignment, ticket=assignment.ticket, now=now)

@@ -10,6 +10,10 @@ the clock is stopped and nothing fires). It writes the events through
 notifications in bulk. A second or concurrent sweep finds the markers moved (or the rows
 locked) and does nothing for them; a worker killed mid-batch rolls back the group in progress,
 which the next run does again. Notifications carry a unique key as well, so nothing is sent twice.
+
+Below a district (an assignment its sub-centre passed down), a late or overdue unit is escalated
+to the district's own staff first: the district answers for the ticket to the hotline, and its
+own assignment is marked by its own deadlines in the same sweeps.
 """
 
 from collections.abc import Callable
@@ -55,7 +59,7 @@ def _lock(pks: list[int], due: Q) -> list[Assignment]:
     and its caller, which the notifications name (intake.selectors.notification_body)."""
     return list(
         Assignment.objects.select_for_update(of=("self",), skip_locked=True)
-        .select_related("unit__parent", "ticket__caller")
+        .select_related("unit__parent", "ticket__caller", "parent")
         .filter(due, pk__in=pks)
         .order_by("pk")
     )
@@ -119,7 +123,7 @@ def _mark_once(
     action: Action,
     marker: str,
     now: datetime,
-    notice: Callable[[Assignment], Notice],
+    notices: Callable[[Assignment], list[Notice]],
 ) -> SweepResult:
     """Mark each due assignment once, the soonest `deadline` first: the event, the `marker` field
     set to `now` (which takes it out of `due`), the unit told."""
@@ -128,7 +132,7 @@ def _mark_once(
     def handle(group: list[int]) -> int:
         marked = _write_events(action, _lock(group, due), lambda a: {})
         Assignment.objects.filter(pk__in=[a.pk for a in marked]).update(**{marker: now})
-        notify_units_bulk(notices=[notice(a) for a in marked])
+        notify_units_bulk(notices=[n for a in marked for n in notices(a)])
         return len(marked)
 
     handled = _in_commit_groups(pks, handle)
@@ -152,15 +156,18 @@ def sweep_late_signs(*, now: datetime | None = None, batch: int | None = None) -
         action=Action.MARK_LATE_SIGN,
         marker="late_sign_marked_at",
         now=now,
-        notice=lambda a: Notice(
-            a.unit_id,
-            UNIT_STAFF_ROLES,
-            NotificationKind.URGED,
-            _("Not signed in time: sign now"),
-            assignment_link(a.pk),
-            f"late-sign:{a.pk}",
-            notification_body(ticket=a.ticket),
-        ),
+        notices=lambda a: [
+            Notice(
+                a.unit_id,
+                UNIT_STAFF_ROLES,
+                NotificationKind.URGED,
+                _("Not signed in time: sign now"),
+                assignment_link(a.pk),
+                f"late-sign:{a.pk}",
+                notification_body(ticket=a.ticket),
+            ),
+            *_to_district(a, _("Not signed in time: %(unit)s"), key=f"late-sign:{a.pk}"),
+        ],
     )
 
 
@@ -186,15 +193,18 @@ def sweep_late_contacts(*, now: datetime | None = None, batch: int | None = None
         action=Action.MARK_LATE_CONTACT,
         marker="late_contact_marked_at",
         now=now,
-        notice=lambda a: Notice(
-            a.unit_id,
-            UNIT_STAFF_ROLES,
-            NotificationKind.URGED,
-            _("Caller not contacted in time: contact them now"),
-            assignment_link(a.pk),
-            f"late-contact:{a.pk}",
-            notification_body(ticket=a.ticket),
-        ),
+        notices=lambda a: [
+            Notice(
+                a.unit_id,
+                UNIT_STAFF_ROLES,
+                NotificationKind.URGED,
+                _("Caller not contacted in time: contact them now"),
+                assignment_link(a.pk),
+                f"late-contact:{a.pk}",
+                notification_body(ticket=a.ticket),
+            ),
+            *_to_district(a, _("Caller not contacted in time: %(unit)s"), key=f"late-contact:{a.pk}"),
+        ],
     )
 
 
@@ -253,6 +263,23 @@ def sweep_deadline_alerts(*, now: datetime | None = None, batch: int | None = No
     return SweepResult(handled, len(pks) - handled)
 
 
+def _to_district(assignment: Assignment, title: str, *, key: str) -> list[Notice]:
+    """For a unit the district passed the ticket down to, the district's staff told as well."""
+    if assignment.parent is None:
+        return []
+    return [
+        Notice(
+            assignment.parent.unit_id,
+            UNIT_STAFF_ROLES,
+            NotificationKind.ESCALATED,
+            title % {"unit": assignment.unit.name},
+            assignment_link(assignment.pk),
+            key,
+            notification_body(ticket=assignment.ticket),
+        )
+    ]
+
+
 def _notices(assignment: Assignment, *, stage: str) -> list[Notice]:
     due = f"{timezone.localtime(assignment.due_at):%Y-%m-%d %H:%M}"
     link = assignment_link(assignment.pk)
@@ -264,7 +291,11 @@ def _notices(assignment: Assignment, *, stage: str) -> list[Notice]:
         return [Notice(*unit_staff, NotificationKind.REMINDER, title, link, key, body)]
     overdue = _("Overdue since %(due)s") % {"due": due}
     notices = [Notice(*unit_staff, NotificationKind.OVERDUE, overdue, link, key, body)]
-    if assignment.role == AssignmentRole.LEAD:
+    if assignment.parent is not None:
+        # A unit below a district answers to the district first; the district's own assignment
+        # escalates further when its deadline passes.
+        notices += _to_district(assignment, _("Escalated: %(unit)s is overdue"), key=key)
+    elif assignment.role == AssignmentRole.LEAD:
         title = _("Escalated: %(unit)s is overdue") % {"unit": assignment.unit.name}
         district = _district_of(assignment.unit)
         if district is not None:

@@ -128,15 +128,15 @@ def bulk_sign(request: HttpRequest) -> HttpResponse:
 
 # The sections of the assignment page's action panel, and the steps (dispatch/steps.py) each offers.
 PANEL_SECTIONS: dict[str, frozenset[StepName]] = {
-    "sign": frozenset({StepName.SIGN, StepName.ASSIST_SIGN}),
-    "request_return": frozenset({StepName.REQUEST_RETURN}),
+    "sign": frozenset({StepName.SIGN, StepName.ASSIST_SIGN, StepName.SUB_SIGN}),
+    "request_return": frozenset({StepName.REQUEST_RETURN, StepName.SUB_REQUEST_RETURN}),
     "contact": frozenset({StepName.RECORD_CONTACT}),
     "phone": frozenset({StepName.REVEAL_PHONE}),
     "description": frozenset({StepName.REVEAL_DESCRIPTION}),
     "progress": frozenset({StepName.ADD_PROGRESS}),
     "extension": frozenset({StepName.REQUEST_EXTENSION}),
     "whistle": frozenset({StepName.WHISTLE}),
-    "reply": frozenset({StepName.REPLY, StepName.ASSIST_REPLY}),
+    "reply": frozenset({StepName.REPLY, StepName.ASSIST_REPLY, StepName.SUB_REPLY}),
     "supervise": frozenset({StepName.SUPERVISE}),
 }
 

@@ -47,7 +47,10 @@ def open_due_callbacks(*, now: datetime | None = None, batch: int = 500) -> int:
     # Rounds: a callback opened after this reply (or, for a missed deadline, since this dispatch)
     # means the callback for this round exists already.
     last_round = Subquery(callbacks.order_by("-round").values("round")[:1], output_field=IntegerField())
-    lead = Assignment.objects.filter(role=AssignmentRole.LEAD, ended_at__isnull=True).select_related("ticket__caller")
+    # The hotline's lead: a unit a district passed the ticket down to answers to the district.
+    lead = Assignment.objects.filter(
+        role=AssignmentRole.LEAD, parent__isnull=True, ended_at__isnull=True
+    ).select_related("ticket__caller")
     replied = lead.filter(ticket__status=Status.AWAITING_CALLBACK, status=AssignmentStatus.REPLIED).filter(
         ~Exists(callbacks.filter(created_at__gte=OuterRef("replied_at")))
     )
@@ -74,10 +77,23 @@ def _open_callbacks(*, assignment: Assignment, round: int) -> int:
         if ticket.status == Status.AWAITING_CALLBACK:
             _close_ticket(ticket_id=ticket.pk, note=_("No caller to call back."))
         return 0
-    callbacks = [Callback(ticket=ticket, caller=ticket.caller, unit=assignment.unit, round=round, due_at=due_at)]
-    callbacks += [
-        Callback(ticket=ticket, caller=caller, unit=assignment.unit, round=round, due_at=due_at, is_primary=False)
-        for caller in merged_callers
+    # The result counts for the unit the district passed the ticket down to as well.
+    passed_down_to = (
+        Assignment.objects.filter(parent=assignment, role=AssignmentRole.LEAD, ended_at__isnull=True)
+        .values_list("unit_id", flat=True)
+        .first()
+    )
+    callbacks = [
+        Callback(
+            ticket=ticket,
+            caller=caller,
+            unit=assignment.unit,
+            passed_down_to_id=passed_down_to,
+            round=round,
+            due_at=due_at,
+            is_primary=caller == ticket.caller,
+        )
+        for caller in [ticket.caller, *merged_callers]
     ]
     if ticket.caller_id is None:
         callbacks = callbacks[1:]

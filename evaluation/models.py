@@ -56,6 +56,15 @@ class Callback(models.Model):
         db_index=False,
         help_text=_("the lead unit the result counts for"),
     )
+    passed_down_to = models.ForeignKey(
+        Unit,
+        verbose_name=_("passed down to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("the unit the district passed the ticket down to: the result counts for it too"),
+    )
     is_primary = models.BooleanField(_("counts in the rates"), default=True)
     round = models.PositiveSmallIntegerField(
         _("round"), default=1, help_text=_("1 for the first reply, one more for each reopening")
@@ -99,6 +108,11 @@ class Callback(models.Model):
         indexes = [
             models.Index(fields=["due_at"], name="callback_pending_due", condition=Q(status="pending")),
             models.Index(fields=["unit", "completed_at"], name="callback_unit_completed"),
+            models.Index(
+                fields=["passed_down_to", "completed_at"],
+                name="callback_passed_down_completed",
+                condition=Q(passed_down_to__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

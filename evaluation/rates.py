@@ -7,6 +7,11 @@ and the caller contacted by the first-contact deadline; a returned assignment co
 unit that returned it.
 Resolution and satisfaction: the primary callbacks completed in the month and answered. A ticket
 reopened and called back again within one month counts once: its latest round in the month.
+
+Whose rates: every lead assignment counts for its own unit, at either level of dispatch. A
+district is ranked on the tickets the hotline dispatched to it; a unit a district passed a ticket
+down to is ranked on it too, as on everything it handled, and the callback's result counts for
+both (the callback's `unit` and `passed_down_to`).
 An approved appeal excluding a ticket for a unit removes the ticket from both; an approved appeal
 against a callback's result removes that callback.
 """
@@ -141,20 +146,36 @@ def counted_leads(*, first: date, last: date | None = None, source: str | None =
     ).annotate(is_excluded=approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id"))
 
 
-def counted_callbacks(*, first: date, last: date | None = None, source: str | None = None) -> QuerySet[Callback]:
-    """The callbacks of the resolution and satisfaction rates of the months `first`…`last`:
-    primary, answered, not appealed away, and per ticket and month only the latest round
-    answered in that month. Annotated `month` (the local month answered)."""
+CREDITED = ("unit", "passed_down_to")  # the callback's columns naming a unit its result counts for
+
+
+def counted_callbacks(
+    *, first: date, last: date | None = None, source: str | None = None, credited: str = "unit"
+) -> QuerySet[Callback]:
+    """The callbacks of the resolution and satisfaction rates of the months `first`…`last`, for
+    the units in their `credited` column (CREDITED): primary, answered, not appealed away for
+    that unit, and per ticket and month only the latest round answered in that month. Annotated
+    `month` (the local month answered)."""
     start, end = month_bounds(first)[0], month_bounds(last or first)[1]
     answered = Callback.objects.filter(
         is_primary=True, status=CallbackStatus.DONE, completed_at__gte=start, completed_at__lt=end
     ).annotate(month=_local_month("completed_at"))
     later_round = answered.filter(ticket=OuterRef("ticket_id"), month=OuterRef("month"), round__gt=OuterRef("round"))
-    return answered.filter(_of_source(source), unit__isnull=False).filter(
+    return answered.filter(_of_source(source), **{f"{credited}__isnull": False}).filter(
         ~Exists(later_round),
-        ~approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit="unit_id"),
+        ~approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit=f"{credited}_id"),
         ~approved_appeal(AppealKind.CALLBACK_RESULT, callback="id"),
     )
+
+
+def callbacks_counted_for(*, unit: Unit, first: date, last: date | None = None) -> QuerySet[Callback]:
+    """The callbacks counted for one unit: as the lead at the hotline's level, or as the unit a
+    district passed the ticket down to."""
+    ids = [
+        counted_callbacks(first=first, last=last, credited=column).filter(**{column: unit}).values("pk")
+        for column in CREDITED
+    ]
+    return Callback.objects.filter(Q(pk__in=ids[0]) | Q(pk__in=ids[1]))
 
 
 def unit_counts_by_month(*, first: date, last: date, source: str | None = None) -> dict[tuple[date, int], Counts]:
@@ -170,9 +191,11 @@ def unit_counts_by_month(*, first: date, last: date, source: str | None = None) 
         )
         .order_by()
     )
-    callback_rows = (
-        counted_callbacks(first=first, last=last, source=source)
-        .values("month", "unit_id")
+    callback_rows = [
+        row
+        for column in CREDITED
+        for row in counted_callbacks(first=first, last=last, source=source, credited=column)
+        .values("month", credited_unit=F(column))
         .annotate(
             answered=Count("id"),
             resolved=Count("id", filter=Q(resolution=Resolution.RESOLVED)),
@@ -181,21 +204,28 @@ def unit_counts_by_month(*, first: date, last: date, source: str | None = None) 
             basically=Count("id", filter=Q(satisfaction=Satisfaction.BASICALLY)),
         )
         .order_by()
-    )
+    ]
     counts: dict[tuple[date, int], dict[str, int]] = {}
     for row in response_rows:
         counts.setdefault((row["month"], row["unit_id"]), {}).update(
             required_response=row["required"], responded_in_time=row["in_time"], excluded=row["excluded"]
         )
     for row in callback_rows:
-        counts.setdefault((row["month"], row["unit_id"]), {}).update(
-            callbacks_answered=row["answered"],
-            resolved=row["resolved"],
-            partly_resolved=row["partly"],
-            satisfied=row["satisfied"],
-            basically_satisfied=row["basically"],
-        )
+        # A unit can be credited in both columns in one month (a street led one ticket and was
+        # passed another by its district): its counts add up.
+        unit_counts = counts.setdefault((row["month"], row["credited_unit"]), {})
+        for name, key in CALLBACK_COUNTS:
+            unit_counts[name] = unit_counts.get(name, 0) + row[key]
     return {key: Counts(**values) for key, values in counts.items()}
+
+
+CALLBACK_COUNTS = (
+    ("callbacks_answered", "answered"),
+    ("resolved", "resolved"),
+    ("partly_resolved", "partly"),
+    ("satisfied", "satisfied"),
+    ("basically_satisfied", "basically"),
+)
 
 
 def unit_counts(*, month: date, source: str | None = None) -> dict[int, Counts]:
@@ -227,13 +257,9 @@ def ranking_kind_of(unit_kind: str) -> str:
 
 
 def ranked_unit(*, unit_kind: str, place: UnitPlace, unit_id: int) -> int | None:
-    """The unit of the `unit_kind` ranking a handling unit's counts go to, if any: itself; for
-    streets also functional zones, which are dispatched to like streets; for the district
-    ranking, a district itself and everything directly under a district."""
-    if unit_kind == UnitKind.DISTRICT:
-        if place.kind == UnitKind.DISTRICT:
-            return unit_id
-        return place.parent_id if place.parent_kind == UnitKind.DISTRICT else None
+    """The unit of the `unit_kind` ranking a handling unit's counts go to, if any: itself, when
+    it is ranked in that kind (functional zones with the streets). A district is ranked on its
+    own assignments, the tickets dispatched to it, not on its streets' and departments'."""
     return unit_id if ranking_kind_of(place.kind) == unit_kind else None
 
 
@@ -255,9 +281,8 @@ def listed_units(*, unit_kind: str) -> list[int]:
 
 
 def counted_units(unit: Unit) -> Q:
-    """The handling units whose rows count for `unit` in its ranking (as ranked_unit folds them)."""
-    if unit.kind == UnitKind.DISTRICT:
-        return Q(unit=unit) | Q(unit__parent=unit)
+    """The handling units whose rows count for `unit` in its ranking (as ranked_unit folds them):
+    its own."""
     return Q(unit=unit)
 
 

@@ -28,7 +28,7 @@ from evaluation.models import (
     UnitResult,
 )
 from evaluation.permissions import is_evaluation_admin
-from evaluation.rates import counted_callbacks, counted_leads, counted_units, responded_in_time
+from evaluation.rates import callbacks_counted_for, counted_leads, counted_units, responded_in_time
 from hotline.models import Membership, Role, Unit, UnitKind, User
 from hotline.months import add_months
 from hotline.roles import CALLBACK_ROLES, UNIT_STAFF_ROLES, UNIT_SUPERVISOR_ROLES, holds
@@ -99,7 +99,7 @@ def ranking_scope(*, user: User) -> RankingScope | None:
 def _lead_reply() -> Subquery:
     """The reply of the ticket's latest replying lead assignment (what the caller is asked about)."""
     replies = Assignment.objects.filter(
-        ticket_id=OuterRef("ticket_id"), role=AssignmentRole.LEAD, replied_at__isnull=False
+        ticket_id=OuterRef("ticket_id"), role=AssignmentRole.LEAD, parent__isnull=True, replied_at__isnull=False
     )
     return Subquery(replies.order_by("-replied_at").values("reply")[:1])
 
@@ -137,7 +137,9 @@ def _attempts() -> QuerySet[CallbackAttempt]:
 def lead_reply_of(*, ticket_id: int) -> Assignment | None:
     """The lead assignment whose reply the callback asks about (the latest one that replied)."""
     return (
-        Assignment.objects.filter(ticket_id=ticket_id, role=AssignmentRole.LEAD, replied_at__isnull=False)
+        Assignment.objects.filter(
+            ticket_id=ticket_id, role=AssignmentRole.LEAD, parent__isnull=True, replied_at__isnull=False
+        )
         .select_related("unit", "replied_by")
         .order_by("-replied_at")
         .first()
@@ -353,12 +355,12 @@ def response_rows(*, unit: Unit, month: date, metric: str) -> QuerySet[Assignmen
 
 def callback_rows(*, unit: Unit, month: date, metric: str) -> QuerySet[Callback]:
     """Callbacks answered in the month that count, or those that lowered a rate."""
-    rows = counted_callbacks(first=month).filter(counted_units(unit))
+    rows = callbacks_counted_for(unit=unit, first=month)
     if metric == Metric.NOT_RESOLVED:
         rows = rows.exclude(resolution=Resolution.RESOLVED)
     elif metric == Metric.NOT_SATISFIED:
         rows = rows.exclude(satisfaction=Satisfaction.SATISFIED)
-    return rows.select_related("ticket__category", "unit").order_by("completed_at", "id")
+    return rows.select_related("ticket__category", "unit", "passed_down_to").order_by("completed_at", "id")
 
 
 # --- Appeals --------------------------------------------------------------------------------
@@ -414,7 +416,9 @@ def appeal_unit_for(*, user: User, ticket_id: int) -> Unit | None:
 
 def appealable_callbacks(*, ticket_id: int, unit: Unit) -> QuerySet[Callback]:
     """Completed callbacks of the ticket whose result counts for the unit."""
-    return Callback.objects.filter(ticket_id=ticket_id, unit=unit, status=CallbackStatus.DONE).order_by("round", "id")
+    return Callback.objects.filter(
+        Q(unit=unit) | Q(passed_down_to=unit), ticket_id=ticket_id, status=CallbackStatus.DONE
+    ).order_by("round", "id")
 
 
 def may_appeal(*, user: User, assignment: Assignment) -> bool:

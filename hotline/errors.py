@@ -41,6 +41,12 @@ class ErrorCode(StrEnum):
     DEADLINE_PASSED = "deadline_passed", "an extension is asked before the deadline"
     EXTENSION_PENDING = "extension_pending", "an extension request already awaits review"
     EXTENSION_LIMIT = "extension_limit", "no more extensions can be granted on this assignment"
+    # The district's sub-centre passing a ticket down a level (区分中心).
+    DISTRICTS_ONLY = "districts_only", "only a district's sub-centre passes a ticket down"
+    ALREADY_PASSED_DOWN = "already_passed_down", "the district's ticket is already with a unit of the district"
+    SUB_REPLY_PENDING = "sub_reply_pending", "the unit the district passed the ticket to has not replied yet"
+    AFTER_PARENT_DEADLINE = "after_parent_deadline", "a deadline below a district never ends after the district's"
+    NOTHING_TO_CONFIRM = "nothing_to_confirm", "the district has no reply of a unit of its own to confirm"
     # Dispatching and reviews.
     ALREADY_ASSIGNED = "already_assigned", "a chosen unit already works on the ticket"
     ALREADY_DECIDED = "already_decided", "the return or extension request is already decided"

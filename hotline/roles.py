@@ -25,8 +25,12 @@ OVERSIGHT_ROLES = frozenset({Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
 DISPATCH_ROLES = frozenset({Role.DISPATCHER, Role.HOTLINE_SUPERVISOR})
 # Review late returns, edit the dispatch catalogue and supervise every unit.
 HOTLINE_SUPERVISOR_ROLES = frozenset({Role.HOTLINE_SUPERVISOR})
-# Sign, handle, reply and appeal for their own unit; notified of their unit's assignments.
-UNIT_STAFF_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_LEADER})
+# Sign, handle, reply and appeal for their own unit; notified of their unit's assignments. A district
+# sub-centre dispatcher is its district's staff who also passes the district's tickets down.
+UNIT_STAFF_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_LEADER, Role.DISTRICT_DISPATCHER})
+# Held in a district, these see the whole district's tickets: the supervisors, and the sub-centre
+# dispatchers, who follow what they passed down.
+DISTRICT_WIDE_ROLES = frozenset({Role.DISTRICT_DISPATCHER, Role.DISTRICT_SUPERVISOR})
 # Supervise the units below them: a unit leader their units, a district supervisor their district.
 UNIT_SUPERVISOR_ROLES = frozenset({Role.UNIT_LEADER, Role.DISTRICT_SUPERVISOR})
 # Open the unit workbench.

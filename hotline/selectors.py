@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from hotline import degraded, unit_search
 from hotline.models import Category, Heartbeat, Membership, Role, Unit, UnitKind, User
-from hotline.roles import HOTLINE_ROLES, holds, user_roles
+from hotline.roles import DISTRICT_WIDE_ROLES, HOTLINE_ROLES, holds, user_roles
 
 
 def is_hotline_staff(*, user: User) -> bool:
@@ -32,6 +32,7 @@ HOME_PAGES = (
     (Role.CALLBACK_AGENT, "evaluation:callback_queue"),
     (Role.AGENT, "intake:desk"),
     (Role.DISTRICT_SUPERVISOR, "dispatch:supervision"),
+    (Role.DISTRICT_DISPATCHER, "dispatch:workbench"),
     (Role.UNIT_LEADER, "dispatch:workbench"),
     (Role.UNIT_OFFICER, "dispatch:workbench"),
 )
@@ -82,13 +83,14 @@ def units_in_district(*, district: Unit) -> QuerySet[Unit]:
 def scoped_unit_ids(*, user: User) -> set[int] | None:
     """Ids of the units whose tickets a user may see; None means every unit (hotline roles).
 
-    Unit staff see their own units; district supervisors their whole district.
+    Unit staff see their own units; district supervisors and sub-centre dispatchers their whole
+    district.
     """
     if is_hotline_staff(user=user):
         return None
     ids: set[int] = set()
     for membership in Membership.objects.filter(user=user).select_related("unit"):
-        if membership.role == Role.DISTRICT_SUPERVISOR and membership.unit.kind == UnitKind.DISTRICT:
+        if membership.role in DISTRICT_WIDE_ROLES and membership.unit.kind == UnitKind.DISTRICT:
             ids.update(units_in_district(district=membership.unit).values_list("pk", flat=True))
         else:
             ids.add(membership.unit_id)

@@ -44,6 +44,12 @@ class Action(models.TextChoices):
     ASSIST_SIGN = "assist_sign", _("Assisting unit signed")
     ASSIST_REPLY = "assist_reply", _("Assisting unit replied")
     REPLY = "reply", _("Replied")
+    SUBDISPATCH = "subdispatch", _("Passed down by the district")
+    SUB_SIGN = "sub_sign", _("Signed for the district")
+    SUB_REQUEST_RETURN = "sub_request_return", _("Return to the district requested")
+    SUB_APPROVE_RETURN = "sub_approve_return", _("Return approved by the district")
+    SUB_REJECT_RETURN = "sub_reject_return", _("Return rejected by the district")
+    SUB_REPLY = "sub_reply", _("Replied to the district")
     URGE = "urge", _("Urged")
     SUPERVISE = "supervise", _("Supervised")
     MARK_LATE_SIGN = "mark_late_sign", _("Not signed in time")
@@ -99,6 +105,14 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.ASSIST_SIGN: _t({Status.IN_PROGRESS}, None),
     Action.ASSIST_REPLY: _t({Status.IN_PROGRESS}, None),
     Action.REPLY: _t({Status.IN_PROGRESS}, Status.AWAITING_CALLBACK),
+    # The district's sub-centre passes its signed ticket down a level (DESIGN.md §6): the ticket
+    # stays in progress with the district, which answers for it until it confirms the reply.
+    Action.SUBDISPATCH: _t({Status.IN_PROGRESS}, None),
+    Action.SUB_SIGN: _t({Status.IN_PROGRESS}, None),
+    Action.SUB_REQUEST_RETURN: _t({Status.IN_PROGRESS}, None),
+    Action.SUB_APPROVE_RETURN: _t({Status.IN_PROGRESS}, None),
+    Action.SUB_REJECT_RETURN: _t({Status.IN_PROGRESS}, None),
+    Action.SUB_REPLY: _t({Status.IN_PROGRESS}, None),
     # Supervision overlay: the status stays, the event and its notification are the point.
     Action.URGE: _t(CLOCK_RUNNING, None),
     Action.SUPERVISE: _t(OPEN_AT_UNIT, None),

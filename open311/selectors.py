@@ -53,7 +53,10 @@ def street_by_code(*, code: str) -> Unit | None:
 
 def _public_tickets(*, with_notes: bool) -> QuerySet[Ticket]:
     """Tickets with what their public representation reads, in a fixed number of queries."""
-    live_leads = Assignment.objects.filter(role=AssignmentRole.LEAD, ended_at__isnull=True).select_related("unit")
+    # The hotline's lead answers for the ticket, whoever its district passed it down to.
+    live_leads = Assignment.objects.filter(
+        role=AssignmentRole.LEAD, parent__isnull=True, ended_at__isnull=True
+    ).select_related("unit")
     actions = [Action.CREATE, *PUBLIC_NOTE_ACTIONS] if with_notes else [Action.CREATE]
     events = TicketEvent.objects.filter(action__in=actions).order_by("created_at", "id")
     return Ticket.objects.select_related("category", "street", "caller", "parent").prefetch_related(

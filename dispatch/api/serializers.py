@@ -12,6 +12,7 @@ from dispatch.models import (
     Assignment,
     Attachment,
     ExtensionRequest,
+    Level,
     ProgressNote,
     ReplyOutcome,
     ReturnReason,
@@ -90,8 +91,15 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "sign and assist_sign POST sign/, record_contact first-contact/, add_progress progress/, "
             "request_extension extension/, request_return return/, whistle whistle/, reply and "
             "assist_reply reply/, supervise supervise/, reveal_phone caller-phone/, reveal_description "
-            "reveal-description/. urge is the deadline sweep's and never listed."
+            "reveal-description/; below a district, sub_sign sign/, sub_request_return return/, sub_reply "
+            "reply/; for a district's sub-centre, subdispatch subdispatch/. urge is the deadline "
+            "sweep's and never listed."
         )
+    )
+    level = serializers.ChoiceField(
+        choices=Level.choices,
+        read_only=True,
+        help_text=_("hotline: dispatched by the hotline; district: passed down by the district in `parent`"),
     )
 
     class Meta:
@@ -102,6 +110,8 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "unit",
             "role",
             "status",
+            "level",
+            "parent",
             "whistled_by",
             "dispatched_at",
             "sign_due_at",
@@ -182,6 +192,7 @@ class ExtensionRequestSerializer(serializers.ModelSerializer):
             "decided_at",
             "decision_note",
             "granted_due_at",
+            "passed_up_to",
         ]
 
 
@@ -216,6 +227,8 @@ class AssignmentDetailSerializer(AssignmentSerializer):
                 "id": other.pk,
                 "unit": other.unit.name,
                 "role": other.role,
+                "level": other.level,
+                "parent": other.parent_id,
                 "status": other.status,
                 "reply": other.reply,
                 "outcome": other.outcome,
@@ -290,6 +303,39 @@ class ReplyInputSerializer(serializers.Serializer):
     text = fields.CharField(max_length=4000)
     outcome = serializers.ChoiceField(choices=ReplyOutcome.choices)
     explanation = fields.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class SubdispatchInputSerializer(serializers.Serializer):
+    lead = serializers.IntegerField(help_text=_("the unit inside the district that leads the handling"))
+    assisting = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text=_("assisting units: inside the district, or city-wide utilities"),
+    )
+    note = fields.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    due_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("the handling deadline below the district (default and latest: the district's own)"),
+    )
+    override_reason = fields.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=OVERRIDE_REASON_MAX_LENGTH,
+        default="",
+        help_text=_("why a functional-department matter goes to a street/township"),
+    )
+
+
+class ConfirmInputSerializer(serializers.Serializer):
+    """What the district changes in its unit's reply; an empty body confirms it as it is."""
+
+    text = fields.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    outcome = serializers.ChoiceField(choices=ReplyOutcome.choices, required=False, allow_blank=True, default="")
+    explanation = fields.CharField(required=False, allow_blank=True, allow_null=True, max_length=2000, default=None)
 
 
 class SuperviseInputSerializer(serializers.Serializer):

@@ -27,6 +27,7 @@ from dispatch.api.serializers import (
     BulkResultSerializer,
     CallerPhoneSerializer,
     CatalogueQuerySerializer,
+    ConfirmInputSerializer,
     DispatchInputSerializer,
     EventSerializer,
     ExtensionInputSerializer,
@@ -42,6 +43,7 @@ from dispatch.api.serializers import (
     ReturnRequestSerializer,
     RevealedTextSerializer,
     RoutingRuleSerializer,
+    SubdispatchInputSerializer,
     SuperviseInputSerializer,
     TabCountsSerializer,
     WhistleInputSerializer,
@@ -91,6 +93,8 @@ UNIT_ACTIONS = frozenset(
         "reply",
         "caller_phone",
         "reveal_description",
+        "subdispatch",
+        "confirm",
     }
 )
 
@@ -119,9 +123,9 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             assignments = selectors.visible_assignments(user=user)
         if self.action == "list":
             # Read by `allowed_steps`: one query for the page, not one a row.
-            assignments = assignments.prefetch_related("extension_requests")
+            assignments = assignments.prefetch_related("extension_requests", "sub_assignments")
         return assignments.select_related(
-            "unit", "ticket__category", "ticket__caller", "ticket__district", "ticket__street"
+            "unit", "parent", "ticket__category", "ticket__caller", "ticket__district", "ticket__street"
         )
 
     def _answer(self, assignment_id: int, *, code: int = status.HTTP_200_OK) -> Response:
@@ -231,10 +235,47 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=ReplyInputSerializer, responses=AssignmentDetailSerializer)
     @action(detail=True, methods=["post"])
     def reply(self, request: Request, pk: str) -> Response:
-        """The final reply: an assisting unit's to the lead, the lead's to the caller and the hotline."""
+        """The final reply: an assisting unit's to the lead, the lead's to the caller and the hotline,
+        a unit's below a district to the district."""
         assignment = self.get_object()
         data = _valid(ReplyInputSerializer, request)
         services.reply(assignment_id=assignment.pk, actor=request.user, **data)
+        return self._answer(assignment.pk)
+
+    @extend_schema(request=SubdispatchInputSerializer, responses={201: AssignmentSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["post"])
+    def subdispatch(self, request: Request, pk: str) -> Response:
+        """区里再往下派: the district's sub-centre passes its signed ticket down to a lead unit inside the
+        district (and assisting units); answers the new assignments, the lead's first. A unit
+        outside the district is a 400; anyone but the district's staff gets 404."""
+        assignment = self.get_object()
+        data = _valid(SubdispatchInputSerializer, request)
+        created = services.subdispatch(
+            assignment_id=assignment.pk,
+            actor=request.user,
+            lead_unit_id=data["lead"],
+            assist_unit_ids=data["assisting"],
+            note=data["note"],
+            due_at=data["due_at"],
+            override_reason=data["override_reason"],
+        )
+        rows = {
+            row.pk: row
+            for row in Assignment.objects.filter(pk__in=[a.pk for a in created]).select_related(
+                "unit", "parent", "ticket__category", "ticket__caller", "ticket__district", "ticket__street"
+            )
+        }
+        data = AssignmentSerializer([rows[a.pk] for a in created], many=True, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ConfirmInputSerializer, responses=AssignmentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk: str) -> Response:
+        """The district confirms its unit's reply as its own reply to the hotline; any of `text`,
+        `outcome`, `explanation` given replaces the unit's words."""
+        assignment = self.get_object()
+        data = _valid(ConfirmInputSerializer, request)
+        services.confirm_reply(assignment_id=assignment.pk, actor=request.user, **data)
         return self._answer(assignment.pk)
 
     @extend_schema(request=SuperviseInputSerializer, responses={201: EventSerializer})
@@ -324,15 +365,16 @@ class DispatchQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 class ReturnRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Return requests (退单) for the hotline to review. Late ones (after the return window) can be
-    decided by hotline supervisors only."""
+    decided by hotline supervisors only. A district's staff review those of the units their
+    district passed its tickets down to."""
 
-    permission_classes = [IsAuthenticated, permissions.IsDispatcher]
+    permission_classes = [IsAuthenticated, permissions.ReviewsRequests]
     filterset_class = ReturnRequestFilter
     pagination_class = NewestFirst
     serializer_class = ReturnRequestSerializer
 
     def get_queryset(self) -> QuerySet[ReturnRequest]:
-        return selectors.review_requests(model=ReturnRequest)
+        return selectors.review_requests(user=self.request.user, model=ReturnRequest)
 
     @extend_schema(request=ApproveReturnInputSerializer, responses=ReturnRequestSerializer)
     @action(detail=True, methods=["post"])
@@ -362,15 +404,16 @@ class ReturnRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
 
 class ExtensionRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Extension requests (延期) for the hotline to review."""
+    """Extension requests (延期) for the hotline to review; a district's staff review those of the
+    units their district passed its tickets down to, and may pass one up to the hotline."""
 
-    permission_classes = [IsAuthenticated, permissions.IsDispatcher]
+    permission_classes = [IsAuthenticated, permissions.ReviewsRequests]
     filterset_class = ExtensionRequestFilter
     pagination_class = NewestFirst
     serializer_class = ExtensionRequestSerializer
 
     def get_queryset(self) -> QuerySet[ExtensionRequest]:
-        return selectors.review_requests(model=ExtensionRequest)
+        return selectors.review_requests(user=self.request.user, model=ExtensionRequest)
 
     @extend_schema(request=NoteSerializer, responses=ExtensionRequestSerializer)
     @action(detail=True, methods=["post"])
@@ -391,6 +434,23 @@ class ExtensionRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             extension_request_id=self.get_object().pk, actor=request.user, approve=False, note=data["note"]
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=decided.pk)).data)
+
+    @extend_schema(request=NoteSerializer, responses=ExtensionRequestSerializer)
+    @action(detail=True, methods=["post"], url_path="pass-up")
+    def pass_up(self, request: Request, pk: str) -> Response:
+        """A district passes its unit's request up: it asks the hotline for the same days on its own
+        assignment, and the hotline's decision decides both."""
+        data = _valid(NoteSerializer, request)
+        decided = services.decide_extension(
+            extension_request_id=self.get_object().pk,
+            actor=request.user,
+            approve=False,
+            note=data["note"],
+            pass_up=True,
+        )
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=decided.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 @extend_schema_view(list=extend_schema(parameters=[CatalogueQuerySerializer]))
