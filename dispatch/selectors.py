@@ -76,6 +76,17 @@ def visible_assignments(*, user: User) -> QuerySet[Assignment]:
     return Assignment.objects.filter(unit_id__in=unit_ids)
 
 
+def supervisable_assignments(*, user: User) -> QuerySet[Assignment]:
+    """Assignments the user may supervise (督办): of the units they supervise, and those below a
+    district the user is staff of (steps.may_take, Party.SUPERVISOR)."""
+    unit_ids = permissions.supervised_unit_ids(user=user)
+    if unit_ids is None:
+        return Assignment.objects.all()
+    return Assignment.objects.filter(
+        Q(unit_id__in=unit_ids) | Q(parent__unit_id__in=permissions.acting_unit_ids(user=user))
+    )
+
+
 def inbox(*, user: User, tab: str = Tab.TO_SIGN) -> QuerySet[Assignment]:
     """One workbench tab, soonest deadline first, with what the list shows."""
     return (

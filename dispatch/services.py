@@ -83,18 +83,25 @@ def _sign_duration(ticket: Ticket) -> timedelta:
     return settings.HOTLINE_SIGN_DEADLINE
 
 
-def _handling_units(*, lead_unit_id: int, assist_unit_ids: Sequence[int]) -> tuple[Unit, list[Unit]]:
-    """The lead and assisting units, checked: active handling units, no unit twice."""
+def _handling_units(
+    *,
+    lead_unit_id: int,
+    assist_unit_ids: Sequence[int],
+    fields: tuple[str, str] = ("lead_unit", "assist_units"),
+) -> tuple[Unit, list[Unit]]:
+    """The lead and assisting units, checked: active handling units, no unit twice. `fields`
+    names the input's lead and assisting fields for the errors."""
+    lead_field, assist_field = fields
     assist_ids = list(dict.fromkeys(assist_unit_ids))
     if lead_unit_id in assist_ids:
-        raise _invalid("assist_units", _("The lead unit cannot also assist."))
+        raise _invalid(assist_field, _("The lead unit cannot also assist."))
     units = Unit.objects.in_bulk([lead_unit_id, *assist_ids])
     lead = units.get(lead_unit_id)
     if lead is None or not lead.is_active or lead.kind not in HANDLING_KINDS:
-        raise _invalid("lead_unit", _("Choose an active handling unit."))
+        raise _invalid(lead_field, _("Choose an active handling unit."))
     assists = [units[pk] for pk in assist_ids if pk in units]
     if len(assists) != len(assist_ids) or any(not u.is_active or u.kind not in HANDLING_KINDS for u in assists):
-        raise _invalid("assist_units", _("Choose active handling units."))
+        raise _invalid(assist_field, _("Choose active handling units."))
     return lead, assists
 
 
@@ -473,7 +480,9 @@ def request_return(*, assignment_id: int, actor: User, reason: str, legal_basis:
     with transaction.atomic():
         assignment, ticket, _event = _step(
             assignment=assignment,
-            step=StepName.REQUEST_RETURN if assignment.parent_id is None else StepName.SUB_REQUEST_RETURN,
+            step=StepName.SUB_REQUEST_RETURN
+            if assignment.is_lead and assignment.level == Level.DISTRICT
+            else StepName.REQUEST_RETURN,
             actor=actor,
             note=legal_basis.strip(),
             payload={"reason": reason},
@@ -606,7 +615,10 @@ def decide_return(
             _handling_units(lead_unit_id=redispatch_to_id, assist_unit_ids=assist_unit_ids)
             if district is None
             else _district_units(
-                district_id=district.unit_id, lead_unit_id=redispatch_to_id, assist_unit_ids=assist_unit_ids
+                district_id=district.unit_id,
+                lead_unit_id=redispatch_to_id,
+                assist_unit_ids=assist_unit_ids,
+                fields=("redispatch_to", "assist_units"),
             )
         )
     override_reason = _clean_override_reason(override_reason)
@@ -842,7 +854,7 @@ def _pass_extension_up(*, request: ExtensionRequest, actor: User, note: str) -> 
     assignment = request.assignment
     assert assignment.parent is not None  # checked by the caller
     district_assignment = Assignment.objects.select_related("unit", "ticket", "parent__unit").get(
-        pk=assignment.parent_id
+        pk=assignment.parent.pk
     )
     with transaction.atomic():
         # The ticket first, as every writer here locks (its transition takes the lock again).
@@ -868,15 +880,22 @@ def _pass_extension_up(*, request: ExtensionRequest, actor: User, note: str) -> 
 CITY_WIDE_ASSISTING_KINDS = frozenset({UnitKind.STATE_ENTERPRISE})
 
 
-def _district_units(*, district_id: int, lead_unit_id: int, assist_unit_ids: Sequence[int]) -> tuple[Unit, list[Unit]]:
+def _district_units(
+    *,
+    district_id: int,
+    lead_unit_id: int,
+    assist_unit_ids: Sequence[int],
+    fields: tuple[str, str] = ("lead", "assisting"),
+) -> tuple[Unit, list[Unit]]:
     """The lead and assisting units a district may pass its ticket down to, checked: active handling
     units inside the district (its streets/townships and departments); assisting units may also be
     the city-wide utilities."""
-    lead, assists = _handling_units(lead_unit_id=lead_unit_id, assist_unit_ids=assist_unit_ids)
+    lead, assists = _handling_units(lead_unit_id=lead_unit_id, assist_unit_ids=assist_unit_ids, fields=fields)
+    lead_field, assist_field = fields
     if lead.parent_id != district_id:
-        raise _invalid("lead", _("Choose a unit inside the district."))
+        raise _invalid(lead_field, _("Choose a unit inside the district."))
     if any(unit.parent_id != district_id and unit.kind not in CITY_WIDE_ASSISTING_KINDS for unit in assists):
-        raise _invalid("assisting", _("Assisting units must be inside the district, or city-wide utilities."))
+        raise _invalid(assist_field, _("Assisting units must be inside the district, or city-wide utilities."))
     return lead, assists
 
 
@@ -1049,7 +1068,8 @@ def reply(*, assignment_id: int, actor: User, text: str, outcome: str, explanati
         errors["explanation"] = [_("Explain what could not be resolved and why.")]
     if errors:
         raise DomainError("invalid", _("The input is not valid."), status=400, fields=errors)
-    changes, payload = None, {"outcome": outcome, "explanation": explanation}
+    changes = None
+    payload: dict[str, Any] = {"outcome": outcome, "explanation": explanation}
     step = StepName.ASSIST_REPLY
     if assignment.is_lead and assignment.level == Level.DISTRICT:
         step = StepName.SUB_REPLY
@@ -1089,7 +1109,7 @@ def reply(*, assignment_id: int, actor: User, text: str, outcome: str, explanati
                 kind=NotificationKind.SUB_REPLIED,
                 title=_("Reply to confirm: %(number)s") % {"number": ticket.number},
                 body=intake_selectors.notification_body(ticket=ticket, detail=f"{assignment.unit.name} · {text}"),
-                link=assignment_link(assignment.parent_id),
+                link=assignment_link(assignment.parent.pk),
                 key=f"assignment:{assignment.pk}:replied:{now.isoformat()}",
             )
     return assignment

@@ -149,22 +149,31 @@ def counted_leads(*, first: date, last: date | None = None, source: str | None =
 CREDITED = ("unit", "passed_down_to")  # the callback's columns naming a unit its result counts for
 
 
-def counted_callbacks(
-    *, first: date, last: date | None = None, source: str | None = None, credited: str = "unit"
-) -> QuerySet[Callback]:
-    """The callbacks of the resolution and satisfaction rates of the months `first`…`last`, for
-    the units in their `credited` column (CREDITED): primary, answered, not appealed away for
-    that unit, and per ticket and month only the latest round answered in that month. Annotated
-    `month` (the local month answered)."""
+def _counted_rounds(*, first: date, last: date | None, source: str | None) -> QuerySet[Callback]:
+    """The answered primary callbacks of the months `first`…`last`: per ticket and month only the
+    latest round answered in that month, none set aside by an appeal against its result.
+    Annotated `month` (the local month answered)."""
     start, end = month_bounds(first)[0], month_bounds(last or first)[1]
     answered = Callback.objects.filter(
         is_primary=True, status=CallbackStatus.DONE, completed_at__gte=start, completed_at__lt=end
     ).annotate(month=_local_month("completed_at"))
     later_round = answered.filter(ticket=OuterRef("ticket_id"), month=OuterRef("month"), round__gt=OuterRef("round"))
-    return answered.filter(_of_source(source), **{f"{credited}__isnull": False}).filter(
-        ~Exists(later_round),
-        ~approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit=f"{credited}_id"),
-        ~approved_appeal(AppealKind.CALLBACK_RESULT, callback="id"),
+    return answered.filter(_of_source(source)).filter(
+        ~Exists(later_round), ~approved_appeal(AppealKind.CALLBACK_RESULT, callback="id")
+    )
+
+
+def counted_callbacks(
+    *, first: date, last: date | None = None, source: str | None = None, credited: str = "unit"
+) -> QuerySet[Callback]:
+    """The callbacks of the resolution and satisfaction rates of the months `first`…`last` for the
+    units in their `credited` column (CREDITED), less the tickets an appeal excluded for that unit."""
+    return (
+        _counted_rounds(first=first, last=last, source=source)
+        .filter(
+            **{f"{credited}__isnull": False},
+        )
+        .filter(~approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit=f"{credited}_id"))
     )
 
 
@@ -179,7 +188,8 @@ def callbacks_counted_for(*, unit: Unit, first: date, last: date | None = None) 
 
 
 def unit_counts_by_month(*, first: date, last: date, source: str | None = None) -> dict[tuple[date, int], Counts]:
-    """Per month and handling unit, the counts behind the three rates, in two aggregate queries."""
+    """Per month and handling unit, the counts behind the three rates, in two aggregate queries
+    (one pass over the month's assignments, one over its callbacks)."""
     response_rows = (
         counted_leads(first=first, last=last, source=source)
         .annotate(month=_local_month("dispatched_at"))
@@ -191,11 +201,16 @@ def unit_counts_by_month(*, first: date, last: date, source: str | None = None) 
         )
         .order_by()
     )
-    callback_rows = [
-        row
+    # Grouped by both credited units and whether an appeal excluded the ticket for each, so that
+    # one scan serves both: a row then counts for each unit it names and was not excluded for.
+    excluded = {
+        f"excluded_{column}": approved_appeal(AppealKind.EXCLUDE_TICKET, ticket="ticket_id", unit=f"{column}_id")
         for column in CREDITED
-        for row in counted_callbacks(first=first, last=last, source=source, credited=column)
-        .values("month", credited_unit=F(column))
+    }
+    callback_rows = (
+        _counted_rounds(first=first, last=last, source=source)
+        .annotate(**excluded)
+        .values("month", *CREDITED, *excluded)
         .annotate(
             answered=Count("id"),
             resolved=Count("id", filter=Q(resolution=Resolution.RESOLVED)),
@@ -204,18 +219,21 @@ def unit_counts_by_month(*, first: date, last: date, source: str | None = None) 
             basically=Count("id", filter=Q(satisfaction=Satisfaction.BASICALLY)),
         )
         .order_by()
-    ]
+    )
     counts: dict[tuple[date, int], dict[str, int]] = {}
     for row in response_rows:
         counts.setdefault((row["month"], row["unit_id"]), {}).update(
             required_response=row["required"], responded_in_time=row["in_time"], excluded=row["excluded"]
         )
     for row in callback_rows:
-        # A unit can be credited in both columns in one month (a street led one ticket and was
-        # passed another by its district): its counts add up.
-        unit_counts = counts.setdefault((row["month"], row["credited_unit"]), {})
-        for name, key in CALLBACK_COUNTS:
-            unit_counts[name] = unit_counts.get(name, 0) + row[key]
+        for column in CREDITED:
+            if row[column] is None or row[f"excluded_{column}"]:
+                continue
+            # A unit can be credited in both columns in one month (a street led one ticket and was
+            # passed another by its district): its counts add up.
+            unit_counts = counts.setdefault((row["month"], row[column]), {})
+            for name, key in CALLBACK_COUNTS:
+                unit_counts[name] = unit_counts.get(name, 0) + row[key]
     return {key: Counts(**values) for key, values in counts.items()}
 
 

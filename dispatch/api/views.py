@@ -115,10 +115,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         if self.action in UNIT_ACTIONS:
             assignments = Assignment.objects.filter(unit_id__in=permissions.acting_unit_ids(user=user))
         elif self.action == "supervise":
-            unit_ids = permissions.supervised_unit_ids(user=user)
-            assignments = selectors.visible_assignments(user=user)
-            if unit_ids is not None:
-                assignments = assignments.filter(unit_id__in=unit_ids)
+            assignments = selectors.supervisable_assignments(user=user)
         else:
             assignments = selectors.visible_assignments(user=user)
         if self.action == "list":
@@ -448,9 +445,7 @@ class ExtensionRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             note=data["note"],
             pass_up=True,
         )
-        return Response(
-            self.get_serializer(self.get_queryset().get(pk=decided.pk)).data, status=status.HTTP_201_CREATED
-        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=decided.pk)).data)
 
 
 @extend_schema_view(list=extend_schema(parameters=[CatalogueQuerySerializer]))

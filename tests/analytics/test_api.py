@@ -111,7 +111,8 @@ def test_top_categories_with_change_and_per_kind(as_user, city):
 
 
 def test_district_table_scoped_to_a_district_supervisor(as_user, city):
-    # Given April's requests by place, and a street of the east district that answered 9 of 10 callbacks
+    # Given April's requests by place, and 10 callbacks on tickets dispatched to the east district
+    # itself (9 resolved), and 10 on its street's own tickets (none resolved)
     east, west = city.districts
     leaf = city.tree.leaves[0]
     rollup(date(2025, 4, 1), leaf, district=east, received=50, callbacks_answered=10, callbacks_resolved=9)
@@ -119,10 +120,11 @@ def test_district_table_scoped_to_a_district_supervisor(as_user, city):
     street = StreetFactory(parent=east)
     for index in range(10):
         resolution = Resolution.RESOLVED if index < 9 else Resolution.UNRESOLVED
-        CallbackFactory(unit=street, resolution=resolution, completed_at=at(2025, 4, 10))
+        CallbackFactory(unit=east, resolution=resolution, completed_at=at(2025, 4, 10))
+        CallbackFactory(unit=street, resolution=Resolution.UNRESOLVED, completed_at=at(2025, 4, 10))
     # When a city admin reads the districts
     everything = as_user(Role.CITY_ADMIN).get("/api/v1/analytics/districts/?period=2025-04").json()
-    # Then volumes are by place, rates as the district ranking counts them
+    # Then volumes are by place, rates as the district ranking counts them (its own tickets)
     assert [(r["name"], r["received"], r["per_10k"]) for r in everything["results"]] == [
         ("甲区", 50, "1.00"),
         ("乙区", 12, "0.10"),

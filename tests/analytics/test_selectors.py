@@ -119,15 +119,17 @@ def test_district_table_has_volume_per_10k_residents_and_the_three_rates(city, s
     assert (lines[west].received, lines[west].per_10k) == (60, Decimal("0.50"))
     # And the rates are the district ranking's: nothing was dispatched or called back here
     assert (lines[east].rates.response, lines[east].rates.resolution) == (None, None)
-    # When a street of the east signs 3 of 4 tickets in time and 5 callbacks are answered
-    street = StreetFactory(parent=east)
+    # When the east district signs 3 of the 4 tickets dispatched to it in time and 5 callbacks are
+    # answered (and a street of the east, ranked on its own, misses its only one)
     for index in range(4):
         signed = at(2025, 10, 3) + timedelta(minutes=20 if index < 3 else 200)
-        LeadAssignmentFactory(unit=street, dispatched_at=at(2025, 10, 3), signed_at=signed)
+        LeadAssignmentFactory(unit=east, dispatched_at=at(2025, 10, 3), signed_at=signed)
+    street = StreetFactory(parent=east)
+    LeadAssignmentFactory(unit=street, dispatched_at=at(2025, 10, 3), signed_at=at(2025, 10, 3, 9))
     for resolution, satisfaction in [*[(Resolution.RESOLVED, Satisfaction.SATISFIED)] * 3,
                                      (Resolution.PARTLY, Satisfaction.BASICALLY),
                                      (Resolution.UNRESOLVED, Satisfaction.BASICALLY)]:  # fmt: skip
-        CallbackFactory(unit=street, resolution=resolution, satisfaction=satisfaction, completed_at=at(2025, 10, 9))
+        CallbackFactory(unit=east, resolution=resolution, satisfaction=satisfaction, completed_at=at(2025, 10, 9))
     lines = {line.district: line for line in selectors.district_table(scope=EVERYTHING, period=Period.month(october))}
     # Then they follow DESIGN.md §6 (basically satisfied counts 0.8, partly resolved 0)
     rates = lines[east].rates

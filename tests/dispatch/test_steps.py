@@ -1,6 +1,7 @@
 """The table of a unit's steps (dispatch/steps.py), as test_lifecycle.py tests the ticket's: for
 every assignment situation (role × assignment status × ticket status, and the rules' cases) and
-every kind of user, the steps the table allows are the ones written out below; the real services
+every kind of user, at both levels of dispatch (the hotline's, and below a district that passed
+the ticket down), the steps the table allows are the ones written out below; the real services
 accept exactly those and refuse the others with the table's code; the page and the API offer
 exactly those."""
 
@@ -40,6 +41,9 @@ class Situation:
     contact: str = ""  # "due": first contact due; "done": already made
     late: bool = False  # the handling deadline has passed
     extension: ReviewStatus | None = None  # an earlier extension request
+    parent: bool = False  # passed down by the district (org.district's signed assignment above)
+    # For a district's own assignment: the status of the live lead it passed the ticket down to.
+    passed_down: AssignmentStatus | None = None
     # What the unit's staff may do; its supervisors may supervise when `supervised`.
     allowed: frozenset[StepName] = frozenset()
 
@@ -93,6 +97,40 @@ SITUATIONS: dict[str, Situation] = {
     ),
     "assisting replied": Situation(ASSIST, A.REPLIED, Status.IN_PROGRESS),
     "assisting ended": Situation(ASSIST, A.ENDED, Status.AWAITING_CALLBACK, ended=True),
+    # The district's sub-centre and the units it passes tickets down to
+    "district handling": Situation(
+        **LEAD_HANDLING, unit="district", allowed=(HANDLING - {S.WHISTLE}) | {S.SUBDISPATCH}
+    ),
+    "district passed down, its unit handling": Situation(
+        **LEAD_HANDLING, unit="district", passed_down=A.SIGNED, allowed=HANDLING - {S.WHISTLE, S.REPLY}
+    ),
+    "district passed down, its unit replied": Situation(
+        **LEAD_HANDLING, unit="district", passed_down=A.REPLIED, allowed=HANDLING - {S.WHISTLE}
+    ),
+    "below the district, to sign": Situation(
+        LEAD,
+        A.DISPATCHED,
+        Status.IN_PROGRESS,
+        parent=True,
+        allowed=frozenset({S.SUB_SIGN, S.SUB_REQUEST_RETURN, S.REVEAL_DESCRIPTION}),
+    ),
+    "below the district, handling": Situation(
+        **LEAD_HANDLING, parent=True, allowed=(HANDLING - {S.REPLY}) | {S.SUB_REPLY}
+    ),
+    "below the district, deadline passed": Situation(
+        **LEAD_HANDLING, parent=True, late=True, allowed=HANDLING - {S.REPLY, S.REQUEST_EXTENSION} | {S.SUB_REPLY}
+    ),
+    "below the district, replied": Situation(
+        LEAD, A.REPLIED, Status.IN_PROGRESS, parent=True, allowed=frozenset({S.REVEAL_DESCRIPTION})
+    ),
+    "below the district, returned": Situation(LEAD, A.RETURNED, Status.IN_PROGRESS, parent=True, ended=True),
+    "below the district, assisting handling": Situation(
+        ASSIST,
+        A.SIGNED,
+        Status.IN_PROGRESS,
+        parent=True,
+        allowed=frozenset({S.ADD_PROGRESS, S.REQUEST_EXTENSION, S.ASSIST_REPLY}),
+    ),
 }
 
 USERS = [
@@ -100,6 +138,7 @@ USERS = [
     "unit leader",
     "other unit's officer",
     "district supervisor",
+    "district sub-centre dispatcher",
     "hotline supervisor",
     "dispatcher",
 ]
@@ -112,12 +151,19 @@ def _supervised(situation: Situation) -> bool:
 
 def _expected(situation: Situation, user: str) -> set[StepName]:
     supervise = {S.SUPERVISE} if _supervised(situation) else set()
-    in_district = situation.unit == "street_a"
+    in_district = situation.unit in ("street_a", "district")
+    # The sub-centre dispatcher is the district's staff: it acts on the district's own assignment
+    # and supervises the units the district passed tickets down to.
+    if situation.unit == "district":
+        dispatcher_of_district = set(situation.allowed)
+    else:
+        dispatcher_of_district = supervise if situation.parent else set()
     return {
         "unit officer": set(situation.allowed),
         "unit leader": set(situation.allowed) | supervise,
         "other unit's officer": set(),
         "district supervisor": supervise if in_district else set(),
+        "district sub-centre dispatcher": dispatcher_of_district,
         "hotline supervisor": supervise,
         "dispatcher": set(),
     }[user]
@@ -131,8 +177,21 @@ def _make(situation: Situation, org, staff) -> Assignment:
     ticket = TicketFactory(status=situation.ticket_status, **ticket_fields)
     signed = situation.status in (A.SIGNED, A.REPLIED)
     replied = situation.status == A.REPLIED
+    district = None
+    if situation.parent:
+        district = Assignment.objects.create(
+            ticket=ticket,
+            unit=org.district,
+            role=LEAD,
+            status=A.SIGNED,
+            dispatched_at=now - timedelta(hours=4),
+            sign_due_at=now - timedelta(hours=3),
+            signed_at=now - timedelta(hours=3),
+            due_at=now + timedelta(days=6),
+        )
     assignment = Assignment.objects.create(
         ticket=ticket,
+        parent=district,
         unit=getattr(org, situation.unit),
         role=situation.role,
         status=situation.status,
@@ -148,6 +207,22 @@ def _make(situation: Situation, org, staff) -> Assignment:
         reply="已办结" if replied else "",
         outcome="resolved" if replied else "",
     )
+    if situation.passed_down:
+        unit_replied = situation.passed_down == A.REPLIED
+        Assignment.objects.create(
+            ticket=ticket,
+            parent=assignment,
+            unit=org.street_b,
+            role=LEAD,
+            status=situation.passed_down,
+            dispatched_at=now - timedelta(hours=2),
+            sign_due_at=now - timedelta(hours=1),
+            signed_at=now - timedelta(hours=1),
+            due_at=now + timedelta(days=4),
+            replied_at=now - timedelta(minutes=5) if unit_replied else None,
+            reply="已办结" if unit_replied else "",
+            outcome="resolved" if unit_replied else "",
+        )
     if situation.extension:
         ExtensionRequest.objects.create(
             assignment=assignment,
@@ -167,6 +242,8 @@ def _user(name: str, situation: Situation, org, staff, make_user) -> User:
         return make_user(Role.UNIT_OFFICER, unit)
     if name == "unit leader":
         return make_user(Role.UNIT_LEADER, unit)
+    if name == "district sub-centre dispatcher":
+        return make_user(Role.DISTRICT_DISPATCHER, org.district)
     return {
         "other unit's officer": staff.officer_b,
         "district supervisor": staff.district_supervisor,
@@ -176,7 +253,7 @@ def _user(name: str, situation: Situation, org, staff, make_user) -> User:
 
 
 def _fresh(assignment: Assignment) -> Assignment:
-    return Assignment.objects.select_related("unit", "ticket").get(pk=assignment.pk)
+    return Assignment.objects.select_related("unit", "ticket", "parent").get(pk=assignment.pk)
 
 
 # The table itself
@@ -202,6 +279,7 @@ def test_the_situations_cover_every_assignment_status_for_both_roles():
     # (only a lead returns a ticket: an assisting unit is never "returned")
     every = {(role, status) for role in AssignmentRole for status in AssignmentStatus}
     assert covered == every - {(ASSIST, A.RETURNED)}
+    assert {s.status for s in SITUATIONS.values() if s.parent} >= {A.DISPATCHED, A.SIGNED, A.REPLIED, A.RETURNED}
     assert set().union(*(s.allowed for s in SITUATIONS.values())) == set(StepName) - {S.SUPERVISE, S.URGE}
 
 
@@ -226,9 +304,11 @@ def test_the_table_allows_exactly_the_steps_written_out(situation_name, user_nam
 # The services agree with the table
 
 
-SERVICES: dict[str, tuple[Callable[..., object], StepName, StepName]] = {
-    # service: (call, its step for a lead, for an assisting unit)
-    "sign": (lambda org, **kw: services.sign(**kw), S.SIGN, S.ASSIST_SIGN),
+SERVICES: dict[
+    str, tuple[Callable[..., object], StepName, StepName] | tuple[Callable[..., object], StepName, StepName, StepName]
+] = {
+    # service: (call, its step for a lead, for an assisting unit[, for a lead below a district])
+    "sign": (lambda org, **kw: services.sign(**kw), S.SIGN, S.ASSIST_SIGN, S.SUB_SIGN),
     "record_first_contact": (
         lambda org, **kw: services.record_first_contact(note="已联系", **kw),
         S.RECORD_CONTACT,
@@ -244,6 +324,7 @@ SERVICES: dict[str, tuple[Callable[..., object], StepName, StepName]] = {
         lambda org, **kw: services.request_return(reason="not_responsible", legal_basis="职责清单", **kw),
         S.REQUEST_RETURN,
         S.REQUEST_RETURN,
+        S.SUB_REQUEST_RETURN,
     ),
     "whistle": (
         lambda org, **kw: services.whistle(unit_ids=[org.other_department.pk], **kw),
@@ -254,6 +335,12 @@ SERVICES: dict[str, tuple[Callable[..., object], StepName, StepName]] = {
         lambda org, **kw: services.reply(text="已办结", outcome="resolved", **kw),
         S.REPLY,
         S.ASSIST_REPLY,
+        S.SUB_REPLY,
+    ),
+    "subdispatch": (
+        lambda org, **kw: services.subdispatch(lead_unit_id=org.other_department.pk, **kw),
+        S.SUBDISPATCH,
+        S.SUBDISPATCH,
     ),
     "supervise": (lambda org, **kw: services.supervise(comment="请尽快办理", **kw), S.SUPERVISE, S.SUPERVISE),
     "reveal_caller_phone": (lambda org, **kw: services.reveal_caller_phone(**kw), S.REVEAL_PHONE, S.REVEAL_PHONE),
@@ -265,7 +352,7 @@ SERVICES: dict[str, tuple[Callable[..., object], StepName, StepName]] = {
 }
 
 
-@pytest.mark.parametrize("user_name", ["unit leader", "district supervisor"])
+@pytest.mark.parametrize("user_name", ["unit leader", "district supervisor", "district sub-centre dispatcher"])
 @pytest.mark.parametrize("service", SERVICES)
 @pytest.mark.parametrize("situation_name", SITUATIONS)
 def test_the_services_accept_exactly_what_the_table_and_the_page_allow(
@@ -275,8 +362,10 @@ def test_the_services_accept_exactly_what_the_table_and_the_page_allow(
     situation = SITUATIONS[situation_name]
     assignment = _fresh(_make(situation, org, staff))
     user = _user(user_name, situation, org, staff, make_user)
-    call, lead_step, assist_step = SERVICES[service]
-    step = lead_step if assignment.is_lead else assist_step
+    call, lead_step, assist_step, *below = SERVICES[service]
+    step = assist_step
+    if assignment.is_lead:
+        step = below[0] if below and assignment.parent_id else lead_step
     expected = verdict(STEPS[step], user=user, assignment=assignment, now=timezone.now())
     offered = step in selectors.available_steps(user=user, assignment=assignment)
     # When the user calls the service

@@ -100,7 +100,8 @@ def make_pending_callback() -> Callable[..., Callback]:
 
 
 def month_of_work(*, street: Unit, in_time: int, late: int, satisfied: int, unsatisfied: int) -> None:
-    """October 2026 for one street: lead assignments signed in time or late, answered callbacks."""
+    """October 2026 for one street (or any handling unit): lead assignments signed in time or
+    late, answered callbacks."""
     for index in range(in_time + late):
         dispatched = at(2026, 10, 3)
         signed = dispatched + (timedelta(minutes=20) if index < in_time else timedelta(hours=3))
@@ -117,6 +118,7 @@ def ranked_october(district) -> dict[str, Unit | MonthlyRanking]:
 
     good: 4/4 in time, 4 satisfied → 100.00; fair: 3/4, 3 satisfied + 1 unsatisfied → 75.00;
     poor: 1/4, 1 satisfied + 3 unsatisfied → 25.00 (10/45/45); other (50.00): another district's street.
+    The district itself: 3/4 in time, 3 satisfied + 1 unsatisfied → 75.00.
     """
     # Classes that tell the lines apart: the best is advanced, the worst must rectify.
     EvaluationScheme.objects.filter(unit_kind="street").update(advanced_count=1, rectify_count=1)
@@ -129,6 +131,8 @@ def ranked_october(district) -> dict[str, Unit | MonthlyRanking]:
     month_of_work(street=fair, in_time=3, late=1, satisfied=3, unsatisfied=1)
     month_of_work(street=poor, in_time=1, late=3, satisfied=1, unsatisfied=3)
     month_of_work(street=other, in_time=2, late=2, satisfied=2, unsatisfied=2)
+    # The tickets the hotline dispatched to the district itself: what the district ranking counts.
+    month_of_work(street=district, in_time=3, late=1, satisfied=3, unsatisfied=1)
     ranking = published(month=OCTOBER, unit_kind="street")
     district_ranking = published(month=OCTOBER, unit_kind="district")
     return {

@@ -8,12 +8,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dispatch.models import ReviewStatus
+from dispatch.models import Assignment, ReviewStatus
 from evaluation import rankings as ranking_services
 from evaluation import rates
 from evaluation.models import (
     Appeal,
     AppealKind,
+    Callback,
     CallbackStatus,
     EvaluationScheme,
     MonthlyRanking,
@@ -346,13 +347,26 @@ def test_an_empty_month_cannot_be_published(db):
     assert not MonthlyRanking.objects.filter(is_current=True).exists()
 
 
-def test_district_ranking_aggregates_the_district_units():
+def test_the_district_is_ranked_on_the_tickets_dispatched_to_it_not_its_units():
+    # Given a district's streets with their own tickets, and 4 tickets the hotline dispatched to the
+    # district, 3 signed in time, of which 2 it passed down to a street (whose callbacks count for both)
     district = DistrictFactory()
-    _street_with(responded=5, street=StreetFactory(parent=district))
+    street = _street_with(responded=5, street=StreetFactory(parent=district))
     _street_with(responded=10, street=StreetFactory(parent=district))
-    ranking = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.DISTRICT)
-    result = ranking.results.get()
-    assert (result.unit, result.required_response, result.responded_in_time) == (district, 20, 15)
+    _street_with(responded=3, required=4, street=district, callbacks=2)
+    for own in Assignment.objects.filter(unit=district)[:2]:
+        LeadAssignmentFactory(ticket=own.ticket, unit=street, parent=own, dispatched_at=own.dispatched_at)
+    Callback.objects.filter(unit=district).update(passed_down_to=street)
+    # When the month's district and street rankings are computed
+    districts = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.DISTRICT)
+    streets = ranking_services.compute_month(month=OCTOBER, unit_kind=UnitKind.STREET)
+    # Then the district counts its own four, not its streets' twenty
+    result = districts.results.get()
+    assert (result.unit, result.required_response, result.responded_in_time) == (district, 4, 3)
+    assert result.callbacks_answered == 2
+    # And the street counts its own ten and the two passed down to it, with both callbacks
+    line = streets.results.get(unit=street)
+    assert (line.required_response, line.responded_in_time, line.callbacks_answered) == (12, 7, 7)
 
 
 def test_previous_month_task_drafts_every_kind_once(street_a):
@@ -380,15 +394,12 @@ def test_every_kind_of_a_month_is_ranked_from_one_pass_over_the_month(street_a):
     assert sum('FROM "dispatch_assignment"' in sql for sql in scans) == 1
     assert sum('FROM "evaluation_callback"' in sql for sql in scans) == 1
     assert len(rankings) == len(ranking_services.RANKED_KINDS)
-    # And the district ranking folds the street's counts into its district
+    # And the district ranking does not fold its street's counts in: it had no ticket of its own
     by_kind = {ranking.unit_kind: ranking for ranking in rankings}
     street = by_kind[UnitKind.STREET].results.get(unit=street_a)
     district = by_kind[UnitKind.DISTRICT].results.get(unit=street_a.parent)
     assert street.required_response > 0
-    assert (district.required_response, district.callbacks_answered) == (
-        street.required_response,
-        street.callbacks_answered,
-    )
+    assert (district.required_response, district.callbacks_answered) == (0, 0)
 
 
 def test_a_confidential_caller_is_not_the_units_to_contact(db):

@@ -29,13 +29,15 @@ START, END = months.month_bounds(OCTOBER)
 def generated_month() -> dict[str, list[Unit]]:
     """Two districts with streets and a district department each, and a city department: October
     2026 with late signs, late contacts, returns, confidential callers, reopened tickets, exclusions
-    and appealed callbacks, and some rows of September and November around it."""
+    and appealed callbacks, and some rows of September and November around it. The districts
+    handle tickets too, and pass most of them down to one of their units."""
     allow_small_samples()
     rng = random.Random(20261001)
     districts = [DistrictFactory(), DistrictFactory()]
     units = [StreetFactory(parent=district) for district in districts for _ in range(3)]
     units += [UnitFactory(kind=UnitKind.DISTRICT_DEPARTMENT, parent=district) for district in districts]
     units.append(UnitFactory(kind=UnitKind.CITY_DEPARTMENT))
+    units += districts
     requester = UserFactory()
     for unit in units:
         for _ in range(rng.randint(6, 14)):
@@ -49,6 +51,20 @@ def generated_month() -> dict[str, list[Unit]]:
                 lead.first_contacted_at = lead.first_contact_due_at + timedelta(minutes=5)
             lead.returned = rng.random() < 0.1
             lead.save()
+            below = None
+            if unit.kind == UnitKind.DISTRICT and signed and rng.random() < 0.7:
+                below = LeadAssignmentFactory(
+                    ticket=ticket,
+                    parent=lead,
+                    unit=rng.choice([u for u in units if u.parent_id == unit.pk]),
+                    dispatched_at=signed + timedelta(minutes=10),
+                    signed_at=signed + timedelta(minutes=rng.choice([30, 120])),
+                )
+                if rng.random() < 0.1:
+                    Appeal.objects.create(
+                        kind=AppealKind.EXCLUDE_TICKET, status=ReviewStatus.APPROVED, ticket=ticket,
+                        unit=below.unit, reason="不属于本单位职责", requested_by=requester, decided_at=dispatched,
+                    )  # fmt: skip
             if rng.random() < 0.08:
                 Appeal.objects.create(
                     kind=AppealKind.EXCLUDE_TICKET, status=ReviewStatus.APPROVED, ticket=ticket, unit=unit,
@@ -59,6 +75,7 @@ def generated_month() -> dict[str, list[Unit]]:
                 callback = CallbackFactory(
                     ticket=ticket,
                     unit=unit,
+                    passed_down_to=below.unit if below else None,
                     round=round_,
                     is_primary=rng.random() < 0.95,
                     status=CallbackStatus.DONE if answered else CallbackStatus.NOT_REACHED,
@@ -112,14 +129,16 @@ def by_hand() -> dict[int, Counts]:
         if callback.ticket_id not in latest or callback.round > latest[callback.ticket_id].round:
             latest[callback.ticket_id] = callback
     for callback in latest.values():
-        if (callback.ticket_id, callback.unit_id) in excluded or callback.pk in appealed:
-            continue
-        line = counts[callback.unit_id]
-        line["callbacks_answered"] += 1
-        line["resolved"] += callback.resolution == Resolution.RESOLVED
-        line["partly_resolved"] += callback.resolution == Resolution.PARTLY
-        line["satisfied"] += callback.satisfaction == Satisfaction.SATISFIED
-        line["basically_satisfied"] += callback.satisfaction == Satisfaction.BASICALLY
+        # The result counts for the hotline's lead and for the unit its district passed it to.
+        for unit_id in (callback.unit_id, callback.passed_down_to_id):
+            if unit_id is None or (callback.ticket_id, unit_id) in excluded or callback.pk in appealed:
+                continue
+            line = counts[unit_id]
+            line["callbacks_answered"] += 1
+            line["resolved"] += callback.resolution == Resolution.RESOLVED
+            line["partly_resolved"] += callback.resolution == Resolution.PARTLY
+            line["satisfied"] += callback.satisfaction == Satisfaction.SATISFIED
+            line["basically_satisfied"] += callback.satisfaction == Satisfaction.BASICALLY
     return {unit_id: Counts(**values) for unit_id, values in counts.items()}
 
 
@@ -175,8 +194,7 @@ def test_analytics_districts_and_the_district_ranking_agree_before_and_after_pub
         assert analytics[line.unit_id] == expected
     # When it is published and a late answer arrives afterwards
     ranking_services.publish_ranking(ranking_id=draft.pk, actor=None)
-    street = Unit.objects.filter(parent=districts[0], kind=UnitKind.STREET).first()
-    CallbackFactory(unit=street, resolution=Resolution.UNRESOLVED, satisfaction=Satisfaction.UNSATISFIED)
+    CallbackFactory(unit=districts[0], resolution=Resolution.UNRESOLVED, satisfaction=Satisfaction.UNSATISFIED)
     # Then the analytics district figures are still the published ranking's, district by district
     analytics = _district_rates(api_client, "/api/v1/analytics/districts/", {"period": "2026-10"}, "district")
     ranking = _district_rates(
