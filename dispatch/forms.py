@@ -1,12 +1,10 @@
 """Forms of the workbench and the dispatcher's pages; the services validate the rules again."""
 
-from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.db.models import Model
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dispatch import selectors
@@ -182,21 +180,18 @@ class SubdispatchForm(forms.Form):
     due_at = forms.DateTimeField(
         label=_("Handling deadline"),
         required=False,
+        help_text=_("empty: the district's own deadline"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     note = forms.CharField(label=_("Note for the units"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     override_reason = override_reason_field()
 
-    def __init__(self, *args: Any, district_due_at: datetime | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Any handling unit is accepted here: the service says which are not inside the district.
         units = selectors.handling_units()
         self.fields["lead"].queryset = units
         self.fields["assisting"].queryset = units
-        if district_due_at is not None:
-            self.fields["due_at"].help_text = _("empty: the district's own deadline, %(due)s") % {
-                "due": f"{timezone.localtime(district_due_at):%Y-%m-%d %H:%M}"
-            }
 
 
 class ConfirmForm(ReplyForm):

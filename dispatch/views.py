@@ -301,12 +301,18 @@ def _run_step(step: str, user: User, pk: int, data: dict) -> tuple[str, int]:
         services.add_progress(assignment_id=pk, actor=user, text=data["text"], files=data["files"])
         return _("Progress recorded."), pk
     if step == "return":
-        services.request_return(
+        returned = services.request_return(
             assignment_id=pk, actor=user, reason=data["reason"], legal_basis=data["legal_basis"], note=data["note"]
         )
+        if returned.assignment.parent_id is not None:
+            return _("Return requested. The district will review it."), pk
         return _("Return requested. The hotline will review it."), pk
     if step == "extension":
-        services.request_extension(assignment_id=pk, actor=user, extra_days=data["extra_days"], reason=data["reason"])
+        extension = services.request_extension(
+            assignment_id=pk, actor=user, extra_days=data["extra_days"], reason=data["reason"]
+        )
+        if extension.assignment.parent_id is not None:
+            return _("Extension requested. The district will review it."), pk
         return _("Extension requested. The hotline will review it."), pk
     if step == "whistle":
         services.whistle(assignment_id=pk, actor=user, unit_ids=[u.pk for u in data["units"]], note=data["note"])

@@ -176,7 +176,7 @@ class TestBothLevels:
         services.sign(assignment_id=lead.pk, actor=staff.officer_a)
         client = browser(sub_centre)
         # When the district opens its assignment (in a bounded number of queries)
-        with django_assert_max_num_queries(40):
+        with django_assert_max_num_queries(16):
             page = client.get(f"/workbench/{district.pk}/")
         # Then the units read by level: the district, then under it street A and the department
         ((top, below),) = page.context["levels"]
@@ -257,6 +257,18 @@ class TestConfirm:
         assert response.status_code == 400
         assert response.context["forms"]["confirm"].non_field_errors()
         assert Assignment.objects.get(pk=district.pk).status == AssignmentStatus.SIGNED
+
+
+def test_a_unit_below_the_district_is_told_that_the_district_reviews_its_requests(
+    org, staff, sub_centre, district_signed
+):
+    lead = pass_down(district_signed(), sub_centre, org.street_a)
+    client = browser(staff.officer_a)
+    done = client.post(
+        f"/workbench/{lead.pk}/return/", {"reason": "other", "legal_basis": "职责清单第3条"}, follow=True
+    )
+    assert zh("Return requested. The district will review it.") in messages_of(done)
+    assert zh("Requests to the district") in done.content.decode()
 
 
 class TestReturnDecision:
