@@ -153,6 +153,58 @@ class DispatchForm(forms.Form):
         self.fields["assist_units"].queryset = units
 
 
+# The element of the assignment page holding the district's id: the pass-down pickers search its units.
+DISTRICT_ELEMENT_ID = "district-of-assignment"
+# A district passes its tickets down to its streets/townships and departments, never to itself.
+BELOW_DISTRICT_KINDS = HANDLING_KINDS - {UnitKind.DISTRICT}
+
+
+class SubdispatchForm(forms.Form):
+    """下派: the district's sub-centre passes its ticket down to a unit inside the district. The
+    fields are named as the service names them in its refusals (lead, assisting, due_at)."""
+
+    prefix = "subdispatch"
+    lead = UnitChoiceField(
+        label=_("Lead unit"),
+        queryset=Unit.objects.none(),
+        widget=UnitPicker(kinds=BELOW_DISTRICT_KINDS, within=DISTRICT_ELEMENT_ID),
+        help_text=_("a street/township or department of the district"),
+    )
+    assisting = UnitsChoiceField(
+        label=_("Assisting units"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=UnitsPicker(kinds=BELOW_DISTRICT_KINDS),
+        help_text=_("units of the district, or city-wide utilities"),
+    )
+    due_at = forms.DateTimeField(
+        label=_("Handling deadline"),
+        required=False,
+        help_text=_("empty: the district's own deadline"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    note = forms.CharField(label=_("Note for the units"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    override_reason = override_reason_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any handling unit is accepted here: the service says which are not inside the district.
+        units = selectors.handling_units()
+        self.fields["lead"].queryset = units
+        self.fields["assisting"].queryset = units
+
+
+class ConfirmForm(ReplyForm):
+    """The district's reply to the hotline, prefilled with the reply of the unit it passed the
+    ticket down to: sent as it is, or edited."""
+
+    prefix = "confirm"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].widget.attrs["data-explain"] = f"id_{self.prefix}-explanation"
+
+
 class MergeForm(forms.Form):
     """A "merge into this ticket" button of the repeat candidates: the open ticket to join
     (intake's merge service checks that it is open)."""
@@ -165,6 +217,7 @@ class MergeForm(forms.Form):
 class Decision:
     APPROVE = "approve"
     REJECT = "reject"
+    PASS_UP = "pass_up"
 
 
 class ReturnDecisionForm(forms.Form):
@@ -194,11 +247,45 @@ class ReturnDecisionForm(forms.Form):
         self.fields["redispatch_to"].queryset = selectors.handling_units()
 
 
+class DistrictReturnDecisionForm(ReturnDecisionForm):
+    """The district decides the return of a unit it passed its ticket down to: approved, the ticket
+    is back with the district, or passed at once to another of its units."""
+
+    prefix = "return_decision"
+    request = forms.IntegerField(widget=forms.HiddenInput)
+    redispatch_to = UnitChoiceField(
+        label=_("Pass down at once to"),
+        queryset=Unit.objects.none(),
+        required=False,
+        help_text=_("leave empty to take the ticket back to the district"),
+        widget=UnitPicker(kinds=BELOW_DISTRICT_KINDS, within=DISTRICT_ELEMENT_ID),
+    )
+
+
 class ExtensionDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[(Decision.APPROVE, _("Approve")), (Decision.REJECT, _("Deny"))], widget=forms.HiddenInput
     )
     note = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+
+class DistrictExtensionDecisionForm(forms.Form):
+    """The district decides the extension a unit below it asks for: approve, deny, or pass it up
+    to the hotline (the unit's new deadline would end after the district's own)."""
+
+    prefix = "extension_decision"
+    request = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        choices=[(Decision.APPROVE, _("Approve")), (Decision.REJECT, _("Deny")), (Decision.PASS_UP, _("Pass up"))],
+        widget=forms.HiddenInput,
+    )
+    note = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("required to deny; passed on to the hotline with the request"),
+    )
 
 
 class RoutingRuleForm(forms.Form):

@@ -26,7 +26,7 @@ from dispatch.models import (
     ReviewStatus,
     RoutingRule,
 )
-from dispatch.steps import STEPS, StepName, verdict
+from dispatch.steps import STEPS, Refusal, StepName, verdict
 from hotline.models import Category, Unit, User, in_reader_language
 from hotline.selectors import count_each
 from intake.lifecycle import Action, Status
@@ -122,7 +122,7 @@ def assignment_detail(*, user: User, assignment_id: int) -> Assignment:
     Raises Assignment.DoesNotExist (→ 404) when the user may not see it.
     """
     notes = ProgressNote.objects.select_related("author").prefetch_related("attachments")
-    others = Assignment.objects.select_related("unit").order_by("role", "dispatched_at", "id")
+    others = Assignment.objects.select_related("unit", "parent__unit").order_by("role", "dispatched_at", "id")
     events = TicketEvent.objects.select_related("actor", "unit").order_by("created_at", "id")
     return (
         visible_assignments(user=user)
@@ -161,6 +161,12 @@ def available_steps(*, user: User, assignment: Assignment, now: datetime | None 
     this runs no query per row."""
     now = now or timezone.now()
     return [name for name, step in STEPS.items() if verdict(step, user=user, assignment=assignment, now=now) is None]
+
+
+def step_refusal(*, user: User, assignment: Assignment, step: StepName, now: datetime | None = None) -> Refusal | None:
+    """Why the user may not take the step on the assignment now (None: they may), for a page that
+    explains a step it does not offer; reads what `available_steps` reads."""
+    return verdict(STEPS[step], user=user, assignment=assignment, now=now or timezone.now())
 
 
 def attachment_for(*, user: User, attachment_id: int) -> Attachment | None:
@@ -280,6 +286,18 @@ def suggestions(*, tickets: Sequence[Ticket], on: date | None = None) -> dict[in
         )
         for ticket in tickets
     }
+
+
+def suggestions_within(*, ticket: Ticket, district_id: int, excluding: Iterable[int] = ()) -> list[Suggestion]:
+    """`suggestions` for one ticket, kept to the units a district passes its tickets down to: its
+    own (not the district itself, nor `excluding`). The ticket needs category__parent__parent
+    and street loaded."""
+    left_out = set(excluding)
+    return [
+        suggestion
+        for suggestion in suggestions(tickets=[ticket])[ticket.pk]
+        if suggestion.unit.parent_id == district_id and suggestion.unit.pk not in left_out
+    ]
 
 
 def handling_units() -> QuerySet[Unit]:

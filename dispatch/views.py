@@ -21,8 +21,11 @@ from dispatch import advice, permissions, selectors, services
 from dispatch.filters import AssignmentFilter, QueueFilter
 from dispatch.forms import (
     CatalogueFilterForm,
+    ConfirmForm,
     Decision,
     DispatchForm,
+    DistrictExtensionDecisionForm,
+    DistrictReturnDecisionForm,
     ExtensionDecisionForm,
     ExtensionForm,
     FirstContactForm,
@@ -32,13 +35,15 @@ from dispatch.forms import (
     ReturnDecisionForm,
     ReturnForm,
     RoutingRuleForm,
+    SubdispatchForm,
     SuperviseForm,
     WhistleForm,
 )
-from dispatch.models import Assignment, ReturnRequest, RoutingRule
+from dispatch.models import Assignment, AssignmentStatus, ReturnRequest, ReviewStatus, RoutingRule
 from dispatch.selectors import Live, Tab
 from dispatch.steps import StepName
 from hotline.errors import DomainError
+from hotline.forms import apply_domain_error
 from hotline.models import User
 from hotline.roles import WORKBENCH_ROLES, user_roles
 from hotline.selectors import is_hotline_staff
@@ -137,6 +142,7 @@ PANEL_SECTIONS: dict[str, frozenset[StepName]] = {
     "extension": frozenset({StepName.REQUEST_EXTENSION}),
     "whistle": frozenset({StepName.WHISTLE}),
     "reply": frozenset({StepName.REPLY, StepName.ASSIST_REPLY, StepName.SUB_REPLY}),
+    "subdispatch": frozenset({StepName.SUBDISPATCH}),
     "supervise": frozenset({StepName.SUPERVISE}),
 }
 
@@ -155,7 +161,79 @@ STEP_FORMS: dict[str, type[forms.Form]] = {
     "whistle": WhistleForm,
     "reply": ReplyForm,
     "supervise": SuperviseForm,
+    "subdispatch": SubdispatchForm,
+    # The district's reply to the hotline, edited from its unit's (its "as it is" has no form).
+    "confirm": ConfirmForm,
+    # The district's decisions on the requests of a unit it passed its ticket down to.
+    "decide_return": DistrictReturnDecisionForm,
+    "decide_extension": DistrictExtensionDecisionForm,
 }
+STEPS_WITHOUT_FORM = frozenset({"sign", "confirm_as_is"})
+# Their refusals all stay on the form, which the page shows again with what was typed.
+DISTRICT_FORMS = frozenset({"subdispatch", "confirm", "decide_return", "decide_extension"})
+
+
+def _flag(step: str) -> str:
+    return {"return": "request_return"}.get(step, step)
+
+
+def _levels(assignments: list[Assignment]) -> list[tuple[Assignment, list[Assignment]]]:
+    """The ticket's assignments by level: each one the hotline dispatched, with those its district
+    passed the ticket down to; leads first, then in dispatch order."""
+    below: dict[int, list[Assignment]] = {}
+    assignments = sorted(assignments, key=lambda item: (not item.is_lead, item.dispatched_at, item.pk))
+    for item in assignments:
+        if item.parent_id is not None:
+            below.setdefault(item.parent_id, []).append(item)
+    return [(item, below.get(item.pk, [])) for item in assignments if item.parent_id is None]
+
+
+def _pending(requests: Any) -> Any:
+    return next((item for item in requests.all() if item.status == ReviewStatus.PENDING), None)
+
+
+def _district_panel(request: HttpRequest, assignment: Assignment, panel: dict[str, bool]) -> dict[str, Any]:
+    """The district sub-centre's part of the page: on the district's assignment, the unit it passed
+    the ticket down to and that unit's reply to confirm; on that unit's, the district's decisions
+    on its pending requests. Sets the panel's flags; returns the template's context."""
+    user = request.user
+    sub_lead = next(
+        (a for a in assignment.ticket.assignments.all() if a.parent_id == assignment.pk and a.is_lead and a.is_live),
+        None,
+    )
+    # The district's reply is its unit's, confirmed or edited; until the unit replies, none.
+    panel["confirm"] = panel["reply"] and sub_lead is not None and sub_lead.status == AssignmentStatus.REPLIED
+    panel["reply"] = panel["reply"] and not panel["confirm"]
+    refusal = selectors.step_refusal(user=user, assignment=assignment, step=StepName.REPLY)
+    panel["sub_reply_pending"] = refusal is not None and refusal.code == "sub_reply_pending"
+    decides = assignment.parent is not None and assignment.parent.unit_id in permissions.acting_unit_ids(user=user)
+    pending_return = _pending(assignment.return_requests) if decides else None
+    pending_extension = _pending(assignment.extension_requests) if decides else None
+    # A request the district passed up to the hotline is the hotline's to decide now.
+    if pending_extension is not None and pending_extension.passed_up_to_id is not None:
+        pending_extension = None
+    panel["decide_return"] = pending_return is not None
+    panel["decide_extension"] = pending_extension is not None and assignment.is_live
+    district_id = assignment.unit_id if panel["subdispatch"] else assignment.parent.unit_id if decides else None
+    return {
+        "sub_lead": sub_lead,
+        "pending_return": pending_return,
+        "pending_extension": pending_extension,
+        "district_id": district_id,
+    }
+
+
+def _unbound_form(name: str, assignment: Assignment, district: dict[str, Any]) -> forms.Form:
+    if name == "confirm":
+        sub_lead = district["sub_lead"]
+        return ConfirmForm(
+            initial={"text": sub_lead.reply, "outcome": sub_lead.outcome, "explanation": sub_lead.explanation}
+        )
+    if name == "decide_return":
+        return DistrictReturnDecisionForm(initial={"request": district["pending_return"].pk})
+    if name == "decide_extension":
+        return DistrictExtensionDecisionForm(initial={"request": district["pending_extension"].pk})
+    return STEP_FORMS[name]()
 
 
 def _assignment_page(
@@ -169,18 +247,34 @@ def _assignment_page(
     panel = {section: bool(available & offered) for section, offered in PANEL_SECTIONS.items()}
     # The full description is offered only when the unit reads some of it redacted.
     panel["description"] = panel["description"] and _redacted_any(assignment.ticket)
-    step_forms = {name: form_class() for name, form_class in STEP_FORMS.items() if panel[_flag(name)]}
+    district = _district_panel(request, assignment, panel)
+    step_forms = {name: _unbound_form(name, assignment, district) for name in STEP_FORMS if panel[_flag(name)]}
     step_forms.update(bound or {})
+    if district["district_id"] is not None:
+        # The catalogue's suggestions, kept to the district's units (not the one returning it).
+        suggestions = selectors.suggestions_within(
+            ticket=assignment.ticket,
+            district_id=district["district_id"],
+            excluding=[assignment.unit_id] if panel["decide_return"] else [],
+        )
+        district["suggestions"] = suggestions
+        for name, fields in (("subdispatch", ["lead", "assisting"]), ("decide_return", ["redispatch_to"])):
+            if name in step_forms:
+                suggest(step_forms[name], units=[s.unit for s in suggestions], fields=fields)
     caller = assignment.ticket.caller
+    assignments = list(assignment.ticket.assignments.all())
     return render(
         request,
         "dispatch/assignment.html",
         {
             "assignment": assignment,
             "ticket": assignment.ticket,
-            "others": [a for a in assignment.ticket.assignments.all() if a.pk != assignment.pk],
+            "levels": _levels(assignments) if len(assignments) > 1 else [],
             "panel": panel,
             "forms": step_forms,
+            "district": district,
+            # Under the district's assignment, its staff follow links to the units it passed it down to.
+            "acting_unit_ids": permissions.acting_unit_ids(user=request.user),
             "caller_phone": mask_phone(caller.phone) if caller else "",
             "caller_name": mask_name(caller.name) if caller else "",
             "now": timezone.now(),
@@ -190,60 +284,119 @@ def _assignment_page(
     )
 
 
-def _flag(step: str) -> str:
-    return {"return": "request_return"}.get(step, step)
-
-
 @require_GET
 def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _assignment_page(request, pk)
 
 
-def _run_step(step: str, user: User, pk: int, data: dict) -> str:
-    """Call the service of one step; returns the success message."""
+def _run_step(step: str, user: User, pk: int, data: dict) -> tuple[str, int]:
+    """Call the service of one step; returns the success message and the assignment to show next."""
     if step == "sign":
         services.sign(assignment_id=pk, actor=user)
-        return _("Signed. The handling deadline is running.")
+        return _("Signed. The handling deadline is running."), pk
     if step == "contact":
         services.record_first_contact(assignment_id=pk, actor=user, note=data["note"])
-        return _("First contact recorded.")
+        return _("First contact recorded."), pk
     if step == "progress":
         services.add_progress(assignment_id=pk, actor=user, text=data["text"], files=data["files"])
-        return _("Progress recorded.")
+        return _("Progress recorded."), pk
     if step == "return":
-        services.request_return(
+        returned = services.request_return(
             assignment_id=pk, actor=user, reason=data["reason"], legal_basis=data["legal_basis"], note=data["note"]
         )
-        return _("Return requested. The hotline will review it.")
+        if returned.assignment.parent_id is not None:
+            return _("Return requested. The district will review it."), pk
+        return _("Return requested. The hotline will review it."), pk
     if step == "extension":
-        services.request_extension(assignment_id=pk, actor=user, extra_days=data["extra_days"], reason=data["reason"])
-        return _("Extension requested. The hotline will review it.")
+        extension = services.request_extension(
+            assignment_id=pk, actor=user, extra_days=data["extra_days"], reason=data["reason"]
+        )
+        if extension.assignment.parent_id is not None:
+            return _("Extension requested. The district will review it."), pk
+        return _("Extension requested. The hotline will review it."), pk
     if step == "whistle":
         services.whistle(assignment_id=pk, actor=user, unit_ids=[u.pk for u in data["units"]], note=data["note"])
-        return _("The departments have been summoned.")
+        return _("The departments have been summoned."), pk
     if step == "reply":
         services.reply(
             assignment_id=pk, actor=user, text=data["text"], outcome=data["outcome"], explanation=data["explanation"]
         )
-        return _("Reply sent.")
+        return _("Reply sent."), pk
+    if step in DISTRICT_FORMS or step == "confirm_as_is":
+        return _run_district_step(step, user, pk, data)
     services.supervise(assignment_id=pk, actor=user, comment=data["comment"])
-    return _("Supervision sent to the unit.")
+    return _("Supervision sent to the unit."), pk
+
+
+def _run_district_step(step: str, user: User, pk: int, data: dict) -> tuple[str, int]:
+    """The district sub-centre's steps: pass down, confirm its unit's reply, decide its unit's requests."""
+    if step == "subdispatch":
+        created = services.subdispatch(
+            assignment_id=pk,
+            actor=user,
+            lead_unit_id=data["lead"].pk,
+            assist_unit_ids=[unit.pk for unit in data["assisting"]],
+            note=data["note"],
+            due_at=data["due_at"],
+            override_reason=data["override_reason"],
+        )
+        return _("Passed down to %(unit)s.") % {"unit": created[0].unit.label}, pk
+    if step == "confirm_as_is":
+        services.confirm_reply(assignment_id=pk, actor=user)
+        return _("The unit's reply was confirmed and sent to the hotline."), pk
+    if step == "confirm":
+        services.confirm_reply(
+            assignment_id=pk, actor=user, text=data["text"], outcome=data["outcome"], explanation=data["explanation"]
+        )
+        return _("The reply was sent to the hotline."), pk
+    if step == "decide_return":
+        approve = data["decision"] == Decision.APPROVE
+        decided = services.decide_return(
+            return_request_id=data["request"],
+            actor=user,
+            approve=approve,
+            note=data["note"],
+            redispatch_to_id=data["redispatch_to"].pk if data["redispatch_to"] else None,
+            override_reason=data["override_reason"],
+        )
+        if not approve:
+            return _("Return rejected."), pk
+        # The ticket is back with the district: its page, to pass the ticket down again.
+        return _("Return approved."), decided.assignment.parent_id or pk
+    decision = data["decision"]
+    services.decide_extension(
+        extension_request_id=data["request"],
+        actor=user,
+        approve=decision == Decision.APPROVE,
+        note=data["note"],
+        pass_up=decision == Decision.PASS_UP,
+    )
+    messages_by_decision = {
+        Decision.APPROVE: _("Extension approved."),
+        Decision.REJECT: _("Extension denied."),
+        Decision.PASS_UP: _("The extension request was passed up to the hotline."),
+    }
+    return messages_by_decision[decision], pk
 
 
 @require_POST
 def assignment_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
-    _require(step == "sign" or step in STEP_FORMS)
+    _require(step in STEPS_WITHOUT_FORM or step in STEP_FORMS)
     form = STEP_FORMS[step](request.POST, request.FILES) if step in STEP_FORMS else None
     if form is not None and not form.is_valid():
         return _assignment_page(request, pk, bound={step: form}, status=400)
     try:
-        done = _run_step(step, request.user, pk, form.cleaned_data if form else {})
+        done, shown = _run_step(step, request.user, pk, form.cleaned_data if form else {})
     except DomainError as error:
-        _show_error(request, error, form)
+        if form is not None and step in DISTRICT_FORMS:
+            apply_domain_error(form, error)
+        else:
+            _show_error(request, error, form)
         if form is not None and form.errors:
             return _assignment_page(request, pk, bound={step: form}, status=400)
     else:
         messages.success(request, done)
+        return redirect("dispatch:assignment", pk=shown)
     return redirect("dispatch:assignment", pk=pk)
 
 

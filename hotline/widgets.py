@@ -2,7 +2,8 @@
 static/js/unit-picker.js turns into a combobox searching the API (GET /api/v1/units/search/).
 
 The field keeps validating against its full queryset, so any unit the search finds is
-accepted; the page never lists the ~500 units. Without JavaScript the select still offers the
+accepted; the page never lists the ~500 units. `within` names an element of the page whose value
+(a district's id) limits the search to that district's units. Without JavaScript the select still offers the
 suggestions. The page loads static/js/unit-picker.js and static/css/unit-picker.css.
 """
 
@@ -21,9 +22,10 @@ class UnitPickerMixin:
     choices: Any  # the field's ModelChoiceIterator
     allow_multiple_selected: bool
 
-    def __init__(self, *, kinds: Collection[str] = (), attrs: dict[str, Any] | None = None) -> None:
+    def __init__(self, *, kinds: Collection[str] = (), within: str = "", attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs)  # type: ignore[call-arg]
         self.kinds = tuple(kinds)
+        self.within = within
         self.suggestions: Sequence[Unit] = ()
 
     def optgroups(self, name: str, value: list[str], attrs: dict[str, Any] | None = None) -> list:
@@ -59,6 +61,7 @@ class UnitPickerMixin:
             "search_url": reverse("unit-search"),
             "kinds": ",".join(self.kinds),
             "multiple": self.allow_multiple_selected,
+            "within": self.within,
         }
         return context
 

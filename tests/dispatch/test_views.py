@@ -493,9 +493,9 @@ def test_assignment_page_runs_a_bounded_number_of_queries(org, staff, dispatched
     client = browser(staff.officer_a)
     client.get(f"/workbench/{lead.pk}/")  # warm the session and caches
     # When the officer opens the assignment page, it costs the same few queries: session, user, the
-    # assignment and its six prefetches (a district's units below it), the memberships, the unread
-    # badge, the whistle's units,
-    # and one for the appeals open on the ticket (the "Appeal" link)
+    # scope, the assignment and its seven prefetches (with the units passed down to, issue 18), the
+    # memberships, the navigation's and the unread badge's counts, and one for the appeals open on
+    # the ticket (the "Appeal" link)
     with django_assert_max_num_queries(15):
         page = client.get(f"/workbench/{lead.pk}/")
     # Then every note is shown, and the way to appeal
