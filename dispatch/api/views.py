@@ -102,7 +102,8 @@ UNIT_ACTIONS = frozenset(
 class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The unit workbench: assignments (派单) of the user's units, and each handling step.
 
-    `tab` picks a workbench tab (to_sign, in_progress, due_soon, overdue, replied, review, all).
+    `tab` picks a workbench tab (to_sign, in_progress, due_soon, overdue, replied, review, all; for a
+    district's staff also to_pass_down, passed_down, to_confirm, to_decide).
     """
 
     queryset = Assignment.objects.none()  # for the schema; get_queryset scopes by user and action
