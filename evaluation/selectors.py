@@ -342,7 +342,8 @@ class Metric:
 
 
 def response_rows(*, unit: Unit, month: date, metric: str) -> QuerySet[Assignment]:
-    """Lead assignments dispatched in the month: all required, those not in time, or excluded."""
+    """Lead assignments dispatched in the month: all required, those not in time, or excluded;
+    each with the district it was passed down by, if any (`parent.unit`)."""
     rows = counted_leads(first=month).filter(counted_units(unit))
     if metric == Metric.EXCLUDED:
         rows = rows.filter(is_excluded=True)
@@ -350,11 +351,13 @@ def response_rows(*, unit: Unit, month: date, metric: str) -> QuerySet[Assignmen
         rows = rows.filter(is_excluded=False)
         if metric == Metric.RESPONSE_FAILED:
             rows = rows.exclude(responded_in_time())
-    return rows.select_related("ticket__category", "unit").order_by("dispatched_at", "id")
+    return rows.select_related("ticket__category", "unit", "parent__unit").order_by("dispatched_at", "id")
 
 
 def callback_rows(*, unit: Unit, month: date, metric: str) -> QuerySet[Callback]:
-    """Callbacks answered in the month that count, or those that lowered a rate."""
+    """Callbacks answered in the month that count, or those that lowered a rate: counted for the
+    unit as the hotline's lead (`unit`), or as the unit its district passed the ticket down to
+    (`passed_down_to`)."""
     rows = callbacks_counted_for(unit=unit, first=month)
     if metric == Metric.NOT_RESOLVED:
         rows = rows.exclude(resolution=Resolution.RESOLVED)
