@@ -364,8 +364,10 @@ def summonable_units() -> QuerySet[Unit]:
 
 
 def pending_returns(*, user: User) -> QuerySet[ReturnRequest]:
-    """Return requests awaiting review that this user may decide (late ones: supervisors only)."""
-    requests = ReturnRequest.objects.filter(status=ReviewStatus.PENDING)
+    """Return requests awaiting the hotline's review that this user may decide (late ones:
+    supervisors only)."""
+    # The returns of units below a district are the district's to decide (`Tab.TO_DECIDE`).
+    requests = ReturnRequest.objects.filter(status=ReviewStatus.PENDING, assignment__parent__isnull=True)
     if not permissions.can_review_return(user=user, late=True):
         requests = requests.filter(needs_supervisor=False)
     return requests.select_related(
@@ -374,10 +376,12 @@ def pending_returns(*, user: User) -> QuerySet[ReturnRequest]:
 
 
 def pending_extensions() -> QuerySet[ExtensionRequest]:
-    """Extension requests awaiting review whose unit is still handling the ticket."""
+    """Extension requests awaiting the hotline's review whose unit is still handling the ticket (a
+    district's own, passed up for its unit's among them; its units' are the district's to decide)."""
     return (
         ExtensionRequest.objects.filter(
             status=ReviewStatus.PENDING,
+            assignment__parent__isnull=True,
             assignment__ended_at__isnull=True,
             assignment__status=AssignmentStatus.SIGNED,
         )
@@ -496,20 +500,34 @@ def live_tickets(*, user: User, unit_id: int, show: str) -> QuerySet[Assignment]
 
 
 def ticket_handling(*, user: User, ticket_id: int) -> list[Assignment]:
-    """Every assignment of a ticket the user may see, live and ended, in dispatch order, with its
-    unit and its pending return and extension requests (`pending_returns`, `pending_extensions`):
-    the handling part of intake's ticket page, and the catalogue `override_reason` of the dispatch.
-    Unit staff get only their units' assignments."""
+    """Every assignment of a ticket the user may see, live and ended, with its unit and its pending
+    return and extension requests (`pending_returns`, `pending_extensions`): the handling part of
+    intake's ticket page, and the catalogue `override_reason` of the dispatch. Unit staff get only
+    their units' assignments (a district's staff also those it passed down).
+
+    Both levels in one list: the hotline's assignments in dispatch order, each district's followed
+    by the ones it passed the ticket down to (`level`, `parent.unit` loaded)."""
     pending_returns = ReturnRequest.objects.filter(status=ReviewStatus.PENDING)
     pending_extensions = ExtensionRequest.objects.filter(status=ReviewStatus.PENDING)
-    return list(
+    rows = list(
         visible_assignments(user=user)
         .filter(ticket_id=ticket_id)
         .annotate(override_reason=_override_reason())
-        .select_related("unit", "whistled_by__unit")
+        .select_related("unit", "whistled_by__unit", "parent__unit")
         .prefetch_related(
             Prefetch("return_requests", queryset=pending_returns, to_attr="pending_returns"),
             Prefetch("extension_requests", queryset=pending_extensions, to_attr="pending_extensions"),
         )
         .order_by("dispatched_at", "id")
     )
+    below: dict[int, list[Assignment]] = {}
+    for row in rows:
+        if row.parent_id is not None:
+            below.setdefault(row.parent_id, []).append(row)
+    shown = {row.pk for row in rows}
+    ordered: list[Assignment] = []
+    # A unit below a district whose district's assignment the user may not see heads its own line.
+    for row in rows:
+        if row.parent_id is None or row.parent_id not in shown:
+            ordered.extend([row, *below.get(row.pk, [])])
+    return ordered

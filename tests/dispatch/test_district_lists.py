@@ -11,11 +11,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from dispatch import services
+from dispatch import selectors, services
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReplyOutcome
 from hotline.models import DeadlineTier, Role, UnitKind, User
 from intake.lifecycle import Action, Status
 from intake.models import Channel, Kind, Ticket, TicketEvent
+from tests.dispatch.factories import TicketFactory
 from tests.factories import CategoryFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -295,3 +296,77 @@ def test_the_navigation_counts_the_districts_own_pending_work(org, staff, dispat
     assert nav_count(html) == 4
     # and street A's officer still counts what A has to sign
     assert nav_count(browser(staff.officer_a).get("/notifications/").content.decode()) == 1
+
+
+class TestTheTicketsHandling:
+    def test_both_levels_are_listed_the_districts_units_under_its_assignment(self, org, staff, district, dispatched):
+        # Given the hotline dispatched a ticket to the district with a department assisting; the
+        # district passed it to street B, which returned it, then to street A
+        own = services.sign(
+            assignment_id=dispatched(org.district, assist=(org.department,)).pk, actor=district.dispatcher
+        )
+        first = services.subdispatch(assignment_id=own.pk, actor=district.dispatcher, lead_unit_id=org.street_b.pk)[0]
+        request = services.request_return(
+            assignment_id=first.pk, actor=staff.officer_b, reason="outside_area", legal_basis="不在本街道辖区"
+        )
+        services.decide_return(return_request_id=request.pk, actor=district.dispatcher, approve=True)
+        second = services.subdispatch(assignment_id=own.pk, actor=district.dispatcher, lead_unit_id=org.street_a.pk)[0]
+        assisting = Assignment.objects.get(ticket=own.ticket, unit=org.department)
+        # When the hotline reads the ticket's handling
+        rows = selectors.ticket_handling(user=staff.dispatcher, ticket_id=own.ticket_id)
+        # Then the district's units follow the district's assignment, each with its level
+        assert [row.pk for row in rows] == [own.pk, first.pk, second.pk, assisting.pk]
+        assert [row.level for row in rows] == ["hotline", "district", "district", "hotline"]
+        assert rows[2].parent.unit == org.district
+        # and street A's officer sees only their own line, the district's staff all three of theirs
+        assert [row.pk for row in selectors.ticket_handling(user=staff.officer_a, ticket_id=own.ticket_id)] == [
+            second.pk
+        ]
+        mine = selectors.ticket_handling(user=district.dispatcher, ticket_id=own.ticket_id)
+        assert [row.pk for row in mine] == [own.pk, first.pk, second.pk]
+
+    def test_the_ticket_page_lists_both_levels_in_bounded_queries(
+        self, org, staff, district, django_assert_max_num_queries
+    ):
+        # Given a ticket passed down to street A
+        below = district.passed()
+        client = browser(staff.dispatcher)
+        client.get(f"/tickets/{below.ticket_id}/")  # warm the session and caches
+        # When the dispatcher opens the ticket's page, both units are on it
+        with django_assert_max_num_queries(20):
+            html = client.get(f"/tickets/{below.ticket_id}/").content.decode()
+        assert f'data-assignment="{below.parent_id}"' in html
+        assert f'data-assignment="{below.pk}"' in html
+
+
+class TestTheHotlinesReviews:
+    def test_a_return_below_a_district_is_the_districts_to_decide_not_the_hotlines(self, org, staff, district):
+        # Given street B asks the district to return what it passed down, and street A asks the hotline
+        below = district.passed(org.street_b)
+        services.request_return(
+            assignment_id=below.pk, actor=staff.officer_b, reason="not_responsible", legal_basis="不属本街道"
+        )
+        lead = services.dispatch_ticket(
+            ticket_id=TicketFactory(street=org.street_a).pk, lead_unit_id=org.street_a.pk, actor=staff.dispatcher
+        )
+        mine = services.request_return(
+            assignment_id=lead.pk, actor=staff.officer_a, reason="not_responsible", legal_basis="不属本街道"
+        )
+        # Then the hotline's reviews hold street A's return only, and count it alone
+        assert [request.pk for request in selectors.pending_returns(user=staff.dispatcher)] == [mine.pk]
+        assert selectors.nav_counts(user=staff.dispatcher, keys={"reviews"})["reviews"] == 1
+
+    def test_a_district_passing_an_extension_up_puts_its_own_request_before_the_hotline(self, org, staff, district):
+        # Given street A asks the district for 2 more days, and the district passes it up
+        below = district.passed()
+        services.sign(assignment_id=below.pk, actor=staff.officer_a)
+        request = services.request_extension(
+            assignment_id=below.pk, actor=staff.officer_a, extra_days=2, reason="需协调"
+        )
+        assert list(selectors.pending_extensions()) == []
+        services.decide_extension(
+            extension_request_id=request.pk, actor=district.dispatcher, approve=False, pass_up=True
+        )
+        # Then the hotline reviews the district's own request, not the street's
+        request.refresh_from_db()
+        assert [pending.pk for pending in selectors.pending_extensions()] == [request.passed_up_to_id]

@@ -5,6 +5,7 @@ rule (a district ranked on what the hotline dispatched to it, every unit on ever
 import pytest
 from django.urls import reverse
 
+from hotline.models import Role
 from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, at, published
 from tests.factories import StreetFactory
 
@@ -85,3 +86,24 @@ def test_the_ranking_page_states_the_rule_of_the_two_levels(client, city_admin, 
     response = client.get(reverse("evaluation:ranking") + "?month=2026-10&kind=street")
     assert response.status_code == 200
     assert "data-levels" in response.content.decode()
+
+
+def test_the_ticket_page_shows_whom_a_callback_counts_for_to_both_units(
+    client, make_user, callback_agent, district, street, both_levels
+):
+    ticket_id = both_levels["own"].ticket_id
+    # When the callback agent and the street's officer open the ticket passed down to the street
+    client.force_login(callback_agent)
+    html = client.get(reverse("intake:ticket_detail", args=[ticket_id])).content.decode()
+    # Then its callback names the district and the street it was passed down to
+    assert f'data-passed-down-to="{street.pk}"' in html
+    client.force_login(make_user(Role.UNIT_OFFICER, street))
+    html = client.get(reverse("intake:ticket_detail", args=[ticket_id])).content.decode()
+    # and the street's staff read the result that counts for them too
+    assert f'data-callback="{both_levels["passed_down"].pk}"' in html
+
+
+def test_the_callback_page_names_the_unit_the_district_passed_down_to(client, callback_agent, street, both_levels):
+    client.force_login(callback_agent)
+    html = client.get(reverse("evaluation:callback_detail", args=[both_levels["passed_down"].pk])).content.decode()
+    assert f'data-passed-down-to="{street.pk}"' in html
