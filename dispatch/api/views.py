@@ -4,7 +4,7 @@ and review queues, and the dispatch catalogue. Thin: validate input, call a serv
 Whatever a user may not see or do answers 404, as in the HTML pages (dispatch/permissions.py).
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -119,7 +119,9 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             unit_ids = permissions.supervised_unit_ids(user=user)
             assignments = selectors.visible_assignments(user=user)
             if unit_ids is not None:
-                assignments = assignments.filter(unit_id__in=unit_ids)
+                # A district's staff supervise the units it passed its tickets down to (steps.may_take).
+                below = Q(parent__unit_id__in=permissions.acting_district_ids(user=user))
+                assignments = assignments.filter(Q(unit_id__in=unit_ids) | below)
         else:
             assignments = selectors.visible_assignments(user=user)
         if self.action == "list":
@@ -282,7 +284,8 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=SuperviseInputSerializer, responses={201: EventSerializer})
     @action(detail=True, methods=["post"])
     def supervise(self, request: Request, pk: str) -> Response:
-        """督办: a unit leader or district supervisor presses the unit, which is notified."""
+        """督办: a unit leader, district supervisor, or the district that passed the ticket down
+        presses the unit, which is notified."""
         assignment = self.get_object()
         data = _valid(SuperviseInputSerializer, request)
         event = services.supervise(assignment_id=assignment.pk, actor=request.user, comment=data["comment"])

@@ -370,3 +370,19 @@ class TestTheHotlinesReviews:
         # Then the hotline reviews the district's own request, not the street's
         request.refresh_from_db()
         assert [pending.pk for pending in selectors.pending_extensions()] == [request.passed_up_to_id]
+
+
+def test_the_district_supervises_a_unit_below_through_the_api(org, staff, district, api_as):
+    # Given a ticket passed down to street A
+    below = district.passed()
+    # When the district's dispatcher presses 督办 through the API
+    response = api_as(district.dispatcher).post(
+        f"/api/v1/assignments/{below.pk}/supervise/", {"comment": "请尽快办理"}, format="json"
+    )
+    # Then it is recorded; street B's officer may not
+    assert response.status_code == 201
+    assert TicketEvent.objects.filter(ticket_id=below.ticket_id, action=Action.SUPERVISE).count() == 1
+    refused = api_as(staff.officer_b).post(
+        f"/api/v1/assignments/{below.pk}/supervise/", {"comment": "请尽快办理"}, format="json"
+    )
+    assert refused.status_code == 404
