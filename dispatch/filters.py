@@ -16,7 +16,7 @@ from dispatch.models import (
     ReviewStatus,
     RoutingRule,
 )
-from dispatch.permissions import visible_unit_ids
+from dispatch.permissions import acting_district_ids, visible_unit_ids
 from dispatch.selectors import Tab, tab_condition
 from hotline.filters import IntegerFilter
 from hotline.models import Category, Unit, UnitKind
@@ -71,7 +71,11 @@ class AssignmentFilter(django_filters.FilterSet):
         self.filters["street"].queryset = self.filters["street"].queryset.select_related("parent")
 
     def filter_tab(self, queryset: QuerySet[Assignment], name: str, value: str) -> QuerySet[Assignment]:
-        return queryset.filter(tab_condition(value, now=timezone.now())) if value else queryset
+        if not value:
+            return queryset
+        user = getattr(self.request, "user", None)
+        district_ids = acting_district_ids(user=user) if user is not None else set()
+        return queryset.filter(tab_condition(value, now=timezone.now(), district_ids=district_ids))
 
     def filter_category(self, queryset: QuerySet[Assignment], name: str, value: Category | None) -> QuerySet:
         return _by_category(queryset, "ticket__", value)

@@ -61,14 +61,20 @@ def can_edit_catalogue(*, user: User) -> bool:
 def reviews_requests(*, user: User) -> bool:
     """Who decides units' return and extension requests: the hotline's dispatchers, and a
     district's staff for the units their district passed its tickets down to."""
-    return can_dispatch(user=user) or any(
-        role in UNIT_STAFF_ROLES and kind == UnitKind.DISTRICT for _unit_id, role, kind in _memberships(user)
-    )
+    return can_dispatch(user=user) or bool(acting_district_ids(user=user))
 
 
 def acting_unit_ids(*, user: User) -> set[int]:
     """Units the user signs, handles and replies for."""
     return {unit_id for unit_id, role, _kind in _memberships(user) if role in UNIT_STAFF_ROLES}
+
+
+def acting_district_ids(*, user: User) -> set[int]:
+    """The districts the user acts for: whose sub-centre passes tickets down and decides for the
+    units below (empty for everyone but a district's staff)."""
+    return {
+        unit_id for unit_id, role, kind in _memberships(user) if role in UNIT_STAFF_ROLES and kind == UnitKind.DISTRICT
+    }
 
 
 def supervised_unit_ids(*, user: User) -> set[int] | None:

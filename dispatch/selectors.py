@@ -1,6 +1,6 @@
 """Reads for dispatch: scoped assignment inboxes, the dispatch queue, routing suggestions, review queues."""
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -18,6 +18,7 @@ from dispatch.models import (
     STREET_KINDS,
     WHISTLE_KINDS,
     Assignment,
+    AssignmentRole,
     AssignmentStatus,
     Attachment,
     ExtensionRequest,
@@ -44,15 +45,55 @@ class Tab(models.TextChoices):
     OVERDUE = "overdue", gettext_lazy("Overdue")
     REPLIED = "replied", gettext_lazy("Replied")
     REVIEW = "review", gettext_lazy("Returned / awaiting review")
+    # A district sub-centre's (区分中心) own work: only a district's staff see these tabs.
+    TO_PASS_DOWN = "to_pass_down", gettext_lazy("To pass down")
+    PASSED_DOWN = "passed_down", gettext_lazy("Passed down")
+    TO_CONFIRM = "to_confirm", gettext_lazy("To confirm")
+    TO_DECIDE = "to_decide", gettext_lazy("Requests to decide")
     ALL = "all", gettext_lazy("All")
+
+
+DISTRICT_TABS = frozenset({Tab.TO_PASS_DOWN, Tab.PASSED_DOWN, Tab.TO_CONFIRM, Tab.TO_DECIDE})
 
 
 def _pending(model: type[models.Model]) -> Exists:
     return Exists(model.objects.filter(assignment=OuterRef("pk"), status=ReviewStatus.PENDING))
 
 
-def tab_condition(tab: str, *, now: datetime) -> Q:
-    """Which assignments a workbench tab shows; every tab but "all" reads only live rows."""
+def _live_sub_lead(**conditions: object) -> Exists:
+    """Whether the assignment has a live lead below it (the unit its district passed it down to)."""
+    return Exists(
+        Assignment.objects.filter(parent=OuterRef("pk"), role=AssignmentRole.LEAD, ended_at__isnull=True, **conditions)
+    )
+
+
+def _district_condition(tab: str, district_ids: Collection[int]) -> Q:
+    """The district tabs: a district's own lead assignments (dispatched by the hotline) and the
+    live ones it passed down, of the districts in `district_ids`."""
+    live = Q(ended_at__isnull=True)
+    own = live & Q(unit_id__in=district_ids, role=AssignmentRole.LEAD, parent__isnull=True)
+    below = live & Q(parent__unit_id__in=district_ids)
+    # A unit's extension passed up to the hotline waits for the hotline, not for the district.
+    extension_to_decide = Exists(
+        ExtensionRequest.objects.filter(
+            assignment=OuterRef("pk"), status=ReviewStatus.PENDING, passed_up_to__isnull=True
+        )
+    )
+    conditions = {
+        # Signed and with nobody below: never passed down, or its unit's return approved.
+        Tab.TO_PASS_DOWN: own & Q(status=AssignmentStatus.SIGNED) & ~Q(_live_sub_lead()),
+        Tab.PASSED_DOWN: below,
+        Tab.TO_CONFIRM: own & Q(status=AssignmentStatus.SIGNED) & Q(_live_sub_lead(status=AssignmentStatus.REPLIED)),
+        Tab.TO_DECIDE: below & (Q(_pending(ReturnRequest)) | Q(extension_to_decide)),
+    }
+    return conditions[Tab(tab)]
+
+
+def tab_condition(tab: str, *, now: datetime, district_ids: Collection[int] = ()) -> Q:
+    """Which assignments a workbench tab shows; every tab but "all" reads only live rows. The
+    district tabs read the districts the user acts for (`district_ids`; none: they are empty)."""
+    if tab in DISTRICT_TABS:
+        return _district_condition(tab, district_ids) if district_ids else Q(pk__in=[])
     live = Q(ended_at__isnull=True)
     conditions = {
         Tab.TO_SIGN: live & Q(status=AssignmentStatus.DISPATCHED) & ~Q(_pending(ReturnRequest)),
@@ -67,13 +108,43 @@ def tab_condition(tab: str, *, now: datetime) -> Q:
     return conditions[Tab(tab)]
 
 
+def workbench_tabs(*, user: User) -> list[Tab]:
+    """The tabs the user's workbench shows: the district tabs for a district's staff only."""
+    district = bool(permissions.acting_district_ids(user=user))
+    return [tab for tab in Tab if district or tab not in DISTRICT_TABS]
+
+
 def visible_assignments(*, user: User) -> QuerySet[Assignment]:
     """Assignments a user may see: hotline roles all; unit staff their units'; district
-    supervisors their district's (the same scope as intake.selectors.visible_tickets)."""
+    supervisors their district's (the same scope as intake.selectors.visible_tickets); a
+    district's staff also every unit the district passed its tickets down to (the city-wide
+    utilities assisting there too)."""
     unit_ids = permissions.visible_unit_ids(user=user)
     if unit_ids is None:
         return Assignment.objects.all()
-    return Assignment.objects.filter(unit_id__in=unit_ids)
+    scope = Q(unit_id__in=unit_ids)
+    if district_ids := permissions.acting_district_ids(user=user):
+        scope |= Q(parent__unit_id__in=district_ids)
+    return Assignment.objects.filter(scope)
+
+
+def _tab_rows(tab: str) -> tuple[Prefetch, ...]:
+    """What a district tab's rows show beyond the assignment, one query per page: the unit that
+    replied (to confirm), the pending requests (to decide)."""
+    if tab == Tab.TO_CONFIRM:
+        below = Assignment.objects.filter(role=AssignmentRole.LEAD, ended_at__isnull=True).select_related("unit")
+        return (Prefetch("sub_assignments", queryset=below, to_attr="live_sub_leads"),)
+    if tab == Tab.TO_DECIDE:
+        pending = Q(status=ReviewStatus.PENDING)
+        return (
+            Prefetch("return_requests", queryset=ReturnRequest.objects.filter(pending), to_attr="pending_returns"),
+            Prefetch(
+                "extension_requests",
+                queryset=ExtensionRequest.objects.filter(pending, passed_up_to__isnull=True),
+                to_attr="pending_extensions",
+            ),
+        )
+    return ()
 
 
 def supervisable_assignments(*, user: User) -> QuerySet[Assignment]:
@@ -89,20 +160,23 @@ def supervisable_assignments(*, user: User) -> QuerySet[Assignment]:
 
 def inbox(*, user: User, tab: str = Tab.TO_SIGN) -> QuerySet[Assignment]:
     """One workbench tab, soonest deadline first, with what the list shows."""
+    district_ids = permissions.acting_district_ids(user=user)
     return (
         visible_assignments(user=user)
-        .filter(tab_condition(tab, now=timezone.now()))
+        .filter(tab_condition(tab, now=timezone.now(), district_ids=district_ids))
         .select_related("unit", "ticket__category", "ticket__caller", "ticket__district", "ticket__street")
+        .prefetch_related(*_tab_rows(tab))
         .order_by(models.F("due_at").asc(nulls_last=True), "id")
     )
 
 
 def tab_counts(*, user: User) -> dict[str, int]:
-    """The count of every tab but "all", in one aggregate query."""
+    """The count of every tab the user sees but "all", in one aggregate query."""
     now = timezone.now()
-    tabs = [tab for tab in Tab if tab != Tab.ALL]
+    district_ids = permissions.acting_district_ids(user=user)
+    tabs = [tab for tab in workbench_tabs(user=user) if tab != Tab.ALL]
     return visible_assignments(user=user).aggregate(
-        **{tab.value: Count("pk", filter=tab_condition(tab, now=now)) for tab in tabs}
+        **{tab.value: Count("pk", filter=tab_condition(tab, now=now, district_ids=district_ids)) for tab in tabs}
     )
 
 
@@ -319,8 +393,10 @@ def summonable_units() -> QuerySet[Unit]:
 
 
 def pending_returns(*, user: User) -> QuerySet[ReturnRequest]:
-    """Return requests awaiting review that this user may decide (late ones: supervisors only)."""
-    requests = ReturnRequest.objects.filter(status=ReviewStatus.PENDING)
+    """Return requests awaiting the hotline's review that this user may decide (late ones:
+    supervisors only)."""
+    # The returns of units below a district are the district's to decide (`Tab.TO_DECIDE`).
+    requests = ReturnRequest.objects.filter(status=ReviewStatus.PENDING, assignment__parent__isnull=True)
     if not permissions.can_review_return(user=user, late=True):
         requests = requests.filter(needs_supervisor=False)
     return requests.select_related(
@@ -329,10 +405,12 @@ def pending_returns(*, user: User) -> QuerySet[ReturnRequest]:
 
 
 def pending_extensions() -> QuerySet[ExtensionRequest]:
-    """Extension requests awaiting review whose unit is still handling the ticket."""
+    """Extension requests awaiting the hotline's review whose unit is still handling the ticket (a
+    district's own, passed up for its unit's among them; its units' are the district's to decide)."""
     return (
         ExtensionRequest.objects.filter(
             status=ReviewStatus.PENDING,
+            assignment__parent__isnull=True,
             assignment__ended_at__isnull=True,
             assignment__status=AssignmentStatus.SIGNED,
         )
@@ -343,7 +421,9 @@ def pending_extensions() -> QuerySet[ExtensionRequest]:
 
 def nav_counts(*, user: User, keys: Iterable[str]) -> dict[str, int]:
     """The navigation's pending dispatch work, in one query: "queue" (awaiting dispatch),
-    "reviews" (returns this user may decide and extensions) and "to_sign" (the workbench's tab)."""
+    "reviews" (returns this user may decide and extensions) and "to_sign" (the workbench's
+    pending work: its tab; for a district's staff, what the district itself has to do: sign,
+    pass down, confirm, and the requests of the units below it to decide)."""
     keys = set(keys)
     querysets: dict[str, QuerySet] = {}
     if "queue" in keys:
@@ -351,11 +431,24 @@ def nav_counts(*, user: User, keys: Iterable[str]) -> dict[str, int]:
     if "reviews" in keys:
         querysets["returns"] = pending_returns(user=user)
         querysets["extensions"] = pending_extensions()
+    workbench: list[str] = []
     if "to_sign" in keys:
-        querysets["to_sign"] = visible_assignments(user=user).filter(tab_condition(Tab.TO_SIGN, now=timezone.now()))
+        now = timezone.now()
+        mine = visible_assignments(user=user)
+        if district_ids := permissions.acting_district_ids(user=user):
+            # The district-wide scope holds its streets' tickets to sign: only the user's units' count.
+            acting = permissions.acting_unit_ids(user=user)
+            querysets["to_sign"] = mine.filter(tab_condition(Tab.TO_SIGN, now=now), unit_id__in=acting)
+            for tab in (Tab.TO_PASS_DOWN, Tab.TO_CONFIRM, Tab.TO_DECIDE):
+                querysets[tab.value] = mine.filter(tab_condition(tab, now=now, district_ids=district_ids))
+                workbench.append(tab.value)
+        else:
+            querysets["to_sign"] = mine.filter(tab_condition(Tab.TO_SIGN, now=now))
     counts = count_each(**querysets)
     if "reviews" in keys:
         counts["reviews"] = counts.pop("returns") + counts.pop("extensions")
+    for key in workbench:
+        counts["to_sign"] += counts.pop(key)
     return counts
 
 
@@ -436,20 +529,34 @@ def live_tickets(*, user: User, unit_id: int, show: str) -> QuerySet[Assignment]
 
 
 def ticket_handling(*, user: User, ticket_id: int) -> list[Assignment]:
-    """Every assignment of a ticket the user may see, live and ended, in dispatch order, with its
-    unit and its pending return and extension requests (`pending_returns`, `pending_extensions`):
-    the handling part of intake's ticket page, and the catalogue `override_reason` of the dispatch.
-    Unit staff get only their units' assignments."""
+    """Every assignment of a ticket the user may see, live and ended, with its unit and its pending
+    return and extension requests (`pending_returns`, `pending_extensions`): the handling part of
+    intake's ticket page, and the catalogue `override_reason` of the dispatch. Unit staff get only
+    their units' assignments (a district's staff also those it passed down).
+
+    Both levels in one list: the hotline's assignments in dispatch order, each district's followed
+    by the ones it passed the ticket down to (`level`, `parent.unit` loaded)."""
     pending_returns = ReturnRequest.objects.filter(status=ReviewStatus.PENDING)
     pending_extensions = ExtensionRequest.objects.filter(status=ReviewStatus.PENDING)
-    return list(
+    rows = list(
         visible_assignments(user=user)
         .filter(ticket_id=ticket_id)
         .annotate(override_reason=_override_reason())
-        .select_related("unit", "whistled_by__unit")
+        .select_related("unit", "whistled_by__unit", "parent__unit")
         .prefetch_related(
             Prefetch("return_requests", queryset=pending_returns, to_attr="pending_returns"),
             Prefetch("extension_requests", queryset=pending_extensions, to_attr="pending_extensions"),
         )
         .order_by("dispatched_at", "id")
     )
+    below: dict[int, list[Assignment]] = {}
+    for row in rows:
+        if row.parent_id is not None:
+            below.setdefault(row.parent_id, []).append(row)
+    shown = {row.pk for row in rows}
+    ordered: list[Assignment] = []
+    # A unit below a district whose district's assignment the user may not see heads its own line.
+    for row in rows:
+        if row.parent_id is None or row.parent_id not in shown:
+            ordered.extend([row, *below.get(row.pk, [])])
+    return ordered

@@ -94,7 +94,8 @@ def _show_error(request: HttpRequest, error: DomainError, form: forms.Form | Non
 def workbench(request: HttpRequest) -> HttpResponse:
     _require(_may_use_workbench(request.user))
     tab = request.GET.get("tab") or Tab.TO_SIGN
-    _require(tab in Tab.values)
+    tabs = selectors.workbench_tabs(user=request.user)
+    _require(tab in tabs)
     params = request.GET.copy()
     params.pop("tab", None)
     params.pop("page", None)
@@ -106,7 +107,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "dispatch/workbench.html",
         {
             "tab": tab,
-            "tabs": [(value, label, counts.get(value)) for value, label in Tab.choices],
+            "tabs": [(shown.value, shown.label, counts.get(shown.value)) for shown in tabs],
             "filter": filterset,
             "page": page,
             "query": _query_without_page(request),
@@ -466,8 +467,8 @@ def supervision(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def supervise(request: HttpRequest, pk: int) -> HttpResponse:
-    """督办 in one click from supervision's list of a unit's tickets: the comment typed, or a
-    standard one; back to the same list."""
+    """督办 in one click from supervision's list of a unit's tickets, or from the district's list of
+    the tickets it passed down: the comment typed, or a standard one; back to the same list."""
     comment = request.POST.get("comment", "").strip() or _("Please handle this ticket without delay and reply in time.")
     try:
         services.supervise(assignment_id=pk, actor=request.user, comment=comment)
@@ -475,6 +476,8 @@ def supervise(request: HttpRequest, pk: int) -> HttpResponse:
         _show_error(request, error)
     else:
         messages.success(request, _("Supervision sent to the unit."))
+    if request.POST.get("tab") == Tab.PASSED_DOWN:  # from the district's workbench: back to its tab
+        return redirect(f"{reverse('dispatch:workbench')}?{urlencode({'tab': Tab.PASSED_DOWN})}")
     unit, show = request.POST.get("unit", ""), request.POST.get("show", "")
     if not (unit.isdigit() and show in Live.values):
         return redirect("dispatch:supervision")

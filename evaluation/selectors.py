@@ -106,7 +106,9 @@ def _lead_reply() -> Subquery:
 
 def callbacks() -> QuerySet[Callback]:
     """Callbacks with what the queue shows: ticket, category, unit and the reply asked about."""
-    return Callback.objects.select_related("ticket__category", "unit").annotate(reply_text=_lead_reply())
+    return Callback.objects.select_related("ticket__category", "unit", "passed_down_to").annotate(
+        reply_text=_lead_reply()
+    )
 
 
 def callback_queue() -> QuerySet[Callback]:
@@ -124,7 +126,9 @@ def nav_counts(*, user: User, keys: Iterable[str]) -> dict[str, int]:
 def callback_detail(*, callback_id: int) -> Callback:
     """One callback with its ticket, caller, unit and attempts; Callback.DoesNotExist when unknown."""
     return (
-        Callback.objects.select_related("ticket__category__parent__parent", "caller", "unit", "completed_by")
+        Callback.objects.select_related(
+            "ticket__category__parent__parent", "caller", "unit", "passed_down_to", "completed_by"
+        )
         .prefetch_related(Prefetch("attempt_log", queryset=_attempts()))
         .get(pk=callback_id)
     )
@@ -342,7 +346,8 @@ class Metric:
 
 
 def response_rows(*, unit: Unit, month: date, metric: str) -> QuerySet[Assignment]:
-    """Lead assignments dispatched in the month: all required, those not in time, or excluded."""
+    """Lead assignments dispatched in the month: all required, those not in time, or excluded;
+    each with the district it was passed down by, if any (`parent.unit`)."""
     rows = counted_leads(first=month).filter(counted_units(unit))
     if metric == Metric.EXCLUDED:
         rows = rows.filter(is_excluded=True)
@@ -350,11 +355,13 @@ def response_rows(*, unit: Unit, month: date, metric: str) -> QuerySet[Assignmen
         rows = rows.filter(is_excluded=False)
         if metric == Metric.RESPONSE_FAILED:
             rows = rows.exclude(responded_in_time())
-    return rows.select_related("ticket__category", "unit").order_by("dispatched_at", "id")
+    return rows.select_related("ticket__category", "unit", "parent__unit").order_by("dispatched_at", "id")
 
 
 def callback_rows(*, unit: Unit, month: date, metric: str) -> QuerySet[Callback]:
-    """Callbacks answered in the month that count, or those that lowered a rate."""
+    """Callbacks answered in the month that count, or those that lowered a rate: counted for the
+    unit as the hotline's lead (`unit`), or as the unit its district passed the ticket down to
+    (`passed_down_to`)."""
     rows = callbacks_counted_for(unit=unit, first=month)
     if metric == Metric.NOT_RESOLVED:
         rows = rows.exclude(resolution=Resolution.RESOLVED)
@@ -454,9 +461,10 @@ def may_appeal(*, user: User, assignment: Assignment) -> bool:
 def ticket_callbacks(*, user: User, ticket_id: int) -> list[Callback]:
     """The callbacks of a ticket whose results the user may see, by round (the ticket's own caller
     first): all for the hotline, for unit staff those evaluating their units. For intake's ticket
-    page, which shows the results and never the caller."""
-    rows = Callback.objects.filter(ticket_id=ticket_id).select_related("unit")
+    page, which shows the results and never the caller. A result counts for the hotline's lead and
+    for the unit its district passed the ticket down to: the staff of either see it."""
+    rows = Callback.objects.filter(ticket_id=ticket_id).select_related("unit", "passed_down_to")
     unit_ids = dispatch_permissions.visible_unit_ids(user=user)
     if unit_ids is not None:
-        rows = rows.filter(unit_id__in=unit_ids)
+        rows = rows.filter(Q(unit_id__in=unit_ids) | Q(passed_down_to_id__in=unit_ids))
     return list(rows.order_by("round", "-is_primary", "id"))

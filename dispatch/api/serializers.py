@@ -252,6 +252,11 @@ class TabCountsSerializer(serializers.Serializer):
     overdue = serializers.IntegerField()
     replied = serializers.IntegerField()
     review = serializers.IntegerField()
+    # A district's staff only: the district sub-centre's tabs.
+    to_pass_down = serializers.IntegerField(required=False)
+    passed_down = serializers.IntegerField(required=False)
+    to_confirm = serializers.IntegerField(required=False)
+    to_decide = serializers.IntegerField(required=False)
 
 
 # Inputs of the unit's steps

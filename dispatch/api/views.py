@@ -102,7 +102,8 @@ UNIT_ACTIONS = frozenset(
 class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The unit workbench: assignments (派单) of the user's units, and each handling step.
 
-    `tab` picks a workbench tab (to_sign, in_progress, due_soon, overdue, replied, review, all).
+    `tab` picks a workbench tab (to_sign, in_progress, due_soon, overdue, replied, review, all; for a
+    district's staff also to_pass_down, passed_down, to_confirm, to_decide).
     """
 
     queryset = Assignment.objects.none()  # for the schema; get_queryset scopes by user and action
@@ -278,7 +279,8 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=SuperviseInputSerializer, responses={201: EventSerializer})
     @action(detail=True, methods=["post"])
     def supervise(self, request: Request, pk: str) -> Response:
-        """督办: a unit leader or district supervisor presses the unit, which is notified."""
+        """督办: a unit leader, district supervisor, or the district that passed the ticket down
+        presses the unit, which is notified."""
         assignment = self.get_object()
         data = _valid(SuperviseInputSerializer, request)
         event = services.supervise(assignment_id=assignment.pk, actor=request.user, comment=data["comment"])
