@@ -548,3 +548,17 @@ def test_a_functional_matter_goes_to_a_street_below_the_district_only_with_a_rea
     assert response.status_code == 201
     event = TicketEvent.objects.get(ticket_id=district.ticket_id, action=Action.SUBDISPATCH)
     assert event.payload["override_reason"] == "街道牵头协调管网维修"
+
+
+def test_the_ticket_page_lists_the_units_below_the_district_under_it(org, staff, sub_centre, at_district, client):
+    # Given a ticket the district passed down to street A
+    district = at_district()
+    [street] = services.subdispatch(assignment_id=district.pk, actor=sub_centre, lead_unit_id=org.street_a.pk)
+    # When the hotline's dispatcher reads the ticket
+    client.force_login(staff.dispatcher)
+    page = client.get(f"/tickets/{district.ticket_id}/").content.decode()
+    # Then street A's row follows the district's, marked as passed down by it
+    district_row = page.index(f'data-assignment="{district.pk}" data-level="hotline"')
+    street_row = page.index(f'data-assignment="{street.pk}" data-level="district"')
+    assert district_row < street_row
+    assert "data-passed-down" in page[street_row:]

@@ -564,7 +564,7 @@ def section(content: str, section_id: str) -> str:
 
 def row(content: str, attribute: str, pk: int) -> str:
     """The HTML of the table row marked attribute="pk"; empty when there is none."""
-    found = re.search(rf'<tr {attribute}="{pk}">.*?</tr>', content, re.S)
+    found = re.search(rf'<tr {attribute}="{pk}"[^>]*>.*?</tr>', content, re.S)
     return found.group(0) if found else ""
 
 
