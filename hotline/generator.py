@@ -505,8 +505,8 @@ class ChunkGenerator:
             if closed:
                 status, updated = "closed", closed
         lead_id = self.ref.bases["dispatch_assignment"] + 2 * local
-        # The district's own staff sign and reply for it.
-        staff = self.district if inside or unit == place[0] else self.officer
+        # A district's own staff (its sub-centre) sign and reply for it.
+        staff = self.district if unit == place[0] else self.officer
         self._assignment(
             pk=lead_id,
             ticket_id=ticket_id,

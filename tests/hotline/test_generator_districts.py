@@ -33,50 +33,33 @@ def value(sql: str) -> float:
 def assert_passed_down_rows_are_consistent() -> None:
     """What `subdispatch`, `sign`, `reply` and `confirm_reply` would have written, row by row."""
     below = "FROM dispatch_assignment b JOIN dispatch_assignment d ON d.id = b.parent_id "
-    # Below a district's own assignment only, of the same ticket, at a unit inside the district
-    assert (
-        value(
-            f"SELECT count(*) {below} JOIN hotline_unit u ON u.id = b.unit_id JOIN hotline_unit du ON du.id = d.unit_id "
+    violations = {
+        "below a district's own lead, of the same ticket, at a unit inside the district": (
+            f"{below} JOIN hotline_unit u ON u.id = b.unit_id JOIN hotline_unit du ON du.id = d.unit_id "
             "WHERE b.ticket_id <> d.ticket_id OR d.parent_id IS NOT NULL OR du.kind <> 'district' "
             "OR u.parent_id <> d.unit_id OR b.role <> 'lead' OR d.role <> 'lead'"
-        )
-        == 0
-    )
-    # Passed down after the district signed, due by the district's deadline, signing due by then too
-    assert (
-        value(
-            f"SELECT count(*) {below} WHERE d.signed_at IS NULL OR b.dispatched_at < d.signed_at "
-            "OR b.due_at > d.due_at OR b.sign_due_at > d.due_at OR b.first_contact_due_at > d.due_at "
-            "OR b.signed_at < b.dispatched_at"
-        )
-        == 0
-    )
-    # The district replies only after its unit, with its unit's words; the unit's contact is the district's
-    assert (
-        value(
-            f"SELECT count(*) {below} WHERE (d.replied_at IS NOT NULL AND (b.replied_at IS NULL "
-            "OR d.replied_at < b.replied_at OR d.reply <> b.reply OR d.outcome <> b.outcome)) "
+        ),
+        "passed down once signed, every deadline by the district's": (
+            f"{below} WHERE d.signed_at IS NULL OR b.dispatched_at < d.signed_at OR b.signed_at < b.dispatched_at "
+            "OR b.due_at > d.due_at OR b.sign_due_at > d.due_at OR b.first_contact_due_at > d.due_at"
+        ),
+        "the district replies after its unit, in its words; the unit's contact is the district's": (
+            f"{below} WHERE (d.replied_at IS NOT NULL AND (b.replied_at IS NULL OR d.replied_at < b.replied_at "
+            "OR d.reply <> b.reply OR d.outcome <> b.outcome)) "
             "OR d.first_contacted_at IS DISTINCT FROM b.first_contacted_at"
-        )
-        == 0
-    )
-    # Both are live until the ticket closes, and end with it
-    assert (
-        value(
-            f"SELECT count(*) {below} JOIN intake_ticket t ON t.id = b.ticket_id "
+        ),
+        "both live until the ticket closes, and ended with it": (
+            f"{below} JOIN intake_ticket t ON t.id = b.ticket_id "
             "WHERE b.ended_at IS DISTINCT FROM t.closed_at OR d.ended_at IS DISTINCT FROM t.closed_at"
-        )
-        == 0
-    )
-    # The callback's result counts for the unit below as well
-    assert (
-        value(
-            "SELECT count(*) FROM evaluation_callback c LEFT JOIN dispatch_assignment b "
+        ),
+        "the callback's result counts for the unit below as well": (
+            "FROM evaluation_callback c LEFT JOIN dispatch_assignment b "
             "ON b.ticket_id = c.ticket_id AND b.parent_id IS NOT NULL "
             "WHERE c.passed_down_to_id IS DISTINCT FROM b.unit_id"
-        )
-        == 0
-    )
+        ),
+    }
+    for rule, rows in violations.items():
+        assert value(f"SELECT count(*) {rows}") == 0, rule
     # One event per step, in the order the services write them, the district's naming the district
     for assignment in Assignment.objects.filter(parent__isnull=False, status="replied").select_related("parent")[:50]:
         district = assignment.parent
