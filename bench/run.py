@@ -365,10 +365,11 @@ def bench_evaluation(*, month: date, repeats: int) -> dict:
     from evaluation import rankings as ranking_services
     from hotline import months
 
-    # The same counts as evaluation.rates.unit_counts, hand-written: lead assignments
-    # dispatched in the month (in time: signed and contacted by their deadlines, or no caller;
-    # not returned) and primary callbacks done in the month (a ticket's latest round in the
-    # month), less approved exclusions/appeals.
+    # The same counts as evaluation.rates.unit_counts, hand-written: lead assignments, at either
+    # level, dispatched in the month, each for its own unit (in time: signed and contacted by their
+    # deadlines, or no caller; not returned), and primary callbacks done in the month (a ticket's
+    # latest round in the month) for the callback's unit and the unit its district passed the
+    # ticket down to, less approved exclusions/appeals.
     sql = (
         "SELECT a.unit_id, count(*) FILTER (WHERE NOT x.excluded), "
         "count(*) FILTER (WHERE NOT x.excluded AND NOT a.returned AND a.signed_at <= a.sign_due_at "
@@ -378,16 +379,17 @@ def bench_evaluation(*, month: date, repeats: int) -> dict:
         "SELECT 1 FROM evaluation_appeal p WHERE p.kind = 'exclude_ticket' AND p.status = 'approved' "
         "AND p.ticket_id = a.ticket_id AND p.unit_id = a.unit_id) AS excluded) x "
         "WHERE a.role = 'lead' AND a.dispatched_at >= %(start)s AND a.dispatched_at < %(end)s GROUP BY a.unit_id; "
-        "SELECT c.unit_id, count(*), count(*) FILTER (WHERE c.resolution = 'resolved'), "
+        "SELECT credited.unit_id, count(*), count(*) FILTER (WHERE c.resolution = 'resolved'), "
         "count(*) FILTER (WHERE c.resolution = 'partly'), count(*) FILTER (WHERE c.satisfaction = 'satisfied'), "
         "count(*) FILTER (WHERE c.satisfaction = 'basically') "
-        "FROM evaluation_callback c WHERE c.is_primary AND c.status = 'done' "
+        "FROM evaluation_callback c CROSS JOIN LATERAL (VALUES (c.unit_id), (c.passed_down_to_id)) "
+        "AS credited (unit_id) WHERE credited.unit_id IS NOT NULL AND c.is_primary AND c.status = 'done' "
         "AND c.completed_at >= %(start)s AND c.completed_at < %(end)s "
         "AND NOT EXISTS (SELECT 1 FROM evaluation_callback l WHERE l.ticket_id = c.ticket_id AND l.is_primary "
         "AND l.status = 'done' AND l.completed_at >= %(start)s AND l.completed_at < %(end)s AND l.round > c.round) "
         "AND NOT EXISTS (SELECT 1 FROM evaluation_appeal p WHERE p.status = 'approved' AND ("
-        "(p.kind = 'exclude_ticket' AND p.ticket_id = c.ticket_id AND p.unit_id = c.unit_id) "
-        "OR (p.kind = 'callback_result' AND p.callback_id = c.id))) GROUP BY c.unit_id"
+        "(p.kind = 'exclude_ticket' AND p.ticket_id = c.ticket_id AND p.unit_id = credited.unit_id) "
+        "OR (p.kind = 'callback_result' AND p.callback_id = c.id))) GROUP BY credited.unit_id"
     )
     start, end = months.month_bounds(month)
     evaluation, raw = [], []

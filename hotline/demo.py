@@ -34,6 +34,7 @@ DEMO_USERS = (
     DemoUser("dahongmen", "周承办", "大红门街道", (Role.UNIT_OFFICER,)),
     DemoUser("water", "吴专员", "市水务局", (Role.UNIT_OFFICER,)),
     DemoUser("fengtai", "郑督查", "丰台区", (Role.DISTRICT_SUPERVISOR,)),
+    DemoUser("fengtai_center", "冯派单", "丰台区", (Role.DISTRICT_DISPATCHER,)),
 )
 
 
@@ -67,7 +68,7 @@ def load_history(*, tickets: int) -> list[str]:
         tickets=tickets, hand_over=list(featured.values_list("pk", flat=True)), spikes=_spikes()
     )
     return [
-        f"History: {totals['intake_ticket']} tickets of the past year, {totals['dispatch_assignment']} dispatched, "
+        f"History: {totals['intake_ticket']} tickets of the past year, {totals['dispatch_assignment']} assignments, "
         f"{totals['evaluation_callback']} callbacks."
     ]
 

@@ -4,11 +4,17 @@ Calibrated on Beijing 12345's 2020 disclosure (seed 002): channel mix (phone 91.
 which the enterprise line 0.56 %; online 8.68 %), direct answers 60.04 % vs dispatch 39.96 %
 (per top category where the report gives it), the published top categories and their main
 sub-issues, districts weighted by census population and the published per-10k volumes,
-handling-unit kinds by their shares (district departments 39.55 %, streets 38.99 %, city
-departments 12.42 %, enterprises 6.97 %, platforms 2.06 %), full lifecycles with their events,
+handling-unit kinds by their shares (the districts 39.55 %, streets 38.99 %, city departments
+12.42 %, enterprises 6.97 %, platforms 2.06 %), full lifecycles with their events,
 callbacks with resolution ≈ 86 % and satisfaction ≈ 89 %, and seasonal curves (heating in
 winter, a summer peak for complaints). Lifecycles are cut at `now`: recent tickets are still
 open at the unit or awaiting their callback, as in a live system.
+
+The districts' share goes to the district itself (its sub-centre, 区分中心), which passes most of
+it down a level, as in reality: a second lead assignment below the district's (`parent`), at one
+of its departments or at the ticket's street/township, inside the district's deadline; the unit
+replies to the district, which confirms the reply as its own, and the callback's result counts for
+both (`passed_down_to`). The district handles the rest itself.
 
 The generator writes the tables directly (it is a bulk loader, not a client of the services):
 ids are assigned in blocks so that several processes COPY in parallel, and the sequences and
@@ -79,13 +85,19 @@ CHANNELS = [
     ("message_board", 0.88),
 ]
 KINDS = [("consultation", 44), ("help", 18), ("complaint", 22), ("report", 5), ("suggestion", 9), ("praise", 2)]
+# "16个区承办 39.55 %": what the hotline dispatches to a district's sub-centre (see PASSED_DOWN).
 UNIT_KINDS = [
-    ("district_department", 39.55),
+    ("district", 39.55),
     ("street", 38.99),
     ("city_department", 12.42),
     ("state_enterprise", 6.97),
     ("platform_company", 2.06),
 ]
+# The share of its tickets a district passes down a level (the rest its sub-centre handles itself),
+# and of those the share that goes to a district department rather than the ticket's street/township
+# (not published: the report gives the districts' total only).
+PASSED_DOWN = 0.87
+PASSED_TO_DEPARTMENT = 0.5
 CLOSING = [("transferred_110", 3), ("transferred_119", 1), ("transferred_120", 1), ("legal_route", 3), ("explained", 4)]
 # Month-of-year volume factors (the report: low in February, high in summer and November).
 MONTH_FACTOR = [1.0, 0.75, 0.9, 1.0, 1.0, 1.05, 1.1, 1.15, 1.05, 1.0, 1.15, 1.05]
@@ -191,11 +203,15 @@ def load_reference(connection) -> Reference:
     )
 
 
+ACTOR_ROLES = ("agent", "dispatcher", "officer", "district")
+
+
 def ensure_actors(connection) -> dict[str, int]:
-    """Three system users the generated events name as actors (agent, dispatcher, unit officer)."""
+    """The system users the generated events name as actors (agent, dispatcher, unit officer, and
+    the districts' sub-centre dispatcher)."""
     actors = {}
     with connection.cursor() as cursor:
-        for role in ("agent", "dispatcher", "officer"):
+        for role in ACTOR_ROLES:
             username = f"generated-{role}"
             cursor.execute(
                 "INSERT INTO hotline_user (password, is_superuser, username, first_name, last_name, email, "
@@ -236,13 +252,14 @@ TABLE_COLUMNS = {
         "caller_id, category_id, created_by_id, district_id, street_id"
     ),
     "dispatch_assignment": (
-        "id, ticket_id, unit_id, role, status, dispatched_at, dispatched_by_id, sign_due_at, signed_at, signed_by_id, "
-        "first_contact_due_at, first_contacted_at, due_at, replied_at, replied_by_id, reply, outcome, explanation, "
-        "returned, ended_at, late_sign_marked_at, overdue_at, next_alert_stage, next_alert_at"
+        "id, ticket_id, unit_id, parent_id, role, status, dispatched_at, dispatched_by_id, sign_due_at, "
+        "signed_at, signed_by_id, first_contact_due_at, first_contacted_at, due_at, replied_at, replied_by_id, "
+        "reply, outcome, explanation, returned, ended_at, late_sign_marked_at, overdue_at, next_alert_stage, "
+        "next_alert_at"
     ),
     "evaluation_callback": (
-        "id, ticket_id, caller_id, unit_id, is_primary, round, due_at, status, attempts, resolution, satisfaction, "
-        "unit_at_fault, comment, answered_online, completed_at, completed_by_id, created_at"
+        "id, ticket_id, caller_id, unit_id, passed_down_to_id, is_primary, round, due_at, status, attempts, "
+        "resolution, satisfaction, unit_at_fault, comment, answered_online, completed_at, completed_by_id, created_at"
     ),
 }
 NULL = "\\N"
@@ -322,7 +339,7 @@ class ChunkGenerator:
             [(f"{channel}\t{kind}", c_weight * k_weight) for channel, c_weight in CHANNELS for kind, k_weight in KINDS]
         )
         self.unit_kinds, self.closings = _weighted(UNIT_KINDS), _weighted(CLOSING)
-        self.agent, self.dispatcher, self.officer = (ref.actors[r] for r in ("agent", "dispatcher", "officer"))
+        self.agent, self.dispatcher, self.officer, self.district = (ref.actors[r] for r in ACTOR_ROLES)
         self.rows: dict[str, list[str]] = {}
         self.counters: dict[str, int] = {}
 
@@ -376,7 +393,7 @@ class ChunkGenerator:
             else:
                 disposition, status, answer = "dispatched", "awaiting_dispatch", ""
                 status, reply, closed, updated = dispatch(
-                    local, ticket_id, created, caller_id, tier, street_id, departments
+                    local, ticket_id, created, caller_id, tier, (district_id, street_id, departments)
                 )
             place = places[int(random_() * 480)]
             tickets.append(
@@ -404,20 +421,33 @@ class ChunkGenerator:
             disposition = "answered_directly"
         return disposition, "closed", DIRECT_ANSWERS[int(random_() * len(DIRECT_ANSWERS))], "", done, done
 
-    def _handling_unit(self, street_id: int | None, departments: list[int]) -> int:
+    def _handling_unit(self, place: tuple[int, int | None, list[int]]) -> tuple[int, int | None]:
+        """The lead unit the hotline dispatches to and, for a district, the unit inside it the district
+        passes the ticket down to (None: the lead handles the ticket itself)."""
+        district_id, street_id, departments = place
+        random_ = self.random
         kinds, weights = self.unit_kinds
-        kind = kinds[bisect(weights, self.random() * weights[-1])]
+        kind = kinds[bisect(weights, random_() * weights[-1])]
         if kind == "street" and street_id:
-            return street_id
-        if kind == "district_department" and departments:
-            return departments[int(self.random() * len(departments))]
+            return street_id, None
+        if kind == "district":
+            if random_() >= PASSED_DOWN or not (street_id or departments):
+                return district_id, None
+            if departments and (not street_id or random_() < PASSED_TO_DEPARTMENT):
+                return district_id, departments[int(random_() * len(departments))]
+            return district_id, street_id
         pool = self.ref.units_by_kind.get(kind) or self.ref.units_by_kind["city_department"]
-        return pool[int(self.random() * len(pool))]
+        return pool[int(random_() * len(pool))], None
 
     def dispatch(
-        self, local: int, ticket_id: int, created: int, caller_id: int, tier: str, street_id: int | None, departments
+        self, local: int, ticket_id: int, created: int, caller_id: int, tier: str, place: tuple
     ) -> tuple[str, str, int | None, int]:
         """Queue, dispatch, sign, contact, reply and call back, each step only if it is in the past.
+
+        A ticket dispatched to a district is passed down a level most of the time (`PASSED_DOWN`):
+        the district signs, passes it down within minutes, its unit signs, contacts the caller and
+        replies to the district, which confirms the reply as its own; every step of the unit below
+        by the district's deadline, as `dispatch.services.subdispatch` sets them.
 
         Returns the ticket's status, public reply, closing and update times.
         """
@@ -425,54 +455,147 @@ class ChunkGenerator:
         dispatched = created + 240 + int(random_() * 1800)
         if dispatched > now:
             return "awaiting_dispatch", "", None, created
-        unit = self._handling_unit(street_id, departments)
+        unit, inside = self._handling_unit(place)
         span = TIER_SECONDS[tier]
-        sign_due, due = dispatched + (900 if tier == "emergency" else 3600), dispatched + span
-        status, updated, closed = "dispatched", dispatched, None
+        sign_seconds = 900 if tier == "emergency" else 3600
+        due = dispatched + span
         signed = dispatched + (3600 + int(random_() * 10800) if random_() < 0.04 else 60 + int(random_() * 2940))
-        contact = replied = None
-        outcome = explanation = reply = ""
-        if signed <= now:
-            status, updated = "in_progress", signed
-            contact = signed + (7300 + int(random_() * 12700) if random_() < 0.05 else 300 + int(random_() * 6700))
+        signed = signed if signed <= now else None
+        passed = sub_signed = None
+        if signed and inside:
+            passed = signed + 60 + int(random_() * 840)
+            if passed >= due:
+                # Signed too late to pass it down (the district's deadline has passed): it handles it itself.
+                inside = passed = None
+            elif passed > now:
+                passed = None  # signed, to be passed down
+            else:
+                sub_signed = passed + 60 + int(random_() * 1140)
+                sub_signed = sub_signed if sub_signed <= now else None
+        # The unit that contacts the caller and writes the reply: the lead, or the one below it.
+        handler_signed = sub_signed if inside else signed
+        contact = replied = final = None
+        if handler_signed:
+            contact = handler_signed + (
+                7300 + int(random_() * 12700) if random_() < 0.05 else 300 + int(random_() * 6700)
+            )
             late = random_() < 0.06
             replied = max(
                 dispatched + int(span * (1.0 + 0.3 * random_() if late else 0.1 + 0.85 * random_())), contact + 60
             )
+            # The district confirms its unit's reply within a few hours (an emergency's within minutes).
+            final = replied + 120 + int(random_() * min(4 * 3600, span // 20)) if inside else replied
             contact = contact if contact <= now else None
             replied = replied if replied <= now else None
-        else:
-            signed = None
+            final = final if replied and final <= now else None
+        status = "in_progress" if signed else "dispatched"
+        updated = max(t for t in (dispatched, signed, passed, sub_signed, replied) if t)
+        answer: tuple[str, str, str] = ("", "", "")
+        closed = None
         if replied:
             roll = random_()
             outcome = "resolved" if roll < 0.86 else ("partly_resolved" if roll < 0.93 else "unresolved")
             explanation = "" if outcome == "resolved" else "部分诉求涉及历史遗留问题，已向来电人说明。"
-            reply = REPLIES[int(random_() * len(REPLIES))]
-            status, updated = "awaiting_callback", replied
-            closed = self.call_back(local, ticket_id, caller_id, unit=unit, replied=replied, outcome=outcome)
+            answer = (REPLIES[int(random_() * len(REPLIES))], outcome, explanation)
+        if final:
+            status, updated = "awaiting_callback", final
+            closed = self.call_back(
+                local, ticket_id, caller_id, unit=unit, passed_down_to=inside, replied=final, outcome=answer[1]
+            )
             if closed:
                 status, updated = "closed", closed
-        assignment_status = "replied" if replied else ("signed" if signed else "dispatched")
-        # What the deadline sweeps would have recorded by now.
+        lead_id = self.ref.bases["dispatch_assignment"] + 2 * local
+        # A district's own staff (its sub-centre) sign and reply for it.
+        staff = self.district if unit == place[0] else self.officer
+        self._assignment(
+            pk=lead_id,
+            ticket_id=ticket_id,
+            unit=unit,
+            parent=None,
+            dispatched=dispatched,
+            by=self.dispatcher,
+            sign_due=dispatched + sign_seconds,
+            signed=signed,
+            signer=staff,
+            contact_due=signed and signed + 7200,
+            contact=contact,
+            due=due,
+            replied=final,
+            replier=staff,
+            answer=answer if final else ("", "", ""),
+            ended=closed,
+        )
+        if passed:
+            self._assignment(
+                pk=lead_id + 1,
+                ticket_id=ticket_id,
+                unit=inside,
+                parent=lead_id,
+                dispatched=passed,
+                by=self.district,
+                sign_due=max(passed, min(passed + sign_seconds, due)),
+                signed=sub_signed,
+                signer=self.officer,
+                contact_due=sub_signed and min(sub_signed + 7200, due),
+                contact=contact,
+                due=due,
+                replied=replied,
+                replier=self.officer,
+                answer=answer,
+                ended=closed,
+            )
+        return status, answer[0] if final else "", closed, updated
+
+    def _assignment(
+        self,
+        *,
+        pk: int,
+        ticket_id: int,
+        unit: int,
+        parent: int | None,
+        dispatched: int,
+        by: int,
+        sign_due: int,
+        signed: int | None,
+        signer: int,
+        contact_due: int | None,
+        contact: int | None,
+        due: int,
+        replied: int | None,
+        replier: int,
+        answer: tuple[str, str, str],
+        ended: int | None,
+    ) -> None:
+        """One lead assignment's row, with what the deadline sweeps would have recorded by now."""
+        now, ts = self.now, self.ts
+        status = "replied" if replied else ("signed" if signed else "dispatched")
         late_sign = sign_due if (signed or now) > sign_due else None
         overdue = due if (replied or now) > due else None
         stage, alert_at = "done", None
         if not replied:
-            for candidate, at in (("75", dispatched + span * 3 // 4), ("1h", due - 3600), ("overdue", due)):
+            alerts = sorted([("75", dispatched + (due - dispatched) * 3 // 4), ("1h", due - 3600)], key=lambda a: a[1])
+            for candidate, at in [*(alert for alert in alerts if alert[1] < due), ("overdue", due)]:
                 if at > now:
                     stage, alert_at = candidate, at
                     break
-        officer, ts = self.officer, self.ts
+        reply, outcome, explanation = answer
         self.rows["dispatch_assignment"].append(
-            f"{self.ref.bases['dispatch_assignment'] + local}\t{ticket_id}\t{unit}\tlead\t{assignment_status}\t"
-            f"{ts(dispatched)}\t{self.dispatcher}\t{ts(sign_due)}\t{ts(signed)}\t{officer if signed else NULL}\t"
-            f"{ts(signed and signed + 7200)}\t{ts(contact)}\t{ts(due)}\t{ts(replied)}\t{officer if replied else NULL}\t"
-            f"{reply}\t{outcome}\t{explanation}\tf\t{ts(closed)}\t{ts(late_sign)}\t{ts(overdue)}\t{stage}\t{ts(alert_at)}\n"
+            f"{pk}\t{ticket_id}\t{unit}\t{NULL if parent is None else parent}\tlead\t{status}\t"
+            f"{ts(dispatched)}\t{by}\t{ts(sign_due)}\t{ts(signed)}\t{signer if signed else NULL}\t"
+            f"{ts(contact_due)}\t{ts(contact)}\t{ts(due)}\t{ts(replied)}\t{replier if replied else NULL}\t"
+            f"{reply}\t{outcome}\t{explanation}\tf\t{ts(ended)}\t{ts(late_sign)}\t{ts(overdue)}\t{stage}\t{ts(alert_at)}\n"
         )
-        return status, reply, closed, updated
 
     def call_back(
-        self, local: int, ticket_id: int, caller_id: int, *, unit: int, replied: int, outcome: str
+        self,
+        local: int,
+        ticket_id: int,
+        caller_id: int,
+        *,
+        unit: int,
+        passed_down_to: int | None,
+        replied: int,
+        outcome: str,
     ) -> int | None:
         """The callback row; when it lies in the past the ticket closes. Returns the closing time."""
         random_ = self.random
@@ -489,7 +612,8 @@ class ChunkGenerator:
                 status, attempts = "not_reached", 3
         ts = self.ts
         self.rows["evaluation_callback"].append(
-            f"{self.ref.bases['evaluation_callback'] + local}\t{ticket_id}\t{caller_id}\t{unit}\tt\t1\t"
+            f"{self.ref.bases['evaluation_callback'] + local}\t{ticket_id}\t{caller_id}\t{unit}\t"
+            f"{NULL if passed_down_to is None else passed_down_to}\tt\t1\t"
             f"{ts(replied + 2 * DAY)}\t{status}\t{attempts}\t{resolution}\t{satisfaction}\tf\t\tf\t{ts(completed)}\t"
             f"\\N\t{ts(replied + 60)}\n"
         )
@@ -498,6 +622,9 @@ class ChunkGenerator:
 
 # The events of each ticket, derived from its lifecycle timestamps (ids from the sequence). A chunk's
 # assignments and callbacks have the ids of its tickets' local indexes: ranges on the primary keys.
+# An assignment below a district (`parent_id`) writes the district's steps: passed down by the
+# district (the event names the district), signed and replied to the district, the ticket staying in
+# progress; the contact its unit records is the district's too (one event, the unit's).
 _EVENTS_SQL = """
 INSERT INTO intake_ticketevent (ticket_id, action, from_status, to_status, note, payload, created_at, actor_id, unit_id)
 SELECT id, 'create', '', 'received', '', {payload}, created_at, created_by_id, {null_id}
@@ -512,17 +639,29 @@ SELECT id, 'queue_for_dispatch', 'received', 'awaiting_dispatch', '', {payload},
   FROM intake_ticket WHERE id BETWEEN %(first)s AND %(last)s AND disposition = 'dispatched'
 UNION ALL
 SELECT ticket_id, 'dispatch', 'awaiting_dispatch', 'dispatched', '', {payload}, dispatched_at, dispatched_by_id, unit_id
-  FROM dispatch_assignment WHERE id BETWEEN %(first_assignment)s AND %(last_assignment)s
+  FROM dispatch_assignment
+ WHERE id BETWEEN %(first_assignment)s AND %(last_assignment)s AND parent_id IS NULL
 UNION ALL
-SELECT ticket_id, 'sign', 'dispatched', 'in_progress', '', {payload}, signed_at, signed_by_id, unit_id
+SELECT a.ticket_id, 'subdispatch', 'in_progress', 'in_progress', '', {payload}, a.dispatched_at, a.dispatched_by_id,
+       p.unit_id
+  FROM dispatch_assignment a JOIN dispatch_assignment p ON p.id = a.parent_id
+ WHERE a.id BETWEEN %(first_assignment)s AND %(last_assignment)s
+UNION ALL
+SELECT ticket_id, CASE WHEN parent_id IS NULL THEN 'sign' ELSE 'sub_sign' END,
+       CASE WHEN parent_id IS NULL THEN 'dispatched' ELSE 'in_progress' END, 'in_progress', '', {payload}, signed_at,
+       signed_by_id, unit_id
   FROM dispatch_assignment WHERE id BETWEEN %(first_assignment)s AND %(last_assignment)s AND signed_at IS NOT NULL
 UNION ALL
 SELECT ticket_id, 'record_contact', 'in_progress', 'in_progress', '', {payload}, first_contacted_at, signed_by_id,
        unit_id
-  FROM dispatch_assignment
+  FROM dispatch_assignment a
  WHERE id BETWEEN %(first_assignment)s AND %(last_assignment)s AND first_contacted_at IS NOT NULL
+   AND NOT EXISTS (SELECT 1 FROM dispatch_assignment below WHERE below.parent_id = a.id
+                      AND below.id BETWEEN %(first_assignment)s AND %(last_assignment)s)
 UNION ALL
-SELECT ticket_id, 'reply', 'in_progress', 'awaiting_callback', '', {payload}, replied_at, replied_by_id, unit_id
+SELECT ticket_id, CASE WHEN parent_id IS NULL THEN 'reply' ELSE 'sub_reply' END, 'in_progress',
+       CASE WHEN parent_id IS NULL THEN 'awaiting_callback' ELSE 'in_progress' END, '', {payload}, replied_at,
+       replied_by_id, unit_id
   FROM dispatch_assignment WHERE id BETWEEN %(first_assignment)s AND %(last_assignment)s AND replied_at IS NOT NULL
 UNION ALL
 SELECT ticket_id, 'callback_attempt', 'awaiting_callback', 'awaiting_callback', '', {payload}, completed_at,
@@ -615,15 +754,14 @@ def _load_chunk(connection, ref: Reference, chunk: Chunk, data: dict[str, bytes]
 
 
 def _id_bounds(ref: Reference, *, first_local: int, last_local: int) -> dict[str, int]:
-    """The id ranges of EVENTS_SQL: tickets, assignments and callbacks share the local indexes."""
+    """The id ranges of EVENTS_SQL: tickets and callbacks have the local indexes' ids, assignments two
+    per index (the lead's, then the one its district passed the ticket down to)."""
     bounds = {}
-    for table, name in (
-        ("intake_ticket", ""),
-        ("dispatch_assignment", "_assignment"),
-        ("evaluation_callback", "_callback"),
-    ):
+    for table, name in (("intake_ticket", ""), ("evaluation_callback", "_callback")):
         bounds[f"first{name}"] = ref.bases[table] + first_local
         bounds[f"last{name}"] = ref.bases[table] + last_local
+    bounds["first_assignment"] = ref.bases["dispatch_assignment"] + 2 * first_local
+    bounds["last_assignment"] = ref.bases["dispatch_assignment"] + 2 * last_local + 1
     return bounds
 
 
@@ -1099,8 +1237,9 @@ HAND_OVER_LATEST = 6
 
 
 def _hand_over(cursor, *, unit_id: int, first: int) -> None:
-    """Give `unit_id` open lead assignments of generated units of its kind; a street also becomes
-    the place (and its district the district) of the tickets it takes."""
+    """Give `unit_id` open lead assignments the hotline dispatched to generated units of its kind; a
+    street also becomes the place (and its district the district) of the tickets it takes. (A unit
+    a district passed a ticket down to stays: it must be inside that district.)"""
     cursor.execute("SELECT kind, parent_id, name FROM hotline_unit WHERE id = %s", [unit_id])
     kind, parent_id, name = cursor.fetchone()
     same_kind = "SELECT id FROM hotline_unit WHERE kind = %s AND id <> %s"
@@ -1108,7 +1247,7 @@ def _hand_over(cursor, *, unit_id: int, first: int) -> None:
     chosen = []
     for order, count in (("due_at", HAND_OVER_DUE_FIRST), ("dispatched_at DESC", HAND_OVER_LATEST)):
         cursor.execute(
-            f"SELECT id FROM dispatch_assignment WHERE id >= %s AND ended_at IS NULL "
+            f"SELECT id FROM dispatch_assignment WHERE id >= %s AND ended_at IS NULL AND parent_id IS NULL "
             f"AND status IN ('dispatched', 'signed') AND unit_id IN ({same_kind}) "
             f"ORDER BY {order} LIMIT %s",
             [first, *params, count + len(chosen)],
