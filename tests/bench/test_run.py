@@ -32,6 +32,8 @@ def test_the_benchmark_writes_every_figure_of_its_table(tmp_path, bench_database
     # Given an empty database, an empty Redis database and a results folder of the test's own
     committed, month_before = results_listing(), last_month()
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL"}}
+    # (its own static files: the run-script test collects them at the same time in another worker)
+    env["STATIC_ROOT"] = str(tmp_path / "static")
     command = [sys.executable, "-m", "bench.run", "--tickets", str(TICKETS), "--repeats", "1", "--seconds", "1"]
     command += ["--database-url", bench_database, "--redis-url", bench_redis, "--results-dir", str(tmp_path)]
     log = tmp_path / "run.log"
