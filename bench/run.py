@@ -363,13 +363,18 @@ def bench_evaluation(*, month: date, repeats: int) -> dict:
     from django.db import connection
 
     from evaluation import rankings as ranking_services
+    from evaluation.rates import parameters_for
     from hotline import months
+    from hotline.models import UnitKind
 
-    # The same counts as evaluation.rates.unit_counts, hand-written: lead assignments, at either
-    # level, dispatched in the month, each for its own unit (in time: signed and contacted by their
-    # deadlines, or no caller; not returned), and primary callbacks done in the month (a ticket's
-    # latest round in the month) for the callback's unit and the unit its district passed the
-    # ticket down to, less approved exclusions/appeals.
+    # The same counts as the rankings, hand-written: evaluation.rates.unit_counts (lead assignments,
+    # at either level, dispatched in the month, each for its own unit (in time: signed and contacted
+    # by their deadlines, or no caller; not returned), and primary callbacks done in the month (a
+    # ticket's latest round in the month) for the callback's unit and the unit its district passed
+    # the ticket down to, less approved exclusions/appeals), and the street ranking's 治理 demand
+    # (evaluation.lines.governance_demand: requests located in each street over the scheme's last
+    # months). Without the demand, which reads three months of tickets, the bound left out the
+    # ranking's largest aggregate at 1 million tickets.
     sql = (
         "SELECT a.unit_id, count(*) FILTER (WHERE NOT x.excluded), "
         "count(*) FILTER (WHERE NOT x.excluded AND NOT a.returned AND a.signed_at <= a.sign_due_at "
@@ -389,9 +394,14 @@ def bench_evaluation(*, month: date, repeats: int) -> dict:
         "AND l.status = 'done' AND l.completed_at >= %(start)s AND l.completed_at < %(end)s AND l.round > c.round) "
         "AND NOT EXISTS (SELECT 1 FROM evaluation_appeal p WHERE p.status = 'approved' AND ("
         "(p.kind = 'exclude_ticket' AND p.ticket_id = c.ticket_id AND p.unit_id = credited.unit_id) "
-        "OR (p.kind = 'callback_result' AND p.callback_id = c.id))) GROUP BY credited.unit_id"
+        "OR (p.kind = 'callback_result' AND p.callback_id = c.id))) GROUP BY credited.unit_id; "
+        "SELECT street_id, count(*) FROM intake_ticket WHERE created_at >= %(window)s AND created_at < %(end)s "
+        "AND street_id IS NOT NULL GROUP BY street_id HAVING count(*) >= %(minimum)s"
     )
     start, end = months.month_bounds(month)
+    parameters = parameters_for(unit_kind=UnitKind.STREET, month=month)
+    window = months.month_bounds(months.add_months(month, 1 - parameters.governance_months))[0]
+    minimum = max(parameters.governance_minimum, 1)
     evaluation, raw = [], []
     for index in range(repeats):
         began = time.perf_counter()
@@ -402,7 +412,7 @@ def bench_evaluation(*, month: date, repeats: int) -> dict:
         began = time.perf_counter()
         with connection.cursor() as cursor:
             for statement in sql.split("; "):
-                cursor.execute(statement, {"start": start, "end": end})
+                cursor.execute(statement, {"start": start, "end": end, "window": window, "minimum": minimum})
                 cursor.fetchall()
         raw.append(time.perf_counter() - began)
     with connection.cursor() as cursor:
