@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import Count, Min, Q, QuerySet, Sum
@@ -140,7 +140,8 @@ class Rates:
     def of(cls, counts: Mapping[str, int]) -> "Rates":
         """Response = signed in time / requiring a response; resolution = (resolved + partly·f) /
         answered; satisfaction = (satisfied + basically·k) / answered (DESIGN.md §6)."""
-        parameters = settings.EVALUATION_DEFAULT_PARAMETERS
+        # The factors are Decimals (the settings' dict holds counts too).
+        parameters = cast(Mapping[str, Decimal], settings.EVALUATION_DEFAULT_PARAMETERS)
         answered = counts["callbacks_answered"]
         resolved = (
             counts["callbacks_resolved"] + parameters["partly_resolved_factor"] * counts["callbacks_partly_resolved"]
@@ -386,8 +387,8 @@ def category_ranking(*, scope: Scope, period: Period, level: int = 1, top: int =
     total, overall_lines = ranked(overall)
     blocks = []
     for kind in Kind:
-        kind_total, lines = ranked(per_kind.get(kind.value, {}), kind=kind.value)
-        blocks.append(KindBlock(kind.value, str(kind.label), kind_total, ratio(kind_total, total), lines))
+        kind_total, kind_lines = ranked(per_kind.get(kind.value, {}), kind=kind.value)
+        blocks.append(KindBlock(kind.value, str(kind.label), kind_total, ratio(kind_total, total), kind_lines))
     return CategoryRanking(total=total, overall=overall_lines, by_kind=blocks)
 
 

@@ -3,6 +3,7 @@
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, TypedDict, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -37,6 +38,8 @@ from intake.models import Ticket, TicketEvent
 RETURNED_SHOWN_FOR = timedelta(days=30)
 OPEN = [AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED]
 
+ReviewRequest = TypeVar("ReviewRequest", ReturnRequest, ExtensionRequest)
+
 
 class Tab(models.TextChoices):
     TO_SIGN = "to_sign", gettext_lazy("To sign")
@@ -56,7 +59,7 @@ class Tab(models.TextChoices):
 DISTRICT_TABS = frozenset({Tab.TO_PASS_DOWN, Tab.PASSED_DOWN, Tab.TO_CONFIRM, Tab.TO_DECIDE})
 
 
-def _pending(model: type[models.Model]) -> Exists:
+def _pending(model: type[ReviewRequest]) -> Exists:
     return Exists(model.objects.filter(assignment=OuterRef("pk"), status=ReviewStatus.PENDING))
 
 
@@ -128,7 +131,7 @@ def visible_assignments(*, user: User) -> QuerySet[Assignment]:
     return Assignment.objects.filter(scope)
 
 
-def _tab_rows(tab: str) -> tuple[Prefetch, ...]:
+def _tab_rows(tab: str) -> "tuple[Prefetch[str, QuerySet[Any], str], ...]":  # Prefetch is generic in the stubs only
     """What a district tab's rows show beyond the assignment, one query per page: the unit that
     replied (to confirm), the pending requests (to decide)."""
     if tab == Tab.TO_CONFIRM:
@@ -293,7 +296,8 @@ def rule_index(*, category_ids: Iterable[int] | None = None, on: date | None = N
 
 def category_chain(category: Category) -> list[Category]:
     """The category and its ancestors, leaf first, through the parents already loaded."""
-    chain, node = [], category
+    chain: list[Category] = []
+    node: Category | None = category
     while node is not None:
         chain.append(node)
         node = node.parent if node.parent_id else None
@@ -425,7 +429,7 @@ def nav_counts(*, user: User, keys: Iterable[str]) -> dict[str, int]:
     pending work: its tab; for a district's staff, what the district itself has to do: sign,
     pass down, confirm, and the requests of the units below it to decide)."""
     keys = set(keys)
-    querysets: dict[str, QuerySet] = {}
+    querysets: dict[str, QuerySet[Any]] = {}
     if "queue" in keys:
         querysets["queue"] = Ticket.objects.filter(status=Status.AWAITING_DISPATCH)
     if "reviews" in keys:
@@ -452,7 +456,7 @@ def nav_counts(*, user: User, keys: Iterable[str]) -> dict[str, int]:
     return counts
 
 
-def review_requests(*, user: User, model: type[models.Model], status: str | None = None) -> QuerySet:
+def review_requests(*, user: User, model: type[ReviewRequest], status: str | None = None) -> QuerySet[ReviewRequest]:
     """Return or extension requests the user decides, of any status, newest first, for the API
     lists: the hotline's dispatchers those of the units it dispatched to, a district's staff those
     of the units the district passed its tickets down to."""
@@ -491,7 +495,19 @@ def catalogue(
     )
 
 
-def supervision_counts(*, user: User) -> list[dict]:
+class UnitDeadlines(TypedDict):
+    """One unit's row in supervision."""
+
+    unit_id: int
+    unit__name: str
+    unit__name_en: str
+    unit_label: str
+    overdue: int
+    due_soon: int
+    open: int
+
+
+def supervision_counts(*, user: User) -> list[UnitDeadlines]:
     """Overdue and due-soon counts per unit in the user's scope, for leaders and district supervisors."""
     now = timezone.now()
     rows = (
@@ -506,7 +522,16 @@ def supervision_counts(*, user: User) -> list[dict]:
         .order_by("-overdue", "-due_soon", "unit__name")
     )
     return [
-        {**row, "unit_label": in_reader_language(name=row["unit__name"], name_en=row["unit__name_en"])} for row in rows
+        UnitDeadlines(
+            unit_id=row["unit_id"],
+            unit__name=row["unit__name"],
+            unit__name_en=row["unit__name_en"],
+            unit_label=in_reader_language(name=row["unit__name"], name_en=row["unit__name_en"]),
+            overdue=row["overdue"],
+            due_soon=row["due_soon"],
+            open=row["open"],
+        )
+        for row in rows
     ]
 
 

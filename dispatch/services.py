@@ -2,10 +2,10 @@
 and the district sub-centre's second level: passing a ticket down, deciding its units' requests,
 confirming their replies.
 
-Every step is a ticket transition written through `_locked_transition`, the one locking protocol:
-it locks the ticket row first, then the assignment and request rows, so that all writers take the
-locks in the same order. A unit's step is checked under those locks against the table of steps
-(dispatch/steps.py). Permission failures are 404 (DomainError "not_found"), bad input 400, a step
+Every step is a ticket transition written through `intake.services.locked_transition`, the one
+locking protocol: it locks the ticket row first, then the assignment and request rows, so that all
+writers take the locks in the same order. A unit's step is checked under those locks against the
+table of steps (dispatch/steps.py). Permission failures are 404 (DomainError "not_found"), bad input 400, a step
 that the current state does not allow 409.
 """
 
@@ -59,7 +59,6 @@ from intake.lifecycle import Action
 from intake.models import Ticket, TicketEvent
 
 ReviewRequest = TypeVar("ReviewRequest", ReturnRequest, ExtensionRequest)
-Locked = TypeVar("Locked")
 
 
 def _invalid(field_name: str, message: str) -> DomainError:
@@ -285,36 +284,6 @@ def _within_parent(at: datetime, *, parent_due_at: datetime | None) -> datetime:
     return at if parent_due_at is None else min(at, parent_due_at)
 
 
-def _locked_transition(
-    *,
-    ticket_id: int,
-    action: Action,
-    actor: User,
-    lock: Callable[[Ticket], Locked],
-    unit: Unit | None = None,
-    note: str = "",
-    payload: dict[str, Any] | None = None,
-    changes: dict[str, Any] | None = None,
-) -> tuple[Locked, Ticket, TicketEvent]:
-    """The locking protocol of every write here: the ticket transition locks the ticket row and
-    checks the move, then `lock(ticket)` locks and checks the step's own rows (assignment, request),
-    after the ticket. Returns what `lock` returned, the ticket and the event. Must run inside the
-    caller's transaction, which then writes the step on the locked rows; the ticket's own fields
-    change only through the transition (`changes`)."""
-    locked: list[Locked] = []
-    ticket, event = intake_services.transition(
-        ticket_id=ticket_id,
-        action=action,
-        actor=actor,
-        unit=unit,
-        note=note,
-        payload=payload,
-        changes=changes,
-        check=lambda ticket: locked.append(lock(ticket)),
-    )
-    return locked[0], ticket, event
-
-
 def _step(
     *,
     assignment: Assignment,
@@ -338,7 +307,7 @@ def _step(
             check(current, ticket)
         return current
 
-    return _locked_transition(
+    return intake_services.locked_transition(
         ticket_id=assignment.ticket_id,
         action=entry.action,
         actor=actor,
@@ -628,7 +597,7 @@ def decide_return(
         action = Action.SUB_APPROVE_RETURN if approve else Action.SUB_REJECT_RETURN
     with transaction.atomic():
         now = timezone.now()
-        locked, _ticket, _event = _locked_transition(
+        locked, _ticket, _event = intake_services.locked_transition(
             ticket_id=assignment.ticket_id,
             action=action,
             actor=actor,
@@ -809,7 +778,7 @@ def _decide_extension(*, request: ExtensionRequest, actor: User, approve: bool, 
             raise _conflict("assignment_not_open", _("The unit is no longer handling this ticket."))
         return pending, current
 
-    (request, current), _ticket, _event = _locked_transition(
+    (request, current), _ticket, _event = intake_services.locked_transition(
         ticket_id=assignment.ticket_id,
         action=Action.APPROVE_EXTENSION if approve else Action.DENY_EXTENSION,
         actor=actor,
@@ -1169,10 +1138,11 @@ def supervise(*, assignment_id: int, actor: User, comment: str) -> TicketEvent:
 
 
 def reopen_lead(*, ticket_id: int, due_at: datetime) -> Assignment:
-    """重办: after the REOPEN transition (the evaluation's callback), the lead unit that replied
-    handles the ticket again, already signed, until the new deadline. Its last reply stays on the
-    row until it replies again; the event log keeps every reply. A district that had passed the
-    ticket down gets it back with its unit, which handles it again under the same deadline."""
+    """重办: under the REOPEN transition's lock (the evaluation's callback, through
+    intake.services.locked_transition), the lead unit that replied handles the ticket again,
+    already signed, until the new deadline. Its last reply stays on the row until it replies
+    again; the event log keeps every reply. A district that had passed the ticket down gets it
+    back with its unit, which handles it again under the same deadline."""
     with transaction.atomic():
         leads = list(
             Assignment.objects.select_for_update()
@@ -1192,7 +1162,8 @@ def reopen_lead(*, ticket_id: int, due_at: datetime) -> Assignment:
 def close_assignments(*, ticket_id: int) -> int:
     """When the ticket closes (after the callback): its assignments stop being live.
 
-    For the evaluation app's close step; those without a reply are marked ended."""
+    For the evaluation app's close step, under the CLOSE transition's lock (through
+    intake.services.locked_transition); those without a reply are marked ended."""
     now = timezone.now()
     live = Assignment.objects.filter(ticket_id=ticket_id, ended_at__isnull=True)
     ended = live.exclude(status=AssignmentStatus.REPLIED).update(status=AssignmentStatus.ENDED, ended_at=now)

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from dispatch.alerts import next_alert, reminder_schedule
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReminderStage
 from dispatch.services import assignment_link
+from dispatch.steps import STEPS, StepName
 from hotline.models import NotificationKind, Role, Unit, UnitKind
 from hotline.notifications import Notice, notify_units_bulk
 from hotline.roles import UNIT_STAFF_ROLES
@@ -37,7 +38,10 @@ from intake.lifecycle import CLOCK_RUNNING, Action
 from intake.selectors import notification_body
 from intake.services import OverlayEntry
 
-LIVE = (AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED)
+# The statuses in which a deadline alert fires: the urge step's, from the step table. Sorted, for a
+# stable query; the same set as the condition of the partial index assignment_live_due (a test holds
+# them together).
+LIVE = tuple(sorted(STEPS[StepName.URGE].statuses))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from hotline.roles import OVERSIGHT_ROLES
 from hotline.uploads import check_upload
 from intake import services as intake_services
 from intake.lifecycle import Action
+from intake.models import Ticket
 from intake.selectors import notification_body
 
 
@@ -94,24 +95,29 @@ def request_appeal(
 
 def decide_appeal(*, appeal_id: int, actor: User, approve: bool, note: str = "") -> Appeal:
     """A hotline supervisor approves (the ticket or callback leaves the rates) or rejects; logged."""
-    appeal = Appeal.objects.filter(pk=appeal_id).only("ticket_id").first()
-    if appeal is None or not is_evaluation_admin(user=actor):
+    found = Appeal.objects.filter(pk=appeal_id).only("ticket_id").first()
+    if found is None or not is_evaluation_admin(user=actor):
         raise DomainError("not_found", _("Not found."), status=404)
     if not approve and not note.strip():
         raise DomainError(
             "invalid", _("The input is not valid."), status=400, fields={"note": [_("Say why it is rejected.")]}
         )
+
+    def lock(ticket: Ticket) -> Appeal:
+        pending = Appeal.objects.select_for_update(of=("self",)).select_related("unit").get(pk=appeal_id)
+        if pending.status != ReviewStatus.PENDING:
+            raise DomainError("appeal_decided", _("This appeal has already been decided."))
+        return pending
+
     with transaction.atomic():
-        ticket, _event = intake_services.transition(
-            ticket_id=appeal.ticket_id,
+        appeal, ticket, _event = intake_services.locked_transition(
+            ticket_id=found.ticket_id,
             action=Action.DECIDE_EXCLUSION,
             actor=actor,
             note=note,
             payload={"appeal": appeal_id, "approved": approve},
+            lock=lock,
         )
-        appeal = Appeal.objects.select_for_update(of=("self",)).select_related("unit").get(pk=appeal_id)
-        if appeal.status != ReviewStatus.PENDING:
-            raise DomainError("appeal_decided", _("This appeal has already been decided."))
         appeal.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
         appeal.decided_by = actor
         appeal.decided_at = timezone.now()

@@ -138,8 +138,13 @@ def _queue_survey_sms(*, callback: Callback) -> None:
 def _close_ticket(*, ticket_id: int, note: str = "", actor: User | None = None) -> None:
     # One transaction (the sweep calls this outside any): a closed ticket never keeps live assignments.
     with transaction.atomic():
-        intake_services.transition(ticket_id=ticket_id, action=Action.CLOSE, actor=actor, note=note)
-        dispatch_services.close_assignments(ticket_id=ticket_id)
+        intake_services.locked_transition(
+            ticket_id=ticket_id,
+            action=Action.CLOSE,
+            actor=actor,
+            note=note,
+            lock=lambda ticket: dispatch_services.close_assignments(ticket_id=ticket.pk),
+        )
 
 
 @dataclass(frozen=True)
@@ -173,20 +178,25 @@ def record_callback(*, callback_id: int, answer: CallbackAnswer, actor: User | N
     an already completed callback is refused (409) and changes nothing.
     """
     _validate_answer(answer)
-    callback = Callback.objects.filter(pk=callback_id).only("ticket_id").first()
-    if callback is None:
+    found = Callback.objects.filter(pk=callback_id).only("ticket_id").first()
+    if found is None:
         raise DomainError("not_found", _("Not found."), status=404)
+
+    def lock(ticket: Ticket) -> Callback:
+        pending = Callback.objects.select_for_update().get(pk=callback_id)
+        if pending.status != CallbackStatus.PENDING:
+            raise DomainError("callback_done", _("This callback has already been completed."))
+        return pending
+
     with transaction.atomic():
-        ticket, _event = intake_services.transition(
-            ticket_id=callback.ticket_id,
+        callback, ticket, _event = intake_services.locked_transition(
+            ticket_id=found.ticket_id,
             action=Action.CALLBACK_ATTEMPT,
             actor=actor,
             note=answer.comment,
             payload={"callback": callback_id, "reached": answer.reached, "online": online},
+            lock=lock,
         )
-        callback = Callback.objects.select_for_update().get(pk=callback_id)
-        if callback.status != CallbackStatus.PENDING:
-            raise DomainError("callback_done", _("This callback has already been completed."))
         callback.attempts += 1
         CallbackAttempt.objects.create(callback=callback, reached=answer.reached, note=answer.comment, by=actor)
         if answer.reached:
@@ -221,14 +231,14 @@ def _settle(*, callback: Callback, ticket: Ticket, actor: User | None, reopen: b
 
 def _reopen(*, ticket: Ticket, actor: User | None, callback: Callback) -> None:
     due_at = deadline_after(start=timezone.now(), duration=tier_duration(ticket.deadline_tier))
-    intake_services.transition(
+    lead, _ticket, _event = intake_services.locked_transition(
         ticket_id=ticket.pk,
         action=Action.REOPEN,
         actor=actor,
         note=callback.comment,
         payload={"callback": callback.pk, "due_at": due_at.isoformat()},
+        lock=lambda locked: dispatch_services.reopen_lead(ticket_id=locked.pk, due_at=due_at),
     )
-    lead = dispatch_services.reopen_lead(ticket_id=ticket.pk, due_at=due_at)
     notify_unit(
         unit=lead.unit,
         kind=NotificationKind.REOPENED,

@@ -19,6 +19,7 @@ against a callback's result removes that callback.
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db import models
@@ -43,6 +44,9 @@ from evaluation.scoring import Counts, Parameters, RateSums
 from hotline.models import Unit, UnitKind
 from hotline.months import month_bounds
 from intake.models import ONLINE_CHANNELS, Channel
+
+if TYPE_CHECKING:  # the stubs' helper, a development requirement only
+    from django_stubs_ext import WithAnnotations
 
 
 def _percent(points: int) -> Decimal:
@@ -137,7 +141,13 @@ def _of_source(source: str | None) -> Q:
     return Q() if source is None else Q(ticket__channel__in=SOURCE_CHANNELS[Source(source)])
 
 
-def counted_leads(*, first: date, last: date | None = None, source: str | None = None) -> QuerySet[Assignment]:
+class Exclusion(TypedDict):
+    is_excluded: bool  # an approved appeal took the ticket out of the unit's rates
+
+
+def counted_leads(
+    *, first: date, last: date | None = None, source: str | None = None
+) -> "QuerySet[WithAnnotations[Assignment, Exclusion]]":
     """The lead assignments of the response rate of the months `first`…`last` (one month by
     default), of one source or all, annotated `is_excluded`."""
     start, end = month_bounds(first)[0], month_bounds(last or first)[1]

@@ -262,7 +262,7 @@ def publication(*, ranking: MonthlyRanking) -> Publication:
     """One query: the ranked lines with their units and districts (a ranking holds at most a few
     hundred)."""
     ranked = list(ranking.results.filter(rank__isnull=False).select_related("unit__parent").order_by("rank", "id"))
-    district_tops = []
+    district_tops: list[DistrictTop] = []
     if ranking.unit_kind == UnitKind.STREET:
         by_district: dict[Unit, list[UnitResult]] = {}
         for result in ranked:

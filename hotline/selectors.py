@@ -3,10 +3,11 @@
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol, cast
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.db import DatabaseError, connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
@@ -47,12 +48,13 @@ def home_url_for(*, user: User) -> str | None:
     return None
 
 
-def count_each(**querysets: QuerySet) -> dict[str, int]:
+def count_each(**querysets: QuerySet[Any, Any]) -> dict[str, int]:
     """The row count of each queryset in one round trip (one SELECT of scalar COUNT subqueries):
     the navigation's pending counts cost one query per app, however many it shows."""
     if not querysets:
         return {}
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for number, queryset in enumerate(querysets.values()):
         sql, query_params = queryset.order_by().values("pk").query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) counted_{number})")
@@ -152,12 +154,18 @@ def health() -> Health:
     )
 
 
+class _RedisCacheWithClient(Protocol):
+    """RedisCache's client, private in Django and left out of its stubs."""
+
+    _cache: RedisCacheClient
+
+
 def _redis_state() -> str:
     cache = caches["default"]
     if not isinstance(cache, RedisCache):
         return "not used"  # no REDIS_URL: in-process cache and the filesystem broker
     try:
-        cache._cache.get_client(write=True).ping()
+        cast(_RedisCacheWithClient, cache)._cache.get_client(write=True).ping()
     except degraded.REDIS_ERRORS:
         return "down"
     return "ok"

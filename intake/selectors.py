@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import reduce
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -15,8 +16,10 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     IntegerField,
+    Manager,
     Max,
     Min,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -52,11 +55,12 @@ def visible_tickets(*, user: User) -> QuerySet[Ticket]:
     return tickets.filter(Q(pk__in=_assigned_ticket_ids(unit_ids)) | Q(created_by=user))
 
 
-def _assigned_ticket_ids(unit_ids: set[int]) -> QuerySet:
+def _assigned_ticket_ids(unit_ids: set[int]) -> QuerySet[Model, dict[str, Any]]:
     from django.apps import apps
 
-    assignment = apps.get_model("dispatch", "Assignment")
-    return assignment.objects.filter(unit_id__in=unit_ids).values("ticket_id")
+    # Looked up by name (dispatch builds on intake): the stubs know it only as a Model.
+    assignments: Manager[Model] = apps.get_model("dispatch", "Assignment")._default_manager
+    return assignments.filter(unit_id__in=unit_ids).values("ticket_id")
 
 
 # --- What callers wrote, as each reader may see it (DESIGN.md §7) ---------------------------
@@ -199,6 +203,7 @@ def repeat_candidates(
         )
     text = text.strip()
     if len(text) >= 4:
+        similar: QuerySet[Ticket]
         if _is_postgres():
             similar = (
                 open_tickets.filter(description__trigram_word_similar=text)
@@ -357,7 +362,7 @@ def public_status(*, number: str, phone_last4: str) -> PublicStatus | None:
     ticket = Ticket.objects.select_related("caller", "parent").filter(number=number.strip()).first()
     expected = ticket.caller.phone[-4:] if ticket is not None and ticket.caller is not None else ""
     given = phone_last4.strip()
-    if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
+    if ticket is None or not expected or not hmac.compare_digest(expected.encode(), given.encode()):
         return None
     matter = ticket.parent or ticket
     dates = {

@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -376,6 +376,47 @@ def transition(
             payload=payload or {},
         )
     return ticket, event
+
+
+Locked = TypeVar("Locked")
+
+
+def locked_transition(
+    *,
+    ticket_id: int,
+    action: Action,
+    actor: User | None,
+    lock: Callable[[Ticket], Locked],
+    unit: Unit | None = None,
+    note: str = "",
+    payload: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+) -> tuple[Locked, Ticket, TicketEvent]:
+    """The locking protocol of every step that writes more than the ticket: the transition locks
+    the ticket row and checks the move, then `lock(ticket)` locks and checks the step's own rows
+    (an assignment, a request, a callback, an appeal), always after the ticket, so that all
+    writers take the locks in one order. A refusal `lock` raises leaves everything unchanged.
+    Rows of another app are locked by that app's service, which may write them there too (the
+    evaluation's CLOSE and REOPEN end or reopen dispatch's assignments).
+
+    Returns what `lock` returned, the ticket and the event. Runs inside the caller's transaction,
+    which then writes the step on the rows still locked; the ticket's own fields change only
+    through the transition (`changes`).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("locked_transition() runs inside the caller's transaction: its locks end with it")
+    locked: list[Locked] = []
+    ticket, event = transition(
+        ticket_id=ticket_id,
+        action=action,
+        actor=actor,
+        unit=unit,
+        note=note,
+        payload=payload,
+        changes=changes,
+        check=lambda ticket: locked.append(lock(ticket)),
+    )
+    return locked[0], ticket, event
 
 
 def _check_article(*, article: KnowledgeArticle, actor: User | None) -> None:

@@ -276,3 +276,11 @@ def test_the_sweep_reads_the_open_deadline_index(org, staff, dispatched):
     # choice at this size), never the ended rows
     assert "assignment_live_next_alert" in plan or "assignment_live_due" in plan, plan
     assert "Seq Scan on dispatch_assignment" not in plan, plan
+
+
+def test_the_live_deadline_index_holds_the_statuses_the_step_table_urges_in():
+    # Given the step table's statuses in which the sweeps urge (sweeps.LIVE)
+    # When the partial index on live deadlines is read
+    index = next(index for index in Assignment._meta.indexes if index.name == "assignment_live_due")
+    # Then its condition names the same statuses, so that the sweeps' queries can use it
+    assert set(dict(index.condition.children)["status__in"]) == set(sweeps.LIVE)
