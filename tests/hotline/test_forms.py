@@ -1,6 +1,8 @@
 """How an HTML view shows a service's refusal (hotline.forms.apply_domain_error): on the form that
 asked for it, else as a message; a refusal "not_found" is never shown but is the product's 404 page."""
 
+import json
+
 import pytest
 from django import forms
 from django.contrib.messages import get_messages
@@ -102,7 +104,7 @@ def test_on_a_page_with_the_form_the_refusal_is_on_the_form_and_no_message(signe
     # When a view with the form that asked gets a refusal naming a field it has and one it lacks
     response = signed_in.get("/refused/invalid/?form=1")
     # Then both are on the form (the lacking one form-wide), and no message is queued
-    assert response.json() == {
+    assert json.loads(response.content) == {
         "title": [{"message": "Too vague.", "code": ""}],
         "__all__": [{"message": "No unit.", "code": ""}],
     }
