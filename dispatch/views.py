@@ -524,7 +524,8 @@ def dispatch_ticket(request: HttpRequest, pk: int) -> HttpResponse:
                     override_reason=data["override_reason"],
                 )
             except DomainError as error:
-                apply_domain_error(request, error, form=form)
+                # The page shows the form only while the ticket awaits dispatch; else the refusal is a message.
+                apply_domain_error(request, error, form=form if awaiting else None)
             else:
                 messages.success(
                     request,
@@ -619,7 +620,9 @@ def return_review(request: HttpRequest, pk: int) -> HttpResponse:
                     override_reason=data["override_reason"],
                 )
             except DomainError as error:
-                apply_domain_error(request, error, form=form)
+                # The page shows the form only while the request is pending; else the refusal is a message.
+                pending = found.status == ReviewStatus.PENDING
+                apply_domain_error(request, error, form=form if pending else None)
             else:
                 messages.success(request, _("Return approved.") if approve else _("Return rejected."))
                 return redirect("dispatch:returns")
