@@ -8,8 +8,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,13 +18,14 @@ from analytics import exports, report, selectors
 from analytics.periods import Period
 from analytics.selectors import Scope
 from hotline.errors import DomainError
+from hotline.forms import apply_domain_error
+from hotline.permissions import require
 from intake.models import Channel, Kind
 
 
 def _scope(request: HttpRequest) -> Scope:
     scope = selectors.analytics_scope(user=request.user)
-    if scope is None:
-        raise Http404
+    require(scope is not None)
     return scope
 
 
@@ -34,7 +34,7 @@ def _period(request: HttpRequest, *, default: str = "month") -> Period:
     try:
         return Period.parse(request.GET.get("period"), default=default)
     except DomainError as error:
-        messages.error(request, error.fields["period"][0])
+        apply_domain_error(request, error)
         return Period.parse(None, default=default)
 
 

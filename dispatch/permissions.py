@@ -10,12 +10,11 @@
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
-from django.utils.translation import gettext as _
 from rest_framework.permissions import SAFE_METHODS
 
 from hotline.api.permissions import NotFoundUnless
-from hotline.errors import DomainError
 from hotline.models import Membership, Role, Unit, UnitKind, User
+from hotline.permissions import require as require  # hotline's, for the services that refuse through here
 from hotline.roles import DISPATCH_ROLES, HOTLINE_SUPERVISOR_ROLES, OVERVIEW_ROLES, UNIT_STAFF_ROLES, holds
 from hotline.selectors import scoped_unit_ids
 
@@ -106,16 +105,6 @@ def can_read_overview(*, user: User) -> bool:
 def can_supervise(*, user: User, unit_id: int) -> bool:
     ids = supervised_unit_ids(user=user)
     return ids is None or unit_id in ids
-
-
-def not_found() -> DomainError:
-    return DomainError("not_found", _("Not found."), status=404)
-
-
-def require(allowed: bool) -> None:
-    """Refuse with 404, never 403: the existence of other units' tickets is not disclosed."""
-    if not allowed:
-        raise not_found()
 
 
 class IsDispatcher(NotFoundUnless):

@@ -1,6 +1,7 @@
 """HTML pages of dispatch: the unit workbench, supervision, the dispatcher's queue and reviews,
 the dispatch catalogue. Thin: read through selectors, write through services; a DomainError is
-shown as a message (or field errors), and whatever the user may not see is a 404.
+shown by hotline.forms.apply_domain_error, and whatever the user may not see is a 404
+(hotline.permissions.require).
 """
 
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +46,7 @@ from dispatch.steps import StepName
 from hotline.errors import DomainError
 from hotline.forms import apply_domain_error
 from hotline.models import User
+from hotline.permissions import not_found, require
 from hotline.roles import WORKBENCH_ROLES, user_roles
 from hotline.selectors import is_hotline_staff
 from hotline.widgets import suggest
@@ -58,11 +60,6 @@ PAGE_SIZE = 50
 SUPERVISION_LIST_SIZE = 200
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise Http404
-
-
 def _may_use_workbench(user: User) -> bool:
     return is_hotline_staff(user=user) or bool(user_roles(user=user) & WORKBENCH_ROLES)
 
@@ -73,29 +70,15 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _show_error(request: HttpRequest, error: DomainError, form: forms.Form | None = None) -> None:
-    """A domain error as field errors on the form when it has them, else as a message."""
-    if error.status == 404:
-        raise Http404
-    placed = False
-    if form is not None:
-        for name, errors in error.fields.items():
-            for message in errors:
-                form.add_error(name if name in form.fields else None, message)
-                placed = True
-    if not placed:
-        messages.error(request, error.message)
-
-
 # The unit workbench
 
 
 @require_GET
 def workbench(request: HttpRequest) -> HttpResponse:
-    _require(_may_use_workbench(request.user))
+    require(_may_use_workbench(request.user))
     tab = request.GET.get("tab") or Tab.TO_SIGN
     tabs = selectors.workbench_tabs(user=request.user)
-    _require(tab in tabs)
+    require(tab in tabs)
     params = request.GET.copy()
     params.pop("tab", None)
     params.pop("page", None)
@@ -119,7 +102,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def bulk_sign(request: HttpRequest) -> HttpResponse:
-    _require(bool(permissions.acting_unit_ids(user=request.user)))
+    require(bool(permissions.acting_unit_ids(user=request.user)))
     ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
     if not ids:
         messages.error(request, _("Select the tickets to sign."))
@@ -243,7 +226,7 @@ def _assignment_page(
     try:
         assignment = selectors.assignment_detail(user=request.user, assignment_id=pk)
     except Assignment.DoesNotExist:
-        raise Http404 from None
+        raise not_found() from None
     available = set(selectors.available_steps(user=request.user, assignment=assignment))
     panel = {section: bool(available & offered) for section, offered in PANEL_SECTIONS.items()}
     # The full description is offered only when the unit reads some of it redacted.
@@ -382,23 +365,19 @@ def _run_district_step(step: str, user: User, pk: int, data: dict) -> tuple[str,
 
 @require_POST
 def assignment_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
-    _require(step in STEPS_WITHOUT_FORM or step in STEP_FORMS)
+    require(step in STEPS_WITHOUT_FORM or step in STEP_FORMS)
     form = STEP_FORMS[step](request.POST, request.FILES) if step in STEP_FORMS else None
     if form is not None and not form.is_valid():
         return _assignment_page(request, pk, bound={step: form}, status=400)
     try:
         done, shown = _run_step(step, request.user, pk, form.cleaned_data if form else {})
     except DomainError as error:
-        if form is not None and step in DISTRICT_FORMS:
-            apply_domain_error(form, error)
-        else:
-            _show_error(request, error, form)
-        if form is not None and form.errors:
+        apply_domain_error(request, error, form=form)
+        if form is not None:
             return _assignment_page(request, pk, bound={step: form}, status=400)
-    else:
-        messages.success(request, done)
-        return redirect("dispatch:assignment", pk=shown)
-    return redirect("dispatch:assignment", pk=pk)
+        return redirect("dispatch:assignment", pk=pk)
+    messages.success(request, done)
+    return redirect("dispatch:assignment", pk=shown)
 
 
 def _revealed_page(request: HttpRequest, pk: int, reveal: Callable[..., object], shown_as: str) -> HttpResponse:
@@ -407,7 +386,7 @@ def _revealed_page(request: HttpRequest, pk: int, reveal: Callable[..., object],
     try:
         revealed = reveal(assignment_id=pk, actor=request.user)
     except DomainError as error:
-        _show_error(request, error)
+        apply_domain_error(request, error)
         return redirect("dispatch:assignment", pk=pk)
     response = _assignment_page(request, pk, **{shown_as: revealed})
     response["Cache-Control"] = "no-store"
@@ -427,7 +406,7 @@ def description(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def attachment(request: HttpRequest, pk: int) -> FileResponse:
     found = selectors.attachment_for(user=request.user, attachment_id=pk)
-    _require(found is not None)
+    require(found is not None)
     return FileResponse(
         found.file.open("rb"),
         as_attachment=not found.is_image,
@@ -440,16 +419,16 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
 def supervision(request: HttpRequest) -> HttpResponse:
     """Overdue and due-soon work per unit, for unit leaders, district supervisors and the hotline;
     ?unit=<id>&show=open|due_soon|overdue lists that unit's live tickets, each with 督办."""
-    _require(permissions.can_read_overview(user=request.user))
+    require(permissions.can_read_overview(user=request.user))
     rows = selectors.supervision_counts(user=request.user)
     context: dict[str, Any] = {"rows": rows, "now": timezone.now(), "shows": Live.choices}
     unit_id = request.GET.get("unit", "")
     if unit_id.isdigit():
         # Only a unit with live work in the user's scope has a row, so this also keeps other units out.
         unit = next((row for row in rows if row["unit_id"] == int(unit_id)), None)
-        _require(unit is not None)
+        require(unit is not None)
         show = request.GET.get("show") or Live.OVERDUE
-        _require(show in Live.values)
+        require(show in Live.values)
         tickets = selectors.live_tickets(user=request.user, unit_id=unit["unit_id"], show=show)[:SUPERVISION_LIST_SIZE]
         context.update(
             unit=unit,
@@ -473,7 +452,7 @@ def supervise(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.supervise(assignment_id=pk, actor=request.user, comment=comment)
     except DomainError as error:
-        _show_error(request, error)
+        apply_domain_error(request, error)
     else:
         messages.success(request, _("Supervision sent to the unit."))
     if request.POST.get("tab") == Tab.PASSED_DOWN:  # from the district's workbench: back to its tab
@@ -488,7 +467,7 @@ def supervise(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _require_dispatcher(request: HttpRequest) -> None:
-    _require(permissions.can_dispatch(user=request.user))
+    require(permissions.can_dispatch(user=request.user))
 
 
 @require_http_methods(["GET", "POST"])
@@ -545,7 +524,8 @@ def dispatch_ticket(request: HttpRequest, pk: int) -> HttpResponse:
                     override_reason=data["override_reason"],
                 )
             except DomainError as error:
-                _show_error(request, error, form)
+                # The page shows the form only while the ticket awaits dispatch; else the refusal is a message.
+                apply_domain_error(request, error, form=form if awaiting else None)
             else:
                 messages.success(
                     request,
@@ -588,7 +568,7 @@ def merge_ticket(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         intake_services.merge_into(ticket_id=ticket.pk, parent_id=parent.pk, actor=request.user)
     except DomainError as error:
-        _show_error(request, error)
+        apply_domain_error(request, error)
         return redirect("dispatch:dispatch_ticket", pk=ticket.pk)
     messages.success(
         request,
@@ -623,7 +603,7 @@ def return_review(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    _require(permissions.can_review_return(user=request.user, late=found.needs_supervisor))
+    require(permissions.can_review_return(user=request.user, late=found.needs_supervisor))
     ticket = found.assignment.ticket
     if request.method == "POST":
         form = ReturnDecisionForm(request.POST)
@@ -640,7 +620,9 @@ def return_review(request: HttpRequest, pk: int) -> HttpResponse:
                     override_reason=data["override_reason"],
                 )
             except DomainError as error:
-                _show_error(request, error, form)
+                # The page shows the form only while the request is pending; else the refusal is a message.
+                pending = found.status == ReviewStatus.PENDING
+                apply_domain_error(request, error, form=form if pending else None)
             else:
                 messages.success(request, _("Return approved.") if approve else _("Return rejected."))
                 return redirect("dispatch:returns")
@@ -671,7 +653,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
             extension_request_id=pk, actor=request.user, approve=approve, note=form.cleaned_data["note"]
         )
     except DomainError as error:
-        _show_error(request, error)
+        apply_domain_error(request, error)
     else:
         messages.success(request, _("Extension approved.") if approve else _("Extension denied."))
     return redirect("dispatch:returns")
@@ -690,12 +672,12 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     can_edit = permissions.can_edit_catalogue(user=request.user)
     form = RoutingRuleForm(request.POST or None, initial={"valid_from": timezone.localdate()})
     if request.method == "POST":
-        _require(can_edit)
+        require(can_edit)
         if form.is_valid():
             try:
                 services.create_rule(data=_rule_data(form), actor=request.user)
             except DomainError as error:
-                _show_error(request, error, form)
+                apply_domain_error(request, error, form=form)
             else:
                 messages.success(request, _("Rule added to the dispatch catalogue."))
                 return redirect("dispatch:catalogue")
@@ -728,7 +710,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(permissions.can_edit_catalogue(user=request.user))
+    require(permissions.can_edit_catalogue(user=request.user))
     rule = get_object_or_404(RoutingRule, pk=pk)
     initial = {name: getattr(rule, name) for name in RoutingRuleForm.base_fields}
     form = RoutingRuleForm(request.POST or None, initial=initial)
@@ -736,7 +718,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_rule(rule_id=rule.pk, data=_rule_data(form), actor=request.user)
         except DomainError as error:
-            _show_error(request, error, form)
+            apply_domain_error(request, error, form=form)
         else:
             messages.success(request, _("Rule saved."))
             return redirect("dispatch:catalogue")
@@ -745,7 +727,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def rule_retire(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(permissions.can_edit_catalogue(user=request.user))
+    require(permissions.can_edit_catalogue(user=request.user))
     get_object_or_404(RoutingRule, pk=pk)
     services.retire_rule(rule_id=pk, actor=request.user)
     messages.success(request, _("Rule removed from the dispatch catalogue."))

@@ -1,6 +1,7 @@
 """HTML pages of evaluation: the callback queue, the citizen survey, monthly rankings with their
 drill-downs and exports, and appeals. Thin: check access, read through selectors, write through
-services; whoever may not see a page gets 404.
+services; whoever may not see a page gets 404 (hotline.permissions.require), and a refusal is shown
+by hotline.forms.apply_domain_error.
 """
 
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -41,6 +42,7 @@ from evaluation.selectors import Metric, RankingScope
 from hotline.errors import DomainError
 from hotline.forms import apply_domain_error
 from hotline.models import Unit, UnitKind, User
+from hotline.permissions import not_found, require
 from hotline.selectors import districts
 from intake import services as intake_services
 from intake.models import Ticket
@@ -59,18 +61,12 @@ METRIC_LABELS = {
 }
 
 
-def _require(allowed: bool) -> None:
-    """Pages of other roles and other units do not exist for a user (404, never 403)."""
-    if not allowed:
-        raise Http404
-
-
 # --- Callback queue (回访) -------------------------------------------------------------------
 
 
 @require_GET
 def callback_queue(request: HttpRequest) -> HttpResponse:
-    _require(selectors.can_call_back(user=request.user))
+    require(selectors.can_call_back(user=request.user))
     filterset = CallbackFilter(request.GET or None, queryset=selectors.callback_queue())
     page = Paginator(filterset.qs, CALLBACKS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "evaluation/callback_queue.html", {"filter": filterset, "page": page, "now": timezone.now()})
@@ -93,11 +89,11 @@ def _callback_message(callback: Callback, number: str) -> str:
 @require_http_methods(["GET", "POST"])
 def callback_detail(request: HttpRequest, callback_id: int) -> HttpResponse:
     """One callback: the caller's phone (every view recorded), the unit's reply and the result form."""
-    _require(selectors.can_call_back(user=request.user))
+    require(selectors.can_call_back(user=request.user))
     try:
         callback = selectors.callback_detail(callback_id=callback_id)
     except Callback.DoesNotExist as error:
-        raise Http404 from error
+        raise not_found() from error
     if request.method == "POST":
         form = CallbackForm(request.POST)
         if form.is_valid():
@@ -106,7 +102,7 @@ def callback_detail(request: HttpRequest, callback_id: int) -> HttpResponse:
                     callback_id=callback.pk, answer=form.answer(), actor=request.user
                 )
             except DomainError as error:
-                apply_domain_error(form, error)
+                apply_domain_error(request, error, form=form)
             else:
                 messages.success(request, _callback_message(result, callback.ticket.number))
                 return redirect("evaluation:callback_queue")
@@ -157,7 +153,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
 
 def _scope(request: HttpRequest) -> RankingScope:
     scope = selectors.ranking_scope(user=request.user)
-    _require(scope is not None)
+    require(scope is not None)
     return scope
 
 
@@ -339,7 +335,7 @@ def _export_target(request: HttpRequest) -> tuple[MonthlyRanking, list[UnitResul
         snapshot = selectors.ranking_for(
             month=query.month, unit_kind=query.kind, version=query.version, drafts=scope.sees_drafts
         )
-    _require(snapshot is not None)
+    require(snapshot is not None)
     return snapshot, list(selectors.ranking_results(ranking=snapshot, scope=scope, district=query.district))
 
 
@@ -366,7 +362,7 @@ def _ranking_url(*, month: date, kind: str, version: int | None = None) -> str:
 def ranking_recompute(request: HttpRequest) -> HttpResponse:
     """Compute a published month again: a new draft version, the reason in the audit trail."""
     scope = _scope(request)
-    _require(scope.sees_drafts)
+    require(scope.sees_drafts)
     form = RecomputeForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -375,7 +371,7 @@ def ranking_recompute(request: HttpRequest) -> HttpResponse:
                 month=data["month"], unit_kind=data["unit_kind"], actor=request.user, reason=data["reason"]
             )
         except DomainError as error:
-            apply_domain_error(form, error)
+            apply_domain_error(request, error, form=form)
         else:
             messages.success(
                 request,
@@ -391,7 +387,7 @@ def ranking_recompute(request: HttpRequest) -> HttpResponse:
 def ranking_compute(request: HttpRequest) -> HttpResponse:
     """Compute drafts of a month (a draft is computed again); a published kind is left as it is."""
     scope = _scope(request)
-    _require(scope.sees_drafts)
+    require(scope.sees_drafts)
     form = ComputeForm(request.POST)
     if not form.is_valid():
         return _render_ranking(request, scope, query=None, compute_form=form, status=400)
@@ -409,15 +405,13 @@ def ranking_compute(request: HttpRequest) -> HttpResponse:
 @require_POST
 def ranking_publish(request: HttpRequest) -> HttpResponse:
     """Publish a draft: units see it, and it is frozen."""
-    _require(_scope(request).sees_drafts)
+    require(_scope(request).sees_drafts)
     ranking_id = request.POST.get("ranking", "")
-    _require(ranking_id.isdigit())
+    require(ranking_id.isdigit())
     try:
         ranking = ranking_services.publish_ranking(ranking_id=int(ranking_id), actor=request.user)
     except DomainError as error:
-        if error.status == 404:
-            raise Http404(error.message) from error
-        messages.error(request, error.message)
+        apply_domain_error(request, error)
         draft = MonthlyRanking.objects.filter(pk=int(ranking_id)).first()
         return redirect(_ranking_url(month=draft.month, kind=draft.unit_kind) if draft else "evaluation:ranking")
     messages.success(
@@ -431,7 +425,7 @@ def ranking_publish(request: HttpRequest) -> HttpResponse:
 def _unit_in_scope(request: HttpRequest, unit_id: int) -> tuple[RankingScope, Unit]:
     scope = _scope(request)
     unit = Unit.objects.select_related("parent").filter(pk=unit_id).first()
-    _require(unit is not None and scope.details(unit.pk))
+    require(unit is not None and scope.details(unit.pk))
     return scope, unit
 
 
@@ -511,7 +505,7 @@ def unit_tickets(request: HttpRequest, unit_id: int) -> HttpResponse:
     _scope, unit = _unit_in_scope(request, unit_id)
     month = parse_month(request.GET.get("month"))
     metric = request.GET.get("metric", "")
-    _require(month is not None and metric in Metric.ALL)
+    require(month is not None and metric in Metric.ALL)
     if metric in Metric.RESPONSE:
         rows = selectors.response_rows(unit=unit, month=month, metric=metric)
     else:
@@ -532,7 +526,7 @@ def unit_tickets(request: HttpRequest, unit_id: int) -> HttpResponse:
 def district_detail(request: HttpRequest, district_id: int) -> HttpResponse:
     """A district in the districts' ranking, and its streets and zones in the streets' ranking."""
     scope, district = _unit_in_scope(request, district_id)
-    _require(district.kind == UnitKind.DISTRICT)
+    require(district.kind == UnitKind.DISTRICT)
     months = selectors.ranking_months()
     month = parse_month(request.GET.get("month")) or (months[0] if months else None)
     line = None
@@ -559,7 +553,7 @@ def district_detail(request: HttpRequest, district_id: int) -> HttpResponse:
 
 def _appeal_scope(user: User) -> set[int] | None:
     unit_ids = selectors.appeal_scope(user=user)
-    _require(unit_ids is None or bool(unit_ids))
+    require(unit_ids is None or bool(unit_ids))
     return unit_ids
 
 
@@ -580,9 +574,9 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
 def appeal_create(request: HttpRequest) -> HttpResponse:
     """A unit appeals a ticket it led: /evaluation/appeals/new/?ticket=<id> (linked from the workbench)."""
     ticket_id = request.GET.get("ticket", "")
-    _require(ticket_id.isdigit())
+    require(ticket_id.isdigit())
     unit = selectors.appeal_unit_for(user=request.user, ticket_id=int(ticket_id))
-    _require(unit is not None)
+    require(unit is not None)
     ticket = Ticket.objects.select_related("category").get(pk=int(ticket_id))
     callbacks = selectors.appealable_callbacks(ticket_id=ticket.pk, unit=unit)
     if request.method == "POST":
@@ -600,7 +594,7 @@ def appeal_create(request: HttpRequest) -> HttpResponse:
                     attachment=data["attachment"],
                 )
             except DomainError as error:
-                apply_domain_error(form, error)
+                apply_domain_error(request, error, form=form)
             else:
                 messages.success(request, _("Appeal on ticket %(number)s sent for review.") % {"number": ticket.number})
                 return redirect("evaluation:appeal_detail", appeal_id=appeal.pk)
@@ -611,7 +605,7 @@ def appeal_create(request: HttpRequest) -> HttpResponse:
 
 def _visible_appeal(user: User, appeal_id: int) -> Appeal:
     appeal = selectors.appeals(unit_ids=_appeal_scope(user)).filter(pk=appeal_id).first()
-    _require(appeal is not None)
+    require(appeal is not None)
     return appeal
 
 
@@ -623,14 +617,14 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
     if is_admin:
         form = DecisionForm(request.POST or None)
     if request.method == "POST":
-        _require(is_admin)
+        require(is_admin)
         if form.is_valid():
             try:
                 appeal_services.decide_appeal(
                     appeal_id=appeal.pk, actor=request.user, approve=form.approve, note=form.cleaned_data["note"]
                 )
             except DomainError as error:
-                apply_domain_error(form, error)
+                apply_domain_error(request, error, form=form)
             else:
                 messages.success(request, _("Appeal on ticket %(number)s decided.") % {"number": appeal.ticket.number})
                 return redirect("evaluation:appeal_review")
@@ -642,13 +636,13 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
 def appeal_attachment(request: HttpRequest, appeal_id: int) -> FileResponse:
     """The evidence file, for those who may see the appeal (media files are not public)."""
     appeal = _visible_appeal(request.user, appeal_id)
-    _require(bool(appeal.attachment))
+    require(bool(appeal.attachment))
     return FileResponse(appeal.attachment.open("rb"), as_attachment=True, filename=appeal.attachment_name)
 
 
 @require_GET
 def appeal_review(request: HttpRequest) -> HttpResponse:
     """The hotline supervisors' queue of appeals awaiting a decision, oldest first."""
-    _require(selectors.is_evaluation_admin(user=request.user))
+    require(selectors.is_evaluation_admin(user=request.user))
     page = Paginator(selectors.pending_appeals(), APPEALS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "evaluation/appeal_review.html", {"page": page})

@@ -1,22 +1,31 @@
-"""What HTML forms share: how a service's refusal lands on the form that asked for it."""
+"""What HTML forms share: how a service's refusal reaches the user who asked for it."""
 
 from django import forms
-from django.http import Http404
+from django.contrib import messages
+from django.http import HttpRequest
 
-from hotline.errors import DomainError
+from hotline.errors import DomainError, ErrorCode
 
 
-def apply_domain_error(form: forms.Form, error: DomainError) -> None:
-    """Put a service's refusal onto the form: its field messages on their fields (a field the form
-    does not have becomes form-wide), else its message form-wide.
+def apply_domain_error(request: HttpRequest, error: DomainError, *, form: forms.Form | None = None) -> None:
+    """Show a service's refusal; the one way an HTML view shows a DomainError.
 
-    A refusal with status 404 raises Http404 instead: "not found" and "not yours" read the same to
-    the user (404, never 403), and a form error would tell them the object exists.
+    With the form that asked: its field messages on their fields (a field the form does not have,
+    and a refusal that names no field, form-wide), so the view shows the form again with what the
+    user typed. Without a form: error messages (its field messages, else its message).
+
+    A "not_found" refusal is never shown: it is raised again, and NotFoundMiddleware answers the
+    product's 404 page ("not found" and "not yours" read the same, and a form error or a message
+    would tell the user the object exists).
     """
-    if error.status == 404:
-        raise Http404
-    for name, messages in error.fields.items():
-        for message in messages:
-            form.add_error(name if name in form.fields else None, message)
-    if not error.fields:
-        form.add_error(None, error.message)
+    if error.code == ErrorCode.NOT_FOUND:
+        raise error
+    if form is not None:
+        for name, texts in error.fields.items():
+            for text in texts:
+                form.add_error(name if name in form.fields else None, text)
+        if not error.fields:
+            form.add_error(None, error.message)
+        return
+    for text in [text for texts in error.fields.values() for text in texts] or [error.message]:
+        messages.error(request, text)

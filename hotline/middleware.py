@@ -3,6 +3,8 @@
 PostgreSQL cannot store NUL in text, Django replaces invalid UTF-8 silently, and an oversized
 body or too many fields would otherwise surface as a server error deep inside a view. Each is
 answered here as 400 or 413 in the format of the part of the site asked (see `bad_input`).
+
+A refusal "not_found" (hotline.permissions.require) that leaves an HTML view becomes its 404 page.
 """
 
 import time
@@ -12,10 +14,11 @@ from urllib.parse import unquote_to_bytes
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
+from hotline.errors import DomainError, ErrorCode
 from hotline.views import bad_input_response
 
 
@@ -108,6 +111,23 @@ def _unreadable(request: HttpRequest, *, field: str, code: str) -> HttpResponse:
         message=_("Contains NUL or characters that are not UTF-8."),
         field=field,
     )
+
+
+class NotFoundMiddleware:
+    """A DomainError "not_found" out of an HTML view is Django's Http404, so the product's 404 page
+    shows. Views and services refuse with hotline.permissions.require and need not catch it; the
+    API answers the same error itself (hotline.api.errors), so it never gets here."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DomainError) and exception.code == ErrorCode.NOT_FOUND:
+            raise Http404(exception.message) from exception
+        return None
 
 
 class IdleSessionTimeoutMiddleware:

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -9,7 +9,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hotline import degraded, notifications, selectors
 from hotline.api.errors import error_body, json_not_found
-from hotline.errors import DomainError
 from open311.views import error_response as open311_error_response
 
 NOTIFICATIONS_PER_PAGE = 30
@@ -59,10 +58,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        notifications.mark_read(user=request.user, notification_id=pk)
-    except DomainError as exc:
-        raise Http404(exc.message) from exc
+    notifications.mark_read(user=request.user, notification_id=pk)  # not_found: the 404 page
     if _wants_json(request):
         return JsonResponse({"unread": notifications.unread_count(user=request.user)})
     return _back_to_list(request)
@@ -80,10 +76,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 @require_GET
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Follow a notification's link; opening it marks it read (idempotent, so GET is fine)."""
-    try:
-        notification = notifications.mark_read(user=request.user, notification_id=pk)
-    except DomainError as exc:
-        raise Http404(exc.message) from exc
+    notification = notifications.mark_read(user=request.user, notification_id=pk)  # not_found: the 404 page
     # The database only holds local paths; check again rather than trust it as a redirect target.
     if notification.link and url_has_allowed_host_and_scheme(notification.link, allowed_hosts=None):
         return redirect(notification.link)

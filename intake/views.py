@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from hotline import ratelimit
 from hotline.errors import DomainError
 from hotline.forms import apply_domain_error
-from hotline.models import User
+from hotline.permissions import not_found, require
 from hotline.roles import DESK_ROLES, OVERSIGHT_ROLES, holds
 from hotline.selectors import is_hotline_staff
 from intake import selectors, services
@@ -56,23 +56,12 @@ PUBLIC_STATUS_LABELS = {
 }
 
 
-def _require_roles(user: User, roles: frozenset[str]) -> None:
-    """Pages of other roles do not exist for a user (404, never 403)."""
-    if not holds(user=user, roles=roles):
-        raise Http404
-
-
-def _require_hotline(user: User) -> None:
-    if not is_hotline_staff(user=user):
-        raise Http404
-
-
 # --- Agent desk -------------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])
 def desk(request: HttpRequest) -> HttpResponse:
-    _require_roles(request.user, DESK_ROLES)
+    require(holds(user=request.user, roles=DESK_ROLES))
     if request.method == "POST":
         form = DeskForm(request.POST)
         if form.is_valid():
@@ -89,7 +78,7 @@ def desk(request: HttpRequest) -> HttpResponse:
                     merge_into_id=data["merge_into"].pk if data["merge_into"] else None,
                 ).ticket
             except DomainError as error:
-                apply_domain_error(form, error)
+                apply_domain_error(request, error, form=form)
             else:
                 messages.success(request, _outcome_message(ticket))
                 return redirect("intake:desk")
@@ -128,7 +117,7 @@ def _outcome_message(ticket: Ticket) -> str:
 @require_GET
 def desk_caller(request: HttpRequest) -> HttpResponse:
     """Fragment: who calls from this number, and their previous tickets."""
-    _require_roles(request.user, DESK_ROLES)
+    require(holds(user=request.user, roles=DESK_ROLES))
     try:
         phone = normalize_phone(request.GET.get("phone", ""))
     except ValidationError:
@@ -144,7 +133,7 @@ def desk_caller(request: HttpRequest) -> HttpResponse:
 @require_GET
 def desk_candidates(request: HttpRequest) -> HttpResponse:
     """Fragment: open tickets the contact being typed may repeat, each with a merge button."""
-    _require_roles(request.user, DESK_ROLES)
+    require(holds(user=request.user, roles=DESK_ROLES))
     query = CandidateQueryForm(request.GET)
     query.is_valid()  # every field is optional; invalid ones are simply left out
     data = query.cleaned_data
@@ -161,7 +150,7 @@ def desk_candidates(request: HttpRequest) -> HttpResponse:
 def desk_articles(request: HttpRequest) -> HttpResponse:
     """Fragment: the knowledge-base articles for the search box, the category and the description
     being typed, each with an "answer directly" button."""
-    _require_roles(request.user, DESK_ROLES)
+    require(holds(user=request.user, roles=DESK_ROLES))
     return render(request, "intake/_articles.html", {"articles": ArticleQueryForm(request.GET).articles()})
 
 
@@ -214,7 +203,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     try:
         ticket = selectors.ticket_detail(user=request.user, ticket_id=ticket_id)
     except Ticket.DoesNotExist as error:
-        raise Http404 from error
+        raise not_found() from error
     # Hotline roles call citizens back and see their data (every view recorded); unit staff
     # see it masked, and confidential callers are masked for everyone but the hotline.
     unmasked = is_hotline_staff(user=request.user)
@@ -240,7 +229,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @require_GET
 def article_list(request: HttpRequest) -> HttpResponse:
-    _require_hotline(request.user)
+    require(is_hotline_staff(user=request.user))
     query = request.GET.get("q", "")[:100]
     page = Paginator(selectors.article_list(query=query), ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     can_edit = holds(user=request.user, roles=OVERSIGHT_ROLES)
@@ -254,16 +243,16 @@ def article_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
-    _require_roles(request.user, OVERSIGHT_ROLES)
+    require(holds(user=request.user, roles=OVERSIGHT_ROLES))
     try:
         article = KnowledgeArticle.objects.prefetch_related("categories").get(pk=article_id)
     except KnowledgeArticle.DoesNotExist as error:
-        raise Http404 from error
+        raise not_found() from error
     return _article_form(request, article=article)
 
 
 def _article_form(request: HttpRequest, *, article: KnowledgeArticle | None) -> HttpResponse:
-    _require_roles(request.user, OVERSIGHT_ROLES)
+    require(holds(user=request.user, roles=OVERSIGHT_ROLES))
     if request.method == "POST":
         form = ArticleForm(request.POST)
         if form.is_valid():
@@ -272,7 +261,7 @@ def _article_form(request: HttpRequest, *, article: KnowledgeArticle | None) -> 
                     data=form.article_data(), actor=request.user, article_id=article.pk if article else None
                 )
             except DomainError as error:
-                apply_domain_error(form, error)
+                apply_domain_error(request, error, form=form)
             else:
                 messages.success(request, _("Article “%(title)s” saved.") % {"title": saved.title})
                 return redirect("intake:article_list")
@@ -328,7 +317,7 @@ def public_submit(request: HttpRequest) -> HttpResponse:
             try:
                 ticket = services.submit_intake(data=form.new_ticket(), actor=None, idempotency_key=key).ticket
             except DomainError as error:
-                apply_domain_error(form, error)
+                apply_domain_error(request, error, form=form)
             else:
                 return render(request, "intake/public/submitted.html", {"number": ticket.number})
     else:

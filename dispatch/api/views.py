@@ -11,7 +11,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -58,6 +57,7 @@ from dispatch.filters import (
 from dispatch.models import Assignment, ExtensionRequest, ReturnRequest, RoutingRule
 from hotline.api.pagination import CursorPagination
 from hotline.api.parsers import StrictJSONParser
+from hotline.permissions import require
 from hotline.uploads import FILE_SIGNATURES
 from intake.models import Ticket
 
@@ -302,8 +302,7 @@ class AttachmentDownloadView(APIView):
     )
     def get(self, request: Request, pk: int) -> FileResponse:
         found = selectors.attachment_for(user=request.user, attachment_id=pk)
-        if found is None:
-            raise NotFound
+        require(found is not None)
         return FileResponse(
             found.file.open("rb"),
             as_attachment=not found.is_image,

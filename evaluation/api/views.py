@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,6 +34,7 @@ from hotline.api.pagination import PageNumberPagination
 from hotline.api.parsers import StrictJSONParser
 from hotline.api.permissions import NotFoundUnless
 from hotline.models import User
+from hotline.permissions import require
 
 
 class ReadsRankings(NotFoundUnless):
@@ -79,8 +79,7 @@ class LinesPagination(PageNumberPagination):
 
 def _scope(request: Request) -> RankingScope:
     scope = selectors.ranking_scope(user=request.user)
-    if scope is None:  # the permission has refused already; for the schema generator
-        raise NotFound()
+    require(scope is not None)  # the permission has refused already; for the schema generator
     return scope
 
 
@@ -109,8 +108,7 @@ class RankingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
         """One ranking version (also superseded ones), by id."""
         ranking = selectors.visible_rankings(scope=_scope(request)).filter(pk=kwargs["pk"]).first()
-        if ranking is None:
-            raise NotFound()
+        require(ranking is not None)
         return Response(RankingSerializer(ranking).data)
 
     @extend_schema(request=RecomputeInputSerializer, responses={201: RankingSerializer})
@@ -203,8 +201,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         unit = selectors.appeal_unit_for(user=request.user, ticket_id=data["ticket"])
-        if unit is None:
-            raise NotFound()
+        require(unit is not None)
         appeal = appeal_services.request_appeal(
             ticket_id=data["ticket"],
             unit=unit,

@@ -2,18 +2,19 @@
 
 from typing import TYPE_CHECKING
 
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from hotline.models import User
+from hotline.permissions import require
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 
 class NotFoundUnless(BasePermission):
-    """Refuse signed-in users whom `allowed` rejects with 404; anonymous requests get DRF's 401."""
+    """Refuse signed-in users whom `allowed` rejects with 404 (hotline.permissions.require, as views
+    and services do); anonymous requests get DRF's 401."""
 
     def allowed(self, user: User, view: "APIView") -> bool:
         raise NotImplementedError
@@ -23,6 +24,5 @@ class NotFoundUnless(BasePermission):
             return False  # 401 from DRF's authentication, before anything is disclosed
         if not hasattr(view, request.method.lower()):
             return True  # a method the route does not serve: DRF's 405, which discloses no data
-        if not self.allowed(request.user, view):
-            raise NotFound()
+        require(self.allowed(request.user, view))
         return True

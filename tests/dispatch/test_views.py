@@ -261,6 +261,22 @@ def test_return_review_page_approves_and_redispatches(org, staff, dispatched):
     assert refused.context["form"].errors["note"]
 
 
+def test_a_return_decided_since_the_page_was_opened_is_refused_with_a_message(org, staff, dispatched):
+    # Given a return request that another dispatcher rejects while this one has its page open
+    request = services.request_return(
+        assignment_id=dispatched(org.street_b).pk, actor=staff.officer_b, reason="other", legal_basis="x"
+    )
+    services.decide_return(return_request_id=request.pk, actor=staff.hotline_supervisor, approve=False, note="在辖区内")
+    # When this dispatcher approves it
+    response = browser(staff.dispatcher).post(f"/dispatch/reviews/returns/{request.pk}/", {"decision": "approve"})
+    # Then the page (which no longer shows the decision form) says why as a message, and nothing changes
+    assert response.status_code == 200
+    (message,) = response.context["messages"]
+    assert message.level_tag == "error"
+    assert not response.context["form"].errors
+    assert ReturnRequest.objects.get(pk=request.pk).status == "rejected"
+
+
 def test_extension_decisions_on_the_review_page(org, staff, dispatched):
     assignment = services.sign(assignment_id=dispatched(org.street_a).pk, actor=staff.officer_a)
     request = services.request_extension(assignment_id=assignment.pk, actor=staff.officer_a, extra_days=2, reason="x")
