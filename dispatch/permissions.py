@@ -14,7 +14,6 @@ from rest_framework.permissions import SAFE_METHODS
 
 from hotline.api.permissions import NotFoundUnless
 from hotline.models import Membership, Role, Unit, UnitKind, User
-from hotline.permissions import require as require  # hotline's, for the services that refuse through here
 from hotline.roles import DISPATCH_ROLES, HOTLINE_SUPERVISOR_ROLES, OVERVIEW_ROLES, UNIT_STAFF_ROLES, holds
 from hotline.selectors import scoped_unit_ids
 

@@ -51,6 +51,7 @@ from hotline.deadlines import Days, deadline_after, tier_duration
 from hotline.errors import DomainError
 from hotline.models import Category, DeadlineTier, NotificationKind, Unit, UnitKind, User
 from hotline.notifications import notify_roles, notify_unit
+from hotline.permissions import require
 from hotline.roles import DISPATCH_ROLES
 from hotline.uploads import check_upload
 from intake import selectors as intake_selectors
@@ -212,7 +213,7 @@ def dispatch_ticket(
 
     A functional-department matter sent to a street/township is refused (409 "functional_to_street")
     unless `override_reason` says why; the reason is kept in the DISPATCH event's payload."""
-    permissions.require(permissions.can_dispatch(user=actor))
+    require(permissions.can_dispatch(user=actor))
     lead, assists = _handling_units(lead_unit_id=lead_unit_id, assist_unit_ids=assist_unit_ids)
     override_reason = _clean_override_reason(override_reason)
     with transaction.atomic():
@@ -241,7 +242,7 @@ def bulk_dispatch(*, items: Sequence[DispatchItem], actor: User, note: str = "")
 
     There is no override here: a functional-department matter sent to a street/township fails
     with "functional_to_street" and is dispatched from its own page, with a reason."""
-    permissions.require(permissions.can_dispatch(user=actor))
+    require(permissions.can_dispatch(user=actor))
     result = BulkResult()
     for item in items:
         try:
@@ -267,7 +268,7 @@ def bulk_dispatch(*, items: Sequence[DispatchItem], actor: User, note: str = "")
 def _for_unit_staff(*, assignment_id: int, actor: User) -> Assignment:
     """The assignment if the actor works for its unit; otherwise not found."""
     assignment = Assignment.objects.select_related("unit", "ticket", "parent__unit").filter(pk=assignment_id).first()
-    permissions.require(assignment is not None and steps.may_take(Party.UNIT_STAFF, user=actor, assignment=assignment))
+    require(assignment is not None and steps.may_take(Party.UNIT_STAFF, user=actor, assignment=assignment))
     assert assignment is not None  # refused above
     return assignment
 
@@ -567,7 +568,7 @@ def decide_return(
         .filter(pk=return_request_id)
         .first()
     )
-    permissions.require(
+    require(
         request is not None and _may_review(actor=actor, assignment=request.assignment, late=request.needs_supervisor)
     )
     assert request is not None  # refused above
@@ -747,7 +748,7 @@ def decide_extension(
         .filter(pk=extension_request_id)
         .first()
     )
-    permissions.require(request is not None and _may_review(actor=actor, assignment=request.assignment))
+    require(request is not None and _may_review(actor=actor, assignment=request.assignment))
     assert request is not None  # refused above
     note = note.strip()
     if not approve and not note and not pass_up:
@@ -1119,7 +1120,7 @@ def supervise(*, assignment_id: int, actor: User, comment: str) -> TicketEvent:
     """督办: a unit leader, district supervisor, or the district that passed the ticket down presses
     the unit, which is notified."""
     assignment = Assignment.objects.select_related("unit", "parent").filter(pk=assignment_id).first()
-    permissions.require(assignment is not None and steps.may_take(Party.SUPERVISOR, user=actor, assignment=assignment))
+    require(assignment is not None and steps.may_take(Party.SUPERVISOR, user=actor, assignment=assignment))
     assert assignment is not None  # refused above
     comment = comment.strip()
     if not comment:
@@ -1207,7 +1208,7 @@ def _validate_rule(data: RuleData) -> RuleData:
 
 
 def create_rule(*, data: RuleData, actor: User) -> RoutingRule:
-    permissions.require(permissions.can_edit_catalogue(user=actor))
+    require(permissions.can_edit_catalogue(user=actor))
     data = _validate_rule(data)
     return RoutingRule.objects.create(**vars(data), created_by=actor)
 
@@ -1215,7 +1216,7 @@ def create_rule(*, data: RuleData, actor: User) -> RoutingRule:
 def update_rule(*, rule_id: int, data: RuleData, actor: User) -> RoutingRule:
     """Change a rule. One not yet in effect changes in place; one in effect is ended the day before
     the change applies (today at the earliest) and a new version takes over."""
-    permissions.require(permissions.can_edit_catalogue(user=actor))
+    require(permissions.can_edit_catalogue(user=actor))
     data = _validate_rule(data)
     today = timezone.localdate()
     with transaction.atomic():
@@ -1237,7 +1238,7 @@ def update_rule(*, rule_id: int, data: RuleData, actor: User) -> RoutingRule:
 
 def retire_rule(*, rule_id: int, actor: User) -> None:
     """Remove a rule from today on: deleted if it never took effect, otherwise ended yesterday."""
-    permissions.require(permissions.can_edit_catalogue(user=actor))
+    require(permissions.can_edit_catalogue(user=actor))
     today = timezone.localdate()
     with transaction.atomic():
         rule = RoutingRule.objects.select_for_update().get(pk=rule_id)
