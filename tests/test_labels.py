@@ -15,9 +15,15 @@ from dispatch.forms import UnitChoiceField
 from dispatch.models import AssignmentRole
 from hotline.models import Role, Unit, UnitKind
 from intake.models import KnowledgeArticle
-from tests.dispatch.factories import AssignmentFactory
-from tests.factories import CategoryFactory, DistrictFactory, StreetFactory, UnitFactory
-from tests.intake.factories import KnowledgeArticleFactory, TicketFactory
+from tests.factories import (
+    AssignmentFactory,
+    CategoryFactory,
+    DistrictFactory,
+    KnowledgeArticleFactory,
+    StreetFactory,
+    TicketFactory,
+    UnitFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

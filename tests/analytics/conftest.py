@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from analytics import services
 from hotline.models import Role, User
-from tests.analytics.factories import City, generate, make_city
+from tests.factories import City, generate, make_city
 
 
 @pytest.fixture

@@ -11,9 +11,7 @@ from analytics.models import MonthlyRollup
 from evaluation.models import Resolution
 from hotline.models import Role
 from hotline.months import add_months
-from tests.analytics.factories import generate, month_start, series
-from tests.evaluation.factories import CallbackFactory, at
-from tests.factories import StreetFactory
+from tests.factories import CallbackFactory, StreetFactory, at, generate, month_start, series
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from analytics import services
 from hotline.models import Role
-from tests.analytics.factories import generate
 from tests.conftest import login, wait_for_js
+from tests.factories import generate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from analytics.models import DailyRollup
 from tests.analytics import expected
-from tests.analytics.factories import generate
+from tests.factories import generate
 
 pytestmark = pytest.mark.django_db
 

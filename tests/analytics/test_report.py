@@ -20,7 +20,7 @@ from evaluation.models import Callback, CallbackStatus
 from hotline.models import Unit
 from intake.lifecycle import Status
 from intake.models import Caller, Disposition, Ticket
-from tests.analytics.factories import Plan, local, save_plans
+from tests.factories import Plan, local, save_plans
 
 pytestmark = pytest.mark.django_db
 

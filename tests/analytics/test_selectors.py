@@ -14,9 +14,7 @@ from analytics.selectors import EVERYTHING, Scope
 from evaluation.models import Resolution, Satisfaction
 from hotline.models import Role, Unit
 from hotline.months import add_months
-from tests.analytics.factories import month_start, series
-from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, at
-from tests.factories import StreetFactory
+from tests.factories import CallbackFactory, LeadAssignmentFactory, StreetFactory, at, month_start, series
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from intake import services as intake_services
 from intake.lifecycle import Status
 from intake.models import Ticket
 from tests.analytics import expected
-from tests.analytics.factories import generate, local, plan_ticket, save_plans
+from tests.factories import generate, local, plan_ticket, save_plans
 
 pytestmark = pytest.mark.django_db
 

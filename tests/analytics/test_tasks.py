@@ -9,8 +9,8 @@ from django.utils import timezone
 from analytics import tasks
 from analytics.models import DirtyDay, RollupState
 from tests.analytics import expected
-from tests.analytics.factories import generate
 from tests.conftest import wait_until
+from tests.factories import generate
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 

@@ -16,7 +16,7 @@ from analytics.periods import Period
 from dispatch.models import Assignment
 from hotline.models import Role
 from intake.models import Ticket
-from tests.analytics.factories import generate
+from tests.factories import generate
 
 pytestmark = pytest.mark.django_db
 

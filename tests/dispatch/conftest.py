@@ -10,8 +10,7 @@ from dispatch import services
 from dispatch.models import Assignment
 from hotline.models import Category, Role, Unit, UnitKind, User
 from intake.models import Ticket
-from tests.dispatch.factories import TicketFactory
-from tests.factories import CategoryFactory, DistrictFactory, StreetFactory, UnitFactory
+from tests.factories import CategoryFactory, DistrictFactory, StreetFactory, TicketFactory, UnitFactory
 
 
 @dataclass
@@ -72,7 +71,7 @@ def awaiting(org) -> Callable[..., Ticket]:
     def make(**fields) -> Ticket:
         fields.setdefault("street", org.street_a)
         fields.setdefault("category", org.street_matter)
-        return TicketFactory(**fields)
+        return TicketFactory(filled_in=True, **fields)
 
     return make
 

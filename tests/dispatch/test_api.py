@@ -10,7 +10,7 @@ from django.utils import timezone
 from dispatch.models import Assignment, AssignmentStatus, Attachment, ExtensionRequest, ReturnRequest, ReviewStatus
 from intake.lifecycle import Action, Status
 from intake.models import PersonalDataAccess, Ticket, TicketEvent
-from tests.dispatch.factories import assign_many
+from tests.factories import assign_many
 
 pytestmark = pytest.mark.django_db
 
@@ -500,7 +500,7 @@ def test_supervision_by_leader_and_district_supervisor_notifies_the_unit(org, st
 
 
 def test_queue_lists_waiting_tickets_with_suggestions(org, staff, awaiting, api_as):
-    from tests.dispatch.factories import RoutingRuleFactory
+    from tests.factories import RoutingRuleFactory
 
     street_matter = awaiting()
     water = awaiting(category=org.functional_matter)
@@ -548,7 +548,7 @@ def test_catalogue_is_read_by_dispatchers_and_changed_by_supervisors_in_versions
 
 
 def test_deleting_a_rule_in_effect_for_days_ends_it_yesterday(org, staff, api_as):
-    from tests.dispatch.factories import RoutingRuleFactory
+    from tests.factories import RoutingRuleFactory
 
     rule = RoutingRuleFactory(category=org.street_matter, unit=org.street_a)
     assert api_as(staff.hotline_supervisor).delete(f"/api/v1/routing-rules/{rule.pk}/").status_code == 204

@@ -9,7 +9,7 @@ from dispatch import selectors, services
 from dispatch.models import STREET_KINDS, RoutingRule
 from hotline.errors import DomainError
 from hotline.models import Category, Unit, UnitKind
-from tests.dispatch.factories import RoutingRuleFactory
+from tests.factories import RoutingRuleFactory
 
 
 @pytest.fixture

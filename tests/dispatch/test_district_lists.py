@@ -16,8 +16,7 @@ from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReplyO
 from hotline.models import DeadlineTier, Role, UnitKind, User
 from intake.lifecycle import Action, Status
 from intake.models import Channel, Kind, Ticket, TicketEvent
-from tests.dispatch.factories import TicketFactory
-from tests.factories import CategoryFactory, UnitFactory
+from tests.factories import CategoryFactory, TicketFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -347,7 +346,9 @@ class TestTheHotlinesReviews:
             assignment_id=below.pk, actor=staff.officer_b, reason="not_responsible", legal_basis="不属本街道"
         )
         lead = services.dispatch_ticket(
-            ticket_id=TicketFactory(street=org.street_a).pk, lead_unit_id=org.street_a.pk, actor=staff.dispatcher
+            ticket_id=TicketFactory(filled_in=True, street=org.street_a).pk,
+            lead_unit_id=org.street_a.pk,
+            actor=staff.dispatcher,
         )
         mine = services.request_return(
             assignment_id=lead.pk, actor=staff.officer_a, reason="not_responsible", legal_basis="不属本街道"

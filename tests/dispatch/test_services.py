@@ -21,8 +21,7 @@ from hotline.errors import DomainError
 from hotline.models import DeadlineTier, Notification, NotificationKind
 from intake.lifecycle import Action, Status
 from intake.models import Ticket, TicketEvent
-from tests.dispatch.factories import AssignmentFactory, RoutingRuleFactory
-from tests.factories import CategoryFactory, StreetFactory
+from tests.factories import AssignmentFactory, CategoryFactory, RoutingRuleFactory, StreetFactory
 
 pytestmark = pytest.mark.django_db
 

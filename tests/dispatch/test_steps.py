@@ -21,7 +21,7 @@ from hotline.errors import DomainError
 from hotline.models import Role, User
 from intake.lifecycle import OPEN_AT_UNIT, TRANSITIONS, Action, Status
 from intake.models import Ticket
-from tests.dispatch.factories import TicketFactory, assign_many
+from tests.factories import TicketFactory, assign_many
 
 pytestmark = pytest.mark.django_db
 
@@ -174,7 +174,7 @@ def _make(situation: Situation, org, staff) -> Assignment:
     ticket_fields = {"street": org.street_a, "category": org.street_matter, **situation.ticket}
     if situation.ticket_status == Status.CLOSED:
         ticket_fields["closed_at"] = now
-    ticket = TicketFactory(status=situation.ticket_status, **ticket_fields)
+    ticket = TicketFactory(filled_in=True, status=situation.ticket_status, **ticket_fields)
     signed = situation.status in (A.SIGNED, A.REPLIED)
     replied = situation.status == A.REPLIED
     district = None

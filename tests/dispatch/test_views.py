@@ -12,7 +12,7 @@ from dispatch.models import Assignment, AssignmentStatus, ExtensionRequest, Retu
 from hotline.models import Category, Role, Unit, UnitKind, User
 from intake.lifecycle import Status
 from intake.models import PersonalDataAccess, Ticket
-from tests.dispatch.factories import assign_many
+from tests.factories import assign_many
 
 pytestmark = pytest.mark.django_db
 
@@ -320,7 +320,7 @@ def test_supervision_page_and_supervise_form(org, staff, dispatched):
 
 
 def test_editing_a_rule_in_effect_from_its_page_starts_a_new_version(org, staff):
-    from tests.dispatch.factories import RoutingRuleFactory
+    from tests.factories import RoutingRuleFactory
 
     rule = RoutingRuleFactory(category=org.functional_matter, unit=org.department)
     client = browser(staff.hotline_supervisor)

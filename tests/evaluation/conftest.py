@@ -19,10 +19,18 @@ from evaluation.models import (
 )
 from hotline.models import Role, Unit, User
 from intake.lifecycle import Status
-from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, allow_small_samples, at, published
-from tests.factories import DistrictFactory, StreetFactory
+from tests.factories import (
+    CallbackFactory,
+    CallerFactory,
+    DistrictFactory,
+    LeadAssignmentFactory,
+    StreetFactory,
+    TicketFactory,
+    allow_small_samples,
+    at,
+    published,
+)
 from tests.hotline.conftest import sms_provider, sms_worker  # noqa: F401  (the SMS worker's fixtures)
-from tests.intake.factories import CallerFactory, TicketFactory
 
 OCTOBER = date(2026, 10, 1)
 PUBLIC_BASE_URL = "https://12345.example.gov.cn"

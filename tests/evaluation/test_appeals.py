@@ -18,8 +18,7 @@ from intake.lifecycle import Action, Status
 from intake.models import TicketEvent
 from intake.selectors import ticket_headline
 from tests.evaluation.conftest import OCTOBER
-from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, allow_small_samples, at, published
-from tests.factories import StreetFactory
+from tests.factories import CallbackFactory, LeadAssignmentFactory, StreetFactory, allow_small_samples, at, published
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from evaluation.models import MonthlyRanking
-from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, allow_small_samples
-from tests.factories import StreetFactory
+from tests.factories import CallbackFactory, LeadAssignmentFactory, StreetFactory, allow_small_samples
 
 pytestmark = pytest.mark.django_db
 OCTOBER = date(2026, 10, 1)

@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 
 from hotline.models import Role
-from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, at, published
-from tests.factories import StreetFactory
+from tests.factories import CallbackFactory, LeadAssignmentFactory, StreetFactory, at, published
 
 pytestmark = pytest.mark.django_db
 

@@ -27,15 +27,17 @@ from evaluation.models import (
 from hotline.errors import DomainError
 from hotline.models import Unit, UnitKind
 from intake.models import Ticket
-from tests.evaluation.factories import (
+from tests.factories import (
     CallbackFactory,
+    DistrictFactory,
     LeadAssignmentFactory,
+    StreetFactory,
+    TicketFactory,
+    UserFactory,
     allow_small_samples,
     at,
     published,
 )
-from tests.factories import DistrictFactory, StreetFactory, UserFactory
-from tests.intake.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 OCTOBER = date(2026, 10, 1)

@@ -16,9 +16,17 @@ from evaluation.scoring import Counts, RateSums
 from evaluation.selectors import Metric
 from hotline import months
 from hotline.models import Role, Unit, UnitKind
-from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, allow_small_samples, at
-from tests.factories import DistrictFactory, StreetFactory, UnitFactory, UserFactory
-from tests.intake.factories import TicketFactory
+from tests.factories import (
+    CallbackFactory,
+    DistrictFactory,
+    LeadAssignmentFactory,
+    StreetFactory,
+    TicketFactory,
+    UnitFactory,
+    UserFactory,
+    allow_small_samples,
+    at,
+)
 
 pytestmark = pytest.mark.django_db
 OCTOBER = date(2026, 10, 1)

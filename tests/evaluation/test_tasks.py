@@ -15,9 +15,7 @@ from intake.lifecycle import Status
 from intake.models import Ticket
 from tests.conftest import wait_until
 from tests.evaluation.conftest import PUBLIC_BASE_URL, pending_callback
-from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory
-from tests.factories import StreetFactory
-from tests.intake.factories import CallerFactory, TicketFactory
+from tests.factories import CallbackFactory, CallerFactory, LeadAssignmentFactory, StreetFactory, TicketFactory
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 

@@ -26,9 +26,15 @@ from hotline.models import Role
 from intake.lifecycle import Status
 from intake.models import Channel, PersonalDataAccess, Ticket, TicketEvent
 from tests.evaluation.conftest import OCTOBER, pending_callback
-from tests.evaluation.factories import CallbackFactory, LeadAssignmentFactory, allow_small_samples, at, published
-from tests.factories import StreetFactory
-from tests.intake.factories import TicketFactory
+from tests.factories import (
+    CallbackFactory,
+    LeadAssignmentFactory,
+    StreetFactory,
+    TicketFactory,
+    allow_small_samples,
+    at,
+    published,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from hotline.models import Role
-from tests.factories import CategoryFactory, DistrictFactory, StreetFactory
-from tests.intake.factories import KnowledgeArticleFactory
+from tests.factories import CategoryFactory, DistrictFactory, KnowledgeArticleFactory, StreetFactory
 
 
 @pytest.fixture

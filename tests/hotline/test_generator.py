@@ -14,7 +14,7 @@ from hotline.generator import database_dsn
 from hotline.models import Category, Unit, UnitKind
 from intake import services as intake_services
 from intake.models import Ticket, TicketEvent
-from tests.intake.factories import TicketFactory
+from tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

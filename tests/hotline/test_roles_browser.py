@@ -14,9 +14,8 @@ from hotline.models import Role, UnitKind
 from intake.lifecycle import Action, Status
 from intake.models import Ticket
 from tests.conftest import login
-from tests.dispatch.factories import TicketFactory
 from tests.evaluation.conftest import pending_callback
-from tests.factories import CategoryFactory, DistrictFactory, StreetFactory, UnitFactory
+from tests.factories import CategoryFactory, DistrictFactory, StreetFactory, TicketFactory, UnitFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,14 +31,16 @@ def hotline(db):
 
 
 def dispatched_to(street, dispatcher, **fields) -> Assignment:
-    ticket = TicketFactory(street=street, district=street.parent, category=CategoryFactory(), **fields)
+    ticket = TicketFactory(filled_in=True, street=street, district=street.parent, category=CategoryFactory(), **fields)
     return dispatch_services.dispatch_ticket(ticket_id=ticket.pk, lead_unit_id=street.pk, actor=dispatcher)
 
 
 def test_dispatcher_lands_on_the_queue_and_dispatches_a_ticket(browser_page, make_user, street, hotline):
     # Given a street matter awaiting dispatch, which the catalogue routes to its street
     make_user(Role.DISPATCHER, hotline, username="dispatcher")
-    ticket = TicketFactory(street=street, district=street.parent, category=CategoryFactory(), title="路灯不亮")
+    ticket = TicketFactory(
+        filled_in=True, street=street, district=street.parent, category=CategoryFactory(), title="路灯不亮"
+    )
     page = browser_page
     # When the dispatcher logs in, they land on the queue, which counts one ticket to dispatch
     login(page, "dispatcher")

@@ -10,7 +10,7 @@ from dispatch.models import Attachment
 from hotline import urls
 from hotline.models import Role
 from hotline.uploads import RandomName
-from tests.dispatch.factories import AttachmentFactory
+from tests.factories import AttachmentFactory
 
 pytestmark = pytest.mark.django_db
 

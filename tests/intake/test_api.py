@@ -14,8 +14,15 @@ from intake import services
 from intake.lifecycle import Action, Status
 from intake.models import Caller, PersonalDataAccess, Ticket, TicketEvent
 from tests.conftest import run_at_once
-from tests.factories import CategoryFactory, CityFactory, DistrictFactory, StreetFactory, UnitFactory
-from tests.intake.factories import KnowledgeArticleFactory, TicketFactory
+from tests.factories import (
+    CategoryFactory,
+    CityFactory,
+    DistrictFactory,
+    KnowledgeArticleFactory,
+    StreetFactory,
+    TicketFactory,
+    UnitFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

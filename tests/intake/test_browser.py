@@ -8,8 +8,7 @@ from intake.lifecycle import Status
 from intake.models import Channel, Kind, Ticket
 from intake.services import NewTicket, Outcome
 from tests.conftest import login, wait_for_js
-from tests.dispatch.factories import AssignmentFactory
-from tests.factories import CategoryFactory, DistrictFactory, StreetFactory
+from tests.factories import AssignmentFactory, CategoryFactory, DistrictFactory, StreetFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,9 +14,8 @@ from intake.classifier.model import TextClassifier
 from intake.classifier.training import train_from_tickets
 from intake.models import CategoryModel
 from tests.conftest import wait_until
-from tests.factories import UserFactory
+from tests.factories import TicketFactory, UserFactory
 from tests.intake.classifier_corpus import corpus
-from tests.intake.factories import TicketFactory
 
 
 def tree(name: str) -> tuple[Category, Category, Category, Category]:

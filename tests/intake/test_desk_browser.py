@@ -9,7 +9,7 @@ from intake.lifecycle import Status
 from intake.models import Channel, Kind, Ticket, Urgency
 from tests.conftest import login, wait_for_js
 from tests.factories import CategoryFactory, DistrictFactory, StreetFactory
-from tests.intake.factories import KnowledgeArticleFactory as ArticleFactory
+from tests.factories import KnowledgeArticleFactory as ArticleFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

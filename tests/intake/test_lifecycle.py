@@ -7,7 +7,7 @@ from hotline.errors import DomainError
 from intake import services
 from intake.lifecycle import TRANSITIONS, Action, Status, allowed_actions, target_of
 from intake.models import Ticket, TicketEvent
-from tests.intake.factories import TicketFactory
+from tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,7 @@ from dispatch.models import AssignmentRole
 from hotline.models import Role, User
 from intake.lifecycle import Action, Status
 from intake.models import PersonalDataAccess, TicketEvent
-from tests.dispatch.factories import AssignmentFactory
-from tests.factories import StreetFactory, UserFactory
-from tests.intake.factories import CallerFactory, TicketFactory
+from tests.factories import AssignmentFactory, CallerFactory, StreetFactory, TicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

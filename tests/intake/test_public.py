@@ -10,7 +10,7 @@ from hotline.models import Category
 from intake.forms import PUBLIC_FORM_SALT
 from intake.lifecycle import Status
 from intake.models import Channel, Ticket
-from tests.intake.factories import TicketFactory
+from tests.factories import TicketFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clear_rate_limits")]
 

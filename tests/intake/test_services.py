@@ -12,8 +12,7 @@ from intake.lifecycle import Action, Status
 from intake.models import Caller, Channel, Disposition, Kind, Ticket, TicketEvent, Urgency
 from intake.services import NewTicket, Outcome
 from tests.conftest import run_at_once
-from tests.factories import CategoryFactory, StreetFactory
-from tests.intake.factories import KnowledgeArticleFactory, TicketFactory
+from tests.factories import CategoryFactory, KnowledgeArticleFactory, StreetFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 

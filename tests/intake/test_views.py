@@ -25,10 +25,15 @@ from intake import services
 from intake.lifecycle import Action, Status
 from intake.models import Caller, Channel, Disposition, Kind, KnowledgeArticle, PersonalDataAccess, Ticket
 from intake.services import NewTicket, Outcome
-from tests.dispatch.factories import AssignmentFactory
-from tests.evaluation.factories import CallbackFactory
-from tests.factories import CategoryFactory, StreetFactory, UnitFactory
-from tests.intake.factories import KnowledgeArticleFactory, TicketFactory
+from tests.factories import (
+    AssignmentFactory,
+    CallbackFactory,
+    CategoryFactory,
+    KnowledgeArticleFactory,
+    StreetFactory,
+    TicketFactory,
+    UnitFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from rest_framework.test import APIClient
 from hotline.models import Category
 from open311 import services
 from open311.models import Open311Client
-from tests.factories import CategoryFactory
-from tests.open311.factories import hotline_center
+from tests.factories import CategoryFactory, hotline_center
 
 
 @dataclass

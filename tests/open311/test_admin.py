@@ -7,8 +7,7 @@ from django.test import Client
 
 from open311 import selectors
 from open311.models import Open311Client
-from tests.factories import UserFactory
-from tests.open311.factories import hotline_center
+from tests.factories import UserFactory, hotline_center
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 
 from open311 import demo, selectors
 from open311.models import Open311Client
-from tests.open311.factories import hotline_center
+from tests.factories import hotline_center
 
 pytestmark = pytest.mark.django_db
 

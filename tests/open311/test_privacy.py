@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.intake.factories import TicketFactory
+from tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 

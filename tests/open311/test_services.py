@@ -8,7 +8,7 @@ from intake.models import Ticket
 from open311 import selectors, services
 from open311.models import Open311Client
 from open311.services import ServiceRequest
-from tests.open311.factories import hotline_center
+from tests.factories import hotline_center
 
 pytestmark = pytest.mark.django_db
 

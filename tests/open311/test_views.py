@@ -15,8 +15,7 @@ from intake import services as intake_services
 from intake.lifecycle import Action, Status
 from intake.models import Caller, Channel, Ticket, TicketEvent
 from open311.models import Open311Client
-from tests.factories import CategoryFactory, StreetFactory, UnitFactory
-from tests.intake.factories import TicketFactory
+from tests.factories import CategoryFactory, StreetFactory, TicketFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 

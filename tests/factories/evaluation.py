@@ -1,3 +1,5 @@
+"""Assignments, callbacks and rankings as the evaluation tests need them, and their dates."""
+
 from datetime import date, datetime, timedelta
 
 import factory
@@ -7,7 +9,7 @@ from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
 from evaluation import rankings as ranking_services
 from evaluation.models import Callback, CallbackStatus, EvaluationScheme, MonthlyRanking, Resolution, Satisfaction
 from intake.lifecycle import Status
-from tests.intake.factories import TicketFactory
+from tests.factories.intake import TicketFactory
 
 TZ = timezone.get_default_timezone()
 

@@ -1,3 +1,5 @@
+"""Assignments and what units add to them, and dispatch rules."""
+
 import itertools
 
 import factory
@@ -6,36 +8,9 @@ from django.utils import timezone
 from dispatch.models import Assignment, AssignmentRole, Attachment, ProgressNote, RoutingRule
 from hotline.models import DeadlineTier, Unit, UnitKind
 from intake.lifecycle import Status
-from intake.models import Caller, Channel, Kind, Ticket
-from tests.factories import CategoryFactory, StreetFactory, UserFactory
-
-
-class CallerFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Caller
-        django_get_or_create = ["phone"]
-
-    phone = factory.Sequence(lambda n: f"137{n:08d}")
-    name = "王小明"
-
-
-class TicketFactory(factory.django.DjangoModelFactory):
-    """A ticket placed directly in `status` (awaiting dispatch by default), located in `street`."""
-
-    class Meta:
-        model = Ticket
-
-    number = factory.Sequence(lambda n: f"20250202{n:06d}")
-    channel = Channel.PHONE
-    kind = Kind.COMPLAINT
-    category = factory.SubFactory(CategoryFactory)
-    caller = factory.SubFactory(CallerFactory)
-    street = factory.SubFactory(StreetFactory)
-    district = factory.LazyAttribute(lambda o: o.street.parent if o.street else None)
-    title = factory.Sequence(lambda n: f"小区噪音扰民{n}")
-    description = "小区旁工地夜间施工，噪音扰民。"
-    deadline_tier = DeadlineTier.GENERAL
-    status = Status.AWAITING_DISPATCH
+from intake.models import Channel, Kind, Ticket
+from tests.factories.hotline import CategoryFactory, StreetFactory, UserFactory
+from tests.factories.intake import TicketFactory
 
 
 class AssignmentFactory(factory.django.DjangoModelFactory):
@@ -44,7 +19,7 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Assignment
 
-    ticket = factory.SubFactory(TicketFactory, status=Status.DISPATCHED)
+    ticket = factory.SubFactory(TicketFactory, filled_in=True, status=Status.DISPATCHED)
     unit = factory.SubFactory(StreetFactory)
     role = AssignmentRole.LEAD
     dispatched_at = factory.LazyFunction(timezone.now)

@@ -1,5 +1,7 @@
+"""The hotline centre, the unit whose staff the Open311 clients' users are."""
+
 from hotline.models import Unit, UnitKind
-from tests.factories import UnitFactory
+from tests.factories.hotline import UnitFactory
 
 
 def hotline_center() -> Unit:

@@ -1,3 +1,5 @@
+"""Users, units and their staff, categories, notifications and text messages."""
+
 import factory
 
 from hotline.models import (

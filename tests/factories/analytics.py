@@ -17,7 +17,7 @@ from evaluation.models import Appeal, AppealKind, Callback, CallbackStatus, Reso
 from hotline.models import Category, Unit, UnitKind, User
 from intake.lifecycle import Status
 from intake.models import Caller, Channel, Disposition, Kind, Ticket
-from tests.factories import DistrictFactory, StreetFactory, UnitFactory, UserFactory
+from tests.factories.hotline import DistrictFactory, StreetFactory, UnitFactory, UserFactory
 
 TZ = timezone.get_default_timezone()
 _numbers = itertools.count(1)
