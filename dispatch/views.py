@@ -524,7 +524,10 @@ def dispatch_ticket(request: HttpRequest, pk: int) -> HttpResponse:
                     override_reason=data["override_reason"],
                 )
             except DomainError as error:
-                # The page shows the form only while the ticket awaits dispatch; else the refusal is a message.
+                # The page shows the form only while the ticket awaits dispatch, read again: another
+                # dispatcher may have dispatched or merged it meanwhile (then the refusal is a message).
+                ticket.refresh_from_db(fields=["status"])
+                awaiting = ticket.status == Status.AWAITING_DISPATCH
                 apply_domain_error(request, error, form=form if awaiting else None)
             else:
                 messages.success(
@@ -620,7 +623,9 @@ def return_review(request: HttpRequest, pk: int) -> HttpResponse:
                     override_reason=data["override_reason"],
                 )
             except DomainError as error:
-                # The page shows the form only while the request is pending; else the refusal is a message.
+                # The page shows the form only while the request is pending, read again: another
+                # reviewer may have decided it meanwhile (then the refusal is a message).
+                found.refresh_from_db(fields=["status"])
                 pending = found.status == ReviewStatus.PENDING
                 apply_domain_error(request, error, form=form if pending else None)
             else:

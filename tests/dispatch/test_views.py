@@ -10,6 +10,7 @@ from django.utils import timezone
 from dispatch import services
 from dispatch.models import Assignment, AssignmentStatus, ExtensionRequest, ReturnRequest, RoutingRule
 from hotline.models import Category, Role, Unit, UnitKind, User
+from intake import services as intake_services
 from intake.lifecycle import Status
 from intake.models import PersonalDataAccess, Ticket
 from tests.factories import assign_many
@@ -275,6 +276,27 @@ def test_a_return_decided_since_the_page_was_opened_is_refused_with_a_message(or
     assert message.level_tag == "error"
     assert not response.context["form"].errors
     assert ReturnRequest.objects.get(pk=request.pk).status == "rejected"
+
+
+def test_a_ticket_merged_while_the_dispatch_page_posts_is_refused_with_a_message(org, staff, awaiting, monkeypatch):
+    # Given a ticket awaiting dispatch that another dispatcher merges into an open one just as this
+    # dispatcher's POST reaches the service (after the page read it as awaiting dispatch)
+    parent, ticket = awaiting(status=Status.IN_PROGRESS), awaiting()
+    dispatch = services.dispatch_ticket
+
+    def merged_meanwhile(**kwargs):
+        intake_services.merge_into(ticket_id=ticket.pk, parent_id=parent.pk, actor=staff.hotline_supervisor)
+        return dispatch(**kwargs)
+
+    monkeypatch.setattr(services, "dispatch_ticket", merged_meanwhile)
+    # When this dispatcher dispatches it
+    response = browser(staff.dispatcher).post(f"/dispatch/tickets/{ticket.pk}/", {"lead_unit": org.street_a.pk})
+    # Then the page, which no longer offers the dispatch form, says why as a message; nothing is dispatched
+    assert response.status_code == 200
+    (message,) = response.context["messages"]
+    assert message.level_tag == "error"
+    assert not response.context["form"].errors
+    assert not Assignment.objects.filter(ticket=ticket).exists()
 
 
 def test_extension_decisions_on_the_review_page(org, staff, dispatched):
