@@ -16,6 +16,8 @@ Counts (per key):
   exclusion for the lead unit), and of those the ones signed by the sign deadline;
 - callbacks_*: primary callbacks answered (done), without an approved exclusion or appeal, and
   how they answered;
+- repeat_contacts: tickets merged into an open matter (并单: a repeat contact, DESIGN.md §4; they
+  stay in `received`, so repeat_contacts / received is the share of contacts that were repeats);
 - suggestion_*: tickets taken in while a category model was active (scored), and of those the
   ones whose recorded category was the model's first suggestion (top1) or among its five (top5).
 
@@ -48,6 +50,7 @@ COUNT_FIELDS = (
     "suggestion_scored",
     "suggestion_top1",
     "suggestion_top5",
+    "repeat_contacts",
 )
 KEY_FIELDS = ("unit", "category", "kind", "channel", "district", "street")
 
@@ -92,6 +95,9 @@ def _consistency(prefix: str) -> list[models.CheckConstraint]:
             ),
             name=f"{prefix}_suggestions_within_received",
         ),
+        models.CheckConstraint(
+            condition=Q(repeat_contacts__lte=F("received")), name=f"{prefix}_repeat_contacts_within_received"
+        ),
     ]
 
 
@@ -123,6 +129,7 @@ class RollupCounts(models.Model):
     suggestion_scored = _count(_("category suggested at intake"))
     suggestion_top1 = _count(_("suggested category taken (first)"))
     suggestion_top5 = _count(_("suggested category taken (top 5)"))
+    repeat_contacts = _count(_("repeat contacts merged"))
 
     class Meta:
         abstract = True

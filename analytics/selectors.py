@@ -25,7 +25,7 @@ from analytics.periods import Period
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
 from evaluation.rates import district_rate_sums
 from evaluation.scoring import RateSums
-from hotline.models import Membership, Role, Unit, UnitKind, User, in_reader_language
+from hotline.models import Membership, Role, Unit, UnitKind, User, Zone, in_reader_language
 from hotline.months import add_months
 from hotline.roles import OVERSIGHT_ROLES, UNIT_SUPERVISOR_ROLES, holds
 from intake.models import ONLINE_CHANNELS, Channel, Kind
@@ -285,6 +285,12 @@ class Trend:
     def suggestion_acceptance(self) -> list[Acceptance]:
         return [Acceptance.of(counts) for counts in self.counts]
 
+    @property
+    def repeat_contact_rates(self) -> list[Decimal | None]:
+        """重复反映率 of each month received: the share of its contacts merged into an open matter
+        (not one of the rankings' rates)."""
+        return [ratio(counts["repeat_contacts"], counts["received"]) for counts in self.counts]
+
 
 def monthly_trend(*, scope: Scope, period: Period) -> Trend:
     """Every count per month (the period's trend months), volume split by kind and by channel: one query."""
@@ -448,6 +454,61 @@ def district_table(*, scope: Scope, period: Period) -> list[DistrictLine]:
         )
         for district in districts.order_by("code", "name")
     ]
+
+
+@dataclass
+class ZoneLine:
+    """A city zone: the sums of its district lines (counts and rate numerators and denominators
+    add; rates and ratios are computed from the sums, never averaged)."""
+
+    zone: str  # a Zone value, "" for districts without one
+    districts: list[DistrictLine]
+
+    @property
+    def label(self) -> str:
+        return str(Zone(self.zone).label) if self.zone else str(_("No zone"))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {name: sum(line.counts[name] for line in self.districts) for name in COUNT_FIELDS}
+
+    @property
+    def received(self) -> int:
+        return sum(line.received for line in self.districts)
+
+    @property
+    def population(self) -> int | None:
+        """The zone's residents; None when a district's population is unknown (no honest per-10k)."""
+        if any(not line.district.population for line in self.districts):
+            return None
+        return sum(line.district.population or 0 for line in self.districts)
+
+    @property
+    def per_10k(self) -> Decimal | None:
+        population = self.population
+        if not population:
+            return None
+        return (Decimal(self.received) * 10000 / population).quantize(Decimal("0.01"))
+
+    @property
+    def direct_answer_ratio(self) -> Decimal | None:
+        """Answered directly at intake / received (直接答复率)."""
+        return ratio(sum(line.counts["answered_directly"] for line in self.districts), self.received)
+
+    @property
+    def rates(self) -> Rates:
+        sums = sum((line.ranking_sums for line in self.districts), RateSums())
+        return Rates(response=sums.response, resolution=sums.resolution, satisfaction=sums.satisfaction)
+
+
+def zone_table(*, districts: list[DistrictLine]) -> list[ZoneLine]:
+    """The district lines (district_table, so the same scope and queries) summed per zone, in the
+    zones' order; districts without a zone last. A zone without a district line is left out."""
+    order = {zone: position for position, zone in enumerate([*Zone.values, ""])}
+    grouped: dict[str, list[DistrictLine]] = defaultdict(list)
+    for line in districts:
+        grouped[line.district.zone].append(line)
+    return [ZoneLine(zone, lines) for zone, lines in sorted(grouped.items(), key=lambda item: order[item[0]])]
 
 
 @dataclass

@@ -134,6 +134,7 @@ def ticket_rollup_rows(*, start: datetime, end: datetime, now: datetime) -> Quer
             suggestion_scored=Count("suggestion_rank"),
             suggestion_top1=Count("pk", filter=Q(suggestion_rank=1)),
             suggestion_top5=Count("pk", filter=Q(suggestion_rank__gte=1)),
+            repeat_contacts=Count("pk", filter=Q(parent__isnull=False)),
         )
         .order_by()
     )

@@ -5,6 +5,7 @@ rollups, render. Every page runs a fixed number of queries whatever the number o
 """
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -59,6 +60,11 @@ def _chart(kind: str, labels: list[str], series: list[tuple[str, list]], **optio
     }
 
 
+def _percent_points(rate: Decimal | None) -> float | None:
+    """A rate as a chart's percent points; None (a gap) without a denominator."""
+    return None if rate is None else round(float(rate) * 100, 2)
+
+
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
@@ -88,6 +94,12 @@ def overview(request: HttpRequest) -> HttpResponse:
             [(_("Tickets"), [summary.phone, summary.online, summary.media])],
         ),
         "rates": _chart("line", months, report.rate_series(monthly_rates), percent=True),
+        "repeat_contacts": _chart(
+            "line",
+            months,
+            [(_("Repeat-contact rate"), [_percent_points(rate) for rate in trend.repeat_contact_rates])],
+            percent=True,
+        ),
     }
     return _page(
         request,
@@ -107,6 +119,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         monthly_rates=list(zip(months, monthly_rates, strict=True)),
         acceptance=summary.suggestion_acceptance,
         monthly_acceptance=list(zip(months, trend.suggestion_acceptance, strict=True)),
+        monthly_repeats=list(zip(months, trend.counts, trend.repeat_contact_rates, strict=True)),
         charts=charts,
     )
 
@@ -130,6 +143,7 @@ def places(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     period = _period(request)
     districts = selectors.district_table(scope=scope, period=period)
+    zones = selectors.zone_table(districts=districts)
     handling = selectors.handling(scope=scope, period=period)
     charts = {
         "per_10k": _chart(
@@ -149,6 +163,7 @@ def places(request: HttpRequest) -> HttpResponse:
         "places",
         period,
         districts=districts,
+        zones=zones,
         handling=handling,
         streets=handling.top_units["street"],
         others=[

@@ -55,8 +55,8 @@ class ReferenceAdmin(admin.ModelAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(ReferenceAdmin):
-    list_display = ["name", "name_en", "kind", "division_type", "code", "parent", "population", "is_active"]
-    list_filter = ["kind", "division_type", "is_active"]
+    list_display = ["name", "name_en", "kind", "division_type", "code", "parent", "population", "zone", "is_active"]
+    list_filter = ["kind", "division_type", "zone", "is_active"]
     search_fields = ["name", "name_en", "code"]
     autocomplete_fields = ["parent"]
     list_select_related = ["parent"]

@@ -61,6 +61,7 @@ class ErrorCode(StrEnum):
     APPEAL_DECIDED = "appeal_decided", "the appeal is already decided"
     # Reference data and set-up.
     UNKNOWN_STREET = "unknown_street", "a community names a street that is not in the organisation tree"
+    UNKNOWN_DISTRICT = "unknown_district", "the zone file names a district that is not in the organisation tree"
     NO_HOTLINE_CENTER = "no_hotline_center", "the organisation tree has no hotline centre unit yet"
     TOO_FEW_CATEGORIES = "too_few_categories", "the classifier needs at least two categories to train"
     # The API's own errors, before or around the domain (hotline.api.errors, hotline.middleware).

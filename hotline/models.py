@@ -47,6 +47,16 @@ class UnitKind(models.TextChoices):
     PLATFORM_COMPANY = "platform_company", _("Platform company")
 
 
+class Zone(models.TextChoices):
+    """The city's functional zones a district belongs to (北京城市总体规划; seed 002 reports the
+    districts' volume by them)."""
+
+    CENTRAL = "central", _("Central urban area")
+    SUB_CENTRE = "sub_centre", _("City sub-centre")
+    PLAIN = "plain", _("Plain new towns")
+    ECOLOGICAL = "ecological", _("Ecological conservation area")
+
+
 class DivisionType(models.TextChoices):
     """The official type of a street-level division (统计用区划代码 terms)."""
 
@@ -75,6 +85,13 @@ class Unit(models.Model):
         blank=True,
         help_text=_("census population: districts, streets and townships (requests per 10,000 residents)"),
     )
+    zone = models.CharField(
+        _("zone"),
+        max_length=16,
+        choices=Zone.choices,
+        blank=True,
+        help_text=_("districts only: the city zone the analytics group the district in"),
+    )
     is_active = models.BooleanField(pgettext_lazy("in service", "active"), default=True)
 
     class Meta:
@@ -94,6 +111,7 @@ class Unit(models.Model):
                 condition=Q(division_type="") | Q(kind="street"), name="unit_division_type_only_street"
             ),
             models.CheckConstraint(condition=Q(parent__isnull=False) | Q(kind="city"), name="unit_only_city_is_root"),
+            models.CheckConstraint(condition=Q(zone="") | Q(kind="district"), name="unit_zone_only_district"),
         ]
 
     def __str__(self) -> str:

@@ -32,6 +32,7 @@ from hotline.models import (
     Unit,
     UnitKind,
     User,
+    Zone,
 )
 from hotline.unit_names import english_name
 
@@ -39,6 +40,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 UNITS_FILE = DATA_DIR / "beijing_units.csv"
 CATEGORIES_FILE = DATA_DIR / "categories.json"
 COMMUNITIES_FILE = DATA_DIR / "beijing_communities.csv"
+ZONES_FILE = DATA_DIR / "beijing_zones.csv"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,43 @@ def read_unit_rows(path: Path = UNITS_FILE) -> list[dict[str, str]]:
 
 def read_community_rows(path: Path = COMMUNITIES_FILE) -> list[dict[str, str]]:
     return _read_csv(path)
+
+
+def read_zone_rows(path: Path = ZONES_FILE) -> list[dict[str, str]]:
+    return _read_csv(path)
+
+
+@dataclass(frozen=True)
+class ZoneLoadResult:
+    assigned: int  # districts that had no zone and got the file's
+    kept: int  # districts that already had one (the file's, or an admin's choice)
+
+
+@transaction.atomic
+def load_zones(*, rows: Iterable[dict[str, str]]) -> ZoneLoadResult:
+    """Give each district of the file its zone, unless it already has one. Idempotent.
+
+    The zone is configurable per district (the admin): a reload fills only districts without one,
+    so an admin's choice survives it. Load the units first.
+    """
+    districts = {unit.code: unit for unit in Unit.objects.filter(kind=UnitKind.DISTRICT).exclude(code=None)}
+    assigned = kept = 0
+    for row in rows:
+        district = districts.get(row["code"])
+        if district is None:
+            raise DomainError(
+                "unknown_district",
+                _("The zone file names an unknown district %(code)s.") % {"code": row["code"]},
+            )
+        if district.zone:
+            kept += 1
+            continue
+        district.zone = Zone(row["zone"])
+        district.save(update_fields=["zone"])
+        assigned += 1
+    if assigned:
+        reference.changed()
+    return ZoneLoadResult(assigned, kept)
 
 
 @transaction.atomic

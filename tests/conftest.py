@@ -47,6 +47,7 @@ def _fresh_reference_rows() -> None:
 def beijing(db) -> None:
     """The real Beijing organisation and category trees, as the product ships them."""
     services.load_units(rows=services.read_unit_rows())
+    services.load_zones(rows=services.read_zone_rows())
     services.load_categories(tree=services.read_category_tree())
 
 

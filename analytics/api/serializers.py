@@ -4,7 +4,9 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from analytics.selectors import ZoneLine
 from hotline.api import fields
+from hotline.models import Zone
 from intake.models import Channel, Kind
 
 PERIOD_HELP = _("A year (2026) or a month (2026-10); default: the current month.")
@@ -68,7 +70,8 @@ class VolumeSerializer(serializers.Serializer):
 
 class MonthRatesSerializer(serializers.Serializer):
     """Of the requests received in a month: the share of dispatched tickets signed for in time, and
-    the resolution and satisfaction of their callbacks; a rate is null when its denominator is 0.
+    the resolution and satisfaction of their callbacks; and the repeat-contact rate (重复反映率), the
+    share of the month's requests merged into an open matter. A rate is null when its denominator is 0.
 
     This is not the rankings' measure (which counts by month dispatched and month called back,
     and whose response also needs the caller contacted in time): that one is in
@@ -93,6 +96,16 @@ class MonthRatesSerializer(serializers.Serializer):
         decimal_places=4,
         allow_null=True,
         help_text=_("of the callbacks of the requests received in the month"),
+    )
+    received = serializers.IntegerField(source="counts.received")
+    repeat_contacts = serializers.IntegerField(
+        source="counts.repeat_contacts", help_text=_("requests received in the month merged into an open matter")
+    )
+    repeat_contact_rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        allow_null=True,
+        help_text=_("repeat_contacts / received: the share of the month's requests that were repeats"),
     )
 
 
@@ -141,6 +154,36 @@ class DistrictLineSerializer(serializers.Serializer):
 class DistrictTableSerializer(serializers.Serializer):
     period = fields.CharField()
     results = DistrictLineSerializer(many=True)
+
+
+class ZoneLineSerializer(serializers.Serializer):
+    """The sums of the zone's district lines (the same figures as /api/v1/analytics/districts/):
+    rates and ratios computed from the summed counts, never averaged."""
+
+    zone = serializers.ChoiceField(choices=[*Zone.choices, ("", "")], help_text=_("empty: districts without a zone"))
+    name = fields.CharField(source="label")
+    districts = serializers.SerializerMethodField(help_text=_("the districts summed (those the reader may see)"))
+    population = serializers.IntegerField(allow_null=True)
+    received = serializers.IntegerField()
+    per_10k = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    direct_answer_ratio = serializers.DecimalField(
+        max_digits=5, decimal_places=4, allow_null=True, help_text=_("answered directly at intake / received")
+    )
+    response_rate = serializers.DecimalField(source="rates.response", max_digits=5, decimal_places=4, allow_null=True)
+    resolution_rate = serializers.DecimalField(
+        source="rates.resolution", max_digits=5, decimal_places=4, allow_null=True
+    )
+    satisfaction_rate = serializers.DecimalField(
+        source="rates.satisfaction", max_digits=5, decimal_places=4, allow_null=True
+    )
+
+    def get_districts(self, line: ZoneLine) -> list[int]:
+        return [district_line.district.pk for district_line in line.districts]
+
+
+class ZoneTableSerializer(serializers.Serializer):
+    period = fields.CharField()
+    results = ZoneLineSerializer(many=True)
 
 
 class HotSpotLineSerializer(serializers.Serializer):

@@ -7,5 +7,6 @@ urlpatterns = [
     path("analytics/rates/", views.RatesView.as_view(), name="api-analytics-rates"),
     path("analytics/top-categories/", views.TopCategoriesView.as_view(), name="api-analytics-top-categories"),
     path("analytics/districts/", views.DistrictTableView.as_view(), name="api-analytics-districts"),
+    path("analytics/zones/", views.ZoneTableView.as_view(), name="api-analytics-zones"),
     path("analytics/hotspots/", views.HotSpotsView.as_view(), name="api-analytics-hotspots"),
 ]

@@ -72,7 +72,7 @@ class VolumeView(AnalyticsView):
 class RatesView(AnalyticsView):
     @extend_schema(
         operation_id="analytics_rates",
-        summary="Signing in time, resolution and satisfaction per month received",
+        summary="Signing in time, resolution, satisfaction and repeat contacts per month received",
         parameters=[serializers.PeriodQuerySerializer],
         responses=serializers.RatesSerializer,
         tags=["analytics"],
@@ -80,8 +80,10 @@ class RatesView(AnalyticsView):
     def get(self, request: Request) -> Response:
         period, trend = _trend(request, self.scope)
         months = [
-            {"month": f"{month:%Y-%m}", "counts": counts, "rates": rates}
-            for month, counts, rates in zip(trend.months, trend.counts, trend.rates, strict=True)
+            {"month": f"{month:%Y-%m}", "counts": counts, "rates": rates, "repeat_contact_rate": repeat}
+            for month, counts, rates, repeat in zip(
+                trend.months, trend.counts, trend.rates, trend.repeat_contact_rates, strict=True
+            )
         ]
         return Response(serializers.RatesSerializer({"period": period.param, "months": months}).data)
 
@@ -118,6 +120,21 @@ class DistrictTableView(AnalyticsView):
         period = Period.parse(_query(serializers.PeriodQuerySerializer, request).get("period"))
         lines = selectors.district_table(scope=self.scope, period=period)
         return Response(serializers.DistrictTableSerializer({"period": period.param, "results": lines}).data)
+
+
+class ZoneTableView(AnalyticsView):
+    @extend_schema(
+        operation_id="analytics_zones",
+        summary="Per city zone: the sums of its districts' requests, requests per 10,000 residents, "
+        "direct-answer ratio and the three rates",
+        parameters=[serializers.PeriodQuerySerializer],
+        responses=serializers.ZoneTableSerializer,
+        tags=["analytics"],
+    )
+    def get(self, request: Request) -> Response:
+        period = Period.parse(_query(serializers.PeriodQuerySerializer, request).get("period"))
+        lines = selectors.zone_table(districts=selectors.district_table(scope=self.scope, period=period))
+        return Response(serializers.ZoneTableSerializer({"period": period.param, "results": lines}).data)
 
 
 class HotSpotsView(AnalyticsView):

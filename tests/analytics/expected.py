@@ -30,6 +30,7 @@ def _ticket_counts(ticket: Ticket, now: datetime) -> tuple[int | None, Counts]:
     counts["suggestion_scored"] = int(ticket.suggestion_rank is not None)
     counts["suggestion_top1"] = int(ticket.suggestion_rank == 1)
     counts["suggestion_top5"] = int(ticket.suggestion_rank is not None and 1 <= ticket.suggestion_rank <= 5)
+    counts["repeat_contacts"] = int(ticket.parent_id is not None)
     if lead is not None:
         counts["dispatched"] = 1
         # Replied: judged at the reply; ended unreplied: at the end; still open: now.

@@ -80,6 +80,9 @@ def test_rates_by_month_scoped_to_a_district_supervisor(as_user, city):
         "signed_in_time_rate": "0.8000",
         "resolution_rate": "0.0000",
         "satisfaction_rate": "0.7000",  # (2 + 0.8 × 1) / 4
+        "received": 5,
+        "repeat_contacts": 0,
+        "repeat_contact_rate": "0.0000",
     }
     assert (months["2025-04"]["signed_in_time_rate"], months["2025-04"]["resolution_rate"]) == ("1.0000", None)
     assert months["2025-04"]["satisfaction_rate"] is None
@@ -154,7 +157,7 @@ def test_hot_spots(as_user, city):
 
 
 def test_other_roles_get_404_and_bad_input_400(as_user, city):
-    for path in ("volume", "rates", "top-categories", "districts", "hotspots"):
+    for path in ("volume", "rates", "top-categories", "districts", "zones", "hotspots"):
         response = as_user(Role.AGENT).get(f"/api/v1/analytics/{path}/")
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"

@@ -22,8 +22,8 @@ ALL_CANVASES_HAVE_INK = """() => {
   });
 }"""
 
-RATES_CHART = """() => {
-  const chart = Chart.getChart(document.querySelector("canvas[data-chart=chart-rates]"));
+RATES_CHART = """(name) => {
+  const chart = Chart.getChart(document.querySelector(`canvas[data-chart=${name}]`));
   const data = chart.data;
   return {type: chart.config.type, lines: data.datasets.length, yMax: chart.scales.y.max, months: data.labels.length};
 }"""
@@ -40,11 +40,14 @@ def test_dashboard_pages_draw_their_charts_without_errors(browser_page, make_use
     year = f"{timezone.localdate():%Y}"
     # When they open the overview of the year
     browser_page.goto(f"/analytics/?period={year}")
-    # Then its five charts are drawn, the rates by month among them, with their table beside it
+    # Then its six charts are drawn, the rates by month among them, with their table beside it
     wait_for_js(browser_page, ALL_CANVASES_HAVE_INK)
-    assert browser_page.locator("canvas[data-chart]").count() == 5
-    rates_chart = browser_page.evaluate(RATES_CHART)
+    assert browser_page.locator("canvas[data-chart]").count() == 6
+    rates_chart = browser_page.evaluate(RATES_CHART, "chart-rates")
     assert rates_chart == {"type": "line", "lines": 3, "yMax": 100, "months": 12}
+    # And the repeat-contact rate is a line of its own, in percent
+    repeat_chart = browser_page.evaluate(RATES_CHART, "chart-repeat-contacts")
+    assert repeat_chart == {"type": "line", "lines": 1, "yMax": 100, "months": 12}
     rates_card = browser_page.locator("section.card", has=browser_page.locator("[data-chart=chart-rates]"))
     assert rates_card.locator("tbody tr").count() == 12
     # And the categories, districts and report pages draw theirs too

@@ -68,8 +68,11 @@ def test_load_org_loads_units_then_communities(db, capsys):
     call_command("load_org")
     out = capsys.readouterr().out
     assert "communities: 7535 created, 0 updated, 0 unchanged" in out
+    assert "zones: 16 assigned, 0 kept" in out
     call_command("load_org")
-    assert "communities: 0 created, 0 updated, 7535 unchanged" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "communities: 0 created, 0 updated, 7535 unchanged" in out
+    assert "zones: 0 assigned, 16 kept" in out
 
 
 def test_admin_finds_communities_by_name_and_filters_by_district(gazetteer, admin_client):
