@@ -302,3 +302,16 @@ def test_the_page_shows_an_import_s_bad_lines_as_form_errors(client, dispatcher,
     errors = response.context["import_form"].errors["file"]
     assert (len(errors), "2" in errors[0], "火星基地" in errors[0]) == (1, True, True)
     assert not Ticket.objects.exists()
+
+
+def test_a_proactive_ticket_waits_in_the_normal_dispatch_queue(client, dispatcher, waterlogging):
+    # Given a proactive ticket just created
+    ticket = services.create_proactive_ticket(
+        actor=dispatcher, point=RiskPoint(place="朝阳区望京街道", category=waterlogging, note="汛前排查")
+    )
+    # When the dispatcher opens the dispatch queue
+    client.force_login(dispatcher)
+    response = client.get(reverse("dispatch:queue"))
+    # Then the ticket is there, like any other
+    assert response.status_code == 200
+    assert ticket.number in response.content.decode()
