@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, IntegerField, OuterRef, Subquery
+from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from hotline.roles import CALLBACK_ALERT_ROLES
 from hotline.sms import queue_sms
 from intake import services as intake_services
 from intake.lifecycle import Action, Status, allowed_actions
-from intake.models import Caller, Ticket
+from intake.models import Caller, Channel, Ticket
 from intake.phones import is_mobile
 from intake.selectors import notification_body
 
@@ -58,7 +58,12 @@ def open_due_callbacks(*, now: datetime | None = None, batch: int = 500) -> int:
         ticket__status__in=[Status.DISPATCHED, Status.IN_PROGRESS],
         status__in=[AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED],
         due_at__lt=now,
-    ).filter(~Exists(callbacks.filter(created_at__gte=OuterRef("dispatched_at"))))
+    ).filter(
+        ~Exists(callbacks.filter(created_at__gte=OuterRef("dispatched_at"))),
+        # Someone to call: an overdue ticket without any caller (a proactive one) would otherwise
+        # come back every run and, in numbers (an imported list of risk points), fill the batch.
+        Q(ticket__caller__isnull=False) | Exists(Ticket.objects.filter(parent=OuterRef("ticket_id"))),
+    )
     created = 0
     for source in (replied, overdue):
         for assignment in source.annotate(last_round=last_round).order_by("id")[:batch]:
@@ -75,7 +80,10 @@ def _open_callbacks(*, assignment: Assignment, round: int) -> int:
         merged_callers = merged_callers.exclude(pk=ticket.caller_id)
     if ticket.caller_id is None and not merged_callers.exists():
         if ticket.status == Status.AWAITING_CALLBACK:
-            _close_ticket(ticket_id=ticket.pk, note=_("No caller to call back."))
+            # A proactive ticket (未诉先办) is the hotline's own work: closed on the unit's reply.
+            proactive = ticket.channel == Channel.PROACTIVE
+            note = _("Proactive ticket: closed on the unit's reply.") if proactive else _("No caller to call back.")
+            _close_ticket(ticket_id=ticket.pk, note=note)
         return 0
     # The result counts for the unit the district passed the ticket down to as well.
     passed_down_to = (

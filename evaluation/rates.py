@@ -138,7 +138,10 @@ SOURCE_CHANNELS = {
 
 
 def _of_source(source: str | None) -> Q:
-    return Q() if source is None else Q(ticket__channel__in=SOURCE_CHANNELS[Source(source)])
+    """The rows of the citizens' requests of one source, or of all: the hotline's own proactive
+    tickets (未诉先办) are in no source and never in the rates (no caller asked, none is called back)."""
+    citizens = ~Q(ticket__channel=Channel.PROACTIVE)
+    return citizens if source is None else citizens & Q(ticket__channel__in=SOURCE_CHANNELS[Source(source)])
 
 
 class Exclusion(TypedDict):

@@ -9,7 +9,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, DateField, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from dispatch import permissions as dispatch_permissions
 from dispatch.models import Assignment, AssignmentRole, ReviewStatus
@@ -30,9 +32,10 @@ from evaluation.models import (
 from evaluation.permissions import is_evaluation_admin
 from evaluation.rates import callbacks_counted_for, counted_leads, counted_units, responded_in_time
 from hotline.models import Membership, Role, Unit, UnitKind, User
-from hotline.months import add_months
+from hotline.months import add_months, month_bounds
 from hotline.roles import CALLBACK_ROLES, UNIT_STAFF_ROLES, UNIT_SUPERVISOR_ROLES, holds
 from intake.lifecycle import Action, allowed_actions
+from intake.models import Channel
 
 TREND_MONTHS = 12
 
@@ -316,6 +319,27 @@ def unit_trend(*, unit: Unit, until: date, months: int = TREND_MONTHS) -> list[U
         .select_related("ranking")
         .order_by("ranking__month")
     )
+
+
+def proactive_by_month(*, unit: Unit, until: date, months: int = TREND_MONTHS) -> list[tuple[date, int]]:
+    """The proactive tickets (未诉先办) dispatched to the unit as lead per month up to `until`, newest
+    first, months without any left out: reported beside the rates, never in them (evaluation.rates)."""
+    start = month_bounds(add_months(until, 1 - months))[0]
+    end = month_bounds(until)[1]
+    rows = (
+        Assignment.objects.filter(
+            unit=unit,
+            role=AssignmentRole.LEAD,
+            ticket__channel=Channel.PROACTIVE,
+            dispatched_at__gte=start,
+            dispatched_at__lt=end,
+        )
+        .annotate(month=TruncMonth("dispatched_at", tzinfo=timezone.get_default_timezone(), output_field=DateField()))
+        .values("month")
+        .annotate(tickets=Count("ticket_id", distinct=True))
+        .order_by("-month")
+    )
+    return [(row["month"], row["tickets"]) for row in rows]
 
 
 def district_streets(*, district: Unit, month: date, scope: RankingScope) -> list[UnitResult]:

@@ -495,6 +495,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "chart": chart,
         "metrics": METRIC_LABELS,
         "ranking_kind": rates.ranking_kind_of(unit.kind),
+        "proactive": selectors.proactive_by_month(unit=unit, until=until),
     }
     return render(request, "evaluation/unit_detail.html", context)
 

@@ -26,6 +26,7 @@ from hotline.roles import (
     HOTLINE_ROLES,
     OVERSIGHT_ROLES,
     OVERVIEW_ROLES,
+    PROACTIVE_ROLES,
     WORKBENCH_ROLES,
     user_roles,
 )
@@ -136,6 +137,13 @@ ITEMS = (
         WORKBENCH_ROLES,  # the units' side: they appeal (or read their units' appeals)
         frozenset(),
         frozenset({"evaluation:appeal_list", "evaluation:appeal_detail", "evaluation:appeal_create"}),
+    ),
+    Item(
+        "intake:proactive",
+        _("Proactive governance"),
+        PROACTIVE_ROLES,
+        frozenset(),
+        frozenset({"intake:proactive", "intake:proactive_import"}),
     ),
     Item(
         "dispatch:catalogue",

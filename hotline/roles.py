@@ -19,6 +19,8 @@ HOTLINE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.CALLBACK_AGENT, Rol
 DESK_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
 # Create tickets through the intake API: the desk's roles and the external channels' clients.
 INTAKE_API_ROLES = frozenset({*DESK_ROLES, Role.API_CLIENT})
+# Create proactive tickets (未诉先办) by hand or from an imported list of risk points.
+PROACTIVE_ROLES = frozenset({Role.DISPATCHER, Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
 # See every unit's figures, recompute rankings, decide appeals and edit the knowledge base.
 OVERSIGHT_ROLES = frozenset({Role.HOTLINE_SUPERVISOR, Role.CITY_ADMIN})
 # Dispatch, review returns and extensions, read the dispatch catalogue.

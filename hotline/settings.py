@@ -247,6 +247,8 @@ SPECTACULAR_SETTINGS = {
         "TicketKindEnum": "intake.models.Kind",
         "DispositionEnum": "intake.models.Disposition",
         "ClosingDispositionEnum": "intake.api.serializers.CLOSING_CHOICES",
+        "ChannelEnum": "intake.models.Channel",
+        "CitizenChannelEnum": "intake.api.serializers.CITIZEN_CHANNEL_CHOICES",
         "UnitKindEnum": "hotline.models.UnitKind",
         "RoleEnum": "hotline.models.Role",
         "ErrorCodeEnum": "hotline.api.schema.ERROR_CODE_CHOICES",

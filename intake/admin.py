@@ -8,7 +8,15 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from intake import services
-from intake.models import Caller, CategoryModel, KnowledgeArticle, PersonalDataAccess, Ticket, TicketEvent
+from intake.models import (
+    Caller,
+    CategoryModel,
+    KnowledgeArticle,
+    PersonalDataAccess,
+    ProactiveImport,
+    Ticket,
+    TicketEvent,
+)
 from intake.phones import mask_name, mask_phone
 
 
@@ -166,3 +174,11 @@ class CategoryModelAdmin(ReadOnlyAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[CategoryModel]:
         # The artefact is megabytes per row: never read it to list or show a version.
         return super().get_queryset(request).defer("artefact").select_related("trained_by")
+
+
+@admin.register(ProactiveImport)
+class ProactiveImportAdmin(ReadOnlyAdmin):
+    """Imported lists of risk points: a record of what was imported, never edited."""
+
+    list_display = ["file_name", "ticket_count", "created_by", "created_at"]
+    date_hierarchy = "created_at"

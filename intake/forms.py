@@ -17,7 +17,8 @@ from hotline.selectors import districts, leaf_categories
 from intake import selectors
 from intake.models import CLOSING_DISPOSITIONS, Channel, Disposition, Kind, KnowledgeArticle, Ticket, Urgency
 from intake.phones import normalize_phone
-from intake.services import ArticleData, NewTicket, Outcome
+from intake.proactive import TEMPLATES, TEMPLATES_BY_CODE
+from intake.services import ArticleData, NewTicket, Outcome, RiskPoint
 
 
 class DataSelect(forms.Select):
@@ -121,7 +122,9 @@ class DeskForm(forms.Form):
     enterprise_name = forms.CharField(label=_("Enterprise name"), max_length=128, required=False)
     confidential = forms.BooleanField(label=_("Caller asks for confidentiality"), required=False)
     channel = forms.ChoiceField(
-        label=_("Channel"), choices=[(c.value, c.label) for c in Channel if c != Channel.OPEN311], initial=Channel.PHONE
+        label=_("Channel"),
+        choices=[(c.value, c.label) for c in Channel if c not in (Channel.OPEN311, Channel.PROACTIVE)],
+        initial=Channel.PHONE,
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", "---------"), *Kind.choices])
     category = LeafCategoryField(
@@ -383,4 +386,58 @@ class PublicStatusForm(forms.Form):
         max_length=4,
         error_messages={"invalid": _("Enter four digits.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+class ProactiveTicketForm(forms.Form):
+    """A proactive ticket by hand: a template (optional) prefills the category and the note."""
+
+    template = forms.ChoiceField(
+        label=_("Template"),
+        required=False,
+        choices=[("", _("None")), *((t.code, t.name) for t in TEMPLATES)],
+        help_text=_("Prefills the category and the note where they are left empty."),
+    )
+    place = forms.CharField(
+        label=_("Place"),
+        max_length=200,
+        help_text=_("A district, a street/township or an address, e.g. 朝阳区 望京街道 望京西园"),
+    )
+    category = LeafCategoryField(label=_("Category"), queryset=leaf_categories(), required=False)
+    note = forms.CharField(
+        label=_("What to check or do"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        template = TEMPLATES_BY_CODE.get(data.get("template") or "")
+        if template is not None:
+            if not data.get("category"):
+                data["category"] = Category.objects.filter(code=template.category_code).first()
+            if not (data.get("note") or "").strip():
+                data["note"] = str(template.note)
+        if not data.get("category"):
+            self.add_error("category", _("Choose a category or a template."))
+        if not (data.get("note") or "").strip():
+            self.add_error("note", _("Write what to check or do."))
+        return data
+
+    @staticmethod
+    def initial_for(code: str) -> dict[str, Any]:
+        """The form prefilled from a template (a link per template: no script needed)."""
+        template = TEMPLATES_BY_CODE.get(code)
+        if template is None:
+            return {}
+        category = Category.objects.filter(code=template.category_code).first()
+        return {"template": template.code, "category": category, "note": str(template.note)}
+
+    def risk_point(self) -> RiskPoint:
+        data = self.cleaned_data
+        return RiskPoint(place=data["place"], category=data["category"], note=data["note"])
+
+
+class ProactiveImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("List of risk points (CSV)"),
+        help_text=_("UTF-8 CSV with the header place,category,note: one risk point a line, the category by its code."),
     )

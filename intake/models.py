@@ -21,12 +21,16 @@ class Channel(models.TextChoices):
     OPEN311 = "open311", _("Open311 client")
     # Problems reported in the press or broadcast, taken in by the hotline like a request.
     MEDIA = "media", _("Media report")
+    # Work the hotline starts itself before anyone calls (未诉先办): no caller, never in the citizen rates.
+    PROACTIVE = "proactive", _("Proactive governance")
 
 
 # The longest Idempotency-Key a client may send; the column also holds the key's namespace
 # ("api:<user id>:", at most 24 characters).
 IDEMPOTENCY_KEY_MAX_LENGTH = 64
-ONLINE_CHANNELS = frozenset(set(Channel) - {Channel.PHONE, Channel.ENTERPRISE_LINE, Channel.MEDIA})
+ONLINE_CHANNELS = frozenset(set(Channel) - {Channel.PHONE, Channel.ENTERPRISE_LINE, Channel.MEDIA, Channel.PROACTIVE})
+# The channels a citizen's request comes in by: every one but the hotline's own proactive work.
+CITIZEN_CHANNELS = frozenset(set(Channel) - {Channel.PROACTIVE})
 
 
 class Kind(models.TextChoices):
@@ -272,6 +276,8 @@ class Ticket(models.Model):
             models.Index(fields=["parent"], name="ticket_merged_into", condition=Q(parent__isnull=False)),
             models.Index(fields=["article"], name="ticket_article_used", condition=Q(article__isnull=False)),
             models.Index(fields=["community"], name="ticket_community", condition=Q(community__isnull=False)),
+            # The proactive page's list, newest first: a sliver of the table.
+            models.Index(fields=["id"], name="ticket_proactive", condition=Q(channel="proactive")),
         ]
 
     def __str__(self) -> str:
@@ -392,3 +398,25 @@ class CategoryModel(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version}"
+
+
+class ProactiveImport(models.Model):
+    """One imported list of risk points (未诉先办): a file is imported once, its tickets with it.
+
+    The content hash is unique: re-uploading the same file, also twice at once, creates nothing."""
+
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    ticket_count = models.PositiveIntegerField(_("tickets"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("proactive import")
+        verbose_name_plural = _("proactive imports")
+        constraints = [models.UniqueConstraint(fields=["content_hash"], name="proactive_import_hash_unique")]
+
+    def __str__(self) -> str:
+        return self.file_name or self.content_hash[:12]

@@ -34,7 +34,7 @@ from hotline.models import Unit, UnitKind, User
 from hotline.privacy import redact_identity
 from hotline.selectors import is_hotline_staff, scoped_unit_ids
 from intake.lifecycle import Action, Status
-from intake.models import Caller, KnowledgeArticle, Ticket, TicketEvent
+from intake.models import Caller, Channel, KnowledgeArticle, ProactiveImport, Ticket, TicketEvent
 from intake.phones import normalize_phone
 
 
@@ -381,3 +381,16 @@ def public_status(*, number: str, phone_last4: str) -> PublicStatus | None:
         closed_at=matter.closed_at if matter.status == Status.CLOSED else None,
         public_reply=matter.public_reply,
     )
+
+
+def proactive_tickets() -> QuerySet[Ticket]:
+    """The proactive tickets (未诉先办), newest first: hotline staff only see this list."""
+    return (
+        Ticket.objects.filter(channel=Channel.PROACTIVE)
+        .select_related("category", "district", "street")
+        .order_by("-id")
+    )
+
+
+def recent_proactive_imports(*, limit: int = 10) -> list[ProactiveImport]:
+    return list(ProactiveImport.objects.select_related("created_by").order_by("-id")[:limit])

@@ -1,5 +1,9 @@
-"""Writes for intake: callers, ticket creation, the one transition service, intake outcomes."""
+"""Writes for intake: callers, ticket creation, the one transition service, intake outcomes,
+proactive tickets (未诉先办)."""
 
+import csv
+import hashlib
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -14,7 +18,9 @@ from django.utils.translation import gettext as _
 from hotline import enqueue, reference
 from hotline.errors import DomainError
 from hotline.models import Category, DeadlineTier, Unit, UnitKind, User
+from hotline.permissions import require
 from hotline.places import resolve_place
+from hotline.roles import PROACTIVE_ROLES, holds
 from hotline.selectors import is_hotline_staff
 from intake.classifier.suggestions import suggestion_rank
 from intake.lifecycle import CLOSED_STATES, TRANSITIONS, Action, Status, refusal_message, target_of
@@ -27,11 +33,13 @@ from intake.models import (
     Kind,
     KnowledgeArticle,
     PersonalDataAccess,
+    ProactiveImport,
     Ticket,
     TicketEvent,
     Urgency,
 )
 from intake.phones import normalize_phone
+from intake.proactive import IMPORT_COLUMNS, IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, PROACTIVE_KIND
 
 
 def next_ticket_number(*, day: date) -> str:
@@ -669,3 +677,153 @@ def record_overlay_events(*, action: Action, entries: list[OverlayEntry]) -> lis
     )
     Ticket.objects.filter(pk__in={entry.ticket_id for entry in written}).update(updated_at=timezone.now())
     return written
+
+
+# --- Proactive tickets (主动治理, 未诉先办) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskPoint:
+    """One proactive ticket to create: where (a place the gazetteer resolves), what and why."""
+
+    place: str
+    category: Category
+    note: str
+
+
+def _invalid(field_name: str, message: str) -> DomainError:
+    return DomainError("invalid", _("The input is not valid."), status=400, fields={field_name: [message]})
+
+
+def _proactive_ticket(*, point: RiskPoint, place_field: str = "place") -> NewTicket:
+    """The ticket of a risk point, its place resolved to a district and, if the gazetteer is sure
+    enough, a street (less sure, the dispatcher picks the street); a DomainError on `place_field`
+    when the place names no district."""
+    place = point.place.strip()
+    match = resolve_place(address=place) if place else None
+    if match is None:
+        raise _invalid(place_field, _("The place “%(place)s” names no district or street.") % {"place": place})
+    district = reference.get(Unit, pk=match.district.id)
+    street = None
+    if match.street is not None and match.confidence >= settings.PLACE_AUTOFILL_CONFIDENCE:
+        street = reference.get(Unit, pk=match.street.id)
+    if street is not None and district is not None and street.parent_id != district.pk:
+        street = None  # a functional zone outside the district tree: the dispatcher decides
+    if not point.note.strip():
+        raise _invalid("note", _("Write what to check or do."))
+    if len(point.note) > 4000:
+        raise _invalid("note", _("Write at most 4000 characters."))
+    return NewTicket(
+        channel=Channel.PROACTIVE,
+        kind=PROACTIVE_KIND,
+        category=point.category,
+        description=point.note.strip(),
+        district=district,
+        street=street,
+        address=place[:200],
+    )
+
+
+def _create_proactive(*, data: NewTicket, actor: User, number: str, extra: dict[str, Any]) -> Ticket:
+    """Created (CREATE) and queued for dispatch (QUEUE_FOR_DISPATCH) in one insert, as any intake."""
+    data.extra = extra
+    return create_ticket(data=data, actor=actor, number=number, first_step=QUEUEING)
+
+
+def create_proactive_ticket(*, actor: User, point: RiskPoint) -> Ticket:
+    """A proactive ticket created by hand by hotline staff, queued for dispatch."""
+    require(holds(user=actor, roles=PROACTIVE_ROLES))
+    data = _proactive_ticket(point=point)
+    number = next_ticket_number(day=timezone.localdate())
+    with transaction.atomic():
+        return _create_proactive(data=data, actor=actor, number=number, extra={"proactive": "manual"})
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    batch: ProactiveImport
+    # False when the same file was imported before: nothing was created this time.
+    created: bool
+
+
+def _read_risk_points(*, content: bytes) -> list[tuple[int, dict[str, str]]]:
+    """The rows of an import file with their line numbers; a DomainError on "file" when the file
+    is not a UTF-8 CSV with the expected header."""
+    if len(content) > IMPORT_MAX_BYTES:
+        raise _invalid("file", _("The file is larger than %(size)s KB.") % {"size": IMPORT_MAX_BYTES // 1024})
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _invalid("file", _("The file is not UTF-8 text.")) from error
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    if header[: len(IMPORT_COLUMNS)] != list(IMPORT_COLUMNS):
+        raise _invalid(
+            "file", _("The first line must name the columns: %(columns)s.") % {"columns": ", ".join(IMPORT_COLUMNS)}
+        )
+    reader.fieldnames = header
+    rows = [
+        (reader.line_num, {name: (row.get(name) or "").strip() for name in IMPORT_COLUMNS})
+        for row in reader
+        if any((value or "").strip() for value in row.values() if isinstance(value, str))
+    ]
+    if not rows:
+        raise _invalid("file", _("The file has no risk points."))
+    if len(rows) > IMPORT_MAX_ROWS:
+        raise _invalid("file", _("Import at most %(count)s risk points at once.") % {"count": IMPORT_MAX_ROWS})
+    return rows
+
+
+def import_risk_points(*, actor: User, content: bytes, file_name: str = "") -> ImportResult:
+    """Create one proactive ticket per risk point of an imported CSV (columns place, category code,
+    note), all or nothing: when any line is bad, nothing is created and every bad line is reported
+    (a DomainError on "file", one message per line). Idempotent per file: the content's hash is
+    unique, so the same file imported again, also twice at once, creates nothing."""
+    require(holds(user=actor, roles=PROACTIVE_ROLES))
+    content_hash = hashlib.sha256(content).hexdigest()
+    existing = ProactiveImport.objects.filter(content_hash=content_hash).first()
+    if existing is not None:
+        return ImportResult(batch=existing, created=False)
+    rows = _read_risk_points(content=content)
+    categories = {
+        category.code: category
+        for category in Category.objects.filter(code__in={row["category"] for _line, row in rows})
+    }
+    tickets: list[NewTicket] = []
+    errors: list[str] = []
+    for line, row in rows:
+        category = categories.get(row["category"])
+        if category is None or category.level != 3 or not category.is_active:
+            errors.append(
+                _("Line %(line)s: “%(code)s” is not the code of an active third-level category.")
+                % {"line": line, "code": row["category"]}
+            )
+            continue
+        try:
+            tickets.append(_proactive_ticket(point=RiskPoint(place=row["place"], category=category, note=row["note"])))
+        except DomainError as error:
+            errors.extend(
+                _("Line %(line)s: %(message)s") % {"line": line, "message": text}
+                for texts in error.fields.values()
+                for text in texts
+            )
+    if errors:
+        raise DomainError("invalid", _("The input is not valid."), status=400, fields={"file": errors})
+    # Numbers taken before the transaction, so the day's counter row is not locked for its length.
+    numbers = [next_ticket_number(day=timezone.localdate()) for _ticket in tickets]
+    try:
+        with transaction.atomic():
+            batch = ProactiveImport.objects.create(
+                content_hash=content_hash, file_name=file_name[:200], ticket_count=len(tickets), created_by=actor
+            )
+            for data, number in zip(tickets, numbers, strict=True):
+                _create_proactive(
+                    data=data, actor=actor, number=number, extra={"proactive": "import", "import": batch.pk}
+                )
+    except IntegrityError:
+        # The same file imported at the same time: the first import's batch won the unique hash.
+        existing = ProactiveImport.objects.filter(content_hash=content_hash).first()
+        if existing is None:
+            raise
+        return ImportResult(batch=existing, created=False)
+    return ImportResult(batch=batch, created=True)

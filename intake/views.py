@@ -14,14 +14,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hotline import ratelimit
 from hotline.errors import DomainError
 from hotline.forms import apply_domain_error
 from hotline.permissions import not_found, require
-from hotline.roles import DESK_ROLES, OVERSIGHT_ROLES, holds
+from hotline.roles import DESK_ROLES, OVERSIGHT_ROLES, PROACTIVE_ROLES, holds
 from hotline.selectors import is_hotline_staff
 from intake import selectors, services
 from intake.filters import TicketFilter
@@ -31,6 +31,8 @@ from intake.forms import (
     ArticleQueryForm,
     CandidateQueryForm,
     DeskForm,
+    ProactiveImportForm,
+    ProactiveTicketForm,
     PublicStatusForm,
     PublicSubmitForm,
     public_form_token,
@@ -38,6 +40,7 @@ from intake.forms import (
 from intake.lifecycle import Status
 from intake.models import Disposition, KnowledgeArticle, Ticket
 from intake.phones import mask_name, mask_phone, normalize_phone
+from intake.proactive import TEMPLATES
 
 TICKETS_PER_PAGE = 50
 ARTICLES_PER_PAGE = 25
@@ -268,6 +271,69 @@ def _article_form(request: HttpRequest, *, article: KnowledgeArticle | None) -> 
     else:
         form = ArticleForm(initial=ArticleForm.initial_from(article) if article else None)
     return render(request, "intake/article_form.html", {"form": form, "article": article})
+
+
+# --- Proactive governance (主动治理, 未诉先办) --------------------------------------------------
+
+
+def _proactive_page(
+    request: HttpRequest, *, form: ProactiveTicketForm, import_form: ProactiveImportForm, status: int = 200
+) -> HttpResponse:
+    page = Paginator(selectors.proactive_tickets(), TICKETS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "import_form": import_form,
+        "page": page,
+        "imports": selectors.recent_proactive_imports(),
+        "templates": TEMPLATES,
+    }
+    return render(request, "intake/proactive.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def proactive(request: HttpRequest) -> HttpResponse:
+    """The proactive tickets, a form to create one by hand and the import of a list of risk points."""
+    require(holds(user=request.user, roles=PROACTIVE_ROLES))
+    form = ProactiveTicketForm(
+        request.POST or None, initial=ProactiveTicketForm.initial_for(request.GET.get("template", ""))
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = services.create_proactive_ticket(actor=request.user, point=form.risk_point())
+        except DomainError as error:
+            apply_domain_error(request, error, form=form)
+        else:
+            messages.success(request, _("Proactive ticket %(number)s queued for dispatch.") % {"number": ticket.number})
+            return redirect("intake:proactive")
+    return _proactive_page(request, form=form, import_form=ProactiveImportForm())
+
+
+@require_http_methods(["POST"])
+def proactive_import(request: HttpRequest) -> HttpResponse:
+    require(holds(user=request.user, roles=PROACTIVE_ROLES))
+    import_form = ProactiveImportForm(request.POST, request.FILES)
+    if import_form.is_valid():
+        upload = import_form.cleaned_data["file"]
+        try:
+            result = services.import_risk_points(actor=request.user, content=upload.read(), file_name=upload.name or "")
+        except DomainError as error:
+            apply_domain_error(request, error, form=import_form)
+        else:
+            if result.created:
+                count = result.batch.ticket_count
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)s proactive ticket queued for dispatch.",
+                        "%(count)s proactive tickets queued for dispatch.",
+                        count,
+                    )
+                    % {"count": count},
+                )
+            else:
+                messages.info(request, _("This file was imported before: nothing was created."))
+            return redirect("intake:proactive")
+    return _proactive_page(request, form=ProactiveTicketForm(), import_form=import_form)
 
 
 # --- Public citizen pages (no login) --------------------------------------------------------

@@ -8,6 +8,7 @@ from hotline.api.serializers import ReferenceField, ShallowFieldsMixin
 from hotline.models import Category, DeadlineTier, Unit
 from intake.lifecycle import Status
 from intake.models import (
+    CITIZEN_CHANNELS,
     CLOSING_DISPOSITIONS,
     Caller,
     Channel,
@@ -20,10 +21,11 @@ from intake.models import (
 )
 from intake.phones import mask_name, mask_phone, normalize_phone
 from intake.selectors import REPEAT_REASONS, reads_callers_words, without_identity
-from intake.services import NewTicket, Outcome
+from intake.services import NewTicket, Outcome, RiskPoint
 
 # In the enum's own order, so that the generated schema is the same on every run.
 CLOSING_CHOICES = [(d.value, d.label) for d in Disposition if d in CLOSING_DISPOSITIONS]
+CITIZEN_CHANNEL_CHOICES = [(c.value, c.label) for c in Channel if c in CITIZEN_CHANNELS]
 OUTCOMES = [
     (Outcome.DISPATCH, _("Queue for dispatch")),
     (Outcome.ANSWER, _("Answer directly")),
@@ -45,7 +47,8 @@ def normalized_phone(value: str) -> str:
 class TicketCreateSerializer(ShallowFieldsMixin, serializers.Serializer):
     """One citizen contact, and what the agent (or client system) decided to do with it."""
 
-    channel = serializers.ChoiceField(choices=Channel.choices)
+    # Proactive tickets have their own endpoint (/proactive-tickets/): they have no caller.
+    channel = serializers.ChoiceField(choices=CITIZEN_CHANNEL_CHOICES)
     kind = serializers.ChoiceField(choices=Kind.choices)
     category = ReferenceField(Category, help_text=_("id of a third-level category"))
     description = fields.CharField(max_length=4000)
@@ -312,3 +315,28 @@ class ArticleSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class ProactiveTicketSerializer(serializers.Serializer):
+    """One proactive ticket (未诉先办): no caller, queued for dispatch."""
+
+    place = fields.CharField(
+        max_length=200, help_text=_("a district, street/township or address the gazetteer resolves")
+    )
+    category = ReferenceField(Category, help_text=_("id of a third-level category"))
+    note = fields.CharField(max_length=4000)
+
+    def risk_point(self) -> RiskPoint:
+        data = self.validated_data
+        return RiskPoint(place=data["place"], category=data["category"], note=data["note"])
+
+
+class ProactiveImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("UTF-8 CSV with the header place,category,note (category: its code)"))
+
+
+class ProactiveImportResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    file_name = serializers.CharField()
+    ticket_count = serializers.IntegerField()
+    created = serializers.BooleanField(help_text=_("false: the same file was imported before, nothing was created"))

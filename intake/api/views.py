@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -13,7 +14,7 @@ from rest_framework.views import APIView
 from hotline.api.pagination import CursorPagination
 from hotline.api.permissions import NotFoundUnless
 from hotline.models import User
-from hotline.roles import INTAKE_API_ROLES, has_role
+from hotline.roles import INTAKE_API_ROLES, PROACTIVE_ROLES, has_role, holds
 from hotline.selectors import is_hotline_staff
 from intake import selectors, services
 from intake.api.serializers import (
@@ -22,6 +23,9 @@ from intake.api.serializers import (
     CandidateQuerySerializer,
     CloseAtIntakeSerializer,
     MergeSerializer,
+    ProactiveImportResultSerializer,
+    ProactiveImportSerializer,
+    ProactiveTicketSerializer,
     RepeatCandidateSerializer,
     TicketCreateSerializer,
     TicketDetailSerializer,
@@ -245,3 +249,55 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no real user
             return KnowledgeArticle.objects.none()
         return selectors.active_articles(include_internal=is_hotline_staff(user=self.request.user))
+
+
+class CreatesProactive(NotFoundUnless):
+    """Proactive tickets are the hotline's own work: they do not exist for other roles."""
+
+    def allowed(self, user: User, view: APIView) -> bool:
+        return holds(user=user, roles=PROACTIVE_ROLES)
+
+
+class ProactiveTicketView(APIView):
+    """Create one proactive ticket (主动治理, 未诉先办): no caller, the proactive channel, queued for
+    dispatch like any ticket, closed after the unit's reply without a callback, never in the rates."""
+
+    permission_classes = [permissions.IsAuthenticated, CreatesProactive]
+
+    @extend_schema(request=ProactiveTicketSerializer, responses={201: TicketListSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = ProactiveTicketSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = services.create_proactive_ticket(actor=request.user, point=serializer.risk_point())
+        return Response(
+            ticket_summary(ticket),
+            status=status.HTTP_201_CREATED,
+            headers={"Location": reverse("ticket-detail", args=[ticket.pk])},
+        )
+
+
+class ProactiveImportView(APIView):
+    """Import a list of risk points as proactive tickets: a CSV with the header place,category,note.
+    All or nothing: a bad line is a 400 whose `fields.file` names every bad line. The same file
+    imported again creates nothing (200, `created` false)."""
+
+    permission_classes = [permissions.IsAuthenticated, CreatesProactive]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ProactiveImportSerializer},
+        responses={201: ProactiveImportResultSerializer, 200: ProactiveImportResultSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ProactiveImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        result = services.import_risk_points(actor=request.user, content=upload.read(), file_name=upload.name or "")
+        batch = result.batch
+        data = {
+            "id": batch.pk,
+            "file_name": batch.file_name,
+            "ticket_count": batch.ticket_count,
+            "created": result.created,
+        }
+        return Response(data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)

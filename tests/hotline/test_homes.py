@@ -74,7 +74,7 @@ def test_a_user_without_a_role_keeps_the_welcome_page(client):
         (
             Role.DISPATCHER,
             ["dispatch:queue", "dispatch:returns", "intake:ticket_list"],
-            ["intake:desk", "dispatch:supervision", "intake:article_list", "dispatch:catalogue"],
+            ["intake:desk", "dispatch:supervision", "intake:article_list", "intake:proactive", "dispatch:catalogue"],
         ),
         (Role.UNIT_OFFICER, ["dispatch:workbench"], ["evaluation:appeal_list"]),
         (
@@ -98,6 +98,7 @@ def test_a_user_without_a_role_keeps_the_welcome_page(client):
                 "evaluation:callback_queue",
                 "intake:article_list",
                 "evaluation:ranking",
+                "intake:proactive",
                 "dispatch:catalogue",
             ],
         ),
