@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0004_channel_media'),
+        ('analytics', '0005_rollup_repeat_contacts'),
     ]
 
     operations = [
