@@ -374,7 +374,7 @@ def bench_evaluation(*, month: date, repeats: int) -> dict:
     # the ticket down to, less approved exclusions/appeals), and the street ranking's 治理 demand
     # (evaluation.lines.governance_demand: requests located in each street over the scheme's last
     # months). Without the demand, which reads three months of tickets, the bound left out the
-    # ranking's largest aggregate at 1 million tickets.
+    # ranking's largest aggregate at 1 million tickets. Proactive tickets (未诉先办) count in no rate.
     sql = (
         "SELECT a.unit_id, count(*) FILTER (WHERE NOT x.excluded), "
         "count(*) FILTER (WHERE NOT x.excluded AND NOT a.returned AND a.signed_at <= a.sign_due_at "
@@ -383,11 +383,13 @@ def bench_evaluation(*, month: date, repeats: int) -> dict:
         "FROM dispatch_assignment a JOIN intake_ticket t ON t.id = a.ticket_id, LATERAL (SELECT EXISTS ("
         "SELECT 1 FROM evaluation_appeal p WHERE p.kind = 'exclude_ticket' AND p.status = 'approved' "
         "AND p.ticket_id = a.ticket_id AND p.unit_id = a.unit_id) AS excluded) x "
-        "WHERE a.role = 'lead' AND a.dispatched_at >= %(start)s AND a.dispatched_at < %(end)s GROUP BY a.unit_id; "
+        "WHERE a.role = 'lead' AND a.dispatched_at >= %(start)s AND a.dispatched_at < %(end)s "
+        "AND t.channel <> 'proactive' GROUP BY a.unit_id; "
         "SELECT credited.unit_id, count(*), count(*) FILTER (WHERE c.resolution = 'resolved'), "
         "count(*) FILTER (WHERE c.resolution = 'partly'), count(*) FILTER (WHERE c.satisfaction = 'satisfied'), "
         "count(*) FILTER (WHERE c.satisfaction = 'basically') "
-        "FROM evaluation_callback c CROSS JOIN LATERAL (VALUES (c.unit_id), (c.passed_down_to_id)) "
+        "FROM evaluation_callback c JOIN intake_ticket t ON t.id = c.ticket_id AND t.channel <> 'proactive' "
+        "CROSS JOIN LATERAL (VALUES (c.unit_id), (c.passed_down_to_id)) "
         "AS credited (unit_id) WHERE credited.unit_id IS NOT NULL AND c.is_primary AND c.status = 'done' "
         "AND c.completed_at >= %(start)s AND c.completed_at < %(end)s "
         "AND NOT EXISTS (SELECT 1 FROM evaluation_callback l WHERE l.ticket_id = c.ticket_id AND l.is_primary "
