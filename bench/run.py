@@ -359,51 +359,69 @@ def bench_sweep(*, repeats: int) -> dict:
     }
 
 
-def bench_evaluation(*, month: date, repeats: int) -> dict:
+# The same counts as the rankings, hand-written: evaluation.rates.unit_counts (lead assignments,
+# at either level, dispatched in the month, each for its own unit (in time: signed and contacted
+# by their deadlines, or no caller; not returned), and primary callbacks done in the month (a
+# ticket's latest round in the month) for the callback's unit and the unit its district passed
+# the ticket down to, less approved exclusions/appeals), and the street ranking's 治理 demand
+# (evaluation.lines.governance_demand: requests located in each street over the scheme's last
+# months). Without the demand, which reads three months of tickets, the bound left out the
+# ranking's largest aggregate at 1 million tickets. Proactive tickets (未诉先办) count in no rate.
+RAW_EVALUATION_SQL = (
+    "SELECT a.unit_id, count(*) FILTER (WHERE NOT x.excluded), "
+    "count(*) FILTER (WHERE NOT x.excluded AND NOT a.returned AND a.signed_at <= a.sign_due_at "
+    "AND (a.first_contacted_at <= a.first_contact_due_at OR t.caller_id IS NULL)), "
+    "count(*) FILTER (WHERE x.excluded) "
+    "FROM dispatch_assignment a JOIN intake_ticket t ON t.id = a.ticket_id, LATERAL (SELECT EXISTS ("
+    "SELECT 1 FROM evaluation_appeal p WHERE p.kind = 'exclude_ticket' AND p.status = 'approved' "
+    "AND p.ticket_id = a.ticket_id AND p.unit_id = a.unit_id) AS excluded) x "
+    "WHERE a.role = 'lead' AND a.dispatched_at >= %(start)s AND a.dispatched_at < %(end)s "
+    "AND t.channel <> 'proactive' GROUP BY a.unit_id; "
+    "SELECT credited.unit_id, count(*), count(*) FILTER (WHERE c.resolution = 'resolved'), "
+    "count(*) FILTER (WHERE c.resolution = 'partly'), count(*) FILTER (WHERE c.satisfaction = 'satisfied'), "
+    "count(*) FILTER (WHERE c.satisfaction = 'basically') "
+    "FROM evaluation_callback c JOIN intake_ticket t ON t.id = c.ticket_id AND t.channel <> 'proactive' "
+    "CROSS JOIN LATERAL (VALUES (c.unit_id), (c.passed_down_to_id)) "
+    "AS credited (unit_id) WHERE credited.unit_id IS NOT NULL AND c.is_primary AND c.status = 'done' "
+    "AND c.completed_at >= %(start)s AND c.completed_at < %(end)s "
+    "AND NOT EXISTS (SELECT 1 FROM evaluation_callback l WHERE l.ticket_id = c.ticket_id AND l.is_primary "
+    "AND l.status = 'done' AND l.completed_at >= %(start)s AND l.completed_at < %(end)s AND l.round > c.round) "
+    "AND NOT EXISTS (SELECT 1 FROM evaluation_appeal p WHERE p.status = 'approved' AND ("
+    "(p.kind = 'exclude_ticket' AND p.ticket_id = c.ticket_id AND p.unit_id = credited.unit_id) "
+    "OR (p.kind = 'callback_result' AND p.callback_id = c.id))) GROUP BY credited.unit_id; "
+    "SELECT street_id, count(*) FROM intake_ticket WHERE created_at >= %(window)s AND created_at < %(end)s "
+    "AND street_id IS NOT NULL GROUP BY street_id HAVING count(*) >= %(minimum)s"
+)
+
+
+def raw_evaluation(*, month: date) -> list[list[tuple]]:
+    """The rows of RAW_EVALUATION_SQL for `month`: per unit the response counts, per credited unit
+    the callback counts, and per street the 治理 demand (tests check them against the rankings')."""
     from django.db import connection
 
-    from evaluation import rankings as ranking_services
     from evaluation.rates import parameters_for
     from hotline import months
     from hotline.models import UnitKind
 
-    # The same counts as the rankings, hand-written: evaluation.rates.unit_counts (lead assignments,
-    # at either level, dispatched in the month, each for its own unit (in time: signed and contacted
-    # by their deadlines, or no caller; not returned), and primary callbacks done in the month (a
-    # ticket's latest round in the month) for the callback's unit and the unit its district passed
-    # the ticket down to, less approved exclusions/appeals), and the street ranking's 治理 demand
-    # (evaluation.lines.governance_demand: requests located in each street over the scheme's last
-    # months). Without the demand, which reads three months of tickets, the bound left out the
-    # ranking's largest aggregate at 1 million tickets. Proactive tickets (未诉先办) count in no rate.
-    sql = (
-        "SELECT a.unit_id, count(*) FILTER (WHERE NOT x.excluded), "
-        "count(*) FILTER (WHERE NOT x.excluded AND NOT a.returned AND a.signed_at <= a.sign_due_at "
-        "AND (a.first_contacted_at <= a.first_contact_due_at OR t.caller_id IS NULL)), "
-        "count(*) FILTER (WHERE x.excluded) "
-        "FROM dispatch_assignment a JOIN intake_ticket t ON t.id = a.ticket_id, LATERAL (SELECT EXISTS ("
-        "SELECT 1 FROM evaluation_appeal p WHERE p.kind = 'exclude_ticket' AND p.status = 'approved' "
-        "AND p.ticket_id = a.ticket_id AND p.unit_id = a.unit_id) AS excluded) x "
-        "WHERE a.role = 'lead' AND a.dispatched_at >= %(start)s AND a.dispatched_at < %(end)s "
-        "AND t.channel <> 'proactive' GROUP BY a.unit_id; "
-        "SELECT credited.unit_id, count(*), count(*) FILTER (WHERE c.resolution = 'resolved'), "
-        "count(*) FILTER (WHERE c.resolution = 'partly'), count(*) FILTER (WHERE c.satisfaction = 'satisfied'), "
-        "count(*) FILTER (WHERE c.satisfaction = 'basically') "
-        "FROM evaluation_callback c JOIN intake_ticket t ON t.id = c.ticket_id AND t.channel <> 'proactive' "
-        "CROSS JOIN LATERAL (VALUES (c.unit_id), (c.passed_down_to_id)) "
-        "AS credited (unit_id) WHERE credited.unit_id IS NOT NULL AND c.is_primary AND c.status = 'done' "
-        "AND c.completed_at >= %(start)s AND c.completed_at < %(end)s "
-        "AND NOT EXISTS (SELECT 1 FROM evaluation_callback l WHERE l.ticket_id = c.ticket_id AND l.is_primary "
-        "AND l.status = 'done' AND l.completed_at >= %(start)s AND l.completed_at < %(end)s AND l.round > c.round) "
-        "AND NOT EXISTS (SELECT 1 FROM evaluation_appeal p WHERE p.status = 'approved' AND ("
-        "(p.kind = 'exclude_ticket' AND p.ticket_id = c.ticket_id AND p.unit_id = credited.unit_id) "
-        "OR (p.kind = 'callback_result' AND p.callback_id = c.id))) GROUP BY credited.unit_id; "
-        "SELECT street_id, count(*) FROM intake_ticket WHERE created_at >= %(window)s AND created_at < %(end)s "
-        "AND street_id IS NOT NULL GROUP BY street_id HAVING count(*) >= %(minimum)s"
-    )
     start, end = months.month_bounds(month)
     parameters = parameters_for(unit_kind=UnitKind.STREET, month=month)
     window = months.month_bounds(months.add_months(month, 1 - parameters.governance_months))[0]
-    minimum = max(parameters.governance_minimum, 1)
+    values = {"start": start, "end": end, "window": window, "minimum": max(parameters.governance_minimum, 1)}
+    results = []
+    with connection.cursor() as cursor:
+        for statement in RAW_EVALUATION_SQL.split("; "):
+            cursor.execute(statement, values)
+            results.append(cursor.fetchall())
+    return results
+
+
+def bench_evaluation(*, month: date, repeats: int) -> dict:
+    from django.db import connection
+
+    from evaluation import rankings as ranking_services
+    from hotline import months
+
+    start, end = months.month_bounds(month)
     evaluation, raw = [], []
     for index in range(repeats):
         began = time.perf_counter()
@@ -412,10 +430,7 @@ def bench_evaluation(*, month: date, repeats: int) -> dict:
         )
         evaluation.append(time.perf_counter() - began)
         began = time.perf_counter()
-        with connection.cursor() as cursor:
-            for statement in sql.split("; "):
-                cursor.execute(statement, {"start": start, "end": end, "window": window, "minimum": minimum})
-                cursor.fetchall()
+        raw_evaluation(month=month)
         raw.append(time.perf_counter() - began)
     with connection.cursor() as cursor:
         cursor.execute(
