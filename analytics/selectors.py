@@ -206,6 +206,8 @@ class Summary:
     phone: int
     online: int
     media: int
+    # The hotline's own proactive tickets (未诉先办): no citizen contacted it, so shown apart.
+    proactive: int
     enterprise_line: int
     enterprise_answered: int
     enterprise_dispatched: int
@@ -241,6 +243,7 @@ def summary(*, scope: Scope, period: Period) -> Summary:
         phone=Coalesce(Sum("received", filter=current & Q(channel__in=PHONE_CHANNELS)), 0),
         online=Coalesce(Sum("received", filter=current & Q(channel__in=ONLINE_CHANNELS)), 0),
         media=Coalesce(Sum("received", filter=current & Q(channel=Channel.MEDIA)), 0),
+        proactive=Coalesce(Sum("received", filter=current & Q(channel=Channel.PROACTIVE)), 0),
         enterprise_line=Coalesce(Sum("received", filter=enterprise), 0),
         enterprise_answered=Coalesce(Sum("answered_directly", filter=enterprise), 0),
         enterprise_dispatched=Coalesce(Sum("dispatched", filter=enterprise), 0),
@@ -251,6 +254,7 @@ def summary(*, scope: Scope, period: Period) -> Summary:
         phone=values["phone"],
         online=values["online"],
         media=values["media"],
+        proactive=values["proactive"],
         enterprise_line=values["enterprise_line"],
         enterprise_answered=values["enterprise_answered"],
         enterprise_dispatched=values["enterprise_dispatched"],

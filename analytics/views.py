@@ -90,8 +90,13 @@ def overview(request: HttpRequest) -> HttpResponse:
         ),
         "phone_online": _chart(
             "doughnut",
-            [_("By phone (including the enterprise line)"), _("Online channels"), _("Media reports")],
-            [(_("Tickets"), [summary.phone, summary.online, summary.media])],
+            [
+                _("By phone (including the enterprise line)"),
+                _("Online channels"),
+                _("Media reports"),
+                _("Proactive governance"),
+            ],
+            [(_("Tickets"), [summary.phone, summary.online, summary.media, summary.proactive])],
         ),
         "rates": _chart("line", months, report.rate_series(monthly_rates), percent=True),
         "repeat_contacts": _chart(
@@ -115,6 +120,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         phone_share=summary.share(summary.phone),
         online_share=summary.share(summary.online),
         media_share=summary.share(summary.media),
+        proactive_share=summary.share(summary.proactive),
         live=live,
         monthly_rates=list(zip(months, monthly_rates, strict=True)),
         acceptance=summary.suggestion_acceptance,

@@ -75,7 +75,8 @@ def test_overview_shows_the_rollups_not_the_live_tickets(client, city, city_admi
     page = client.get(url)
     summary = page.context["summary"]
     assert summary.received == 30
-    assert summary.phone + summary.online + summary.media == 30
+    assert summary.phone + summary.online + summary.media + summary.proactive == 30
+    assert summary.proactive == Ticket.objects.filter(channel="proactive").count()
     assert summary.counts["answered_directly"] == Ticket.objects.filter(disposition="answered_directly").count()
     # and the disposition table's three rows add up to all of them, as its chart's three parts do
     assert summary.counts["answered_directly"] + summary.counts["dispatched"] + page.context["other"] == 30
