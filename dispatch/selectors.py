@@ -217,7 +217,8 @@ def assignment_detail(*, user: User, assignment_id: int) -> Assignment:
         )
         .prefetch_related(
             Prefetch("notes", queryset=notes),
-            "sub_assignments",
+            # Read by the step rules and the page (the unit the district passed the ticket to).
+            Prefetch("sub_assignments", queryset=Assignment.objects.select_related("unit")),
             Prefetch("ticket__assignments", queryset=others),
             Prefetch("ticket__events", queryset=events),
             Prefetch("return_requests", queryset=ReturnRequest.objects.select_related("requested_by", "decided_by")),

@@ -159,22 +159,22 @@ def _extension_left(assignment: Assignment, ticket: Ticket, now: datetime) -> Re
     return None
 
 
-def _passed_down_lead(assignment: Assignment) -> Assignment | None:
+def passed_down_lead(assignment: Assignment) -> Assignment | None:
     """The live lead the district passed its assignment down to (sub_assignments prefetched on
-    lists). Only a district's assignment can have one: the others are not read."""
+    lists and pages). Only a district's assignment can have one: the others are not read."""
     if assignment.unit.kind != UnitKind.DISTRICT:
         return None
     return next((a for a in assignment.sub_assignments.all() if a.is_lead and a.ended_at is None), None)
 
 
 def _not_passed_down(assignment: Assignment, ticket: Ticket, now: datetime) -> Refusal | None:
-    if _passed_down_lead(assignment) is not None:
+    if passed_down_lead(assignment) is not None:
         return Refusal("already_passed_down", _("The ticket is already with a unit of the district."))
     return None
 
 
 def _sub_lead_replied(assignment: Assignment, ticket: Ticket, now: datetime) -> Refusal | None:
-    sub_lead = _passed_down_lead(assignment)
+    sub_lead = passed_down_lead(assignment)
     if sub_lead is not None and sub_lead.status != AssignmentStatus.REPLIED:
         return Refusal(
             "sub_reply_pending",

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dispatch import advice, permissions, selectors, services
+from dispatch import advice, permissions, selectors, services, steps
 from dispatch.filters import AssignmentFilter, QueueFilter
 from dispatch.forms import (
     CatalogueFilterForm,
@@ -181,10 +181,7 @@ def _district_panel(request: HttpRequest, assignment: Assignment, panel: dict[st
     the ticket down to and that unit's reply to confirm; on that unit's, the district's decisions
     on its pending requests. Sets the panel's flags; returns the template's context."""
     user = request.user
-    sub_lead = next(
-        (a for a in assignment.ticket.assignments.all() if a.parent_id == assignment.pk and a.is_lead and a.is_live),
-        None,
-    )
+    sub_lead = steps.passed_down_lead(assignment)
     # The district's reply is its unit's, confirmed or edited; until the unit replies, none.
     panel["confirm"] = panel["reply"] and sub_lead is not None and sub_lead.status == AssignmentStatus.REPLIED
     panel["reply"] = panel["reply"] and not panel["confirm"]
