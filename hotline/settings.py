@@ -333,7 +333,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=0, day_of_month=1),
     },
     "requeue-pending-sms": every_minute("hotline.tasks.requeue_pending_sms"),
-    "rank-recent-suggestions": {"task": "intake.tasks.rank_recent_suggestions", "schedule": 600.0},
+    "rank-recent-suggestions": {
+        "task": "intake.tasks.rank_recent_suggestions",
+        "schedule": 30.0,
+        "options": {"expires": 30},
+    },
     # The category classifier, retrained on the week's tickets: 04:10 on Mondays, Asia/Shanghai.
     "train-category-model": {
         "task": "intake.tasks.train_category_model",

@@ -26,12 +26,6 @@ def train_category_model() -> int | None:
 
 
 @shared_task
-def rank_suggestions(ticket_ids: list[int]) -> int:
-    """After intake: where each new ticket's category stood among the model's suggestions."""
-    return services.record_suggestion_ranks(ticket_ids=ticket_ids)
-
-
-@shared_task
 def rank_recent_suggestions() -> int:
-    """Beat, every 10 minutes: tickets whose ranking task was lost (a broker outage, a crash)."""
+    """Beat, every 30 seconds: where each new ticket's category stood among the model's suggestions."""
     return services.rank_recent_suggestions()
