@@ -29,6 +29,7 @@ from dispatch.models import (
     RoutingRule,
 )
 from dispatch.steps import STEPS, Refusal, StepName, verdict
+from hotline import reference
 from hotline.models import Category, Unit, User, in_reader_language
 from hotline.selectors import count_each
 from intake.lifecycle import Action, Status
@@ -171,6 +172,32 @@ def inbox(*, user: User, tab: str = Tab.TO_SIGN) -> QuerySet[Assignment]:
         .prefetch_related(*_tab_rows(tab))
         .order_by(models.F("due_at").asc(nulls_last=True), "id")
     )
+
+
+# What a list of assignments reads of the reference rows (hotline.reference) instead of joining
+# them: with these four joins more, PostgreSQL took 40 ms to plan a page of the inbox at a million
+# tickets (searching the order of eight tables) and 2 ms to run it.
+LIST_RELATED = ("parent", "ticket__caller")
+
+
+def with_reference_rows(assignments: list[Assignment]) -> list[Assignment]:
+    """The assignments, each given its unit and its ticket's category, district and street from
+    the process's reference rows: no query when they are read already, one a model when not."""
+    tickets = [assignment.ticket for assignment in assignments]
+    units = reference.get_many(
+        Unit,
+        pks=[a.unit_id for a in assignments] + [t.district_id for t in tickets] + [t.street_id for t in tickets],
+    )
+    categories = reference.get_many(Category, pks=[ticket.category_id for ticket in tickets])
+    for assignment, ticket in zip(assignments, tickets, strict=True):
+        assignment.unit = units[assignment.unit_id]
+        if ticket.category_id is not None:
+            ticket.category = categories[ticket.category_id]
+        if ticket.district_id is not None:
+            ticket.district = units[ticket.district_id]
+        if ticket.street_id is not None:
+            ticket.street = units[ticket.street_id]
+    return assignments
 
 
 def tab_counts(*, user: User) -> dict[str, int]:

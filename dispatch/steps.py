@@ -23,7 +23,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext_lazy as _
 
 from dispatch import permissions
 from dispatch.models import (
@@ -78,11 +79,12 @@ class Refusal:
     """Why a step is not possible: the DomainError a service raises for it."""
 
     code: str
-    message: str
+    # Lazy: a list of assignments weighs every step of each, and needs only whether it is refused.
+    message: str | Promise
     status: int = 409
 
     def error(self) -> DomainError:
-        return DomainError(self.code, self.message, status=self.status)
+        return DomainError(self.code, str(self.message), status=self.status)
 
 
 Predicate = Callable[[Assignment, Ticket, datetime], Refusal | None]
@@ -111,12 +113,15 @@ def not_found() -> Refusal:
     return Refusal("not_found", _("Not found."), status=404)
 
 
+_STATUS_REFUSALS = {
+    frozenset({AssignmentStatus.DISPATCHED}): _("This assignment has already been signed."),
+    frozenset({AssignmentStatus.SIGNED}): _("Sign the ticket first."),
+}
+_lazy_refusal_message = lazy(refusal_message, str)
+
+
 def _status_refusal(statuses: frozenset[AssignmentStatus]) -> Refusal:
-    messages = {
-        frozenset({AssignmentStatus.DISPATCHED}): _("This assignment has already been signed."),
-        frozenset({AssignmentStatus.SIGNED}): _("Sign the ticket first."),
-    }
-    return Refusal("invalid_state", messages.get(statuses, _("This step is not possible now.")))
+    return Refusal("invalid_state", _STATUS_REFUSALS.get(statuses, _("This step is not possible now.")))
 
 
 # The rules (pure: they read the rows given, and the assignment's extension requests, prefetched
@@ -320,7 +325,7 @@ def _requirement_refusal(step: Step, assignment: Assignment, ticket: Ticket) -> 
     """The first unmet requirement of the step, but its rules."""
     if ticket.status not in step.ticket_statuses:
         refusal = (
-            Refusal("invalid_transition", refusal_message(step.action, ticket.status))
+            Refusal("invalid_transition", _lazy_refusal_message(step.action, ticket.status))
             if step.action
             else _status_refusal(ANY_STATUS)
         )

@@ -21,7 +21,7 @@ Rows are shared between requests: treat them as read-only.
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
@@ -92,6 +92,17 @@ def get(model: type[Reference], *, pk: int) -> Reference | None:
         if row is not None:
             rows[pk] = row
     return row
+
+
+def get_many(model: type[Reference], *, pks: Iterable[int | None]) -> dict[int, Reference]:
+    """The categories or units with these ids (None ids skipped), those not yet read loaded in
+    one query with their parents; an id with no row is absent from the answer."""
+    _check_version()
+    rows = _tables.rows[model]
+    wanted = {pk for pk in pks if pk is not None}
+    if missing := wanted - rows.keys():
+        rows.update((row.pk, row) for row in model.objects.select_related("parent").filter(pk__in=missing))
+    return {pk: rows[pk] for pk in wanted if pk in rows}  # type: ignore[misc]  # rows holds this model's
 
 
 def category_chain(category: Category) -> list[Category]:

@@ -120,11 +120,18 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         else:
             assignments = selectors.visible_assignments(user=user)
         if self.action == "list":
-            # Read by `allowed_steps`: one query for the page, not one a row.
-            assignments = assignments.prefetch_related("extension_requests", "sub_assignments")
+            # Read by `allowed_steps`: one query for the page, not one a row. The units and the
+            # category come from the reference rows (`paginate_queryset`).
+            return assignments.prefetch_related("extension_requests", "sub_assignments").select_related(
+                *selectors.LIST_RELATED
+            )
         return assignments.select_related(
             "unit", "parent", "ticket__category", "ticket__caller", "ticket__district", "ticket__street"
         )
+
+    def paginate_queryset(self, queryset: QuerySet[Assignment]) -> list[Assignment] | None:
+        page = super().paginate_queryset(queryset)
+        return None if page is None else selectors.with_reference_rows(page)
 
     def _answer(self, assignment_id: int, *, code: int = status.HTTP_200_OK) -> Response:
         assignment = selectors.assignment_detail(user=self.request.user, assignment_id=assignment_id)

@@ -36,6 +36,20 @@ def test_a_row_is_read_once(django_assert_num_queries):
     assert again.parent == category.parent  # read with it
 
 
+def test_many_rows_not_yet_read_are_read_in_one_query_and_then_kept(django_assert_num_queries):
+    # Given two units, one of them read already
+    first, second = UnitFactory(), UnitFactory()
+    reference.get(Unit, pk=first.pk)
+    # When both are asked for, with an unknown id and a missing one (None)
+    with django_assert_num_queries(1):
+        rows = reference.get_many(Unit, pks=[first.pk, second.pk, 10**9, None])
+    # Then the known ones come back, the unknown one is absent, and asking again reads nothing
+    assert rows == {first.pk: first, second.pk: second}
+    assert rows[second.pk].parent == second.parent  # read with it
+    with django_assert_num_queries(0):
+        assert reference.get_many(Unit, pks=[second.pk, first.pk]) == rows
+
+
 def test_an_unknown_id_is_none_and_not_remembered():
     assert reference.get(Category, pk=10**9) is None
     category = CategoryFactory()
