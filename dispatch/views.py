@@ -84,6 +84,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     params.pop("page", None)
     filterset = AssignmentFilter(params, queryset=selectors.inbox(user=request.user, tab=tab), request=request)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_reference_rows(list(page.object_list))
     counts = selectors.tab_counts(user=request.user)
     return render(
         request,
@@ -426,7 +427,9 @@ def supervision(request: HttpRequest) -> HttpResponse:
         require(unit is not None)
         show = request.GET.get("show") or Live.OVERDUE
         require(show in Live.values)
-        tickets = selectors.live_tickets(user=request.user, unit_id=unit["unit_id"], show=show)[:SUPERVISION_LIST_SIZE]
+        tickets = selectors.with_reference_rows(
+            list(selectors.live_tickets(user=request.user, unit_id=unit["unit_id"], show=show)[:SUPERVISION_LIST_SIZE])
+        )
         context.update(
             unit=unit,
             show=show,
@@ -435,8 +438,8 @@ def supervision(request: HttpRequest) -> HttpResponse:
         )
     else:
         context.update(
-            overdue=selectors.inbox(user=request.user, tab=Tab.OVERDUE)[:100],
-            due_soon=selectors.inbox(user=request.user, tab=Tab.DUE_SOON)[:100],
+            overdue=selectors.with_reference_rows(list(selectors.inbox(user=request.user, tab=Tab.OVERDUE)[:100])),
+            due_soon=selectors.with_reference_rows(list(selectors.inbox(user=request.user, tab=Tab.DUE_SOON)[:100])),
         )
     return render(request, "dispatch/supervision.html", context)
 
