@@ -11,6 +11,7 @@ from dispatch.models import Assignment
 from hotline import reference
 from hotline.models import Category, Role, Unit, UnitKind
 from intake import services
+from intake.api.serializers import TicketListSerializer
 from intake.lifecycle import Action, Status
 from intake.models import Caller, PersonalDataAccess, Ticket, TicketEvent
 from tests.conftest import run_at_once
@@ -49,6 +50,20 @@ def payload(**overrides) -> dict:
         "caller_name": "张三",
         **overrides,
     }
+
+
+@pytest.mark.parametrize("outcome", ["dispatch", "close", "answer"])
+def test_the_answer_to_a_creation_is_the_ticket_as_the_list_shows_it(agent_api, outcome, beijing):
+    # Given a contact with a street and its district, and one ending at intake (closed_at set)
+    street = Unit.objects.filter(kind=UnitKind.STREET).first()
+    extra = {"close": {"disposition": "transferred_110"}, "answer": {"answer": "已答复"}}.get(outcome, {})
+    # When it is taken in
+    response = agent_api.post("/api/v1/tickets/", payload(street=street.pk, outcome=outcome, **extra), format="json")
+    # Then the body is exactly the ticket list's line for it, the title in full
+    assert response.status_code == 201, response.json()
+    ticket = Ticket.objects.select_related("category", "district", "street").get()
+    listed = TicketListSerializer(ticket, context={"full_text": True}).data
+    assert response.json() == dict(listed)
 
 
 def test_create_queues_for_dispatch_and_points_to_the_timeline(agent_api):
