@@ -238,8 +238,11 @@ class Ticket(models.Model):
     suggestion_model_version = models.PositiveIntegerField(_("category model version"), null=True, blank=True)
     # The platform's own reference of a request an external platform transferred (ExternalPlatform):
     # unique per channel, so a re-post finds the ticket of the first one.
-    external_id = models.CharField(_("external reference"), max_length=EXTERNAL_ID_MAX_LENGTH, blank=True, default="")
-    external_url = models.URLField(_("external link"), max_length=500, blank=True, default="")
+    # Defaults in the database too: bulk writers (the history generator's COPY) name no such column.
+    external_id = models.CharField(
+        _("external reference"), max_length=EXTERNAL_ID_MAX_LENGTH, blank=True, default="", db_default=""
+    )
+    external_url = models.URLField(_("external link"), max_length=500, blank=True, default="", db_default="")
     # NULL, not "", for tickets without a key: NULLs never collide in the unique constraint.
     idempotency_key = models.CharField(  # noqa: DJ001
         _("idempotency key"), max_length=IDEMPOTENCY_KEY_MAX_LENGTH + 24, null=True, blank=True
@@ -459,7 +462,10 @@ class ExternalPlatform(models.Model):
     channel. Replies go back through a webhook subscription of the client filtered to the channel.
     """
 
-    code = models.SlugField(_("code"), max_length=32, help_text=_("stable identifier, e.g. gov_supervision"))
+    # Indexed by its unique constraint alone.
+    code = models.SlugField(
+        _("code"), max_length=32, db_index=False, help_text=_("stable identifier, e.g. gov_supervision")
+    )
     name = models.CharField(_("name"), max_length=100)
     channel = models.CharField(
         _("channel"), max_length=16, choices=[(c.value, c.label) for c in Channel if c in CLIENT_CHANNELS]

@@ -195,6 +195,7 @@ def create_ticket(
     idempotency_key: str | None = None,
     number: str | None = None,
     first_step: Step | None = None,
+    look_first: bool = True,
 ) -> Ticket:
     """Create a ticket with its creation event, in status received or, with a `first_step`,
     in the status that step leads to from received (checked against the transition table).
@@ -204,9 +205,10 @@ def create_ticket(
     With an idempotency key, a repeated submission returns the ticket the first one made
     (also when both arrive at once: the unique key decides, the loser reads the winner's).
     Callers inside a transaction pass a `number` taken before it, so the day's counter row
-    is not locked for the length of their transaction.
+    is not locked for the length of their transaction; those that looked for an earlier
+    submission themselves pass `look_first=False`.
     """
-    existing = _submitted_before(data=data, idempotency_key=idempotency_key)
+    existing = _submitted_before(data=data, idempotency_key=idempotency_key) if look_first else None
     if existing:
         return existing
     located = locate(district=data.district, street=data.street, address=data.address, text=data.description)
@@ -576,7 +578,7 @@ def _check_channel(*, data: NewTicket, actor: User | None) -> NewTicket:
     errors: dict[str, list[str]] = {}
     if platform is None:
         if not data.channel:
-            errors["channel"] = [_("This field is required.")]
+            errors["channel"] = [_("Choose the channel.")]
         if data.external_id or data.external_url:
             errors["external_id"] = [_("Only the client of an external platform sends an external reference.")]
     else:
@@ -625,10 +627,19 @@ def submit_intake(
         first_step = None
     else:
         first_step = QUEUEING
+    # A repeated submission answers before it takes a number: it writes nothing at all.
+    existing = _submitted_before(data=data, idempotency_key=idempotency_key)
+    if existing:
+        return Submission(ticket=existing, created=False)
     number = next_ticket_number(day=timezone.localdate())
     with transaction.atomic():
         ticket = create_ticket(
-            data=data, actor=actor, idempotency_key=idempotency_key, number=number, first_step=first_step
+            data=data,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            number=number,
+            first_step=first_step,
+            look_first=False,
         )
         # A repeated key answers the first ticket, which holds the number another call took:
         # decided here, after the insert or its lost race, never by a look before it.

@@ -298,3 +298,20 @@ def test_the_analytics_overview_has_a_row_for_the_other_platforms(client, make_u
     assert summary.phone + summary.online + summary.media + summary.platforms + summary.proactive == 4
     assert response.context["charts"]["phone_online"]["series"][0]["data"] == [1, 1, 0, 2, 0]
     assert str(rates.Source.PLATFORMS.label) in response.content.decode()
+
+
+def test_a_platforms_post_and_its_repeat_are_a_fixed_number_of_queries(gov_supervision, django_assert_max_num_queries):
+    # Given the platform's client (the token's own lookup aside) and a caller who wrote before
+    api = APIClient()
+    api.force_authenticate(gov_supervision.platform.client)
+    category = CategoryFactory().pk
+    data = {"kind": "complaint", "category": category, "description": "施工噪音。", "phone": "13810002001"}
+    api.post("/api/v1/tickets/", {**data, "external_id": "DC-0"}, format="json")
+    # When a new request is posted: the platform, the look for its id, number, the savepoint a lost
+    # race rolls back, caller, ticket, both events, and the test transaction's savepoint pair
+    with django_assert_max_num_queries(10):
+        assert api.post("/api/v1/tickets/", {**data, "external_id": "DC-1"}, format="json").status_code == 201
+    # And posted again it only finds the first ticket: no write at all
+    with django_assert_max_num_queries(5) as queries:
+        assert api.post("/api/v1/tickets/", {**data, "external_id": "DC-1"}, format="json").status_code == 200
+    assert not [q for q in queries.captured_queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
