@@ -11,6 +11,7 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from analytics import services as analytics_services
@@ -315,3 +316,18 @@ def test_a_platforms_post_and_its_repeat_are_a_fixed_number_of_queries(gov_super
     with django_assert_max_num_queries(5) as queries:
         assert api.post("/api/v1/tickets/", {**data, "external_id": "DC-1"}, format="json").status_code == 200
     assert not [q for q in queries.captured_queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
+def test_the_admin_lists_platforms_and_issues_a_new_token(admin_client, gov_supervision):
+    # Given the 督查平台's channel, when the admin lists the platforms, then it is there
+    url = reverse("admin:intake_externalplatform_changelist")
+    assert "国办互联网+督查平台" in admin_client.get(url).content.decode()
+    # When the admin issues it a new token
+    response = admin_client.post(
+        url, {"action": "rotate_tokens", "_selected_action": [gov_supervision.platform.pk]}, follow=True
+    )
+    # Then the new token is shown once and the old one no longer works
+    token = Token.objects.get(user=gov_supervision.platform.client).key
+    assert token != gov_supervision.token
+    assert token in response.content.decode()
+    assert client_of(gov_supervision).get("/api/v1/tickets/").status_code == 401
