@@ -16,8 +16,10 @@ from rest_framework.test import APIClient
 
 from analytics import services as analytics_services
 from evaluation import rates
+from hotline import demo as hotline_demo
 from hotline.errors import DomainError
 from hotline.models import Role
+from intake import demo as intake_demo
 from intake import selectors, services
 from intake.models import CITIZEN_CHANNELS, PLATFORM_CHANNELS, Channel, ExternalPlatform, Ticket, TicketEvent
 from tests.conftest import run_at_once
@@ -331,3 +333,22 @@ def test_the_admin_lists_platforms_and_issues_a_new_token(admin_client, gov_supe
     assert token != gov_supervision.token
     assert token in response.content.decode()
     assert client_of(gov_supervision).get("/api/v1/tickets/").status_code == 401
+
+
+def test_the_demo_has_the_platforms_clients_and_a_request_from_each_loaded_twice_the_same(beijing):
+    # Given the demo's users, when the intake demo loads twice
+    hotline_demo.load(password="demo-pass-123")
+    first = intake_demo.load(password="demo-pass-123")
+    second = intake_demo.load(password="demo-pass-123")
+    # Then the three platforms have their clients, whose tokens are printed, the same on both runs
+    platforms = ExternalPlatform.objects.order_by("channel")
+    assert [p.channel for p in platforms] == ["gov_supervision", "message_board", "mini_program"]
+    for platform in platforms:
+        token = Token.objects.get(user=platform.client).key
+        assert any(token in line for line in first)
+        assert any(token in line for line in second)
+    # And each sent one request, with its reference, taken in once
+    tickets = Ticket.objects.exclude(external_id="")
+    assert sorted(tickets.values_list("channel", flat=True)) == ["gov_supervision", "message_board", "mini_program"]
+    for ticket in tickets.select_related("created_by"):
+        assert ticket.created_by == platforms.get(channel=ticket.channel).client
