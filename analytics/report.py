@@ -222,6 +222,7 @@ def _work_summary(period: Period, summary: selectors.Summary, trend: selectors.T
         [_("By phone (including the enterprise line)"), summary.phone, summary.share(summary.phone)],
         [_("Online channels"), summary.online, summary.share(summary.online)],
         [_("Media reports"), summary.media, summary.share(summary.media)],
+        [_("Other platforms"), summary.platforms, summary.share(summary.platforms)],
         [_("Answered directly"), answered, summary.share(answered)],
         [_("Dispatched"), dispatched, summary.share(dispatched)],
         [_("Other (transferred, explained, open at intake)"), other, summary.share(other)],

@@ -28,11 +28,11 @@ from evaluation.scoring import RateSums
 from hotline.models import Membership, Role, Unit, UnitKind, User, Zone, in_reader_language
 from hotline.months import add_months
 from hotline.roles import OVERSIGHT_ROLES, UNIT_SUPERVISOR_ROLES, holds
-from intake.models import ONLINE_CHANNELS, Channel, Kind
+from intake.models import ONLINE_CHANNELS, PLATFORM_CHANNELS, Channel, Kind
 
 TOP = 10
-# Calls to 12345 itself and to its enterprise line; media reports; everything else is online
-# (ONLINE_CHANNELS).
+# Calls to 12345 itself and to its enterprise line; media reports; other platforms' transfers
+# (PLATFORM_CHANNELS); proactive tickets; everything else is online (ONLINE_CHANNELS).
 PHONE_CHANNELS = (Channel.PHONE, Channel.ENTERPRISE_LINE)
 
 
@@ -206,6 +206,8 @@ class Summary:
     phone: int
     online: int
     media: int
+    # Requests other platforms transferred (PLATFORM_CHANNELS: 其他平台转办).
+    platforms: int
     # The hotline's own proactive tickets (未诉先办): no citizen contacted it, so shown apart.
     proactive: int
     enterprise_line: int
@@ -243,6 +245,7 @@ def summary(*, scope: Scope, period: Period) -> Summary:
         phone=Coalesce(Sum("received", filter=current & Q(channel__in=PHONE_CHANNELS)), 0),
         online=Coalesce(Sum("received", filter=current & Q(channel__in=ONLINE_CHANNELS)), 0),
         media=Coalesce(Sum("received", filter=current & Q(channel=Channel.MEDIA)), 0),
+        platforms=Coalesce(Sum("received", filter=current & Q(channel__in=PLATFORM_CHANNELS)), 0),
         proactive=Coalesce(Sum("received", filter=current & Q(channel=Channel.PROACTIVE)), 0),
         enterprise_line=Coalesce(Sum("received", filter=enterprise), 0),
         enterprise_answered=Coalesce(Sum("answered_directly", filter=enterprise), 0),
@@ -254,6 +257,7 @@ def summary(*, scope: Scope, period: Period) -> Summary:
         phone=values["phone"],
         online=values["online"],
         media=values["media"],
+        platforms=values["platforms"],
         proactive=values["proactive"],
         enterprise_line=values["enterprise_line"],
         enterprise_answered=values["enterprise_answered"],

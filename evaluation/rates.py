@@ -43,7 +43,7 @@ from evaluation.models import (
 from evaluation.scoring import Counts, Parameters, RateSums
 from hotline.models import Unit, UnitKind
 from hotline.months import month_bounds
-from intake.models import ONLINE_CHANNELS, Channel
+from intake.models import ONLINE_CHANNELS, PLATFORM_CHANNELS, Channel
 
 if TYPE_CHECKING:  # the stubs' helper, a development requirement only
     from django_stubs_ext import WithAnnotations
@@ -128,12 +128,16 @@ class Source(models.TextChoices):
     HOTLINE = "hotline", _("12345 calls")
     NETWORK = "network", _("Online requests")
     MEDIA = "media", _("Media reports")
+    # Requests other platforms transferred (其他平台转办: 人民网领导留言板, 国办互联网+督查平台, the
+    # national mini program), one tag for all of them; each platform is its own channel.
+    PLATFORMS = "platforms", _("Other platforms")
 
 
 SOURCE_CHANNELS = {
     Source.HOTLINE: (Channel.PHONE, Channel.ENTERPRISE_LINE),
     Source.NETWORK: tuple(sorted(ONLINE_CHANNELS)),
     Source.MEDIA: (Channel.MEDIA,),
+    Source.PLATFORMS: tuple(sorted(PLATFORM_CHANNELS)),
 }
 
 

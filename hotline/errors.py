@@ -26,6 +26,9 @@ class ErrorCode(StrEnum):
     # Tickets (intake).
     INVALID_TRANSITION = "invalid_transition", "the ticket's or assignment's status does not allow this step"
     INVALID_MERGE = "invalid_merge", "a ticket merges only into another open ticket that has been taken in"
+    # External platforms' inbound channels.
+    CHANNEL_INACTIVE = "channel_inactive", "the external platform's channel is switched off: it takes in nothing"
+    CHANNEL_CLIENT_EXISTS = "channel_client_exists", "the channel already has its platform's client"
     # A unit's steps on its assignment (dispatch).
     ASSIGNMENT_ENDED = "assignment_ended", "the assignment is no longer open"
     ASSIGNMENT_NOT_OPEN = "assignment_not_open", "the unit no longer handles the ticket"

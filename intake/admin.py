@@ -1,16 +1,18 @@
 """Admin for intake. Status changes and the audit trail are never edited here: they go
 through intake.services.transition, so the admin shows them read-only."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from intake import services
 from intake.models import (
     Caller,
     CategoryModel,
+    ExternalPlatform,
     KnowledgeArticle,
     PersonalDataAccess,
     ProactiveImport,
@@ -95,6 +97,8 @@ class TicketAdmin(AuditedChangePage):
         "created_at",
         "updated_at",
         "idempotency_key",
+        "external_id",
+        "external_url",
     ]
     inlines = [TicketEventInline]
 
@@ -182,3 +186,30 @@ class ProactiveImportAdmin(ReadOnlyAdmin):
 
     list_display = ["file_name", "ticket_count", "created_by", "created_at"]
     date_hierarchy = "created_at"
+
+
+@admin.register(ExternalPlatform)
+class ExternalPlatformAdmin(admin.ModelAdmin):
+    """External platforms' inbound channels. Made with `manage.py create_channel_client`, which
+    prints the client's token once; here they are renamed, switched off, or given a new token."""
+
+    list_display = ["code", "name", "channel", "is_active", "client", "created_at"]
+    list_filter = ["is_active"]
+    list_select_related = ["client"]
+    readonly_fields = ["code", "channel", "client", "created_at"]
+    fields = ["name", "is_active", *readonly_fields]
+    actions = ["rotate_tokens"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Its tickets name its client as their creator: switch a platform off instead.
+        return False
+
+    @admin.action(description=_("Issue a new token (the old one stops working)"))
+    def rotate_tokens(self, request: HttpRequest, queryset: QuerySet[ExternalPlatform]) -> None:
+        for platform in queryset:
+            made = services.create_channel_client(channel=platform.channel, rotate=True)
+            message = gettext("The token of “%(name)s” is %(token)s — copy it now, it is not shown again.")
+            self.message_user(request, message % {"name": platform.name, "token": made.token}, messages.WARNING)

@@ -1,11 +1,21 @@
 """Demo knowledge base and tickets: a morning at the hotline, in every intake outcome."""
 
 from django.db import transaction
+from rest_framework.authtoken.models import Token
 
 from hotline.models import Category, Unit, User
 from intake import services
 from intake.classifier.training import train_from_tickets
-from intake.models import CategoryModel, Channel, Disposition, Kind, KnowledgeArticle, Ticket, Urgency
+from intake.models import (
+    CategoryModel,
+    Channel,
+    Disposition,
+    ExternalPlatform,
+    Kind,
+    KnowledgeArticle,
+    Ticket,
+    Urgency,
+)
 from intake.services import NewTicket, Outcome
 
 ARTICLES = [
@@ -40,6 +50,37 @@ ARTICLES = [
         "When a business closes, keep the contract and receipts and complain to the district's market "
         "regulation authority, or sue in a civil court.",
         ["030401", "030402"],
+    ),
+]
+
+# Requests other platforms transferred: (channel, external id, phone, name, category, street, text).
+PLATFORM_TICKETS = [
+    (
+        Channel.GOV_SUPERVISION,
+        "DC-2026-000187",
+        "13810002001",
+        "何先生",
+        "060101",
+        "新村街道",
+        "（国办互联网+督查平台转办）反映小区旁工地长期夜间施工，多次投诉未解决。",
+    ),
+    (
+        Channel.MESSAGE_BOARD,
+        "LY-8805123",
+        "13810002002",
+        "马女士",
+        "010101",
+        "大红门街道",
+        "（人民网领导留言板）小区今冬供暖温度一直不达标，希望领导关注。",
+    ),
+    (
+        Channel.MINI_PROGRAM,
+        "XCX-20261205-0042",
+        "13810002003",
+        "",
+        "040501",
+        "新村街道",
+        "（国家政务服务投诉与建议小程序）楼内群租房隔断过多，存在消防隐患。",
     ),
 ]
 
@@ -196,4 +237,35 @@ def load(*, password: str) -> list[str]:
         merge_into_id=first.pk,
         idempotency_key="demo-merge",
     )
+    lines.extend(_load_platforms(categories=categories, streets=streets))
+    return lines
+
+
+def _load_platforms(*, categories: dict[str, Category], streets: dict[str, Unit]) -> list[str]:
+    """The external platforms' channel clients (their tokens printed beside the demo logins) and a
+    request from each, posted as its client would: idempotent by the platform's external id."""
+    lines = []
+    clients = {}
+    for channel in (Channel.GOV_SUPERVISION, Channel.MESSAGE_BOARD, Channel.MINI_PROGRAM):
+        platform = ExternalPlatform.objects.filter(channel=channel).first()
+        if platform is None:
+            platform = services.create_channel_client(channel=channel).platform
+        token, _created = Token.objects.get_or_create(user=platform.client)
+        clients[channel] = platform.client
+        lines.append(f"{platform.code:<14} channel client token: {token.key}  ({platform.name})")
+    for channel, external_id, phone, name, code, street, description in PLATFORM_TICKETS:
+        services.submit_intake(
+            data=NewTicket(
+                channel=channel,
+                kind=Kind.COMPLAINT,
+                category=categories[code],
+                description=description,
+                phone=phone,
+                caller_name=name,
+                street=streets.get(street),
+                external_id=external_id,
+                external_url=f"https://example.org/{channel}/{external_id}",
+            ),
+            actor=clients[channel],
+        )
     return lines

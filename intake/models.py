@@ -17,20 +17,37 @@ class Channel(models.TextChoices):
     WEIBO = "weibo", _("Weibo")
     APP = "app", _("App")
     WEB = "web", _("Website")
-    MESSAGE_BOARD = "message_board", _("Leaders' message board")
+    # 人民网 领导留言板: the People's Daily Online board where citizens write to local leaders; its
+    # messages are transferred to the hotline (an external platform, PLATFORM_CHANNELS).
+    MESSAGE_BOARD = "message_board", _("People's Daily leaders' message board")
     OPEN311 = "open311", _("Open311 client")
     # Problems reported in the press or broadcast, taken in by the hotline like a request.
     MEDIA = "media", _("Media report")
     # Work the hotline starts itself before anyone calls (未诉先办): no caller, never in the citizen rates.
     PROACTIVE = "proactive", _("Proactive governance")
+    # Other external platforms that transfer requests to the hotline through their API client
+    # (ExternalPlatform): 国办互联网+督查平台 and 国家政务服务投诉与建议小程序.
+    GOV_SUPERVISION = "gov_supervision", _("State Council Internet+ supervision platform")
+    MINI_PROGRAM = "mini_program", _("National government-service mini program")
 
 
 # The longest Idempotency-Key a client may send; the column also holds the key's namespace
 # ("api:<user id>:", at most 24 characters).
 IDEMPOTENCY_KEY_MAX_LENGTH = 64
-ONLINE_CHANNELS = frozenset(set(Channel) - {Channel.PHONE, Channel.ENTERPRISE_LINE, Channel.MEDIA, Channel.PROACTIVE})
+# Requests other platforms transfer to the hotline (其他平台转办), each with the platform's own
+# reference and the reply pushed back to it: a source of their own in the rankings and analytics.
+PLATFORM_CHANNELS = frozenset({Channel.MESSAGE_BOARD, Channel.GOV_SUPERVISION, Channel.MINI_PROGRAM})
+# The hotline's own online channels (WeChat, Weibo, app, website, Open311 clients).
+ONLINE_CHANNELS = frozenset(
+    set(Channel) - {Channel.PHONE, Channel.ENTERPRISE_LINE, Channel.MEDIA, Channel.PROACTIVE} - PLATFORM_CHANNELS
+)
 # The channels a citizen's request comes in by: every one but the hotline's own proactive work.
 CITIZEN_CHANNELS = frozenset(set(Channel) - {Channel.PROACTIVE})
+# The channels an external platform's API client may post for (ExternalPlatform.channel): not the
+# phone lines, nor Open311, whose clients have their own keys (open311.Open311Client).
+CLIENT_CHANNELS = frozenset(CITIZEN_CHANNELS - {Channel.PHONE, Channel.ENTERPRISE_LINE, Channel.OPEN311})
+# The longest external id (the platform's own reference) a ticket keeps.
+EXTERNAL_ID_MAX_LENGTH = 64
 
 
 class Kind(models.TextChoices):
@@ -219,6 +236,13 @@ class Ticket(models.Model):
         help_text=_("1–5: the recorded category was the n-th suggestion; 0: not among them; empty: no model"),
     )
     suggestion_model_version = models.PositiveIntegerField(_("category model version"), null=True, blank=True)
+    # The platform's own reference of a request an external platform transferred (ExternalPlatform):
+    # unique per channel, so a re-post finds the ticket of the first one.
+    # Defaults in the database too: bulk writers (the history generator's COPY) name no such column.
+    external_id = models.CharField(
+        _("external reference"), max_length=EXTERNAL_ID_MAX_LENGTH, blank=True, default="", db_default=""
+    )
+    external_url = models.URLField(_("external link"), max_length=500, blank=True, default="", db_default="")
     # NULL, not "", for tickets without a key: NULLs never collide in the unique constraint.
     idempotency_key = models.CharField(  # noqa: DJ001
         _("idempotency key"), max_length=IDEMPOTENCY_KEY_MAX_LENGTH + 24, null=True, blank=True
@@ -234,6 +258,12 @@ class Ticket(models.Model):
             # Constraints rather than unique=True, which on PostgreSQL adds an unused LIKE index.
             models.UniqueConstraint(fields=["number"], name="ticket_number_unique"),
             models.UniqueConstraint(fields=["idempotency_key"], name="ticket_idempotency_key_unique"),
+            # Partial: the tickets of the hotline's own channels have no external id.
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~Q(external_id=""),
+                name="ticket_channel_external_id_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=[Status.CLOSED, Status.MERGED], closed_at__isnull=False)
                 | (~Q(status__in=[Status.CLOSED, Status.MERGED]) & Q(closed_at__isnull=True)),
@@ -420,3 +450,48 @@ class ProactiveImport(models.Model):
 
     def __str__(self) -> str:
         return self.file_name or self.content_hash[:12]
+
+
+class ExternalPlatform(models.Model):
+    """An inbound channel from another platform (人民网领导留言板, 国办互联网+督查平台, a media monitor,
+    a mini program …): its API client posts the platform's requests as tickets of its channel.
+
+    The client is a user of its own (an API client of the hotline centre) whose REST token is the
+    platform's credential (manage.py create_channel_client): a post with it is a ticket of this
+    platform's channel, whatever the body says, and carries the platform's external id, unique per
+    channel. Replies go back through a webhook subscription of the client filtered to the channel.
+    """
+
+    # Indexed by its unique constraint alone.
+    code = models.SlugField(
+        _("code"), max_length=32, db_index=False, help_text=_("stable identifier, e.g. gov_supervision")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=[(c.value, c.label) for c in Channel if c in CLIENT_CHANNELS]
+    )
+    client = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("API client user"),
+        on_delete=models.PROTECT,
+        related_name="external_platform",
+        editable=False,
+    )
+    is_active = models.BooleanField(pgettext_lazy("in service", "active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("external platform")
+        verbose_name_plural = _("external platforms")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="external_platform_code_unique"),
+            # One platform per channel: the channel and the external id name one request.
+            models.UniqueConstraint(fields=["channel"], name="external_platform_channel_unique"),
+            models.CheckConstraint(
+                condition=Q(channel__in=sorted(CLIENT_CHANNELS)), name="external_platform_client_channel"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import reduce
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -30,11 +30,20 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hotline.models import Unit, UnitKind, User
+from hotline.models import Role, Unit, UnitKind, User
 from hotline.privacy import redact_identity
+from hotline.roles import has_role
 from hotline.selectors import is_hotline_staff, scoped_unit_ids
 from intake.lifecycle import Action, Status
-from intake.models import Caller, Channel, KnowledgeArticle, ProactiveImport, Ticket, TicketEvent
+from intake.models import (
+    Caller,
+    Channel,
+    ExternalPlatform,
+    KnowledgeArticle,
+    ProactiveImport,
+    Ticket,
+    TicketEvent,
+)
 from intake.phones import normalize_phone
 
 
@@ -394,3 +403,33 @@ def proactive_tickets() -> QuerySet[Ticket]:
 
 def recent_proactive_imports(*, limit: int = 10) -> list[ProactiveImport]:
     return list(ProactiveImport.objects.select_related("created_by").order_by("-id")[:limit])
+
+
+# --- External platforms' inbound channels ------------------------------------------------------
+
+
+def platform_of_client(*, user: User) -> ExternalPlatform | None:
+    """The external platform whose API client `user` is, if any (active or not). Only API clients
+    can be one: for everyone else (the agents' intake) this reads nothing."""
+    if not user.is_authenticated or not has_role(user=user, roles=(Role.API_CLIENT,)):
+        return None
+    return ExternalPlatform.objects.filter(client=user).first()
+
+
+def platform_of_channel(*, channel: str) -> ExternalPlatform | None:
+    return ExternalPlatform.objects.filter(channel=channel).first()
+
+
+class ExternalReference(TypedDict):
+    channel: str
+    external_id: str
+    external_url: str
+
+
+def external_reference(ticket: Ticket) -> ExternalReference | None:
+    """The external platform's reference of a ticket it transferred (None for the hotline's own
+    tickets): what a reply pushed back to the platform names the request by. The webhooks'
+    payloads carry it; it reads no other row."""
+    if not ticket.external_id:
+        return None
+    return {"channel": ticket.channel, "external_id": ticket.external_id, "external_url": ticket.external_url}

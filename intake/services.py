@@ -5,7 +5,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -14,22 +14,27 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from hotline import reference
+from hotline import services as hotline_services
 from hotline.errors import DomainError
 from hotline.models import Category, DeadlineTier, Unit, UnitKind, User
 from hotline.permissions import require
 from hotline.places import resolve_place
 from hotline.roles import PROACTIVE_ROLES, holds
 from hotline.selectors import is_hotline_staff
+from intake import selectors
 from intake.classifier.suggestions import suggestion_rank
 from intake.lifecycle import CLOSED_STATES, TRANSITIONS, Action, Status, refusal_message, target_of
 from intake.models import (
+    CLIENT_CHANNELS,
     CLOSING_DISPOSITIONS,
     Caller,
     CategoryModel,
     Channel,
     Disposition,
+    ExternalPlatform,
     Kind,
     KnowledgeArticle,
     PersonalDataAccess,
@@ -135,6 +140,9 @@ class NewTicket:
     urgency: str = Urgency.NORMAL
     deadline_tier: str | None = None
     tier_override_reason: str = ""
+    # The platform's own reference and link, for a request an external platform transferred.
+    external_id: str = ""
+    external_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -187,6 +195,7 @@ def create_ticket(
     idempotency_key: str | None = None,
     number: str | None = None,
     first_step: Step | None = None,
+    look_first: bool = True,
 ) -> Ticket:
     """Create a ticket with its creation event, in status received or, with a `first_step`,
     in the status that step leads to from received (checked against the transition table).
@@ -196,12 +205,12 @@ def create_ticket(
     With an idempotency key, a repeated submission returns the ticket the first one made
     (also when both arrive at once: the unique key decides, the loser reads the winner's).
     Callers inside a transaction pass a `number` taken before it, so the day's counter row
-    is not locked for the length of their transaction.
+    is not locked for the length of their transaction; those that looked for an earlier
+    submission themselves pass `look_first=False`.
     """
-    if idempotency_key:
-        existing = Ticket.objects.filter(idempotency_key=idempotency_key).first()
-        if existing:
-            return existing
+    existing = _submitted_before(data=data, idempotency_key=idempotency_key) if look_first else None
+    if existing:
+        return existing
     located = locate(district=data.district, street=data.street, address=data.address, text=data.description)
     street = located.street
     parent = street.parent if street else None
@@ -223,7 +232,7 @@ def create_ticket(
         status, changes = target_of(first_step.action, Status.RECEIVED), first_step.changes
     try:
         # A savepoint only where there is a lost race to recover from.
-        with transaction.atomic(savepoint=idempotency_key is not None):
+        with transaction.atomic(savepoint=idempotency_key is not None or bool(data.external_id)):
             caller = (
                 upsert_caller(
                     phone=data.phone,
@@ -254,6 +263,8 @@ def create_ticket(
                 tier_override_reason=data.tier_override_reason if tier != default else "",
                 created_by=actor,
                 idempotency_key=idempotency_key or None,
+                external_id=data.external_id,
+                external_url=data.external_url if data.external_id else "",
                 status=status,
                 closed_at=timezone.now() if status in CLOSED_STATES else None,
                 **changes,
@@ -282,12 +293,23 @@ def create_ticket(
                 )
             TicketEvent.objects.bulk_create(events)
     except IntegrityError:
-        if idempotency_key:
-            existing = Ticket.objects.filter(idempotency_key=idempotency_key).first()
-            if existing:
-                return existing
+        existing = _submitted_before(data=data, idempotency_key=idempotency_key)
+        if existing:
+            return existing
         raise
     return ticket
+
+
+def _submitted_before(*, data: NewTicket, idempotency_key: str | None) -> Ticket | None:
+    """The ticket an earlier submission of the same contact made: the same idempotency key, or
+    the same external id on the same channel (a platform posting its request again)."""
+    if idempotency_key:
+        existing = Ticket.objects.filter(idempotency_key=idempotency_key).first()
+        if existing:
+            return existing
+    if data.external_id:
+        return Ticket.objects.filter(channel=data.channel, external_id=data.external_id).first()
+    return None
 
 
 def record_suggestion_ranks(*, ticket_ids: Sequence[int]) -> int:
@@ -543,6 +565,31 @@ class Submission:
     created: bool
 
 
+def _check_channel(*, data: NewTicket, actor: User | None) -> NewTicket:
+    """The contact with its channel as the actor may post it: an external platform's client
+    posts for its platform's channel only (taken from its credential when the body names none),
+    each request with the platform's reference; nobody else sends an external reference."""
+    platform = selectors.platform_of_client(user=actor) if actor is not None else None
+    errors: dict[str, list[str]] = {}
+    if platform is None:
+        if not data.channel:
+            errors["channel"] = [_("Choose the channel.")]
+        if data.external_id or data.external_url:
+            errors["external_id"] = [_("Only the client of an external platform sends an external reference.")]
+    else:
+        if not platform.is_active:
+            raise DomainError("channel_inactive", _("This external platform's channel is switched off."), status=403)
+        if data.channel and data.channel != platform.channel:
+            errors["channel"] = [
+                _("This client posts for the channel “%(channel)s” only.") % {"channel": platform.get_channel_display()}
+            ]
+        if not data.external_id.strip():
+            errors["external_id"] = [_("Give the platform's reference of the request.")]
+    if errors:
+        raise DomainError("invalid", _("The input is not valid."), status=400, fields=errors)
+    return data if platform is None else replace(data, channel=platform.channel)
+
+
 def submit_intake(
     *,
     data: NewTicket,
@@ -558,7 +605,12 @@ def submit_intake(
 
     Answering, closing and queueing are the ticket's first step, written with it; a merge
     also changes the open ticket it joins, so it goes through `merge_into` after the insert.
+
+    An external platform's client (ExternalPlatform) posts for its own channel only, each
+    request with the platform's external id: the same id again answers the first ticket, with
+    nothing updated (`created` false), also when both posts arrive at once.
     """
+    data = _check_channel(data=data, actor=actor)
     first_step: Step | None
     if outcome == Outcome.ANSWER:
         first_step = answering(actor=actor, article=article, answer=answer)
@@ -570,10 +622,19 @@ def submit_intake(
         first_step = None
     else:
         first_step = QUEUEING
+    # A repeated submission answers before it takes a number: it writes nothing at all.
+    existing = _submitted_before(data=data, idempotency_key=idempotency_key)
+    if existing:
+        return Submission(ticket=existing, created=False)
     number = next_ticket_number(day=timezone.localdate())
     with transaction.atomic():
         ticket = create_ticket(
-            data=data, actor=actor, idempotency_key=idempotency_key, number=number, first_step=first_step
+            data=data,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            number=number,
+            first_step=first_step,
+            look_first=False,
         )
         # A repeated key answers the first ticket, which holds the number another call took:
         # decided here, after the insert or its lost race, never by a look before it.
@@ -822,3 +883,44 @@ def import_risk_points(*, actor: User, content: bytes, file_name: str = "") -> I
             raise
         return ImportResult(batch=existing, created=False)
     return ImportResult(batch=batch, created=True)
+
+
+# --- External platforms' inbound channels (其他平台转办) ------------------------------------------
+
+# The platforms' own names, for a client created without one.
+PLATFORM_NAMES = {
+    Channel.MESSAGE_BOARD: "人民网领导留言板",
+    Channel.GOV_SUPERVISION: "国办互联网+督查平台",
+    Channel.MINI_PROGRAM: "国家政务服务投诉与建议小程序",
+    Channel.MEDIA: "媒体",
+}
+
+
+@dataclass(frozen=True)
+class ChannelClient:
+    platform: ExternalPlatform
+    # The REST token of the platform's client: shown once, when it is made.
+    token: str
+
+
+def create_channel_client(*, channel: str, name: str = "", code: str = "", rotate: bool = False) -> ChannelClient:
+    """The inbound channel of an external platform: its API client user and the REST token that
+    is the platform's credential. A channel has one platform: asked again, it is refused
+    (`channel_client_exists`) unless `rotate`, which gives the existing client a new token (the
+    old one stops working at once)."""
+    if channel not in CLIENT_CHANNELS:
+        raise _invalid("channel", _("An external platform cannot post for this channel."))
+    with transaction.atomic():
+        platform = ExternalPlatform.objects.select_for_update().filter(channel=channel).first()
+        if platform is not None and not rotate:
+            raise DomainError(
+                "channel_client_exists",
+                _("The channel already has its platform's client: rotate its token instead."),
+            )
+        if platform is None:
+            name = (name or PLATFORM_NAMES.get(Channel(channel)) or str(Channel(channel).label))[:100]
+            user = hotline_services.create_api_client_user(name=name, username_prefix=f"channel-{channel}")
+            platform = ExternalPlatform.objects.create(code=code or channel, name=name, channel=channel, client=user)
+        Token.objects.filter(user=platform.client).delete()
+        token = Token.objects.create(user=platform.client)
+    return ChannelClient(platform=platform, token=token.key)

@@ -224,7 +224,9 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         )
         for contact in contacts
     ]
-    return render(request, "intake/ticket_detail.html", {"ticket": ticket, "contacts": views})
+    # A request another platform transferred names that platform and its reference there.
+    platform = selectors.platform_of_channel(channel=ticket.channel) if ticket.external_id else None
+    return render(request, "intake/ticket_detail.html", {"ticket": ticket, "contacts": views, "platform": platform})
 
 
 # --- Knowledge base -------------------------------------------------------------------------

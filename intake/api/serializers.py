@@ -10,6 +10,7 @@ from intake.lifecycle import Status
 from intake.models import (
     CITIZEN_CHANNELS,
     CLOSING_DISPOSITIONS,
+    EXTERNAL_ID_MAX_LENGTH,
     Caller,
     Channel,
     Disposition,
@@ -48,7 +49,29 @@ class TicketCreateSerializer(ShallowFieldsMixin, serializers.Serializer):
     """One citizen contact, and what the agent (or client system) decided to do with it."""
 
     # Proactive tickets have their own endpoint (/proactive-tickets/): they have no caller.
-    channel = serializers.ChoiceField(choices=CITIZEN_CHANNEL_CHOICES)
+    channel = serializers.ChoiceField(
+        choices=CITIZEN_CHANNEL_CHOICES,
+        required=False,
+        help_text=_(
+            "required, except from an external platform's client, whose channel its credential decides "
+            "(another channel is 400)"
+        ),
+    )
+    external_id = fields.CharField(
+        max_length=EXTERNAL_ID_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "the external platform's reference of the request: required from a platform's client, refused "
+            "from anyone else. Posted again, the first ticket answers (200) and nothing changes"
+        ),
+    )
+    external_url = serializers.URLField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text=_("the request's page on the external platform (http or https)"),
+    )
     kind = serializers.ChoiceField(choices=Kind.choices)
     category = ReferenceField(Category, help_text=_("id of a third-level category"))
     description = fields.CharField(max_length=4000)
@@ -98,10 +121,17 @@ class TicketCreateSerializer(ShallowFieldsMixin, serializers.Serializer):
             raise serializers.ValidationError(errors)
         return attrs
 
+    def validate_external_url(self, value: str) -> str:
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise serializers.ValidationError(_("Enter an http or https address."))
+        return value
+
     def new_ticket(self) -> NewTicket:
         data = self.validated_data
         return NewTicket(
-            channel=data["channel"],
+            channel=data.get("channel", ""),
+            external_id=data.get("external_id", ""),
+            external_url=data.get("external_url", ""),
             kind=data["kind"],
             category=data["category"],
             description=data["description"],
@@ -198,6 +228,8 @@ class TicketListSerializer(serializers.ModelSerializer):
             "disposition",
             "status",
             "status_label",
+            "external_id",
+            "external_url",
             "created_at",
             "closed_at",
         ]

@@ -66,6 +66,10 @@ class TicketViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
     Lists and reads are scoped: hotline roles see every ticket, unit staff those assigned to
     their units (others answer 404). Callers' phone numbers are masked except for hotline
     roles reading one ticket, and each such unmasked read is recorded.
+
+    An external platform's client (manage.py create_channel_client) posts its platform's requests
+    here with its token: the channel is its platform's, and each request carries the platform's
+    `external_id`, unique per channel; posted again, the first ticket answers (200).
     """
 
     filterset_class = TicketFilter

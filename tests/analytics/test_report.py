@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from analytics import report, services
@@ -172,11 +173,14 @@ def test_work_summary_totals_channels_and_dispositions(year_2025):
         "企业专席受理来电2件，直接答复1件、占比50.00%，派单处理1件、占比50.00%。",
     ]
     summary, by_month = section.tables
+    with translation.override("zh-hans"):
+        platforms = gettext("Other platforms")  # 其他平台转办
     assert [row[:2] for row in summary.rows] == [
         ["受理群众反映", 10],
         ["电话反映（含企业专席）", 8],
         ["网络反映", 2],
         ["媒体反映", 0],
+        [platforms, 0],
         ["直接答复", 5],
         ["已派单", 4],
         ["其他（转办、解释说明、待受理）", 1],

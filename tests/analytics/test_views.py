@@ -15,7 +15,7 @@ from analytics.models import MonthlyRollup
 from analytics.periods import Period
 from dispatch.models import Assignment
 from hotline.models import Role
-from intake.models import Ticket
+from intake.models import PLATFORM_CHANNELS, Ticket
 from tests.factories import generate
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,8 @@ def test_overview_shows_the_rollups_not_the_live_tickets(client, city, city_admi
     page = client.get(url)
     summary = page.context["summary"]
     assert summary.received == 30
-    assert summary.phone + summary.online + summary.media + summary.proactive == 30
+    assert summary.phone + summary.online + summary.media + summary.platforms + summary.proactive == 30
+    assert summary.platforms == Ticket.objects.filter(channel__in=PLATFORM_CHANNELS).count()
     assert summary.proactive == Ticket.objects.filter(channel="proactive").count()
     assert summary.counts["answered_directly"] == Ticket.objects.filter(disposition="answered_directly").count()
     # and the disposition table's three rows add up to all of them, as its chart's three parts do
