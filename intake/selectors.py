@@ -35,7 +35,7 @@ from hotline.privacy import redact_identity
 from hotline.selectors import is_hotline_staff, scoped_unit_ids
 from intake.lifecycle import Action, Status
 from intake.models import Caller, Channel, KnowledgeArticle, ProactiveImport, Ticket, TicketEvent
-from intake.phones import normalize_phone
+from intake.phones import is_mobile, normalize_phone
 
 
 def _is_postgres() -> bool:
@@ -394,3 +394,11 @@ def proactive_tickets() -> QuerySet[Ticket]:
 
 def recent_proactive_imports(*, limit: int = 10) -> list[ProactiveImport]:
     return list(ProactiveImport.objects.select_related("created_by").order_by("-id")[:limit])
+
+
+def sms_phone(*, caller: Caller | None) -> str:
+    """The number to text a caller at (reply results, callback surveys): a mobile number of a
+    caller who has not asked to get no SMS; "" when there is none."""
+    if caller is None or caller.sms_opt_out or not is_mobile(caller.phone):
+        return ""
+    return caller.phone
