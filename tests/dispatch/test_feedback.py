@@ -226,12 +226,14 @@ def test_fewer_segments_make_a_template_too_long(settings):
 # The templates page and the admin
 
 
-def test_supervisors_edit_a_template_on_its_page(client, make_user, org):
+def test_supervisors_edit_a_template_on_its_page(client, make_user, org, django_assert_max_num_queries):
     supervisor = make_user(Role.HOTLINE_SUPERVISOR, org.hotline)
     client.force_login(supervisor)
     url = reverse("dispatch:feedback_template_edit", args=["resolved"])
-    # The list shows each outcome with an example
-    listing = client.get(reverse("dispatch:feedback_templates"))
+    client.get(reverse("dispatch:feedback_templates"))  # (the session's first page reads the roles)
+    # The list shows each outcome with an example, in a fixed number of queries
+    with django_assert_max_num_queries(8):
+        listing = client.get(reverse("dispatch:feedback_templates"))
     assert listing.status_code == 200
     assert listing.content.decode().count("data-outcome=") == 3
     # A preview does not save
