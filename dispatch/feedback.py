@@ -88,7 +88,7 @@ def check_template(*, text: str) -> str:
             _("Unknown placeholder: %(names)s. Use {number}, {summary} and {link}.")
             % {"names": ", ".join(f"{{{name}}}" for name in unknown)}
         )
-    elif "{" in _PLACEHOLDER.sub("", text) or "}" in _PLACEHOLDER.sub("", text):
+    elif any(brace in _PLACEHOLDER.sub("", text) for brace in "{}"):
         errors.append(_("A brace is not closed: placeholders are written {number}, {summary}, {link}."))
     missing = [name for name in REQUIRED if name not in names]
     if missing:
@@ -127,7 +127,7 @@ class Preview:
     max_chars: int
 
 
-def preview(*, text: str, outcome: str) -> Preview:
+def preview(*, text: str) -> Preview:
     """The SMS a template makes for a long reply (checked first: DomainError as `check_template`)."""
     text = check_template(text=text)
     sample = _("The construction site was inspected and night work has stopped; the builder was warned.") * 4

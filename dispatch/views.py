@@ -742,7 +742,7 @@ def rule_retire(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _template_row(template: Any) -> dict[str, Any]:
     try:
-        shown = feedback.preview(text=template.text, outcome=template.outcome)
+        shown = feedback.preview(text=template.text)
     except DomainError as error:  # a row saved before a stricter setting: shown with its problem
         return {"template": template, "preview": None, "problems": error.fields.get("text", [error.message])}
     return {"template": template, "preview": shown, "problems": []}
@@ -768,7 +768,7 @@ def feedback_template_edit(request: HttpRequest, outcome: str) -> HttpResponse:
         text, is_active = form.cleaned_data["text"], form.cleaned_data["is_active"]
         try:
             if "preview" in request.POST:
-                shown = feedback.preview(text=text, outcome=outcome)
+                shown = feedback.preview(text=text)
             else:
                 feedback.update_template(outcome=outcome, text=text, is_active=is_active, actor=request.user)
         except DomainError as error:
