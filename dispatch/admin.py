@@ -1,9 +1,22 @@
-"""Admin: the dispatch catalogue is editable; handling records are read-only (services write them)."""
+"""Admin: handling records and the dispatch catalogue are read-only here (services write them);
+the reply SMS templates are editable, checked as on their page."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from dispatch.models import Assignment, Attachment, ExtensionRequest, ProgressNote, ReturnRequest, RoutingRule
+from dispatch import feedback
+from dispatch.models import (
+    Assignment,
+    Attachment,
+    ExtensionRequest,
+    FeedbackTemplate,
+    ProgressNote,
+    ReturnRequest,
+    RoutingRule,
+)
+from hotline.errors import DomainError
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -81,3 +94,32 @@ class RoutingRuleAdmin(ReadOnlyAdmin):
     list_filter = ["valid_from"]
     search_fields = ["category__name", "category__code", "unit__name", "street__name"]
     list_select_related = ["category", "district", "street", "unit", "created_by"]
+
+
+class FeedbackTemplateAdminForm(forms.ModelForm):
+    class Meta:
+        model = FeedbackTemplate
+        fields = ["outcome", "text", "is_active"]
+
+    def clean_text(self) -> str:
+        try:
+            return feedback.check_template(text=self.cleaned_data["text"])
+        except DomainError as error:
+            raise ValidationError(error.fields.get("text", [error.message])) from error
+
+
+@admin.register(FeedbackTemplate)
+class FeedbackTemplateAdmin(admin.ModelAdmin):
+    """The caller's reply SMS (双反馈), one template per outcome; also on the templates page."""
+
+    form = FeedbackTemplateAdminForm
+    list_display = ["outcome", "text", "is_active", "updated_by", "updated_at"]
+    list_select_related = ["updated_by"]
+    readonly_fields = ["updated_by", "updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: FeedbackTemplate, form: forms.ModelForm, change: bool) -> None:
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # deactivate instead: a missing template would silently stop the SMS

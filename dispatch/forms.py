@@ -332,3 +332,15 @@ class CatalogueFilterForm(forms.Form):
         required=False,
         help_text=_("its own rules and the city-wide ones"),
     )
+
+
+class FeedbackTemplateForm(forms.Form):
+    """The caller's reply SMS for one outcome (checked by dispatch.feedback.check_template)."""
+
+    text = forms.CharField(
+        label=_("SMS text"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text=_("Placeholders: {number} tracking number, {summary} the reply, {link} the status page."),
+    )
+    is_active = forms.BooleanField(label=_("Send this SMS"), required=False)

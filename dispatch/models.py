@@ -481,3 +481,42 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category_id} → {self.unit_id}"
+
+
+class FeedbackTemplate(models.Model):
+    """The text of the SMS that tells the caller the lead unit's reply (双反馈), one per outcome.
+
+    Placeholders: {number} (tracking number), {summary} (the reply, shortened to fit) and {link}
+    (the public status page). Checked against the SMS length limit by dispatch.feedback.
+    """
+
+    outcome = models.CharField(_("outcome"), max_length=24, choices=ReplyOutcome.choices)
+    text = models.TextField(
+        _("text"), help_text=_("Placeholders: {number} tracking number, {summary} the reply, {link} the status page.")
+    )
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Inactive: no SMS for this outcome."))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # never looked up by the editor
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reply SMS template")
+        verbose_name_plural = _("reply SMS templates")
+        ordering = ["outcome"]
+        constraints = [
+            models.UniqueConstraint(fields=["outcome"], name="feedback_template_outcome_unique"),
+            models.CheckConstraint(
+                condition=Q(outcome__in=ReplyOutcome.values), name="feedback_template_outcome_valid"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="feedback_template_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_outcome_display())

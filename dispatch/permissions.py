@@ -14,7 +14,14 @@ from rest_framework.permissions import SAFE_METHODS
 
 from hotline.api.permissions import NotFoundUnless
 from hotline.models import Membership, Role, Unit, UnitKind, User
-from hotline.roles import DISPATCH_ROLES, HOTLINE_SUPERVISOR_ROLES, OVERVIEW_ROLES, UNIT_STAFF_ROLES, holds
+from hotline.roles import (
+    DISPATCH_ROLES,
+    HOTLINE_SUPERVISOR_ROLES,
+    OVERSIGHT_ROLES,
+    OVERVIEW_ROLES,
+    UNIT_STAFF_ROLES,
+    holds,
+)
 from hotline.selectors import scoped_unit_ids
 
 if TYPE_CHECKING:
@@ -54,6 +61,11 @@ def can_review_return(*, user: User, late: bool) -> bool:
 
 def can_edit_catalogue(*, user: User) -> bool:
     return holds(user=user, roles=HOTLINE_SUPERVISOR_ROLES)
+
+
+def can_edit_feedback_templates(*, user: User) -> bool:
+    """The caller's reply SMS templates (双反馈): hotline supervisors and city admins."""
+    return holds(user=user, roles=OVERSIGHT_ROLES)
 
 
 def reviews_requests(*, user: User) -> bool:

@@ -23,7 +23,9 @@ from dispatch.models import (
     AssignmentStatus,
     Attachment,
     ExtensionRequest,
+    FeedbackTemplate,
     ProgressNote,
+    ReplyOutcome,
     ReturnRequest,
     ReviewStatus,
     RoutingRule,
@@ -614,3 +616,10 @@ def ticket_handling(*, user: User, ticket_id: int) -> list[Assignment]:
         if row.parent_id is None or row.parent_id not in shown:
             ordered.extend([row, *below.get(row.pk, [])])
     return ordered
+
+
+def feedback_templates() -> list[FeedbackTemplate]:
+    """The reply SMS templates, one per outcome in the outcomes' order (missing ones left out)."""
+    order = {outcome: index for index, outcome in enumerate(ReplyOutcome.values)}
+    found = FeedbackTemplate.objects.select_related("updated_by")
+    return sorted(found, key=lambda template: order.get(template.outcome, len(order)))

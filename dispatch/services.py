@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from dispatch import alerts, permissions, steps
+from dispatch import alerts, feedback, permissions, steps
 from dispatch.models import (
     EXPLAINED_OUTCOMES,
     HANDLING_KINDS,
@@ -1061,6 +1061,9 @@ def reply(*, assignment_id: int, actor: User, text: str, outcome: str, explanati
         assignment.outcome = outcome
         assignment.explanation = explanation
         assignment.save(update_fields=["status", "replied_at", "replied_by", "reply", "outcome", "explanation"])
+        if step == StepName.REPLY:
+            # 双反馈: the hotline-level lead's reply is final; the caller is texted in this transaction.
+            feedback.queue_reply_feedback(assignment=assignment, ticket=ticket)
         if assignment.is_lead:
             # Assisting units that have not replied by now are done: the ticket left the units (for
             # a unit below a district: the units the district passed it down to).

@@ -22,4 +22,6 @@ urlpatterns = [
     path("dispatch/catalogue/", views.catalogue, name="catalogue"),
     path("dispatch/catalogue/<int:pk>/", views.rule_edit, name="rule_edit"),
     path("dispatch/catalogue/<int:pk>/retire/", views.rule_retire, name="rule_retire"),
+    path("dispatch/reply-sms/", views.feedback_templates, name="feedback_templates"),
+    path("dispatch/reply-sms/<slug:outcome>/", views.feedback_template_edit, name="feedback_template_edit"),
 ]

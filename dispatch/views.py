@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dispatch import advice, permissions, selectors, services, steps
+from dispatch import advice, feedback, permissions, selectors, services, steps
 from dispatch.filters import AssignmentFilter, QueueFilter
 from dispatch.forms import (
     CatalogueFilterForm,
@@ -29,6 +29,7 @@ from dispatch.forms import (
     DistrictReturnDecisionForm,
     ExtensionDecisionForm,
     ExtensionForm,
+    FeedbackTemplateForm,
     FirstContactForm,
     MergeForm,
     ProgressForm,
@@ -40,7 +41,7 @@ from dispatch.forms import (
     SuperviseForm,
     WhistleForm,
 )
-from dispatch.models import Assignment, AssignmentStatus, ReturnRequest, ReviewStatus, RoutingRule
+from dispatch.models import Assignment, AssignmentStatus, ReplyOutcome, ReturnRequest, ReviewStatus, RoutingRule
 from dispatch.selectors import Live, Tab
 from dispatch.steps import StepName
 from hotline.errors import DomainError
@@ -737,3 +738,52 @@ def rule_retire(request: HttpRequest, pk: int) -> HttpResponse:
     services.retire_rule(rule_id=pk, actor=request.user)
     messages.success(request, _("Rule removed from the dispatch catalogue."))
     return redirect("dispatch:catalogue")
+
+
+# The caller's reply SMS (双反馈)
+
+
+def _template_row(template: Any) -> dict[str, Any]:
+    try:
+        shown = feedback.preview(text=template.text)
+    except DomainError as error:  # a row saved before a stricter setting: shown with its problem
+        return {"template": template, "preview": None, "problems": error.fields.get("text", [error.message])}
+    return {"template": template, "preview": shown, "problems": []}
+
+
+@require_GET
+def feedback_templates(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_edit_feedback_templates(user=request.user))
+    rows = [_template_row(template) for template in selectors.feedback_templates()]
+    context = {"rows": rows, "max_chars": feedback.max_chars(), "link_configured": bool(feedback.status_link())}
+    return render(request, "dispatch/feedback_templates.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def feedback_template_edit(request: HttpRequest, outcome: str) -> HttpResponse:
+    require(permissions.can_edit_feedback_templates(user=request.user))
+    require(outcome in ReplyOutcome.values)
+    template = next((t for t in selectors.feedback_templates() if t.outcome == outcome), None)
+    initial = {"text": template.text, "is_active": template.is_active} if template else {"is_active": True}
+    form = FeedbackTemplateForm(request.POST or None, initial=initial)
+    shown = None
+    if request.method == "POST" and form.is_valid():
+        text, is_active = form.cleaned_data["text"], form.cleaned_data["is_active"]
+        try:
+            if "preview" in request.POST:
+                shown = feedback.preview(text=text)
+            else:
+                feedback.update_template(outcome=outcome, text=text, is_active=is_active, actor=request.user)
+        except DomainError as error:
+            apply_domain_error(request, error, form=form)
+        else:
+            if shown is None:
+                messages.success(request, _("SMS template saved."))
+                return redirect("dispatch:feedback_templates")
+    context = {
+        "form": form,
+        "outcome_label": ReplyOutcome(outcome).label,
+        "preview": shown,
+        "max_chars": feedback.max_chars(),
+    }
+    return render(request, "dispatch/feedback_template_form.html", context, status=400 if form.errors else 200)

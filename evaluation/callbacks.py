@@ -25,8 +25,7 @@ from hotline.sms import queue_sms
 from intake import services as intake_services
 from intake.lifecycle import Action, Status, allowed_actions
 from intake.models import Caller, Channel, Ticket
-from intake.phones import is_mobile
-from intake.selectors import notification_body
+from intake.selectors import notification_body, sms_phone
 
 
 def _callback_due(after: datetime) -> datetime:
@@ -128,9 +127,10 @@ def _insert_once(callback: Callback) -> bool:
 
 def _queue_survey_sms(*, callback: Callback) -> None:
     """Text the caller the signed link to answer the callback online, once per callback. Without
-    PUBLIC_BASE_URL there is no absolute link to send: the callback agents phone instead."""
-    phone = callback.caller.phone if callback.caller else ""
-    if not settings.PUBLIC_BASE_URL or not is_mobile(phone):
+    PUBLIC_BASE_URL there is no absolute link to send, and a caller without a mobile number or who
+    asked for no SMS is not texted: the callback agents phone instead."""
+    phone = sms_phone(caller=callback.caller)
+    if not settings.PUBLIC_BASE_URL or not phone:
         return
     link = settings.PUBLIC_BASE_URL + reverse("evaluation:survey", args=[survey_token(callback_id=callback.pk)])
     valid_until = timezone.localtime() + timedelta(seconds=settings.CALLBACK_SURVEY_MAX_AGE)

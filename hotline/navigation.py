@@ -153,6 +153,13 @@ ITEMS = (
         frozenset({"dispatch:catalogue", "dispatch:rule_edit"}),
     ),
     Item(
+        "dispatch:feedback_templates",
+        _("Reply SMS templates"),
+        OVERSIGHT_ROLES,
+        frozenset(),
+        frozenset({"dispatch:feedback_templates", "dispatch:feedback_template_edit"}),
+    ),
+    Item(
         "admin:index",
         pgettext_lazy("site administration link", "Administration"),
         frozenset({STAFF}),

@@ -451,6 +451,13 @@ SMS_PROVIDER_DEDUPLICATES = env.bool("SMS_PROVIDER_DEDUPLICATES", default=False)
 # Retry n waits SMS_RETRY_BACKOFF_SECONDS * 2**(n-1), at most SMS_RETRY_BACKOFF_MAX_SECONDS.
 SMS_RETRY_BACKOFF_SECONDS = env.float("SMS_RETRY_BACKOFF_SECONDS", default=30)
 SMS_RETRY_BACKOFF_MAX_SECONDS = env.float("SMS_RETRY_BACKOFF_MAX_SECONDS", default=1800)
+# The signature the provider puts on every SMS (e.g. 【12345热线】): not sent by us, but it counts
+# towards the length. A reply SMS to the caller (双反馈, dispatch/feedback.py) is at most
+# FEEDBACK_SMS_MAX_SEGMENTS segments long (70 characters in one, 67 each when split), signature included.
+SMS_SIGNATURE = env.str("SMS_SIGNATURE", default="【12345热线】")
+FEEDBACK_SMS_MAX_SEGMENTS = env.int("FEEDBACK_SMS_MAX_SEGMENTS", default=3)
+if FEEDBACK_SMS_MAX_SEGMENTS < 1:
+    raise ImproperlyConfigured("FEEDBACK_SMS_MAX_SEGMENTS must be at least 1.")
 # Retention (hotline.services.prune_messages, nightly): older notifications and sent or failed
 # SMS records are deleted. Every unit's staff get several notices per dispatched ticket: at city
 # scale that is tens of millions of rows a year.

@@ -97,6 +97,14 @@ class Caller(models.Model):
     name = models.CharField(_("name"), max_length=64, blank=True)
     is_enterprise = models.BooleanField(_("enterprise"), default=False)
     enterprise_name = models.CharField(_("enterprise name"), max_length=128, blank=True)
+    # Also a database default: callers are upserted in raw SQL (intake.services) and bulk-loaded
+    # (hotline.generator) with explicit column lists.
+    sms_opt_out = models.BooleanField(
+        _("no SMS"),
+        default=False,
+        db_default=False,
+        help_text=_("The caller asked not to be texted (reply results, callback surveys)."),
+    )
     created_at = models.DateTimeField(_("first contact"), auto_now_add=True)
 
     class Meta:

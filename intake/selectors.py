@@ -44,7 +44,7 @@ from intake.models import (
     Ticket,
     TicketEvent,
 )
-from intake.phones import normalize_phone
+from intake.phones import is_mobile, normalize_phone
 
 
 def _is_postgres() -> bool:
@@ -433,3 +433,11 @@ def external_reference(ticket: Ticket) -> ExternalReference | None:
     if not ticket.external_id:
         return None
     return {"channel": ticket.channel, "external_id": ticket.external_id, "external_url": ticket.external_url}
+
+
+def sms_phone(*, caller: Caller | None) -> str:
+    """The number to text a caller at (reply results, callback surveys): a mobile number of a
+    caller who has not asked to get no SMS; "" when there is none."""
+    if caller is None or caller.sms_opt_out or not is_mobile(caller.phone):
+        return ""
+    return caller.phone

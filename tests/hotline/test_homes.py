@@ -100,6 +100,7 @@ def test_a_user_without_a_role_keeps_the_welcome_page(client):
                 "evaluation:ranking",
                 "intake:proactive",
                 "dispatch:catalogue",
+                "dispatch:feedback_templates",
             ],
         ),
     ],
