@@ -274,6 +274,8 @@ def ticket_summary(ticket: Ticket) -> dict:
         "status_label": ticket.get_status_display(),
         "created_at": _TIME.to_representation(ticket.created_at),
         "closed_at": None if ticket.closed_at is None else _TIME.to_representation(ticket.closed_at),
+        "external_id": ticket.external_id,
+        "external_url": ticket.external_url,
     }
 
 
