@@ -239,7 +239,7 @@ def test_a_district_supervisor_sees_their_district_only(as_user, figures):
 def test_anyone_else_gets_404(as_user, city, role):
     response = as_user(role, city.streets[0]).get("/api/v1/analytics/screen/")
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json()["error"]["code"] == "not_found"
 
 
 def test_anonymous_gets_401(api_client):
