@@ -73,11 +73,16 @@
 
   function drawCategories(data) {
     var list = document.querySelector("[data-categories]");
+    var most = data.top_categories.length ? data.top_categories[0].count : 0;
     var items = data.top_categories.map(function (line) {
       var item = clone("[data-category-template]");
+      var bar = item.querySelector("[data-category-share]");
       item.dataset.category = String(line.category);
       item.querySelector("[data-category-name]").textContent = line.name;
-      item.querySelector("[data-category-share]").value = line.share === null ? 0 : Number(line.share);
+      // The bar is the count against the busiest category's; the share of today is its tooltip.
+      bar.max = Math.max(most, 1);
+      bar.value = line.count;
+      bar.title = percent(line.share);
       item.querySelector("[data-category-count]").textContent = number(line.count);
       return item;
     });
