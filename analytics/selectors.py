@@ -1001,7 +1001,7 @@ def screen_level(*, value: Decimal | None, scale: list[ScaleStep]) -> int | None
     return min(SCREEN_LEVELS - 1, int(value // step))
 
 
-def _tile_positions(codes: list[tuple[int, str]]) -> dict[int, tuple[int, int]]:
+def _tile_positions(codes: list[tuple[int, str | None]]) -> dict[int, tuple[int, int]]:
     """(district id, code) → (row, column): Beijing's districts where they lie, others in free cells."""
     positions: dict[int, tuple[int, int]] = {}
     taken: set[tuple[int, int]] = set()
@@ -1058,15 +1058,16 @@ def screen(*, scope: Scope, now: datetime) -> Screen:
 
     today_counts = {"received": 0, "dispatched": 0, "answered_directly": 0}
     today_by_district: dict[int | None, int] = defaultdict(int)
-    by_category: dict[int, list] = {}
+    category_names: dict[int, tuple[str, str]] = {}
+    category_counts: dict[int, int] = defaultdict(int)
     for row in today_rows:
         for name in today_counts:
             today_counts[name] += row[f"n_{name}"]
         today_by_district[row["district_id"]] += row["n_received"]
-        line = by_category.setdefault(row[f"{path}_id"], [row[f"{path}__name"], row[f"{path}__name_en"], 0])
-        line[2] += row["n_received"]
+        category_names[row[f"{path}_id"]] = (row[f"{path}__name"], row[f"{path}__name_en"])
+        category_counts[row[f"{path}_id"]] += row["n_received"]
     top = sorted(
-        ((category_id, *line) for category_id, line in by_category.items() if line[2]),
+        ((category_id, *category_names[category_id], count) for category_id, count in category_counts.items() if count),
         key=lambda item: (-item[3], item[1]),
     )[:SCREEN_TOP_CATEGORIES]
     month_counts = dict.fromkeys(COUNT_FIELDS, 0)
