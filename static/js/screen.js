@@ -36,6 +36,12 @@
     return new Date(value).toLocaleTimeString(locale, options);
   }
 
+  function day(value) {
+    return new Date(value).toLocaleDateString(locale, {
+      year: "numeric", month: "2-digit", day: "2-digit", timeZone: timeZone,
+    });
+  }
+
   function clone(selector) {
     return document.querySelector(selector).content.firstElementChild.cloneNode(true);
   }
@@ -47,7 +53,12 @@
     document.querySelectorAll("[data-rate]").forEach(function (element) {
       element.textContent = percent(data[element.dataset.rate]);
     });
-    document.querySelector("[data-rollups-as-of]").textContent = time(data.rollups_as_of, false);
+    // The rollups' time of day, with the date when it is not today's (the refresh has stalled).
+    var asOf = time(data.rollups_as_of, false);
+    if (data.rollups_as_of && day(data.rollups_as_of) !== day(new Date().toISOString())) {
+      asOf = day(data.rollups_as_of) + " " + asOf;
+    }
+    document.querySelector("[data-rollups-as-of]").textContent = asOf;
   }
 
   function drawTiles(data) {
