@@ -1,8 +1,8 @@
 """Reads for analytics: who may see which figures, and every figure the pages show.
 
-Everything here reads the monthly rollup (one aggregate query per figure group), never the
-ticket table; only the live overdue / due-soon counts read the live lead assignments, through
-their partial index. Rates follow DESIGN.md §6 with the configured default factors.
+Everything here reads the monthly rollup (one aggregate query per figure group; the big screen
+also today's daily rollup), never the ticket table; only the live overdue / due-soon counts read
+the live lead assignments, through their partial index. Rates follow DESIGN.md §6 with the configured default factors.
 """
 
 import math
