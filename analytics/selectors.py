@@ -1,15 +1,15 @@
 """Reads for analytics: who may see which figures, and every figure the pages show.
 
-Everything here reads the monthly rollup (one aggregate query per figure group), never the
-ticket table; only the live overdue / due-soon counts read the live lead assignments, through
-their partial index. Rates follow DESIGN.md §6 with the configured default factors.
+Everything here reads the monthly rollup (one aggregate query per figure group; the big screen
+also today's daily rollup), never the ticket table; only the live overdue / due-soon counts read
+the live lead assignments, through their partial index. Rates follow DESIGN.md §6 with the configured default factors.
 """
 
 import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
@@ -17,10 +17,11 @@ from django.conf import settings
 from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from analytics.models import COUNT_FIELDS, MonthlyRollup
+from analytics.models import COUNT_FIELDS, DailyRollup, MonthlyRollup, RollupState
 from analytics.periods import Period
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
 from evaluation.rates import district_rate_sums
@@ -634,10 +635,10 @@ class LiveDeadlines:
     due_soon: int
 
 
-def live_deadlines(*, scope: Scope, now: datetime) -> LiveDeadlines:
-    """Live lead assignments past their deadline, and due within HOTLINE_DUE_SOON: one count over
-    the live-deadline partial index."""
-    soon = now + settings.HOTLINE_DUE_SOON
+def live_deadlines(*, scope: Scope, now: datetime, within: timedelta | None = None) -> LiveDeadlines:
+    """Live lead assignments past their deadline, and due within `within` (default
+    HOTLINE_DUE_SOON): one count over the live-deadline partial index."""
+    soon = now + (settings.HOTLINE_DUE_SOON if within is None else within)
     counts = Assignment.objects.filter(
         scope.assignments(),
         role=AssignmentRole.LEAD,
@@ -872,3 +873,251 @@ def period_choices(*, today: date) -> tuple[list[Period], list[Period]]:
         month = add_months(month, -1)
     years = [Period.year(year) for year in range(current.year, first.year - 1, -1)]
     return years, months
+
+
+# --- Big screen (大屏) --------------------------------------------------------------------------------
+
+# The live deadlines the screen counts as "due soon".
+SCREEN_DUE_WITHIN = timedelta(hours=2)
+SCREEN_TOP_CATEGORIES = 8
+# Colour classes of the tile map (0 lightest … SCREEN_LEVELS - 1 darkest).
+SCREEN_LEVELS = 5
+# A tile cartogram of Beijing's sixteen districts, roughly as they lie (row, column), by the first
+# six digits of the official code. Districts of another city are laid out in the free cells.
+SCREEN_TILES: dict[str, tuple[int, int]] = {
+    "110119": (0, 0),  # 延庆
+    "110114": (0, 1),  # 昌平
+    "110116": (0, 2),  # 怀柔
+    "110118": (0, 3),  # 密云
+    "110109": (1, 0),  # 门头沟
+    "110108": (1, 1),  # 海淀
+    "110105": (1, 2),  # 朝阳
+    "110113": (1, 3),  # 顺义
+    "110117": (1, 4),  # 平谷
+    "110107": (2, 0),  # 石景山
+    "110102": (2, 1),  # 西城
+    "110101": (2, 2),  # 东城
+    "110112": (2, 3),  # 通州
+    "110111": (3, 0),  # 房山
+    "110106": (3, 1),  # 丰台
+    "110115": (3, 2),  # 大兴
+}
+SCREEN_COLUMNS = 5
+
+
+def screen_scope(*, user: User) -> Scope | None:
+    """Who may open the big screen: the command centre (city admins, hotline supervisors) sees
+    everything, a district supervisor their district; anyone else None (404)."""
+    scope = analytics_scope(user=user)
+    if scope is None or scope.everything:
+        return scope
+    if not scope.district_ids:
+        return None  # a unit leader's scope: the screen is the districts' and the city's
+    return Scope(everything=False, district_ids=scope.district_ids)
+
+
+@dataclass(frozen=True)
+class ScreenCategory:
+    category_id: int
+    name: str
+    name_en: str
+    count: int
+    share: Decimal | None  # of today's requests
+
+    @property
+    def label(self) -> str:
+        return in_reader_language(name=self.name, name_en=self.name_en)
+
+
+@dataclass(frozen=True)
+class ScreenTile:
+    district_id: int
+    name: str
+    name_en: str
+    row: int
+    column: int
+    population: int | None
+    received_month: int
+    received_today: int
+    per_10k: Decimal | None  # this month's requests per 10,000 residents
+    level: int | None  # colour class; None without a population
+
+    @property
+    def label(self) -> str:
+        return in_reader_language(name=self.name, name_en=self.name_en)
+
+
+@dataclass(frozen=True)
+class ScaleStep:
+    level: int
+    lower: Decimal
+    upper: Decimal
+
+
+@dataclass(frozen=True)
+class Screen:
+    now: datetime
+    today: date
+    month: date
+    rollups_as_of: datetime | None  # the rollup watermark: changes up to then are counted
+    today_counts: dict[str, int]
+    month_counts: dict[str, int]
+    overdue: int
+    due_soon: int
+    top_categories: list[ScreenCategory]
+    tiles: list[ScreenTile]
+    scale: list[ScaleStep]
+    rows: int
+    columns: int
+
+    @property
+    def rates(self) -> Rates:
+        """This month's three rates by month received (as the overview counts them)."""
+        return Rates.of(self.month_counts)
+
+    @property
+    def due_within_hours(self) -> int:
+        return int(SCREEN_DUE_WITHIN.total_seconds() // 3600)
+
+
+def _nice_step(largest: Decimal) -> Decimal:
+    """The colour scale's step: largest / levels rounded up to 1, 2, 2.5 or 5 × 10ⁿ (at least 0.01)."""
+    raw = largest / SCREEN_LEVELS
+    if raw <= Decimal("0.01"):
+        return Decimal("0.01")
+    power = Decimal(10) ** math.floor(math.log10(raw))
+    for factor in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
+        if factor * power >= raw:
+            return (factor * power).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).max(Decimal("0.01"))
+    return (10 * power).quantize(Decimal("0.01"))
+
+
+def screen_scale(*, values: list[Decimal]) -> list[ScaleStep]:
+    """SCREEN_LEVELS equal steps from 0 to a round number at or above the largest value."""
+    step = _nice_step(max(values, default=Decimal(0)))
+    return [ScaleStep(level, step * level, step * (level + 1)) for level in range(SCREEN_LEVELS)]
+
+
+def screen_level(*, value: Decimal | None, scale: list[ScaleStep]) -> int | None:
+    if value is None:
+        return None
+    step = scale[0].upper
+    return min(SCREEN_LEVELS - 1, int(value // step))
+
+
+def _tile_positions(codes: list[tuple[int, str | None]]) -> dict[int, tuple[int, int]]:
+    """(district id, code) → (row, column): Beijing's districts where they lie, others in free cells."""
+    positions: dict[int, tuple[int, int]] = {}
+    taken: set[tuple[int, int]] = set()
+    others = []
+    for district_id, code in codes:
+        cell = SCREEN_TILES.get((code or "")[:6])
+        if cell is not None and cell not in taken:
+            positions[district_id] = cell
+            taken.add(cell)
+        else:
+            others.append(district_id)
+    cell_index = 0
+    for district_id in others:
+        while divmod(cell_index, SCREEN_COLUMNS) in taken:
+            cell_index += 1
+        positions[district_id] = divmod(cell_index, SCREEN_COLUMNS)
+        taken.add(positions[district_id])
+    return positions
+
+
+def screen(*, scope: Scope, now: datetime) -> Screen:
+    """Everything the big screen shows, in five queries whatever the number of tickets.
+
+    Today's requests come from today's daily rollup and this month's rates and volume per district
+    from the monthly rollup: as fresh as the last rollup refresh (`rollups_as_of`, every few
+    minutes). Overdue and due within SCREEN_DUE_WITHIN are live, counted over the live-deadline
+    partial index. The tile map colours each district by this month's requests per 10,000 residents.
+    """
+    today = timezone.localdate(now)
+    month = today.replace(day=1)
+    path = CATEGORY_PATHS[2]
+    today_rows = list(
+        DailyRollup.objects.filter(scope.rollups(), day=today)
+        .values("district_id", f"{path}_id", f"{path}__name", f"{path}__name_en")
+        .annotate(
+            n_received=Coalesce(Sum("received"), 0),
+            n_dispatched=Coalesce(Sum("dispatched"), 0),
+            n_answered_directly=Coalesce(Sum("answered_directly"), 0),
+        )
+        .order_by()
+    )
+    month_rows = {
+        row["district_id"]: counts_of(row)
+        for row in rollup_rows(scope, month, add_months(month, 1)).values("district_id").annotate(**_sums()).order_by()
+    }
+    districts = Unit.objects.filter(kind=UnitKind.DISTRICT)
+    if scope.everything:
+        districts = districts.filter(Q(is_active=True) | Q(pk__in=[pk for pk in month_rows if pk]))
+    else:
+        districts = districts.filter(pk__in=scope.district_ids)
+    district_rows = list(districts.order_by("code", "name").values("pk", "name", "name_en", "code", "population"))
+    live = live_deadlines(scope=scope, now=now, within=SCREEN_DUE_WITHIN)
+    state = RollupState.objects.filter(pk=1).values_list("watermark", flat=True).first()
+
+    today_counts = {"received": 0, "dispatched": 0, "answered_directly": 0}
+    today_by_district: dict[int | None, int] = defaultdict(int)
+    category_names: dict[int, tuple[str, str]] = {}
+    category_counts: dict[int, int] = defaultdict(int)
+    for row in today_rows:
+        for name in today_counts:
+            today_counts[name] += row[f"n_{name}"]
+        today_by_district[row["district_id"]] += row["n_received"]
+        category_names[row[f"{path}_id"]] = (row[f"{path}__name"], row[f"{path}__name_en"])
+        category_counts[row[f"{path}_id"]] += row["n_received"]
+    top = sorted(
+        ((category_id, *category_names[category_id], count) for category_id, count in category_counts.items() if count),
+        key=lambda item: (-item[3], item[1]),
+    )[:SCREEN_TOP_CATEGORIES]
+    month_counts = dict.fromkeys(COUNT_FIELDS, 0)
+    for counts in month_rows.values():
+        for name in COUNT_FIELDS:
+            month_counts[name] += counts[name]
+
+    def per_10k(received: int, population: int | None) -> Decimal | None:
+        if not population:
+            return None
+        return (Decimal(received) * 10000 / population).quantize(Decimal("0.01"))
+
+    received = {row["pk"]: month_rows.get(row["pk"], {}).get("received", 0) for row in district_rows}
+    rates_10k = {row["pk"]: per_10k(received[row["pk"]], row["population"]) for row in district_rows}
+    scale = screen_scale(values=[value for value in rates_10k.values() if value is not None])
+    positions = _tile_positions([(row["pk"], row["code"]) for row in district_rows])
+    tiles = [
+        ScreenTile(
+            district_id=row["pk"],
+            name=row["name"],
+            name_en=row["name_en"],
+            row=positions[row["pk"]][0],
+            column=positions[row["pk"]][1],
+            population=row["population"],
+            received_month=received[row["pk"]],
+            received_today=today_by_district.get(row["pk"], 0),
+            per_10k=rates_10k[row["pk"]],
+            level=screen_level(value=rates_10k[row["pk"]], scale=scale),
+        )
+        for row in district_rows
+    ]
+    return Screen(
+        now=now,
+        today=today,
+        month=month,
+        rollups_as_of=state,
+        today_counts=today_counts,
+        month_counts=month_counts,
+        overdue=live.overdue,
+        due_soon=live.due_soon,
+        top_categories=[
+            ScreenCategory(category_id, name, name_en, count, ratio(count, today_counts["received"]))
+            for category_id, name, name_en, count in top
+        ],
+        tiles=tiles,
+        scale=scale,
+        rows=max((tile.row + 1 for tile in tiles), default=1),
+        columns=max((tile.column + 1 for tile in tiles), default=1),
+    )

@@ -9,4 +9,5 @@ urlpatterns = [
     path("analytics/places/", views.places, name="places"),
     path("analytics/hotspots/", views.hotspots, name="hotspots"),
     path("analytics/report/", views.disclosure_report, name="report"),
+    path("analytics/screen/", views.screen, name="screen"),
 ]

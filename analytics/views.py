@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from analytics import exports, report, selectors
+from analytics.api.views import screen_payload
 from analytics.periods import Period
 from analytics.selectors import Scope
 from hotline.errors import DomainError
@@ -238,3 +239,23 @@ def disclosure_report(request: HttpRequest) -> HttpResponse:
 def _report_chart(chart: report.Chart) -> dict[str, Any]:
     data = chart.as_json()
     return {**data, "type": "doughnut" if chart.kind == "pie" else chart.kind}
+
+
+@require_GET
+def screen(request: HttpRequest) -> HttpResponse:
+    """The big screen (大屏): a full-screen page whose script draws the figures of
+    /api/v1/analytics/screen/ (the first answer comes with the page) and asks again every
+    ANALYTICS_SCREEN_POLL_SECONDS."""
+    scope = selectors.screen_scope(user=request.user)
+    require(scope is not None)
+    return render(
+        request,
+        "analytics/screen.html",
+        {
+            "payload": screen_payload(scope=scope),
+            "poll_seconds": settings.ANALYTICS_SCREEN_POLL_SECONDS,
+            "levels": range(selectors.SCREEN_LEVELS),
+            "due_within_hours": int(selectors.SCREEN_DUE_WITHIN.total_seconds() // 3600),
+            "time_zone": settings.TIME_ZONE,
+        },
+    )

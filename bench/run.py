@@ -13,7 +13,7 @@
    the web workers, PostgreSQL and Redis; officer inbox and ticket list API at deep cursor pages;
 3. in-process: a deadline sweep over 100,000 open assignments with 1,000 due; one month's
    evaluation of every unit kind beside the raw SQL aggregate of the same counts; the analytics
-   dashboard page;
+   dashboard page and the big screen's API (this month's rollups built first if missing);
 4. writes bench/results/<tickets>.json and .md (the table README shows; --results-dir elsewhere).
 """
 
@@ -467,6 +467,45 @@ def bench_dashboard(*, repeats: int) -> dict:
     return summary(timings)
 
 
+def ensure_month_rollups() -> dict:
+    """This month's rollups, as the refresh keeps them: rebuilt over the month's days when the data
+    set has none, so that the dashboard and the big screen read real rows (the generator writes
+    tickets, not rollups)."""
+    from django.utils import timezone
+
+    from analytics import services
+    from analytics.models import DailyRollup
+
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    if DailyRollup.objects.filter(day__gte=first).exists():
+        return {"rebuilt_days": 0}
+    began = time.perf_counter()
+    days = services.rebuild_rollups(first=first, last=today)
+    return {"rebuilt_days": days, "seconds": round(time.perf_counter() - began, 1)}
+
+
+def bench_screen(*, repeats: int) -> dict:
+    """The big screen's refresh: its API in-process, the cache off so that every request assembles
+    the figures (the queries are what is measured), after one warm-up request."""
+    from django.test import Client, override_settings
+
+    from hotline.models import User
+
+    admin = User.objects.get(username="bench-admin")
+    client = Client()
+    client.force_login(admin)
+    timings = []
+    with override_settings(ANALYTICS_SCREEN_CACHE_SECONDS=0):
+        client.get("/api/v1/analytics/screen/", HTTP_HOST="localhost")  # warm-up
+        for _ in range(repeats * 10):
+            began = time.perf_counter()
+            response = client.get("/api/v1/analytics/screen/", HTTP_HOST="localhost")
+            timings.append(time.perf_counter() - began)
+            assert response.status_code == 200, response.status_code
+    return summary(timings)
+
+
 def bench_users() -> tuple[str, str]:
     """An agent (API token) and the officer of the busiest street (API token); a city admin."""
     from django.db.models import Count
@@ -545,6 +584,8 @@ def markdown(results: dict) -> str:
         f"| evaluation / raw SQL | {evaluation['ratio']} |",
         f"| analytics dashboard page: p50 / p95 ms | {results['dashboard'].get('p50_ms')} / "
         f"{results['dashboard'].get('p95_ms')} |",
+        f"| big screen refresh (API): p50 / p95 ms | {results['screen'].get('p50_ms')} / "
+        f"{results['screen'].get('p95_ms')} |",
     ]
     if results["data"].get("generated"):
         data = results["data"]
@@ -619,7 +660,10 @@ def main() -> None:
     evaluation = bench_evaluation(month=last_month, repeats=args.repeats)
     sweep = bench_sweep(repeats=args.repeats)
     print("sweep done", flush=True)
+    rollups = ensure_month_rollups()
+    print("rollups:", rollups, flush=True)
     dashboard = bench_dashboard(repeats=args.repeats)
+    screen = bench_screen(repeats=args.repeats)
     intake_ratio = statistics.median(r["achieved_per_s"] for r in intake["intake_max"]) / statistics.median(
         r["achieved_per_s"] for r in intake["bare_max"]
     )
@@ -635,7 +679,9 @@ def main() -> None:
         "list": ticket_list,
         "sweep": sweep,
         "evaluation": evaluation,
+        "rollups": rollups,
         "dashboard": dashboard,
+        "screen": screen,
     }
     args.results_dir.mkdir(parents=True, exist_ok=True)
     (args.results_dir / f"{args.tickets}.json").write_text(

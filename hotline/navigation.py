@@ -27,6 +27,7 @@ from hotline.roles import (
     OVERSIGHT_ROLES,
     OVERVIEW_ROLES,
     PROACTIVE_ROLES,
+    SCREEN_ROLES,
     WORKBENCH_ROLES,
     user_roles,
 )
@@ -93,6 +94,13 @@ ITEMS = (
         ANALYTICS_ROLES,
         OVERSIGHT_ROLES,
         frozenset({"analytics"}),
+    ),
+    Item(
+        "analytics:screen",
+        _("Big screen"),
+        SCREEN_ROLES,
+        frozenset(),
+        frozenset({"analytics:screen"}),
     ),
     Item(
         "dispatch:supervision",

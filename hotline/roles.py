@@ -41,6 +41,8 @@ WORKBENCH_ROLES = frozenset({*UNIT_STAFF_ROLES, Role.DISTRICT_SUPERVISOR})
 OVERVIEW_ROLES = frozenset({*UNIT_SUPERVISOR_ROLES, *DISPATCH_ROLES, Role.CITY_ADMIN})
 # Read analytics and rankings (within what they may see).
 ANALYTICS_ROLES = frozenset({*OVERSIGHT_ROLES, *UNIT_SUPERVISOR_ROLES})
+# Open the big screen (大屏): the command centre everything, a district supervisor their district.
+SCREEN_ROLES = frozenset({*OVERSIGHT_ROLES, Role.DISTRICT_SUPERVISOR})
 # Work the callback queue.
 CALLBACK_ROLES = frozenset({Role.CALLBACK_AGENT, *OVERSIGHT_ROLES})
 # Told while callbacks are past their window: those who call back and those who answer for it.

@@ -483,6 +483,10 @@ ANALYTICS_HOTSPOT_MIN_RISE = env.float("ANALYTICS_HOTSPOT_MIN_RISE", default=0.5
 # MIN_CALLBACKS answered callbacks and a resolution rate below the overall one.
 ANALYTICS_TOPIC_TOP_N = env.int("ANALYTICS_TOPIC_TOP_N", default=20)
 ANALYTICS_TOPIC_MIN_CALLBACKS = env.int("ANALYTICS_TOPIC_MIN_CALLBACKS", default=10)
+# The big screen (/analytics/screen/): how often its page asks for new figures, and how long one
+# assembled answer is kept in the cache for every screen of the same scope (0: not cached).
+ANALYTICS_SCREEN_POLL_SECONDS = env.int("ANALYTICS_SCREEN_POLL_SECONDS", default=30)
+ANALYTICS_SCREEN_CACHE_SECONDS = env.int("ANALYTICS_SCREEN_CACHE_SECONDS", default=5)
 
 # How old the last beat-driven heartbeat may be before /healthz reports the workers down: two
 # intervals and a little, so one late beat is not an outage but a dead worker shows within ~1 min.

@@ -205,3 +205,72 @@ class HotSpotsSerializer(serializers.Serializer):
     enough_history = serializers.BooleanField()
     baseline_months = serializers.ListField(child=fields.CharField())
     results = HotSpotLineSerializer(many=True)
+
+
+class ScreenCategorySerializer(serializers.Serializer):
+    category = serializers.IntegerField(source="category_id")
+    name = fields.CharField(source="label", help_text=_("in the reader's language"))
+    count = serializers.IntegerField(help_text=_("requests received today"))
+    share = serializers.DecimalField(
+        max_digits=5, decimal_places=4, allow_null=True, help_text=_("of today's requests")
+    )
+
+
+class ScreenTileSerializer(serializers.Serializer):
+    district = serializers.IntegerField(source="district_id")
+    name = fields.CharField(source="label", help_text=_("in the reader's language"))
+    row = serializers.IntegerField(help_text=_("tile row in the map, 0 at the top"))
+    column = serializers.IntegerField(help_text=_("tile column in the map, 0 at the left"))
+    population = serializers.IntegerField(allow_null=True)
+    received_month = serializers.IntegerField(help_text=_("requests received this month, by the place"))
+    received_today = serializers.IntegerField(help_text=_("requests received today, by the place"))
+    per_10k = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text=_("this month's requests per 10,000 residents; null without a population"),
+    )
+    level = serializers.IntegerField(
+        allow_null=True, help_text=_("colour class of per_10k on the scale (0 lowest); null without a population")
+    )
+
+
+class ScaleStepSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    lower = serializers.DecimalField(max_digits=12, decimal_places=2)
+    upper = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class ScreenSerializer(serializers.Serializer):
+    """The big screen (大屏): today's requests (from today's rollup), live deadlines (live), this
+    month's three rates by month received and each district's volume per 10,000 residents."""
+
+    generated_at = serializers.DateTimeField(source="now")
+    rollups_as_of = serializers.DateTimeField(
+        allow_null=True, help_text=_("changes up to this time are counted in today's and this month's figures")
+    )
+    today = serializers.DateField()
+    month = serializers.DateField(help_text=_("first day of the month"))
+    received_today = serializers.IntegerField(source="today_counts.received")
+    dispatched_today = serializers.IntegerField(
+        source="today_counts.dispatched", help_text=_("of the requests received today")
+    )
+    answered_directly_today = serializers.IntegerField(source="today_counts.answered_directly")
+    overdue = serializers.IntegerField(help_text=_("live lead assignments past their deadline"))
+    due_soon = serializers.IntegerField(help_text=_("live lead assignments due within due_within_hours"))
+    due_within_hours = serializers.IntegerField()
+    received_month = serializers.IntegerField(source="month_counts.received")
+    signed_in_time_rate = serializers.DecimalField(
+        source="rates.response", max_digits=5, decimal_places=4, allow_null=True
+    )
+    resolution_rate = serializers.DecimalField(
+        source="rates.resolution", max_digits=5, decimal_places=4, allow_null=True
+    )
+    satisfaction_rate = serializers.DecimalField(
+        source="rates.satisfaction", max_digits=5, decimal_places=4, allow_null=True
+    )
+    top_categories = ScreenCategorySerializer(many=True, help_text=_("second-level categories, most requests first"))
+    districts = ScreenTileSerializer(many=True, source="tiles")
+    scale = ScaleStepSerializer(many=True, help_text=_("the tile map's colour classes of per_10k"))
+    rows = serializers.IntegerField(help_text=_("rows of the tile map"))
+    columns = serializers.IntegerField(help_text=_("columns of the tile map"))

@@ -9,4 +9,5 @@ urlpatterns = [
     path("analytics/districts/", views.DistrictTableView.as_view(), name="api-analytics-districts"),
     path("analytics/zones/", views.ZoneTableView.as_view(), name="api-analytics-zones"),
     path("analytics/hotspots/", views.HotSpotsView.as_view(), name="api-analytics-hotspots"),
+    path("analytics/screen/", views.ScreenView.as_view(), name="api-analytics-screen"),
 ]

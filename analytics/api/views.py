@@ -4,6 +4,9 @@ their units; anyone else 404). Each answer is small and bounded (twelve months, 
 the districts, at most fifty hot spots), so it is not paginated.
 """
 
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone, translation
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +16,7 @@ from analytics import selectors
 from analytics.api import serializers
 from analytics.periods import Period
 from analytics.selectors import Scope
+from hotline import degraded
 from hotline.api.permissions import NotFoundUnless
 from hotline.models import User
 from intake.models import Channel, Kind
@@ -155,3 +159,55 @@ class HotSpotsView(AnalyticsView):
             "results": found.spots,
         }
         return Response(serializers.HotSpotsSerializer(data).data)
+
+
+class ReadsScreen(NotFoundUnless):
+    def allowed(self, user: User, view: "ScreenView") -> bool:
+        view.scope = selectors.screen_scope(user=user)
+        return view.scope is not None
+
+
+def _screen_cache_key(scope: Scope) -> str:
+    """One entry per scope and language: every screen of the command centre shares one."""
+    who = "all" if scope.everything else "d" + "-".join(str(pk) for pk in sorted(scope.district_ids))
+    return f"analytics:screen:{translation.get_language()}:{who}"
+
+
+def screen_payload(*, scope: Scope) -> dict:
+    """The screen's answer, assembled at most once per ANALYTICS_SCREEN_CACHE_SECONDS per scope
+    (Redis); without Redis every request assembles its own."""
+    seconds = settings.ANALYTICS_SCREEN_CACHE_SECONDS
+    key = _screen_cache_key(scope)
+    if seconds > 0:
+        try:
+            cached = cache.get(key)
+        except degraded.REDIS_ERRORS as error:
+            degraded.record(what="big screen cache", error=error)
+            seconds, cached = 0, None
+        if cached is not None:
+            return cached
+    data = serializers.ScreenSerializer(selectors.screen(scope=scope, now=timezone.now())).data
+    if seconds > 0:
+        try:
+            cache.set(key, data, timeout=seconds)
+        except degraded.REDIS_ERRORS as error:
+            degraded.record(what="big screen cache", error=error)
+    return data
+
+
+class ScreenView(APIView):
+    permission_classes = [ReadsScreen]
+    scope: Scope
+
+    @extend_schema(
+        operation_id="analytics_screen",
+        summary="The big screen's figures: today, live deadlines, this month's rates, districts per 10,000",
+        description="Polled by the big screen page (/analytics/screen/). Read from the rollups (today's "
+        "and this month's, as of `rollups_as_of`) and the live deadlines; the same answer is shared for "
+        "a few seconds by every reader of the same scope. City admins and hotline supervisors see "
+        "everything, district supervisors their district; anyone else gets 404.",
+        responses=serializers.ScreenSerializer,
+        tags=["analytics"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(screen_payload(scope=self.scope))

@@ -98,6 +98,10 @@ def test_the_benchmark_writes_every_figure_of_its_table(tmp_path, bench_database
     # and the dashboard page was timed ten times per repeat
     assert results["dashboard"]["n"] == 10
     assert 0 < results["dashboard"]["p50_ms"] <= results["dashboard"]["p95_ms"]
+    # and so was the big screen's refresh, after this month's rollups were built
+    assert results["screen"]["n"] == 10
+    assert 0 < results["screen"]["p50_ms"] <= results["screen"]["p95_ms"]
+    assert results["rollups"]["rebuilt_days"] == date.today().day
     # and the machine and the finishing time, with its time zone, are recorded
     assert results["machine"].startswith(f"{os.cpu_count()} cores, ")
     assert datetime.fromisoformat(results["finished"]).utcoffset() is not None
@@ -106,3 +110,4 @@ def test_the_benchmark_writes_every_figure_of_its_table(tmp_path, bench_database
     assert "\n| measurement | result |\n|---|---|\n" in table
     assert table == run.markdown(results)
     assert "| data generation: tickets/s (with events, COPY) |" in table
+    assert "| big screen refresh (API): p50 / p95 ms |" in table
