@@ -95,6 +95,13 @@ ITEMS = (
         frozenset({"analytics"}),
     ),
     Item(
+        "topics:list",
+        _("Monthly topics"),
+        frozenset({*OVERSIGHT_ROLES, *WORKBENCH_ROLES}),
+        frozenset({Role.CITY_ADMIN}),
+        frozenset({"topics"}),
+    ),
+    Item(
         "dispatch:supervision",
         _("Supervision"),
         OVERVIEW_ROLES,

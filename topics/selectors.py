@@ -14,9 +14,9 @@ from django.db.models import Count, DateField, IntegerField, OuterRef, Prefetch,
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from evaluation.models import Resolution, Satisfaction
 from evaluation.rates import counted_callbacks, counted_leads, responded_in_time
 from evaluation.scoring import Counts, RateSums
-from evaluation.models import Resolution, Satisfaction
 from hotline.models import Membership, Unit, User, in_reader_language
 from hotline.months import add_months
 from hotline.permissions import require
@@ -36,16 +36,16 @@ class TopicAccess:
         if self.everything:
             return Q()
         ids = sorted(self.unit_ids)
-        return Q(lead_unit_id__in=ids) | Q(pk__in=Topic.co_units.through.objects.filter(unit_id__in=ids).values("topic_id"))
+        return Q(lead_unit_id__in=ids) | Q(
+            pk__in=Topic.co_units.through.objects.filter(unit_id__in=ids).values("topic_id")
+        )
 
 
 def staff_units(*, user: User) -> frozenset[int]:
     """The units whose staff the user is (officers, leaders, district dispatchers and supervisors)."""
     if not user.is_authenticated:
         return frozenset()
-    return frozenset(
-        Membership.objects.filter(user=user, role__in=WORKBENCH_ROLES).values_list("unit_id", flat=True)
-    )
+    return frozenset(Membership.objects.filter(user=user, role__in=WORKBENCH_ROLES).values_list("unit_id", flat=True))
 
 
 def topic_access(*, user: User) -> TopicAccess | None:

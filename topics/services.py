@@ -129,7 +129,8 @@ def update_topic(*, actor: User, topic_id: int, data: TopicInput) -> Topic:
     with transaction.atomic():
         topic = Topic.objects.select_for_update().filter(pk=topic_id).first()
         require(topic is not None)
-        assert topic is not None and data.tracked_from is not None
+        assert topic is not None
+        assert data.tracked_from is not None
         topic.title, topic.problem, topic.keywords = data.title, data.problem, data.keywords
         topic.lead_unit, topic.month, topic.tracked_from = data.lead_unit, data.month, data.tracked_from
         topic.save()
@@ -252,15 +253,12 @@ def relink_topic(*, topic_id: int) -> Relinked:
         )
         now = timezone.now()
         new = (
-            rules.matching_tickets(rule)
-            .exclude(topic_links__topic_id=topic_id)
-            .order_by()
-            .values_list("pk", flat=True)
+            rules.matching_tickets(rule).exclude(topic_links__topic_id=topic_id).order_by().values_list("pk", flat=True)
         )
         select_sql, params = new.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {TopicTicket._meta.db_table} (topic_id, ticket_id, via, linked_at) "  # noqa: S608
+                f"INSERT INTO {TopicTicket._meta.db_table} (topic_id, ticket_id, via, linked_at) "
                 f"SELECT %s, matched.id, %s, %s FROM {Ticket._meta.db_table} AS matched "
                 f"WHERE matched.id IN ({select_sql}) "
                 "ON CONFLICT (topic_id, ticket_id) DO NOTHING",

@@ -80,9 +80,7 @@ def received() -> Callable[..., Ticket]:
     """received(day, category=, street=, **fields): a ticket received on `day` (10:00 local)."""
 
     def make(day: date, *, category: Category, street: Unit | None = None, **fields) -> Ticket:
-        ticket = TicketFactory(
-            category=category, street=street, district=street.parent if street else None, **fields
-        )
+        ticket = TicketFactory(category=category, street=street, district=street.parent if street else None, **fields)
         Ticket.objects.filter(pk=ticket.pk).update(created_at=local(day))
         ticket.refresh_from_db()
         return ticket

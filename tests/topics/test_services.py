@@ -58,7 +58,10 @@ def test_a_topic_adopted_from_a_candidate_links_its_tickets_by_rule(city_admin, 
     in_street = received(add_months(month, -1), category=leaf, street=place.street)
     in_other_street = received(add_months(month, -2), category=leaf, street=place.other_street)
     by_keyword = received(
-        add_months(month, -1), category=CategoryFactory(), street=place.street, description="家里暖气片不热，室温只有十四度。"
+        add_months(month, -1),
+        category=CategoryFactory(),
+        street=place.street,
+        description="家里暖气片不热，室温只有十四度。",
     )
     received(add_months(month, -1), category=leaf, street=StreetFactoryIn(place.other_district))  # another district
     received(add_months(month, -1), category=leaf, street=place.street, channel=Channel.PROACTIVE)  # not a citizen's
@@ -159,7 +162,9 @@ def test_the_topic_shows_the_rates_of_its_tickets_before_and_after(city_admin, p
     before = received(add_months(month, -1), category=leaf, street=place.street)
     after = received(month, category=leaf, street=place.street)
     LeadAssignmentFactory(ticket=before, unit=lead_unit, dispatched_at=local(add_months(month, -1)), signed_at=None)
-    CallbackFactory(ticket=before, unit=lead_unit, completed_at=local(add_months(month, -1), 15), resolution="unresolved")
+    CallbackFactory(
+        ticket=before, unit=lead_unit, completed_at=local(add_months(month, -1), 15), resolution="unresolved"
+    )
     LeadAssignmentFactory(ticket=after, unit=lead_unit, dispatched_at=local(month))
     CallbackFactory(ticket=after, unit=lead_unit, completed_at=local(month, 15))
     topic = adopt(city_admin, heating=heating, place=place, lead_unit=lead_unit)
@@ -179,7 +184,9 @@ def test_units_post_progress_and_complete_measures(
     # Given an adopted topic with two measures, one owned by the co-unit
     topic = adopt(city_admin, heating=heating, place=place, lead_unit=lead_unit, co_units=[co_unit])
     due = this_month() + timedelta(days=20)
-    pipes = services.add_measure(actor=city_admin, topic_id=topic.pk, text="更换老旧供热管网", owner=co_unit, due_date=due)
+    pipes = services.add_measure(
+        actor=city_admin, topic_id=topic.pk, text="更换老旧供热管网", owner=co_unit, due_date=due
+    )
     services.add_measure(actor=city_admin, topic_id=topic.pk, text="建立室温监测", owner=lead_unit, due_date=due)
 
     # When the co-unit reports the pipes replaced, with a photo
