@@ -68,7 +68,9 @@ class TopicForm(forms.Form):
         max_length=2000,
         help_text=_("12-digit codes of communities (社区/村), separated by commas"),
     )
-    lead_unit = UnitChoiceField(label=_("Lead unit"), queryset=Unit.objects.all(), widget=UnitPicker(kinds=HANDLING_KINDS))
+    lead_unit = UnitChoiceField(
+        label=_("Lead unit"), queryset=Unit.objects.all(), widget=UnitPicker(kinds=HANDLING_KINDS)
+    )
     co_units = UnitsChoiceField(
         label=_("Co-units"), queryset=Unit.objects.all(), required=False, widget=UnitsPicker(kinds=HANDLING_KINDS)
     )

@@ -95,7 +95,8 @@ def topic_edit(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 
 def _chart(labels: list[str], series: list[tuple[str, list]], **options: Any) -> dict[str, Any]:
-    return {"type": "bar", "labels": labels, "series": [{"label": str(label), "data": data} for label, data in series], **options}
+    data = [{"label": str(label), "data": values} for label, values in series]
+    return {"type": "bar", "labels": labels, "series": data, **options}
 
 
 def _detail(request: HttpRequest, topic: Topic, **forms_given: forms.Form) -> HttpResponse:
@@ -198,7 +199,8 @@ def topic_relink(request: HttpRequest, topic_id: int) -> HttpResponse:
     result = services.relink_topic(topic_id=topic.pk)
     messages.success(
         request,
-        _("Tickets relinked: %(added)s added, %(removed)s removed.") % {"added": result.added, "removed": result.removed},
+        _("Tickets relinked: %(added)s added, %(removed)s removed.")
+        % {"added": result.added, "removed": result.removed},
     )
     return redirect("topics:detail", topic.pk)
 
@@ -212,7 +214,10 @@ def topic_proactive(request: HttpRequest, topic_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             tickets = services.create_proactive_tickets(
-                actor=request.user, topic_id=topic.pk, category=form.cleaned_data["category"], note=form.cleaned_data["note"]
+                actor=request.user,
+                topic_id=topic.pk,
+                category=form.cleaned_data["category"],
+                note=form.cleaned_data["note"],
             )
         except DomainError as error:
             apply_domain_error(request, error, form=form)
