@@ -260,6 +260,8 @@ SPECTACULAR_SETTINGS = {
         "ReplyOutcomeEnum": "dispatch.models.ReplyOutcome",
         "AppealKindEnum": "evaluation.models.AppealKind",
         "CallbackStatusEnum": "evaluation.models.CallbackStatus",
+        "TopicStatusEnum": "topics.models.TopicStatus",
+        "TopicSourceEnum": "topics.models.TopicSource",
     },
 }
 

@@ -98,18 +98,18 @@ class TopicInputSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=TopicSource.choices, required=False, default=TopicSource.MANUAL)
 
 
-class StatusInputSerializer(serializers.Serializer):
+class TopicStatusInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=TopicStatus.choices, help_text=_("adopted → in progress → resolved or continuing")
     )
 
 
-class RelinkedSerializer(serializers.Serializer):
+class TopicRelinkedSerializer(serializers.Serializer):
     added = serializers.IntegerField(help_text=_("tickets newly linked"))
     removed = serializers.IntegerField(help_text=_("tickets the rule no longer matches"))
 
 
-class MeasureSerializer(serializers.ModelSerializer):
+class TopicMeasureSerializer(serializers.ModelSerializer):
     owner_name = serializers.CharField(source="owner.label", read_only=True, help_text=_("the owner unit"))
     is_done = serializers.BooleanField(read_only=True)
 
@@ -119,13 +119,13 @@ class MeasureSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeasureInputSerializer(serializers.Serializer):
+class TopicMeasureInputSerializer(serializers.Serializer):
     text = fields.CharField(max_length=500, help_text=_("the reform measure"))
     owner = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), help_text=_("the owner unit's id"))
     due_date = serializers.DateField()
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class TopicAttachmentSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text=_("download address (for those who see the topic)"))
 
     class Meta:
@@ -137,10 +137,10 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return reverse("topics:attachment", args=[attachment.pk])
 
 
-class ProgressSerializer(serializers.ModelSerializer):
+class TopicProgressSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.label", read_only=True, default="", help_text=_("the posting unit"))
     author = serializers.StringRelatedField(read_only=True)
-    attachments = AttachmentSerializer(many=True, read_only=True)
+    attachments = TopicAttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = TopicProgress
@@ -148,7 +148,7 @@ class ProgressSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProgressInputSerializer(serializers.Serializer):
+class TopicProgressInputSerializer(serializers.Serializer):
     text = fields.CharField(max_length=4000)
     measure = fields.IntegerField(required=False, allow_null=True, default=None, help_text=_("a measure of the topic"))
     measure_done = serializers.BooleanField(required=False, default=False, help_text=_("the measure is completed"))
@@ -157,19 +157,19 @@ class ProgressInputSerializer(serializers.Serializer):
     )
 
 
-class MonthVolumeSerializer(serializers.Serializer):
+class TopicMonthVolumeSerializer(serializers.Serializer):
     month = serializers.DateField()
     count = serializers.IntegerField(help_text=_("tickets received in the month"))
     after = serializers.BooleanField(help_text=_("the topic's month or later"))
 
 
-class PlaceVolumeSerializer(serializers.Serializer):
+class TopicPlaceVolumeSerializer(serializers.Serializer):
     label = serializers.CharField(help_text=_("district and street"))
     before = serializers.IntegerField(help_text=_("tickets before the topic's month"))
     after = serializers.IntegerField(help_text=_("tickets from the topic's month on"))
 
 
-class RatesSerializer(serializers.Serializer):
+class TopicRatesSerializer(serializers.Serializer):
     response = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True)
     resolution = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True)
     satisfaction = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True)
@@ -177,13 +177,13 @@ class RatesSerializer(serializers.Serializer):
     answered = serializers.IntegerField(help_text=_("callbacks answered"))
 
 
-class FiguresSerializer(serializers.Serializer):
-    months = MonthVolumeSerializer(many=True)
-    places = PlaceVolumeSerializer(many=True)
+class TopicFiguresSerializer(serializers.Serializer):
+    months = TopicMonthVolumeSerializer(many=True)
+    places = TopicPlaceVolumeSerializer(many=True)
     before_average = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
     after_average = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
     change = serializers.DecimalField(
         max_digits=12, decimal_places=4, allow_null=True, help_text=_("monthly average after against before")
     )
-    rates_before = RatesSerializer()
-    rates_after = RatesSerializer()
+    rates_before = TopicRatesSerializer()
+    rates_after = TopicRatesSerializer()

@@ -23,15 +23,15 @@ from hotline.models import User
 from hotline.permissions import require
 from topics import selectors, services
 from topics.api.serializers import (
-    FiguresSerializer,
-    MeasureInputSerializer,
-    MeasureSerializer,
-    ProgressInputSerializer,
-    ProgressSerializer,
-    RelinkedSerializer,
-    StatusInputSerializer,
+    TopicFiguresSerializer,
     TopicInputSerializer,
+    TopicMeasureInputSerializer,
+    TopicMeasureSerializer,
+    TopicProgressInputSerializer,
+    TopicProgressSerializer,
+    TopicRelinkedSerializer,
     TopicSerializer,
+    TopicStatusInputSerializer,
 )
 from topics.models import Topic, TopicMeasure, TopicProgress
 from topics.services import TopicInput
@@ -111,25 +111,25 @@ class TopicViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         services.update_topic(actor=request.user, topic_id=topic.pk, data=_input(serializer.validated_data))
         return Response(self._fresh(topic.pk))
 
-    @extend_schema(request=StatusInputSerializer, responses=TopicSerializer)
+    @extend_schema(request=TopicStatusInputSerializer, responses=TopicSerializer)
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request: Request, pk: str) -> Response:
         """Move the topic: adopted → in progress → resolved or continuing (409 topic_status otherwise)."""
         topic = self.get_object()
-        serializer = StatusInputSerializer(data=request.data)
+        serializer = TopicStatusInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.change_status(actor=request.user, topic_id=topic.pk, status=serializer.validated_data["status"])
         return Response(self._fresh(topic.pk))
 
-    @extend_schema(request=None, responses=RelinkedSerializer)
+    @extend_schema(request=None, responses=TopicRelinkedSerializer)
     @action(detail=True, methods=["post"])
     def relink(self, request: Request, pk: str) -> Response:
         """Recompute the topic's tickets by its rule now (the nightly run does it for every topic)."""
         topic = self.get_object()
         result = services.relink_topic(topic_id=topic.pk)
-        return Response(RelinkedSerializer({"added": result.added, "removed": result.removed}).data)
+        return Response(TopicRelinkedSerializer({"added": result.added, "removed": result.removed}).data)
 
-    @extend_schema(responses=FiguresSerializer)
+    @extend_schema(responses=TopicFiguresSerializer)
     @action(detail=True, methods=["get"])
     def figures(self, request: Request, pk: str) -> Response:
         """The topic's tickets per month and per place before and after its month, and their rates."""
@@ -156,25 +156,27 @@ class TopicViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             "rates_before": rate_data(rates.before),
             "rates_after": rate_data(rates.after),
         }
-        return Response(FiguresSerializer(data).data)
+        return Response(TopicFiguresSerializer(data).data)
 
-    @extend_schema(methods=["GET"], request=None, responses=MeasureSerializer(many=True))
-    @extend_schema(methods=["POST"], request=MeasureInputSerializer, responses={201: MeasureSerializer})
+    @extend_schema(methods=["GET"], request=None, responses=TopicMeasureSerializer(many=True))
+    @extend_schema(methods=["POST"], request=TopicMeasureInputSerializer, responses={201: TopicMeasureSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def measures(self, request: Request, pk: str) -> Response:
         """The topic's reform measures by due date; POST adds one (city admins)."""
         topic = self.get_object()
         if request.method == "POST":
-            serializer = MeasureInputSerializer(data=request.data)
+            serializer = TopicMeasureInputSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             measure = services.add_measure(actor=request.user, topic_id=topic.pk, **serializer.validated_data)
-            return Response(MeasureSerializer(measure).data, status=status.HTTP_201_CREATED)
+            return Response(TopicMeasureSerializer(measure).data, status=status.HTTP_201_CREATED)
         measures = TopicMeasure.objects.filter(topic=topic).select_related("owner")
-        return Response(MeasureSerializer(measures, many=True).data)
+        return Response(TopicMeasureSerializer(measures, many=True).data)
 
-    @extend_schema(methods=["GET"], request=None, responses=ProgressSerializer(many=True))
+    @extend_schema(methods=["GET"], request=None, responses=TopicProgressSerializer(many=True))
     @extend_schema(
-        methods=["POST"], request={"multipart/form-data": ProgressInputSerializer}, responses={201: ProgressSerializer}
+        methods=["POST"],
+        request={"multipart/form-data": TopicProgressInputSerializer},
+        responses={201: TopicProgressSerializer},
     )
     @action(
         detail=True,
@@ -190,7 +192,7 @@ class TopicViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if request.method == "POST":
             require(selectors.can_post_progress(user=request.user, topic=topic))
             files = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
-            serializer = ProgressInputSerializer(
+            serializer = TopicProgressInputSerializer(
                 data={
                     "text": request.data.get("text", ""),
                     "measure": request.data.get("measure"),
@@ -209,11 +211,11 @@ class TopicViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 files=data["files"],
             )
             fresh = TopicProgress.objects.select_related("unit", "author").prefetch_related("attachments")
-            return Response(ProgressSerializer(fresh.get(pk=progress.pk)).data, status=status.HTTP_201_CREATED)
+            return Response(TopicProgressSerializer(fresh.get(pk=progress.pk)).data, status=status.HTTP_201_CREATED)
         timeline = (
             TopicProgress.objects.filter(topic=topic)
             .select_related("unit", "author")
             .prefetch_related("attachments")
             .order_by("-created_at", "-id")
         )
-        return Response(ProgressSerializer(timeline, many=True).data)
+        return Response(TopicProgressSerializer(timeline, many=True).data)
