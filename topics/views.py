@@ -123,10 +123,10 @@ def _detail(request: HttpRequest, topic: Topic, **forms_given: forms.Form) -> Ht
             stacked=True,
         ),
         "progress_form": forms_given.get("progress_form") or (ProgressForm(topic=topic) if can_post else None),
-        "measure_form": forms_given.get("measure_form") or (MeasureForm() if is_admin else None),
+        "measure_form": forms_given.get("measure_form") or (MeasureForm(prefix="measure") if is_admin else None),
         "status_form": forms_given.get("status_form") or (StatusForm(topic=topic) if is_admin else None),
         "proactive_form": forms_given.get("proactive_form")
-        or (ProactiveForm(topic=topic) if may_create_proactive else None),
+        or (ProactiveForm(topic=topic, prefix="proactive") if may_create_proactive else None),
     }
     return render(request, "topics/topic_detail.html", context)
 
@@ -164,7 +164,7 @@ def topic_progress(request: HttpRequest, topic_id: int) -> HttpResponse:
 def topic_measure(request: HttpRequest, topic_id: int) -> HttpResponse:
     require(selectors.can_administer(user=request.user))
     topic = selectors.topic_for(user=request.user, topic_id=topic_id)
-    form = MeasureForm(request.POST)
+    form = MeasureForm(request.POST, prefix="measure")
     if form.is_valid():
         try:
             services.add_measure(actor=request.user, topic_id=topic.pk, **form.cleaned_data)
@@ -210,7 +210,7 @@ def topic_proactive(request: HttpRequest, topic_id: int) -> HttpResponse:
     """Proactive work orders (未诉先办) for the topic's places, one per place."""
     require(holds(user=request.user, roles=PROACTIVE_ROLES))
     topic = selectors.topic_for(user=request.user, topic_id=topic_id)
-    form = ProactiveForm(request.POST, topic=topic)
+    form = ProactiveForm(request.POST, topic=topic, prefix="proactive")
     if form.is_valid():
         try:
             tickets = services.create_proactive_tickets(
