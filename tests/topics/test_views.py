@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from hotline.months import add_months
+from tests.factories import CategoryFactory
 from tests.topics.helpers import adopt, this_month
 from topics.models import Topic, TopicMeasure, TopicProgress, TopicStatus
 
@@ -138,3 +139,34 @@ def test_an_empty_progress_is_refused_on_the_form(client, city_admin, place, hea
     assert response.status_code == 200
     assert 'id="progress-form"' in response.content.decode()
     assert not TopicProgress.objects.exists()
+
+
+def test_the_hot_spot_page_offers_city_admins_to_adopt_a_candidate(client, city_admin, make_user, heating, settings):
+    from analytics.models import MonthlyRollup
+    from hotline.models import Role
+
+    # Given a month whose rollups make the heating category a monthly-topic candidate
+    settings.ANALYTICS_TOPIC_MIN_CALLBACKS = 10
+    month = add_months(this_month(), -1)
+    leaf = heating.children.get()
+    other = CategoryFactory()
+    for category, resolved in ((leaf, 20), (other, 45)):
+        MonthlyRollup.objects.create(
+            month=month,
+            category=category,
+            kind="complaint",
+            channel="phone",
+            received=200,
+            callbacks_answered=50,
+            callbacks_resolved=resolved,
+        )
+    url = f"{reverse('analytics:hotspots')}?period={month:%Y-%m}"
+    adopt_link = f"{reverse('topics:create')}?category={heating.pk}&amp;source=candidate"
+    # When a city admin opens the hot-spot page, then the candidate line offers to adopt it
+    client.force_login(city_admin)
+    assert adopt_link in client.get(url).content.decode()
+    # And a hotline supervisor reads the same line without the offer
+    client.force_login(make_user(Role.HOTLINE_SUPERVISOR))
+    page = client.get(url).content.decode()
+    assert f"category={heating.pk}" in page
+    assert adopt_link not in page
