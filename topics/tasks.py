@@ -7,4 +7,3 @@ from topics import services
 def relink_topics() -> int:
     """Beat (nightly): every topic's rule recomputed over the tickets (idempotent)."""
     return services.relink_topics()
-
