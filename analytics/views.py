@@ -22,6 +22,7 @@ from analytics.selectors import Scope
 from hotline.errors import DomainError
 from hotline.forms import apply_domain_error
 from hotline.permissions import require
+from hotline.roles import TOPIC_ADMIN_ROLES, holds
 from intake.models import Channel, Kind
 
 
@@ -203,6 +204,8 @@ def hotspots(request: HttpRequest) -> HttpResponse:
         period,
         spots=selectors.hot_spots(scope=scope, month=month),
         topics=selectors.topic_candidates(scope=scope, period=period),
+        # City admins adopt a line as a monthly topic (topics app), its rule prefilled.
+        can_adopt=holds(user=request.user, roles=TOPIC_ADMIN_ROLES),
         rule={
             "baseline": settings.ANALYTICS_HOTSPOT_BASELINE_MONTHS,
             "minimum": settings.ANALYTICS_HOTSPOT_MIN_VOLUME,

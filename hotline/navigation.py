@@ -103,6 +103,13 @@ ITEMS = (
         frozenset({"analytics:screen"}),
     ),
     Item(
+        "topics:list",
+        _("Monthly topics"),
+        frozenset({*OVERSIGHT_ROLES, *WORKBENCH_ROLES}),
+        frozenset({Role.CITY_ADMIN}),
+        frozenset({"topics"}),
+    ),
+    Item(
         "dispatch:supervision",
         _("Supervision"),
         OVERVIEW_ROLES,

@@ -39,6 +39,8 @@ UNIT_SUPERVISOR_ROLES = frozenset({Role.UNIT_LEADER, Role.DISTRICT_SUPERVISOR})
 WORKBENCH_ROLES = frozenset({*UNIT_STAFF_ROLES, Role.DISTRICT_SUPERVISOR})
 # Read the overdue and due-soon overview (within what they may see).
 OVERVIEW_ROLES = frozenset({*UNIT_SUPERVISOR_ROLES, *DISPATCH_ROLES, Role.CITY_ADMIN})
+# Adopt and edit monthly topics (每月一题), add their reform measures.
+TOPIC_ADMIN_ROLES = frozenset({Role.CITY_ADMIN})
 # Read analytics and rankings (within what they may see).
 ANALYTICS_ROLES = frozenset({*OVERSIGHT_ROLES, *UNIT_SUPERVISOR_ROLES})
 # Open the big screen (大屏): the command centre everything, a district supervisor their district.

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "evaluation",
     "analytics",
     "open311",
+    "topics",
 ]
 
 MIDDLEWARE = [
@@ -259,6 +260,8 @@ SPECTACULAR_SETTINGS = {
         "ReplyOutcomeEnum": "dispatch.models.ReplyOutcome",
         "AppealKindEnum": "evaluation.models.AppealKind",
         "CallbackStatusEnum": "evaluation.models.CallbackStatus",
+        "TopicStatusEnum": "topics.models.TopicStatus",
+        "TopicSourceEnum": "topics.models.TopicSource",
     },
 }
 
@@ -304,10 +307,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # One queue per app, so a deployment can give, say, dispatch's sweeps their own workers. Every
 # worker command (scripts/run.py, docker-compose.yml, tests' celery_worker) consumes
-# -Q celery,hotline,intake,dispatch,evaluation,analytics; anything else stays on the default queue.
+# -Q celery,hotline,intake,dispatch,evaluation,analytics,topics; anything else stays on the default queue.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
-    f"{app}.*": {"queue": app} for app in ("hotline", "intake", "dispatch", "evaluation", "analytics")
+    f"{app}.*": {"queue": app} for app in ("hotline", "intake", "dispatch", "evaluation", "analytics", "topics")
 }
 HEARTBEAT_INTERVAL = env.int("HEARTBEAT_INTERVAL_SECONDS", default=30)
 
@@ -348,6 +351,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.refresh_rollups",
         "schedule": float(env.int("ANALYTICS_REFRESH_INTERVAL_SECONDS", default=300)),
     },
+    # Monthly topics (每月一题): each topic's rule recomputed over its tickets, new ones included,
+    # 02:40 Asia/Shanghai; an edit of a topic's rule relinks it at once (topics/services.py).
+    "relink-topics": {"task": "topics.tasks.relink_topics", "schedule": crontab(minute=40, hour=2)},
 }
 
 # Business rules (DESIGN.md §5), all overridable from the environment.

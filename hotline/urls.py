@@ -29,9 +29,10 @@ urlpatterns = [
     path("", include("dispatch.urls")),
     path("", include("evaluation.urls")),
     path("", include("analytics.urls")),
+    path("", include("topics.urls")),
 ]
 # No route serves MEDIA_ROOT, in any mode: uploads are read only through the views that check
-# who may see them (dispatch:attachment, evaluation:appeal_attachment).
+# who may see them (dispatch:attachment, evaluation:appeal_attachment, topics:attachment).
 
 handler400 = "hotline.views.bad_request"
 handler404 = "hotline.views.not_found"

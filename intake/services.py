@@ -786,13 +786,15 @@ def _create_proactive(*, data: NewTicket, actor: User, number: str, extra: dict[
     return create_ticket(data=data, actor=actor, number=number, first_step=QUEUEING)
 
 
-def create_proactive_ticket(*, actor: User, point: RiskPoint) -> Ticket:
-    """A proactive ticket created by hand by hotline staff, queued for dispatch."""
+def create_proactive_ticket(*, actor: User, point: RiskPoint, origin: dict[str, Any] | None = None) -> Ticket:
+    """A proactive ticket created by hand by hotline staff, queued for dispatch. `origin` is what
+    started it, recorded in its creation event (default: {"proactive": "manual"}; a monthly topic
+    passes {"proactive": "topic", "topic": id})."""
     require(holds(user=actor, roles=PROACTIVE_ROLES))
     data = _proactive_ticket(point=point)
     number = next_ticket_number(day=timezone.localdate())
     with transaction.atomic():
-        return _create_proactive(data=data, actor=actor, number=number, extra={"proactive": "manual"})
+        return _create_proactive(data=data, actor=actor, number=number, extra=origin or {"proactive": "manual"})
 
 
 @dataclass(frozen=True)

@@ -76,11 +76,11 @@ def test_a_user_without_a_role_keeps_the_welcome_page(client):
             ["dispatch:queue", "dispatch:returns", "intake:ticket_list"],
             ["intake:desk", "dispatch:supervision", "intake:article_list", "intake:proactive", "dispatch:catalogue"],
         ),
-        (Role.UNIT_OFFICER, ["dispatch:workbench"], ["evaluation:appeal_list"]),
+        (Role.UNIT_OFFICER, ["dispatch:workbench"], ["topics:list", "evaluation:appeal_list"]),
         (
             Role.UNIT_LEADER,
             ["dispatch:workbench", "dispatch:supervision", "evaluation:ranking"],
-            ["analytics:overview", "evaluation:appeal_list"],
+            ["analytics:overview", "topics:list", "evaluation:appeal_list"],
         ),
         (Role.CALLBACK_AGENT, ["evaluation:callback_queue", "intake:ticket_list"], ["intake:article_list"]),
         (
@@ -97,6 +97,7 @@ def test_a_user_without_a_role_keeps_the_welcome_page(client):
                 "dispatch:queue",
                 "evaluation:callback_queue",
                 "analytics:screen",
+                "topics:list",
                 "intake:article_list",
                 "evaluation:ranking",
                 "intake:proactive",
