@@ -95,6 +95,13 @@ ITEMS = (
         frozenset({"analytics"}),
     ),
     Item(
+        "reports:list",
+        _("Hotline reports"),
+        OVERSIGHT_ROLES,
+        frozenset(),
+        frozenset({"reports"}),
+    ),
+    Item(
         "dispatch:supervision",
         _("Supervision"),
         OVERVIEW_ROLES,

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "dispatch",
     "evaluation",
     "analytics",
+    "reports",
     "open311",
 ]
 
@@ -304,10 +305,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # One queue per app, so a deployment can give, say, dispatch's sweeps their own workers. Every
 # worker command (scripts/run.py, docker-compose.yml, tests' celery_worker) consumes
-# -Q celery,hotline,intake,dispatch,evaluation,analytics; anything else stays on the default queue.
+# -Q celery,hotline,intake,dispatch,evaluation,analytics,reports; anything else stays on the default queue.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
-    f"{app}.*": {"queue": app} for app in ("hotline", "intake", "dispatch", "evaluation", "analytics")
+    f"{app}.*": {"queue": app} for app in ("hotline", "intake", "dispatch", "evaluation", "analytics", "reports")
 }
 HEARTBEAT_INTERVAL = env.int("HEARTBEAT_INTERVAL_SECONDS", default=30)
 
@@ -343,6 +344,33 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-rollups": {
         "task": "analytics.tasks.refresh_rollups",
         "schedule": float(env.int("ANALYTICS_REFRESH_INTERVAL_SECONDS", default=300)),
+    },
+    # 《市民热线反映》 (reports/): each run generates the last complete period (and any missed) once.
+    # Asia/Shanghai: yesterday's at 06:00; last week's on Mondays; last month's on the 2nd, after the
+    # rankings computed on the 1st could be published; last quarter's on the 2nd of its next month.
+    "hotline-report-daily": {
+        "task": "reports.tasks.generate_due_reports",
+        "schedule": crontab(minute=0, hour=6),
+        "args": ("daily",),
+        "options": {"expires": 6 * 3600},
+    },
+    "hotline-report-weekly": {
+        "task": "reports.tasks.generate_due_reports",
+        "schedule": crontab(minute=20, hour=6, day_of_week=1),
+        "args": ("weekly",),
+        "options": {"expires": 12 * 3600},
+    },
+    "hotline-report-monthly": {
+        "task": "reports.tasks.generate_due_reports",
+        "schedule": crontab(minute=40, hour=6, day_of_month=2),
+        "args": ("monthly",),
+        "options": {"expires": 12 * 3600},
+    },
+    "hotline-report-quarterly": {
+        "task": "reports.tasks.generate_due_reports",
+        "schedule": crontab(minute=0, hour=7, day_of_month=2, month_of_year="1,4,7,10"),
+        "args": ("quarterly",),
+        "options": {"expires": 12 * 3600},
     },
 }
 
@@ -472,6 +500,14 @@ ANALYTICS_HOTSPOT_MIN_RISE = env.float("ANALYTICS_HOTSPOT_MIN_RISE", default=0.5
 # MIN_CALLBACKS answered callbacks and a resolution rate below the overall one.
 ANALYTICS_TOPIC_TOP_N = env.int("ANALYTICS_TOPIC_TOP_N", default=20)
 ANALYTICS_TOPIC_MIN_CALLBACKS = env.int("ANALYTICS_TOPIC_MIN_CALLBACKS", default=10)
+# 《市民热线反映》 (reports/): the PDF files (WeasyPrint; needs Pango and a Chinese font such as Debian's
+# fonts-noto-cjk, else the report is stored without its PDF and says why), the font families the
+# PDF asks for, and how many periods before the last complete one a scheduled run catches up.
+REPORTS_PDF_ENABLED = env.bool("REPORTS_PDF_ENABLED", default=True)
+REPORTS_PDF_FONTS = env.str(
+    "REPORTS_PDF_FONTS", default='"Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", sans-serif'
+)
+REPORTS_CATCH_UP_PERIODS = env.int("REPORTS_CATCH_UP_PERIODS", default=2)
 
 # How old the last beat-driven heartbeat may be before /healthz reports the workers down: two
 # intervals and a little, so one late beat is not an outage but a dead worker shows within ~1 min.

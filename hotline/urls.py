@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("dispatch.urls")),
     path("", include("evaluation.urls")),
     path("", include("analytics.urls")),
+    path("", include("reports.urls")),
 ]
 # No route serves MEDIA_ROOT, in any mode: uploads are read only through the views that check
 # who may see them (dispatch:attachment, evaluation:appeal_attachment).
