@@ -77,7 +77,7 @@ def _volumes(period: ReportPeriod, totals: selectors.Totals) -> Section:
     section.tables.append(
         Table(
             _("Volumes"),
-            [_("Item"), _("This period"), _("Previous period"), _("Change"), _("Share")],
+            [_("Item"), _("This period"), _("Previous period"), _("Change on the previous period"), _("Share")],
             [
                 row(_("Requests received"), totals.received, previous["received"]),
                 row(_("Answered directly"), answered, previous["answered_directly"]),
@@ -141,7 +141,7 @@ def _categories(period: ReportPeriod, top: list, movers: selectors.Movers) -> Se
     section.tables.append(
         Table(
             _("Top 10 categories"),
-            [_("Rank"), _("Category"), _("Tickets"), _("Share"), _("Previous period"), _("Change")],
+            [_("Rank"), _("Category"), _("Tickets"), _("Share"), _("Previous period"), _("Change on the previous period")],
             [
                 [rank, line.name, line.count, line.share, line.previous, line.change]
                 for rank, line in enumerate(shown, start=1)

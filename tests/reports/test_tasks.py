@@ -5,8 +5,6 @@ from pathlib import Path
 
 import pytest
 import redis
-from celery.schedules import crontab
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -18,25 +16,6 @@ from tests.reports.conftest import build_data
 from tests.reports.files import pdf_fonts_embedded, pdf_text, table_rows
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-
-def test_beat_schedules_each_kind_on_the_reports_queue():
-    # Given the beat schedule in code
-    entries = {
-        entry["args"][0]: entry
-        for entry in settings.CELERY_BEAT_SCHEDULE.values()
-        if entry["task"] == "reports.tasks.generate_due_reports"
-    }
-    # Then every kind has an entry that expires, on the reports queue
-    assert set(entries) == set(ReportKind.values)
-    assert all(entry["options"]["expires"] > 0 for entry in entries.values())
-    assert settings.CELERY_TASK_ROUTES["reports.*"] == {"queue": "reports"}
-    daily: crontab = entries["daily"]["schedule"]
-    assert daily.hour == {6}
-    assert daily.minute == {0}
-    assert entries["weekly"]["schedule"].day_of_week == {1}
-    assert entries["monthly"]["schedule"].day_of_month == {2}
-    assert entries["quarterly"]["schedule"].month_of_year == {1, 4, 7, 10}
 
 
 def test_worker_generates_every_kind_with_the_top_10_in_both_files(tmp_path, settings):
