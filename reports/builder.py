@@ -141,7 +141,14 @@ def _categories(period: ReportPeriod, top: list, movers: selectors.Movers) -> Se
     section.tables.append(
         Table(
             _("Top 10 categories"),
-            [_("Rank"), _("Category"), _("Tickets"), _("Share"), _("Previous period"), _("Change on the previous period")],
+            [
+                _("Rank"),
+                _("Category"),
+                _("Tickets"),
+                _("Share"),
+                _("Previous period"),
+                _("Change on the previous period"),
+            ],
             [
                 [rank, line.name, line.count, line.share, line.previous, line.change]
                 for rank, line in enumerate(shown, start=1)

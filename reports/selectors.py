@@ -368,12 +368,13 @@ class Standings:
 
 
 def _rank(lines: list[StreetLine]) -> list[StreetLine]:
-    ranked = sorted(
-        (line for line in lines if line.composite is not None), key=lambda line: (-line.composite, line.name)
+    scored = sorted(
+        ((line.composite, line) for line in lines if line.composite is not None),
+        key=lambda item: (-item[0], item[1].name),
     )
-    for line, rank in zip(ranked, scoring.competition_ranks([line.composite for line in ranked]), strict=True):
+    for (_score, line), rank in zip(scored, scoring.competition_ranks([score for score, _line in scored]), strict=True):
         line.rank = rank
-    return ranked
+    return [line for _score, line in scored]
 
 
 def _rollup_standings(period: ReportPeriod) -> Standings:
@@ -474,7 +475,7 @@ def _ranking_standings(rankings: list[MonthlyRanking]) -> Standings:
         for unit_id, unit_sums in sums.items():
             unit_scores = scores.get(unit_id, [])
             mean = (
-                (sum(unit_scores) / len(unit_scores)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+                (sum(unit_scores, Decimal(0)) / len(unit_scores)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
                 if unit_scores
                 else None
             )

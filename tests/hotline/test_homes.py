@@ -96,6 +96,7 @@ def test_a_user_without_a_role_keeps_the_welcome_page(client):
                 "intake:desk",
                 "dispatch:queue",
                 "evaluation:callback_queue",
+                "reports:list",
                 "intake:article_list",
                 "evaluation:ranking",
                 "intake:proactive",
