@@ -130,7 +130,13 @@ def start_celery_worker(
     command += ["--without-gossip", "--without-mingle", "--hostname", f"test-{name}-{os.getpid()}@%h"]
     with log.open("wb") as out:
         worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    wait_until(lambda: " ready." in log.read_text() or worker.poll() is not None, timeout=timeout)
+    try:
+        wait_until(lambda: " ready." in log.read_text() or worker.poll() is not None, timeout=timeout)
+    except BaseException:
+        # Not ready in time: stop it, or it lives on and takes the next test's tasks off the broker.
+        worker.kill()
+        worker.wait(timeout=15)
+        raise
     if worker.poll() is not None:
         pytest.fail(f"Celery worker exited:\n{log.read_text()}")
     return worker

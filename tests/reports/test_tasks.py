@@ -24,10 +24,8 @@ def test_worker_generates_every_kind_with_the_top_10_in_both_files(settings):
     # Given committed tickets, rollups and published street rankings, and a worker sharing MEDIA_ROOT
     # (in a directory of this test's own: pytest's base temp dirs are pruned by other runs)
     tmp_path = Path(tempfile.mkdtemp(prefix="reports-worker-"))
-    try:
-        check_worker_generates_every_kind(tmp_path, settings)
-    finally:
-        shutil.rmtree(tmp_path, ignore_errors=True)
+    check_worker_generates_every_kind(tmp_path, settings)
+    shutil.rmtree(tmp_path, ignore_errors=True)  # kept, with the worker's log, when the test fails
 
 
 def check_worker_generates_every_kind(tmp_path: Path, settings) -> None:
