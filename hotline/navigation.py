@@ -110,6 +110,13 @@ ITEMS = (
         frozenset({"topics"}),
     ),
     Item(
+        "reports:list",
+        _("Hotline reports"),
+        OVERSIGHT_ROLES,
+        frozenset(),
+        frozenset({"reports"}),
+    ),
+    Item(
         "dispatch:supervision",
         _("Supervision"),
         OVERVIEW_ROLES,

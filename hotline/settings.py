@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "dispatch",
     "evaluation",
     "analytics",
+    "reports",
     "open311",
     "topics",
 ]
@@ -307,10 +308,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # One queue per app, so a deployment can give, say, dispatch's sweeps their own workers. Every
 # worker command (scripts/run.py, docker-compose.yml, tests' celery_worker) consumes
-# -Q celery,hotline,intake,dispatch,evaluation,analytics,topics; anything else stays on the default queue.
+# -Q celery,hotline,intake,dispatch,evaluation,analytics,topics,reports; anything else stays on the default queue.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
-    f"{app}.*": {"queue": app} for app in ("hotline", "intake", "dispatch", "evaluation", "analytics", "topics")
+    f"{app}.*": {"queue": app} for app in ("hotline", "intake", "dispatch", "evaluation", "analytics", "topics", "reports")
 }
 HEARTBEAT_INTERVAL = env.int("HEARTBEAT_INTERVAL_SECONDS", default=30)
 
@@ -354,6 +355,33 @@ CELERY_BEAT_SCHEDULE = {
     # Monthly topics (每月一题): each topic's rule recomputed over its tickets, new ones included,
     # 02:40 Asia/Shanghai; an edit of a topic's rule relinks it at once (topics/services.py).
     "relink-topics": {"task": "topics.tasks.relink_topics", "schedule": crontab(minute=40, hour=2)},
+    # 《市民热线反映》 (reports/): each run generates the last complete period (and any missed) once.
+    # Asia/Shanghai: yesterday's at 06:00; last week's on Mondays; last month's on the 2nd, after the
+    # rankings computed on the 1st could be published; last quarter's on the 2nd of its next month.
+    "hotline-report-daily": {
+        "task": "reports.tasks.generate_due_reports",
+        "schedule": crontab(minute=0, hour=6),
+        "args": ("daily",),
+        "options": {"expires": 6 * 3600},
+    },
+    "hotline-report-weekly": {
+        "task": "reports.tasks.generate_due_reports",
+        "schedule": crontab(minute=20, hour=6, day_of_week=1),
+        "args": ("weekly",),
+        "options": {"expires": 12 * 3600},
+    },
+    "hotline-report-monthly": {
+        "task": "reports.tasks.generate_due_reports",
+        "schedule": crontab(minute=40, hour=6, day_of_month=2),
+        "args": ("monthly",),
+        "options": {"expires": 12 * 3600},
+    },
+    "hotline-report-quarterly": {
+        "task": "reports.tasks.generate_due_reports",
+        "schedule": crontab(minute=0, hour=7, day_of_month=2, month_of_year="1,4,7,10"),
+        "args": ("quarterly",),
+        "options": {"expires": 12 * 3600},
+    },
 }
 
 # Business rules (DESIGN.md §5), all overridable from the environment.
@@ -493,6 +521,14 @@ ANALYTICS_TOPIC_MIN_CALLBACKS = env.int("ANALYTICS_TOPIC_MIN_CALLBACKS", default
 # assembled answer is kept in the cache for every screen of the same scope (0: not cached).
 ANALYTICS_SCREEN_POLL_SECONDS = env.int("ANALYTICS_SCREEN_POLL_SECONDS", default=30)
 ANALYTICS_SCREEN_CACHE_SECONDS = env.int("ANALYTICS_SCREEN_CACHE_SECONDS", default=5)
+# 《市民热线反映》 (reports/): the PDF files (WeasyPrint; needs Pango and a Chinese font such as Debian's
+# fonts-noto-cjk, else the report is stored without its PDF and says why), the font families the
+# PDF asks for, and how many periods before the last complete one a scheduled run catches up.
+REPORTS_PDF_ENABLED = env.bool("REPORTS_PDF_ENABLED", default=True)
+REPORTS_PDF_FONTS = env.str(
+    "REPORTS_PDF_FONTS", default='"Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", sans-serif'
+)
+REPORTS_CATCH_UP_PERIODS = env.int("REPORTS_CATCH_UP_PERIODS", default=2)
 
 # How old the last beat-driven heartbeat may be before /healthz reports the workers down: two
 # intervals and a little, so one late beat is not an outage but a dead worker shows within ~1 min.

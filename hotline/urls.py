@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("evaluation.urls")),
     path("", include("analytics.urls")),
     path("", include("topics.urls")),
+    path("", include("reports.urls")),
 ]
 # No route serves MEDIA_ROOT, in any mode: uploads are read only through the views that check
 # who may see them (dispatch:attachment, evaluation:appeal_attachment, topics:attachment).

@@ -113,7 +113,9 @@ def redis_unreachable(settings) -> None:
     }
 
 
-def start_celery_worker(log: Path, *, name: str = "w", env: dict[str, str] | None = None) -> subprocess.Popen:
+def start_celery_worker(
+    log: Path, *, name: str = "w", env: dict[str, str] | None = None, timeout: float = 30
+) -> subprocess.Popen:
     """Start a real Celery worker process on the Redis broker, using this test's database, and
     wait until it is ready. The caller stops it (terminate, or kill to simulate a crash)."""
     env = {
@@ -124,11 +126,17 @@ def start_celery_worker(log: Path, *, name: str = "w", env: dict[str, str] | Non
         "REDIS_URL": settings.REDIS_URL,
     }
     command = [sys.executable, "-m", "celery", "-A", "hotline", "worker", "--loglevel", "INFO", "--pool", "solo"]
-    command += ["-Q", "celery,hotline,intake,dispatch,evaluation,analytics,topics"]
+    command += ["-Q", "celery,hotline,intake,dispatch,evaluation,analytics,topics,reports"]
     command += ["--without-gossip", "--without-mingle", "--hostname", f"test-{name}-{os.getpid()}@%h"]
     with log.open("wb") as out:
         worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    wait_until(lambda: " ready." in log.read_text() or worker.poll() is not None, timeout=30)
+    try:
+        wait_until(lambda: " ready." in log.read_text() or worker.poll() is not None, timeout=timeout)
+    except BaseException:
+        # Not ready in time: stop it, or it lives on and takes the next test's tasks off the broker.
+        worker.kill()
+        worker.wait(timeout=15)
+        raise
     if worker.poll() is not None:
         pytest.fail(f"Celery worker exited:\n{log.read_text()}")
     return worker

@@ -98,6 +98,7 @@ def test_a_user_without_a_role_keeps_the_welcome_page(client):
                 "evaluation:callback_queue",
                 "analytics:screen",
                 "topics:list",
+                "reports:list",
                 "intake:article_list",
                 "evaluation:ranking",
                 "intake:proactive",
