@@ -308,10 +308,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # One queue per app, so a deployment can give, say, dispatch's sweeps their own workers. Every
 # worker command (scripts/run.py, docker-compose.yml, tests' celery_worker) consumes
-# -Q celery,hotline,intake,dispatch,evaluation,analytics,topics,reports; anything else stays on the default queue.
+# -Q celery,hotline,intake,dispatch,evaluation,analytics,topics,reports; anything else stays on the
+# default queue.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
-    f"{app}.*": {"queue": app} for app in ("hotline", "intake", "dispatch", "evaluation", "analytics", "topics", "reports")
+    f"{app}.*": {"queue": app}
+    for app in ("hotline", "intake", "dispatch", "evaluation", "analytics", "topics", "reports")
 }
 HEARTBEAT_INTERVAL = env.int("HEARTBEAT_INTERVAL_SECONDS", default=30)
 
