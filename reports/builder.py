@@ -11,13 +11,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from analytics.report import RECEIVED, Section, Table, count, listing, percent
 from reports import selectors
 from reports.periods import ReportKind, ReportPeriod
+from topics import selectors as topic_selectors
 
 
 @dataclass
@@ -86,6 +86,7 @@ def _volumes(period: ReportPeriod, totals: selectors.Totals) -> Section:
                 row(_("Overdue"), totals.counts["overdue"], previous["overdue"]),
                 [_("By phone (including the enterprise line)"), totals.phone, None, None, totals.share(totals.phone)],
                 [_("Online channels"), totals.online, None, None, totals.share(totals.online)],
+                [_("Other platforms"), totals.platforms, None, None, totals.share(totals.platforms)],
                 [_("Media reports"), totals.media, None, None, totals.share(totals.media)],
                 [_("Proactive (未诉先办)"), totals.proactive, None, None, totals.share(totals.proactive)],
             ],
@@ -205,17 +206,40 @@ def _hot_spots(found: selectors.HotSpots) -> Section:
 
 
 def topics_progress(period: ReportPeriod) -> Section:
-    """The monthly topics' (每月一题) progress. Isolated: the topics register is a separate app
-    (`topics`, selector `topics.selectors.topic_progress(*, start, end)`); without it the section is
-    empty with a note. The lead wires the figures in once that app is merged."""
+    """The monthly topics' (每月一题) progress: each topic adopted by the period's end, its tickets
+    in the period against the period before, and its reform measures done."""
     section = Section("topics", _("Progress of the monthly topics"))
-    if not apps.is_installed("topics"):
-        section.paragraphs.append(_("The topics register is not installed: there is no topic progress to report."))
+    lines = topic_selectors.topic_progress(start=period.start, end=period.end)
+    if not lines:
+        section.paragraphs.append(_("No monthly topic had been adopted by the end of the period."))
         return section
-    from topics import selectors as topic_selectors  # type: ignore[import-not-found]
-
-    for item in topic_selectors.topic_progress(start=period.start, end=period.end):
-        section.paragraphs.append(str(item))
+    section.tables.append(
+        Table(
+            _("Monthly topics"),
+            [
+                _("Topic"),
+                _("Status"),
+                _("Lead unit"),
+                _("Tickets in the period"),
+                _("Previous period"),
+                _("Change on the previous period"),
+                _("Measures done"),
+            ],
+            [
+                [
+                    line.title,
+                    line.status_label,
+                    line.lead_unit,
+                    line.tickets,
+                    line.previous_tickets,
+                    line.change,
+                    f"{line.measures_done}/{line.measures_total}",
+                ]
+                for line in lines
+            ],
+            frozenset({5}),
+        )
+    )
     return section
 
 

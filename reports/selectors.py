@@ -27,7 +27,7 @@ from evaluation import scoring
 from evaluation.models import MonthlyRanking, UnitResult
 from hotline.models import Unit, UnitKind, User, Zone
 from hotline.roles import OVERSIGHT_ROLES, holds
-from intake.models import ONLINE_CHANNELS, Channel
+from intake.models import ONLINE_CHANNELS, PLATFORM_CHANNELS, Channel
 from reports.models import Report
 from reports.periods import ReportKind, ReportPeriod
 
@@ -110,6 +110,7 @@ class Totals:
     previous: dict[str, int]
     phone: int
     online: int
+    platforms: int  # transferred by other platforms (PLATFORM_CHANNELS)
     media: int
     proactive: int
 
@@ -142,6 +143,7 @@ def totals(*, period: ReportPeriod) -> Totals:
         **_sums(~current, prefix="p_"),
         phone=Coalesce(Sum("received", filter=current & Q(channel__in=PHONE_CHANNELS)), 0),
         online=Coalesce(Sum("received", filter=current & Q(channel__in=ONLINE_CHANNELS)), 0),
+        platforms=Coalesce(Sum("received", filter=current & Q(channel__in=PLATFORM_CHANNELS)), 0),
         media=Coalesce(Sum("received", filter=current & Q(channel=Channel.MEDIA)), 0),
         proactive=Coalesce(Sum("received", filter=current & Q(channel=Channel.PROACTIVE)), 0),
     )
@@ -150,6 +152,7 @@ def totals(*, period: ReportPeriod) -> Totals:
         previous=_counts(values, "p_"),
         phone=values["phone"],
         online=values["online"],
+        platforms=values["platforms"],
         media=values["media"],
         proactive=values["proactive"],
     )

@@ -2,6 +2,7 @@
 files, the PDF optional where its libraries or font are missing, the command, the pages."""
 
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,15 @@ from django.utils.translation import gettext as _
 from analytics import selectors as analytics
 from analytics.periods import Period
 from evaluation import selectors as evaluation
-from hotline.models import Role, UnitKind
+from hotline.models import Role, Unit, UnitKind
+from intake.models import Channel, Ticket
 from reports import builder, exports, selectors, services
 from reports.models import ImmutableReportError, Report, Trigger
 from reports.periods import ReportKind, ReportPeriod
+from tests.reports.conftest import _start
 from tests.reports.files import pdf_text, table_rows
+from topics import services as topic_services
+from topics.models import TopicMeasure
 
 pytestmark = pytest.mark.django_db
 
@@ -124,10 +129,44 @@ def _without_district(period: ReportPeriod) -> int:
     return sum(rows.filter(district=None).values_list("received", flat=True))
 
 
-def test_topics_section_is_an_empty_note_without_the_topics_app(data):
+def test_without_a_topic_the_topics_section_says_so(data):
     section = builder.topics_progress(data.periods[ReportKind.MONTHLY])
     assert section.tables == []
     assert len(section.paragraphs) == 1
+
+
+def test_the_topics_section_lists_each_topic_with_its_tickets_and_measures_done(data, make_user):
+    # Given a topic adopted before the month's end on the category of a ticket received in it,
+    # with two reform measures, one of them done in the month
+    period = data.periods[ReportKind.MONTHLY]
+    in_month = Ticket.objects.filter(created_at__gte=_start(period.start), created_at__lt=_start(period.end))
+    category = in_month.exclude(channel=Channel.PROACTIVE).first().category
+    admin = make_user(Role.CITY_ADMIN, unit=Unit.objects.get(kind=UnitKind.CITY))
+    topic = topic_services.adopt_topic(
+        actor=admin,
+        data=topic_services.TopicInput(
+            title="老旧小区供暖",
+            problem="供暖不热",
+            lead_unit=data.city.districts[0],
+            month=period.start,
+            categories=[category],
+            tracked_from=period.start.replace(year=period.start.year - 1),
+        ),
+    )
+    done, _open = (
+        topic_services.add_measure(
+            actor=admin, topic_id=topic.pk, text=text, owner=data.city.districts[0], due_date=period.end
+        )
+        for text in ("排查", "改造")
+    )
+    TopicMeasure.objects.filter(pk=done.pk).update(done_at=_start(period.start) + timedelta(days=3))
+    # When the month's section is built
+    section = builder.topics_progress(period)
+    # Then the topic's line counts its tickets received in the month and one measure of two done
+    expected = in_month.filter(category=category).exclude(channel=Channel.PROACTIVE).count()
+    [row] = section.tables[0].rows
+    assert (row[0], row[3], row[6]) == ("老旧小区供暖", expected, "1/2")
+    assert expected > 0
 
 
 def test_regenerating_a_period_adds_a_version_and_never_touches_the_stored_files(data, media):
