@@ -59,6 +59,8 @@ class ErrorCode(StrEnum):
     CALLBACK_DONE = "callback_done", "the callback is already completed"
     APPEAL_OPEN = "appeal_open", "an appeal of this kind is already open or approved"
     APPEAL_DECIDED = "appeal_decided", "the appeal is already decided"
+    # Outbound webhooks.
+    DELIVERY_IN_PROGRESS = "delivery_in_progress", "the webhook delivery is still pending or being sent"
     # Reference data and set-up.
     UNKNOWN_STREET = "unknown_street", "a community names a street that is not in the organisation tree"
     UNKNOWN_DISTRICT = "unknown_district", "the zone file names a district that is not in the organisation tree"

@@ -124,7 +124,7 @@ def start_celery_worker(log: Path, *, name: str = "w", env: dict[str, str] | Non
         "REDIS_URL": settings.REDIS_URL,
     }
     command = [sys.executable, "-m", "celery", "-A", "hotline", "worker", "--loglevel", "INFO", "--pool", "solo"]
-    command += ["-Q", "celery,hotline,intake,dispatch,evaluation,analytics"]
+    command += ["-Q", "celery,hotline,intake,dispatch,evaluation,analytics,webhooks"]
     command += ["--without-gossip", "--without-mingle", "--hostname", f"test-{name}-{os.getpid()}@%h"]
     with log.open("wb") as out:
         worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("dispatch.api.urls")),
     path("", include("evaluation.api.urls")),
     path("", include("analytics.api.urls")),
+    path("", include("webhooks.api.urls")),
 ]
