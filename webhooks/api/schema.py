@@ -40,7 +40,13 @@ RANKING_PUBLISHED = _webhook(EventType.RANKING_PUBLISHED)
 
 
 def webhooks_in_openapi_30(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """OpenAPI 3.0 has no `webhooks`: list them as `x-webhooks` (the extension Redoc reads)."""
+    """OpenAPI 3.0 has no `webhooks`: list them as `x-webhooks` (the extension Redoc reads). The
+    API's error responses, which the AutoSchema adds to every operation, are the API's, not the
+    receiver's: a webhook documents only the answer it expects."""
+    for item in result.get("webhooks", {}).values():
+        for operation in item.values():
+            operation["responses"] = {code: answer for code, answer in operation["responses"].items() if code == "200"}
+            operation.pop("security", None)
     if "webhooks" in result and str(result.get("openapi", "")).startswith("3.0"):
         result["x-webhooks"] = result.pop("webhooks")
     return result
