@@ -583,7 +583,7 @@ def sweep(*, now: datetime | None = None) -> int:
     a duplicate enqueue finds nothing to claim. The number enqueued."""
     now = now or timezone.now()
     stuck = Delivery.objects.filter(status=DeliveryStatus.SENDING, lease_until__lt=now)
-    interrupted = _("interrupted while sending: sent again")
+    interrupted = "interrupted while sending: sent again"
     dead = stuck.filter(attempts__gte=settings.WEBHOOK_MAX_ATTEMPTS).update(
         status=DeliveryStatus.DEAD, lease_until=None, last_error=interrupted
     )
