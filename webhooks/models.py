@@ -9,12 +9,11 @@ delivery is at least once.
 import uuid
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from intake.models import Channel, Ticket
+from intake.models import Ticket
 
 
 class EventType(models.TextChoices):
@@ -55,29 +54,22 @@ class Subscription(models.Model):
     name = models.CharField(_("name"), max_length=100, blank=True)
     url = models.URLField(_("URL"), max_length=500)
     secret = models.CharField(_("signing secret"), max_length=64)
-    event_types = ArrayField(
-        models.CharField(max_length=32, choices=EventType.choices), verbose_name=_("event types"), size=None
+    # JSON lists rather than PostgreSQL arrays, so that the SQLite demo migrates too; they are
+    # matched in Python against each process's cached copy (webhooks.services.active_subscriptions).
+    event_types = models.JSONField(
+        _("event types"), default=list, help_text=_('the events to send, e.g. ["ticket.created"]')
     )
-    units = ArrayField(
-        models.PositiveIntegerField(),
-        verbose_name=_("units"),
+    units = models.JSONField(
+        _("units"),
         default=list,
         blank=True,
         help_text=_("unit ids: the ticket's district, street/township or lead unit; empty for all"),
     )
-    categories = ArrayField(
-        models.PositiveIntegerField(),
-        verbose_name=_("categories"),
-        default=list,
-        blank=True,
-        help_text=_("category ids at any level; empty for all"),
+    categories = models.JSONField(
+        _("categories"), default=list, blank=True, help_text=_("category ids at any level; empty for all")
     )
-    channels = ArrayField(
-        models.CharField(max_length=16, choices=Channel.choices),
-        verbose_name=_("channels"),
-        default=list,
-        blank=True,
-        help_text=_("the tickets' intake channels; empty for all"),
+    channels = models.JSONField(
+        _("channels"), default=list, blank=True, help_text=_("the tickets' intake channels; empty for all")
     )
     include_caller = models.BooleanField(
         _("include caller data"),
@@ -99,7 +91,6 @@ class Subscription(models.Model):
             models.CheckConstraint(
                 condition=Q(max_in_flight__gte=1, max_in_flight__lte=100), name="subscription_max_in_flight_range"
             ),
-            models.CheckConstraint(condition=~Q(event_types=[]), name="subscription_has_event_types"),
         ]
 
     def __str__(self) -> str:

@@ -24,7 +24,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,7 +44,7 @@ from hotline.models import Category, Unit, User
 from hotline.privacy import redact_identity
 from hotline.roles import has_role
 from intake.lifecycle import Action
-from intake.models import Ticket
+from intake.models import Channel, Ticket
 from webhooks import signing
 from webhooks.models import OPEN_STATUSES, Delivery, DeliveryAttempt, DeliveryStatus, EventType, Subscription
 
@@ -81,8 +81,16 @@ def _invalid(fields: dict[str, list[str]]) -> DomainError:
     return DomainError("invalid", _("The input is not valid."), status=400, fields=fields)
 
 
-def _validate(*, owner: User, url: str, include_caller: bool, event_types: Sequence[str]) -> None:
+def _validate(*, owner: User, subscription: Subscription) -> None:
+    url, include_caller, event_types = subscription.url, subscription.include_caller, subscription.event_types
     errors: dict[str, list[str]] = {}
+    for name in ("units", "categories"):
+        ids = getattr(subscription, name)
+        if not isinstance(ids, list) or not all(isinstance(pk, int) and not isinstance(pk, bool) for pk in ids):
+            errors[name] = [_("Give a list of ids.")]
+    channels = subscription.channels
+    if not isinstance(channels, list) or set(channels) - set(Channel.values):
+        errors["channels"] = [_("Unknown channel.")]
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         errors["url"] = [_("Enter an http(s) URL.")]
@@ -90,7 +98,7 @@ def _validate(*, owner: User, url: str, include_caller: bool, event_types: Seque
         errors["url"] = [_("The endpoint must use https.")]
     if not event_types:
         errors["event_types"] = [_("Choose at least one event type.")]
-    elif set(event_types) - set(EventType.values):
+    elif not isinstance(event_types, list) or set(event_types) - set(EventType.values):
         errors["event_types"] = [_("Unknown event type.")]
     if include_caller and not may_receive_caller_data(user=owner):
         errors["include_caller"] = [_("This client may not receive caller data.")]
@@ -114,12 +122,7 @@ SUBSCRIPTION_FIELDS = (
 def create_subscription(*, owner: User, **fields: Any) -> Subscription:
     """A new subscription of `owner` with a generated secret (shown to the client once)."""
     subscription = Subscription(owner=owner, secret=signing.new_secret(), **fields)
-    _validate(
-        owner=owner,
-        url=subscription.url,
-        include_caller=subscription.include_caller,
-        event_types=subscription.event_types,
-    )
+    _validate(owner=owner, subscription=subscription)
     with transaction.atomic():
         subscription.save()
         reference.changed()
@@ -133,12 +136,7 @@ def update_subscription(*, subscription_id: int, owner: User, **fields: Any) -> 
             if name not in SUBSCRIPTION_FIELDS:
                 raise ValueError(f"{name} is not a subscription field")
             setattr(subscription, name, value)
-        _validate(
-            owner=owner,
-            url=subscription.url,
-            include_caller=subscription.include_caller,
-            event_types=subscription.event_types,
-        )
+        _validate(owner=owner, subscription=subscription)
         subscription.save()
         reference.changed()
     return subscription
