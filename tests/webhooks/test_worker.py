@@ -92,7 +92,7 @@ def test_created_and_replied_arrive_signed_and_an_outage_of_the_receiver_loses_n
     dispatch_services.sign(assignment_id=lead.pk, actor=officer)
     dispatch_services.reply(assignment_id=lead.pk, actor=officer, text="已修复路灯。", outcome="resolved")
     # Then within seconds the receiver has ticket.created and ticket.replied, validly signed, in order
-    wait_until(lambda: len(receiver.received) == 2, timeout=10)
+    wait_until(lambda: len(receiver.received) == 2, timeout=15)
     created, replied = receiver.received
     assert created.headers["X-Hotline-Event"] == "ticket.created"
     assert replied.headers["X-Hotline-Event"] == "ticket.replied"
