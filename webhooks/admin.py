@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
     search_fields = ["name", "url", "owner__username"]
     raw_id_fields = ["owner"]
     exclude = ["secret"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["rotate_secrets"]
 
     def save_model(self, request: HttpRequest, obj: Subscription, form, change: bool) -> None:
