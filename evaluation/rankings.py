@@ -142,6 +142,9 @@ def publish_ranking(*, ranking_id: int, actor: User | None) -> MonthlyRanking:
         draft.published_at, draft.published_by, draft.is_current = timezone.now(), actor, True
         draft.save(update_fields=["published_at", "published_by", "is_current"])
         RankingAudit.objects.create(ranking=draft, action="published", actor=actor, reason=draft.reason)
+        from webhooks.services import record_ranking_published  # webhooks depends on evaluation's callers
+
+        record_ranking_published(ranking=draft)
     return draft
 
 

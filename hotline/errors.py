@@ -64,6 +64,8 @@ class ErrorCode(StrEnum):
     APPEAL_DECIDED = "appeal_decided", "the appeal is already decided"
     # Monthly topics (每月一题).
     TOPIC_STATUS = "topic_status", "the topic's status does not move to the one asked for"
+    # Outbound webhooks.
+    DELIVERY_IN_PROGRESS = "delivery_in_progress", "the webhook delivery is still pending or being sent"
     # Reference data and set-up.
     UNKNOWN_STREET = "unknown_street", "a community names a street that is not in the organisation tree"
     UNKNOWN_DISTRICT = "unknown_district", "the zone file names a district that is not in the organisation tree"

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "reports",
     "open311",
     "topics",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -263,7 +264,26 @@ SPECTACULAR_SETTINGS = {
         "CallbackStatusEnum": "evaluation.models.CallbackStatus",
         "TopicStatusEnum": "topics.models.TopicStatus",
         "TopicSourceEnum": "topics.models.TopicSource",
+        "WebhookEventTypeEnum": "webhooks.models.EventType",
     },
+    # The signed requests the webhooks send (webhooks/api/schema.py).
+    "WEBHOOKS": [
+        f"webhooks.api.schema.{_name}"
+        for _name in (
+            "TICKET_CREATED",
+            "TICKET_DISPATCHED",
+            "TICKET_SIGNED",
+            "TICKET_REPLIED",
+            "TICKET_CLOSED",
+            "TICKET_REOPENED",
+            "TICKET_OVERDUE",
+            "RANKING_PUBLISHED",
+        )
+    ],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "webhooks.api.schema.webhooks_in_openapi_30",
+    ],
 }
 
 # Open311 GeoReport v2 (open311/): the one jurisdiction this deployment serves, and what
@@ -308,12 +328,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # One queue per app, so a deployment can give, say, dispatch's sweeps their own workers. Every
 # worker command (scripts/run.py, docker-compose.yml, tests' celery_worker) consumes
-# -Q celery,hotline,intake,dispatch,evaluation,analytics,topics,reports; anything else stays on the
-# default queue.
+# -Q celery,hotline,intake,dispatch,evaluation,analytics,topics,reports,webhooks; anything else stays on
+# the default queue.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     f"{app}.*": {"queue": app}
-    for app in ("hotline", "intake", "dispatch", "evaluation", "analytics", "topics", "reports")
+    for app in ("hotline", "intake", "dispatch", "evaluation", "analytics", "topics", "reports", "webhooks")
 }
 HEARTBEAT_INTERVAL = env.int("HEARTBEAT_INTERVAL_SECONDS", default=30)
 
@@ -384,6 +404,13 @@ CELERY_BEAT_SCHEDULE = {
         "args": ("quarterly",),
         "options": {"expires": 12 * 3600},
     },
+    # Webhooks: deliveries a dead worker left sending, or whose enqueue was lost; the log's retention.
+    "sweep-webhook-deliveries": {
+        "task": "webhooks.tasks.sweep_deliveries",
+        "schedule": float(env.int("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=30)),
+        "options": {"expires": 25},
+    },
+    "prune-webhook-deliveries": {"task": "webhooks.tasks.prune_deliveries", "schedule": crontab(minute=47, hour=3)},
 }
 
 # Business rules (DESIGN.md §5), all overridable from the environment.
@@ -499,6 +526,19 @@ if FEEDBACK_SMS_MAX_SEGMENTS < 1:
 # scale that is tens of millions of rows a year.
 NOTIFICATION_RETENTION = timedelta(days=env.int("NOTIFICATION_RETENTION_DAYS", default=180))
 SMS_RETENTION = timedelta(days=env.int("SMS_RETENTION_DAYS", default=180))
+
+# Outbound webhooks (webhooks/): plain http endpoints only where allowed (local development, tests);
+# request timeouts; an attempt still "sending" after WEBHOOK_LEASE was interrupted and is sent
+# again (keep it above the timeouts); retry n waits about WEBHOOK_BACKOFF_SECONDS * 2**(n-1)
+# (jittered, at most WEBHOOK_BACKOFF_MAX_SECONDS); dead after WEBHOOK_MAX_ATTEMPTS.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=5)
+WEBHOOK_HTTP_TIMEOUT = env.float("WEBHOOK_HTTP_TIMEOUT_SECONDS", default=10)
+WEBHOOK_LEASE = timedelta(seconds=env.float("WEBHOOK_LEASE_SECONDS", default=60))
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)
+WEBHOOK_BACKOFF_SECONDS = env.float("WEBHOOK_BACKOFF_SECONDS", default=30)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=3600)
+WEBHOOK_RETENTION = timedelta(days=env.int("WEBHOOK_RETENTION_DAYS", default=30))
 
 # Analytics (analytics/): rollup refresh and the hot-spot and monthly-topic rules.
 # A refresh re-reads changes from this long before its watermark: transactions still open at the

@@ -292,6 +292,8 @@ def create_ticket(
                     )
                 )
             TicketEvent.objects.bulk_create(events)
+            for event in events:
+                _announce(ticket=ticket, event=event)
     except IntegrityError:
         existing = _submitted_before(data=data, idempotency_key=idempotency_key)
         if existing:
@@ -400,7 +402,25 @@ def transition(
             note=note,
             payload=payload or {},
         )
+        _announce(ticket=ticket, event=event)
     return ticket, event
+
+
+def _announce(*, ticket: Ticket, event: TicketEvent) -> None:
+    """The event's webhook deliveries, written in its transaction (the outbox: webhooks.services).
+    No subscription for the event: no query."""
+    from webhooks.services import TicketEventRecord, record_ticket_event  # webhooks reads intake's models
+
+    record_ticket_event(
+        ticket=ticket,
+        event=TicketEventRecord(
+            action=event.action,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            payload=event.payload,
+            occurred_at=event.created_at,
+        ),
+    )
 
 
 Locked = TypeVar("Locked")
@@ -732,6 +752,13 @@ def record_overlay_events(*, action: Action, entries: list[OverlayEntry]) -> lis
         for entry in written
     )
     Ticket.objects.filter(pk__in={entry.ticket_id for entry in written}).update(updated_at=timezone.now())
+    from webhooks.services import record_ticket_events  # webhooks reads intake's models
+
+    record_ticket_events(
+        ticket_ids=[entry.ticket_id for entry in written],
+        action=action,
+        payloads={entry.ticket_id: entry.payload for entry in written},
+    )
     return written
 
 

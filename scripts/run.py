@@ -205,7 +205,7 @@ def main() -> None:
         # -Q: every app's queue (settings.CELERY_TASK_ROUTES) and the default one.
         "worker": [
             *(str(bin_dir / "celery"), "-A", "hotline", "worker", "--loglevel", "INFO", "--concurrency", "2"),
-            *("-Q", "celery,hotline,intake,dispatch,evaluation,analytics,topics,reports"),
+            *("-Q", "celery,hotline,intake,dispatch,evaluation,analytics,topics,reports,webhooks"),
         ],
         "beat": [str(bin_dir / "celery"), "-A", "hotline", "beat", "--loglevel", "INFO"],
     }

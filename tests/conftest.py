@@ -126,7 +126,7 @@ def start_celery_worker(
         "REDIS_URL": settings.REDIS_URL,
     }
     command = [sys.executable, "-m", "celery", "-A", "hotline", "worker", "--loglevel", "INFO", "--pool", "solo"]
-    command += ["-Q", "celery,hotline,intake,dispatch,evaluation,analytics,topics,reports"]
+    command += ["-Q", "celery,hotline,intake,dispatch,evaluation,analytics,topics,reports,webhooks"]
     command += ["--without-gossip", "--without-mingle", "--hostname", f"test-{name}-{os.getpid()}@%h"]
     with log.open("wb") as out:
         worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

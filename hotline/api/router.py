@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("evaluation.api.urls")),
     path("", include("analytics.api.urls")),
     path("", include("topics.api.urls")),
+    path("", include("webhooks.api.urls")),
 ]

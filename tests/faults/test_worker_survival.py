@@ -25,7 +25,7 @@ from tests.faults.tasks import nap
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-QUEUES = "celery,hotline,intake,dispatch,evaluation,analytics,topics,reports"
+QUEUES = "celery,hotline,intake,dispatch,evaluation,analytics,topics,reports,webhooks"
 # As tests/faults/test_redis_outage.py: FAULTS_REDIS_OUTAGE_SECONDS=30 replays the outage.
 OUTAGE_SECONDS = float(os.environ.get("FAULTS_REDIS_OUTAGE_SECONDS", 10))
 
