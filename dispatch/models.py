@@ -494,7 +494,9 @@ class FeedbackTemplate(models.Model):
     text = models.TextField(
         _("text"), help_text=_("Placeholders: {number} tracking number, {summary} the reply, {link} the status page.")
     )
-    is_active = models.BooleanField(_("active"), default=True, help_text=_("Inactive: no SMS for this outcome."))
+    is_active = models.BooleanField(
+        pgettext_lazy("in service", "active"), default=True, help_text=_("Inactive: no SMS for this outcome.")
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("updated by"),

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from intake.models import Ticket
 
@@ -76,7 +77,7 @@ class Subscription(models.Model):
         default=False,
         help_text=_("only for clients allowed to receive it; never for confidential callers"),
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("in service", "active"), default=True)
     max_in_flight = models.PositiveSmallIntegerField(
         _("concurrent deliveries"), default=4, help_text=_("at most this many requests to the endpoint at once")
     )

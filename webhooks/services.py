@@ -234,6 +234,10 @@ def _ticket_body(*, ticket: Ticket, lead_unit_id: int | None, chain: list[Catego
         "status": ticket.status,
         "kind": ticket.kind,
         "channel": ticket.channel,
+        # A platform's request carries its own id: the platform's subscription (filtered to its
+        # channel) hears of the reply and status changes by it.
+        "external_id": ticket.external_id,
+        "external_url": ticket.external_url,
         "urgency": ticket.urgency,
         "category": {"id": category.pk, "code": category.code, "name": category.name} if category else None,
         "district": _unit(ticket.district_id),

@@ -17,6 +17,7 @@ from evaluation import selectors as evaluation
 from hotline.models import Role, Unit, UnitKind
 from intake.models import Channel, Ticket
 from reports import builder, exports, selectors, services
+from reports import demo as reports_demo
 from reports.models import ImmutableReportError, Report, Trigger
 from reports.periods import ReportKind, ReportPeriod
 from tests.reports.conftest import _start
@@ -279,3 +280,13 @@ def test_the_list_runs_a_fixed_number_of_queries(data, media, client, supervisor
         services.generate_report(period=data.periods[kind].previous())
     with django_assert_max_num_queries(8):
         assert client.get(reverse("reports:list")).status_code == 200
+
+
+def test_the_demo_stores_the_last_complete_period_of_each_kind_once(data, media):
+    # When the demo is loaded twice
+    first = reports_demo.load(password="unused")
+    again = reports_demo.load(password="unused")
+    # Then the last day, week, month and quarter each have one report, with both files
+    assert sorted(Report.objects.values_list("kind", flat=True)) == sorted(ReportKind.values)
+    assert all(report.xlsx and report.pdf for report in Report.objects.all())
+    assert first[0] == again[0]

@@ -106,6 +106,10 @@ class WebhookTicketSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
     kind = serializers.ChoiceField(choices=Kind.choices)
     channel = serializers.ChoiceField(choices=Channel.choices)
+    external_id = serializers.CharField(
+        allow_blank=True, help_text="the transferring platform's id of the request (empty for the hotline's own)"
+    )
+    external_url = serializers.CharField(allow_blank=True, help_text="the request's page on that platform, if given")
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     category = WebhookCategorySerializer(allow_null=True)
     district = WebhookUnitSerializer(allow_null=True)

@@ -9,7 +9,7 @@ from hotline import demo
 # In dependency order: each app's demo module may use what the previous ones created. The history
 # comes after intake's (whose first category model learns from the tree alone, in seconds) and before
 # the rankings of its months and the rollups of everything.
-DEMO_APPS = ("hotline", "intake", "history", "dispatch", "evaluation", "open311", "analytics", "topics")
+DEMO_APPS = ("hotline", "intake", "history", "dispatch", "evaluation", "open311", "analytics", "topics", "reports")
 
 
 class Command(BaseCommand):
