@@ -700,6 +700,16 @@ class HotSpots:
     enough_history: bool
 
 
+def standing_out(*, count: int, baseline: list[int]) -> tuple[float, float] | None:
+    """The hot-spot rule: the baseline's mean and standard deviation when `count` stands out from
+    it (ANALYTICS_HOTSPOT_Z deviations and ANALYTICS_HOTSPOT_MIN_RISE above its mean), else None."""
+    mean = sum(baseline) / len(baseline)
+    sd = math.sqrt(sum((value - mean) ** 2 for value in baseline) / len(baseline))
+    if count < mean + settings.ANALYTICS_HOTSPOT_Z * sd or count < (1 + settings.ANALYTICS_HOTSPOT_MIN_RISE) * mean:
+        return None
+    return mean, sd
+
+
 def hot_spots(*, scope: Scope, month: date, limit: int = 50) -> HotSpots:
     """Category × street clusters whose month jumps against their own recent past (three queries).
 
@@ -752,11 +762,10 @@ def hot_spots(*, scope: Scope, month: date, limit: int = 50) -> HotSpots:
     for row in current:
         past = history.get((row["category_id"], row["street_id"]), {})
         baseline = [past.get(m, 0) for m in baseline_months]
-        mean = sum(baseline) / len(baseline)
-        sd = math.sqrt(sum((value - mean) ** 2 for value in baseline) / len(baseline))
         count = row["n"]
-        if count < mean + settings.ANALYTICS_HOTSPOT_Z * sd or count < (1 + settings.ANALYTICS_HOTSPOT_MIN_RISE) * mean:
+        if (stands_out := standing_out(count=count, baseline=baseline)) is None:
             continue
+        mean, sd = stands_out
         spots.append(
             HotSpot(
                 category_id=row["category_id"],

@@ -7,7 +7,6 @@ and rate (analytics.selectors). The street rankings of a month or a quarter come
 published monthly rankings (evaluation); of a day or a week, from the rates of the rollups.
 """
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -268,11 +267,10 @@ def hot_spots(*, period: ReportPeriod, limit: int = 20) -> HotSpots:
     spots = []
     for row in current:
         counts = history.get((row["category_id"], row["street_id"]), [0] * len(baseline))
-        mean = sum(counts) / len(counts)
-        sd = math.sqrt(sum((value - mean) ** 2 for value in counts) / len(counts))
         count = row["n"]
-        if count < mean + settings.ANALYTICS_HOTSPOT_Z * sd or count < (1 + settings.ANALYTICS_HOTSPOT_MIN_RISE) * mean:
+        if (stands_out := analytics.standing_out(count=count, baseline=counts)) is None:
             continue
+        mean, sd = stands_out
         spots.append(
             HotSpot(
                 category_id=row["category_id"],
