@@ -362,7 +362,7 @@ CELERY_BEAT_SCHEDULE = {
     "rank-recent-suggestions": {
         "task": "intake.tasks.rank_recent_suggestions",
         "schedule": 30.0,
-        "options": {"expires": 30},
+        "options": {"expires": 25},
     },
     # The category classifier, retrained on the week's tickets: 04:10 on Mondays, Asia/Shanghai.
     "train-category-model": {

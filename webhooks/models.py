@@ -53,7 +53,7 @@ class Subscription(models.Model):
         related_name="webhook_subscriptions",
     )
     name = models.CharField(_("name"), max_length=100, blank=True)
-    url = models.URLField(_("URL"), max_length=500)
+    url = models.URLField(pgettext_lazy("web address", "URL"), max_length=500)
     secret = models.CharField(_("signing secret"), max_length=64)
     # JSON lists rather than PostgreSQL arrays, so that the SQLite demo migrates too; they are
     # matched in Python against each process's cached copy (webhooks.services.active_subscriptions).

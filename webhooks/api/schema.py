@@ -20,7 +20,7 @@ def _webhook(event_type: EventType) -> OpenApiWebhook:
     return OpenApiWebhook(
         name=event_type.value,
         decorator=extend_schema(
-            summary=str(event_type.label),
+            summary=event_type.label,  # lazy: rendered in the language the schema is generated in
             description=DESCRIPTION,
             request=WebhookEventSerializer,
             responses={200: OpenApiResponse(description="received (any 2xx)")},
