@@ -700,14 +700,57 @@ class HotSpots:
     enough_history: bool
 
 
-def standing_out(*, count: int, baseline: list[int]) -> tuple[float, float] | None:
-    """The hot-spot rule: the baseline's mean and standard deviation when `count` stands out from
-    it (ANALYTICS_HOTSPOT_Z deviations and ANALYTICS_HOTSPOT_MIN_RISE above its mean), else None."""
+def hot_spot_clusters(rows: QuerySet[Any]) -> list[dict[str, Any]]:
+    """The (category, street) clusters of rollup `rows` with at least ANALYTICS_HOTSPOT_MIN_VOLUME
+    tickets received (`n`), with the names a hot spot shows: the candidates of the hot-spot rule."""
+    return list(
+        rows.exclude(street=None)
+        .values(
+            "category_id",
+            "category__name",
+            "category__name_en",
+            "category__parent__name",
+            "category__parent__name_en",
+            "street_id",
+            "street__name",
+            "street__name_en",
+            "street__parent__name",
+            "street__parent__name_en",
+        )
+        .annotate(n=Sum("received"))
+        .filter(n__gte=settings.ANALYTICS_HOTSPOT_MIN_VOLUME)
+        .order_by()
+    )
+
+
+def hot_spot(*, cluster: dict[str, Any], baseline: list[int], start: date, end: date) -> HotSpot | None:
+    """The hot-spot rule: the cluster received in [start, end) as a hot spot when it stands out from
+    its baseline (ANALYTICS_HOTSPOT_Z deviations and ANALYTICS_HOTSPOT_MIN_RISE above its mean),
+    else None."""
+    count = cluster["n"]
     mean = sum(baseline) / len(baseline)
     sd = math.sqrt(sum((value - mean) ** 2 for value in baseline) / len(baseline))
     if count < mean + settings.ANALYTICS_HOTSPOT_Z * sd or count < (1 + settings.ANALYTICS_HOTSPOT_MIN_RISE) * mean:
         return None
-    return mean, sd
+    return HotSpot(
+        category_id=cluster["category_id"],
+        category=cluster["category__name"],
+        category_parent=cluster["category__parent__name"] or "",
+        street_id=cluster["street_id"],
+        street=cluster["street__name"],
+        district=cluster["street__parent__name"] or "",
+        count=count,
+        baseline=baseline,
+        mean=round(mean, 1),
+        sd=round(sd, 1),
+        url=tickets_url(
+            period_start=start, period_end=end, category_id=cluster["category_id"], street_id=cluster["street_id"]
+        ),
+        category_en=cluster["category__name_en"],
+        category_parent_en=cluster["category__parent__name_en"] or "",
+        street_en=cluster["street__name_en"],
+        district_en=cluster["street__parent__name_en"] or "",
+    )
 
 
 def hot_spots(*, scope: Scope, month: date, limit: int = 50) -> HotSpots:
@@ -728,25 +771,7 @@ def hot_spots(*, scope: Scope, month: date, limit: int = 50) -> HotSpots:
     if len(baseline_months) < settings.ANALYTICS_HOTSPOT_MIN_BASELINE_MONTHS:
         return HotSpots(month, baseline_months, [], enough_history=False)
     end = add_months(month, 1)
-    current = list(
-        rollup_rows(scope, month, end)
-        .exclude(street=None)
-        .values(
-            "category_id",
-            "category__name",
-            "category__name_en",
-            "category__parent__name",
-            "category__parent__name_en",
-            "street_id",
-            "street__name",
-            "street__name_en",
-            "street__parent__name",
-            "street__parent__name_en",
-        )
-        .annotate(n=Sum("received"))
-        .filter(n__gte=settings.ANALYTICS_HOTSPOT_MIN_VOLUME)
-        .order_by()
-    )
+    current = hot_spot_clusters(rollup_rows(scope, month, end))
     if not current:
         return HotSpots(month, baseline_months, [], enough_history=True)
     history: dict[tuple[int, int], dict[date, int]] = defaultdict(dict)
@@ -762,31 +787,8 @@ def hot_spots(*, scope: Scope, month: date, limit: int = 50) -> HotSpots:
     for row in current:
         past = history.get((row["category_id"], row["street_id"]), {})
         baseline = [past.get(m, 0) for m in baseline_months]
-        count = row["n"]
-        if (stands_out := standing_out(count=count, baseline=baseline)) is None:
-            continue
-        mean, sd = stands_out
-        spots.append(
-            HotSpot(
-                category_id=row["category_id"],
-                category=row["category__name"],
-                category_parent=row["category__parent__name"] or "",
-                street_id=row["street_id"],
-                street=row["street__name"],
-                district=row["street__parent__name"] or "",
-                count=count,
-                baseline=baseline,
-                mean=round(mean, 1),
-                sd=round(sd, 1),
-                url=tickets_url(
-                    period_start=month, period_end=end, category_id=row["category_id"], street_id=row["street_id"]
-                ),
-                category_en=row["category__name_en"],
-                category_parent_en=row["category__parent__name_en"] or "",
-                street_en=row["street__name_en"],
-                district_en=row["street__parent__name_en"] or "",
-            )
-        )
+        if (spot := hot_spot(cluster=row, baseline=baseline, start=month, end=end)) is not None:
+            spots.append(spot)
     spots.sort(key=lambda spot: (-spot.score, -spot.count, spot.street))
     return HotSpots(month, baseline_months, spots[:limit], enough_history=True)
 

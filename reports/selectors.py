@@ -230,24 +230,7 @@ def hot_spots(*, period: ReportPeriod, limit: int = 20) -> HotSpots:
     if len(baseline) < settings.ANALYTICS_HOTSPOT_MIN_BASELINE_MONTHS:
         return HotSpots([], len(baseline), enough_history=False)
     rows, column = _rows(period.start, period.end)
-    current = list(
-        rows.exclude(street=None)
-        .values(
-            "category_id",
-            "category__name",
-            "category__name_en",
-            "category__parent__name",
-            "category__parent__name_en",
-            "street_id",
-            "street__name",
-            "street__name_en",
-            "street__parent__name",
-            "street__parent__name_en",
-        )
-        .annotate(n=Sum("received"))
-        .filter(n__gte=settings.ANALYTICS_HOTSPOT_MIN_VOLUME)
-        .order_by()
-    )
+    current = analytics.hot_spot_clusters(rows)
     if not current:
         return HotSpots([], len(baseline), enough_history=True)
     index = {past.start: position for position, past in enumerate(baseline)}
@@ -267,34 +250,8 @@ def hot_spots(*, period: ReportPeriod, limit: int = 20) -> HotSpots:
     spots = []
     for row in current:
         counts = history.get((row["category_id"], row["street_id"]), [0] * len(baseline))
-        count = row["n"]
-        if (stands_out := analytics.standing_out(count=count, baseline=counts)) is None:
-            continue
-        mean, sd = stands_out
-        spots.append(
-            HotSpot(
-                category_id=row["category_id"],
-                category=row["category__name"],
-                category_parent=row["category__parent__name"] or "",
-                street_id=row["street_id"],
-                street=row["street__name"],
-                district=row["street__parent__name"] or "",
-                count=count,
-                baseline=counts,
-                mean=round(mean, 1),
-                sd=round(sd, 1),
-                url=tickets_url(
-                    period_start=period.start,
-                    period_end=period.end,
-                    category_id=row["category_id"],
-                    street_id=row["street_id"],
-                ),
-                category_en=row["category__name_en"],
-                category_parent_en=row["category__parent__name_en"] or "",
-                street_en=row["street__name_en"],
-                district_en=row["street__parent__name_en"] or "",
-            )
-        )
+        if (spot := analytics.hot_spot(cluster=row, baseline=counts, start=period.start, end=period.end)) is not None:
+            spots.append(spot)
     spots.sort(key=lambda spot: (-spot.score, -spot.count, spot.street))
     return HotSpots(spots[:limit], len(baseline), enough_history=True)
 
