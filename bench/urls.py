@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hotline.urls import handler404, handler500  # noqa: F401
+from hotline.urls import handler400, handler404, handler500  # noqa: F401
 from hotline.urls import urlpatterns as product_urlpatterns
 from intake.api.views import CanTakeIn
 

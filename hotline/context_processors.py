@@ -1,3 +1,5 @@
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
@@ -7,9 +9,15 @@ from hotline.roles import user_roles
 from hotline.selectors import is_hotline_staff
 
 
+def _user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
+    """The request's user; anonymous on an error page for a request refused before the
+    authentication middleware ran (a Host header not in ALLOWED_HOSTS: scanners send them)."""
+    return getattr(request, "user", None) or AnonymousUser()
+
+
 def roles(request: HttpRequest) -> dict:
     """The current user's roles, for navigation and role-dependent page parts."""
-    user = request.user
+    user = _user(request)
     return {
         "user_roles": user_roles(user=user),
         "is_hotline_staff": user.is_authenticated and is_hotline_staff(user=user),
@@ -18,7 +26,7 @@ def roles(request: HttpRequest) -> dict:
 
 def notifications(request: HttpRequest) -> dict:
     """The header badge's unread count: one COUNT, and only on pages that render it."""
-    user = request.user
+    user = _user(request)
     if not user.is_authenticated:
         return {"unread_notifications": 0}
     return {"unread_notifications": SimpleLazyObject(lambda: unread_count(user=user))}
@@ -26,6 +34,6 @@ def notifications(request: HttpRequest) -> dict:
 
 def nav(request: HttpRequest) -> dict:
     """The main navigation with its pending counts, built only on pages that render it."""
-    if not request.user.is_authenticated:
+    if not _user(request).is_authenticated:
         return {}
     return {"nav": SimpleLazyObject(lambda: navigation.navigation(request=request))}

@@ -49,3 +49,17 @@ def test_a_form_posted_without_its_csrf_token_is_the_products_403_page(settings)
     response = client.post("/notifications/read-all/")
     assert response.status_code == 403
     assert "页面已过期" in response.content.decode()
+
+
+@pytest.mark.parametrize(("path", "expected"), [("/", "text/html"), ("/api/v1/tickets/", "application/json")])
+def test_a_request_for_a_host_not_served_is_the_products_400(settings, path, expected):
+    # Given a production site serving its own names only
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["hotline.example"]
+
+    # When a scanner asks for it under another name (refused before the authentication ran)
+    response = Client().get(path, HTTP_HOST="scanner.invalid")
+
+    # Then it gets the product's own 400, not a crashed error page
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith(expected)
