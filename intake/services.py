@@ -5,6 +5,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -43,8 +44,8 @@ from intake.models import (
     TicketEvent,
     Urgency,
 )
-from intake.phones import normalize_phone
 from intake.proactive import IMPORT_COLUMNS, IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, PROACTIVE_KIND
+from intake.ticket_insert import CallerInput, insert_ticket
 
 
 def next_ticket_number(*, day: date) -> str:
@@ -61,37 +62,6 @@ def next_ticket_number(*, day: date) -> str:
         )
         (sequence,) = cursor.fetchone()
     return f"{day:%Y%m%d}{sequence:06d}"
-
-
-CALLER_UPSERT = """
-INSERT INTO intake_caller (phone, name, is_enterprise, enterprise_name, created_at)
-VALUES (%s, %s, %s, %s, %s)
-ON CONFLICT (phone) DO UPDATE SET
-    name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE intake_caller.name END,
-    is_enterprise = intake_caller.is_enterprise OR excluded.is_enterprise,
-    enterprise_name = CASE
-        WHEN excluded.enterprise_name <> '' THEN excluded.enterprise_name ELSE intake_caller.enterprise_name
-    END
-RETURNING id, name, is_enterprise, enterprise_name
-"""
-
-
-def upsert_caller(*, phone: str, name: str = "", is_enterprise: bool = False, enterprise_name: str = "") -> Caller:
-    """The caller of this phone number, created on first contact; a newly given name wins.
-
-    One statement, also when two first contacts of a number arrive at once (the unique phone
-    decides). On the intake hot path it replaces get_or_create's select, savepoint and insert,
-    at the price of rewriting a repeat caller's row.
-    """
-    phone = normalize_phone(phone)
-    with connection.cursor() as cursor:
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        cursor.execute(CALLER_UPSERT, [phone, name, is_enterprise, enterprise_name, now])
-        pk, name, is_enterprise, enterprise_name = cursor.fetchone()
-    # Loaded as from a query; created_at is left deferred, read if anyone asks.
-    fields = ["id", "phone", "name", "is_enterprise", "enterprise_name"]
-    # bool(): SQLite answers the OR with 0/1.
-    return Caller.from_db(connection.alias, fields, [pk, phone, name, bool(is_enterprise), enterprise_name])
 
 
 def default_tier(*, category: Category, urgency: str) -> str:
@@ -230,68 +200,71 @@ def create_ticket(
     if first_step is not None:
         _check_move(action=first_step.action, status=Status.RECEIVED)
         status, changes = target_of(first_step.action, Status.RECEIVED), first_step.changes
+    ticket = Ticket(
+        number=number,
+        channel=Channel(data.channel),
+        kind=Kind(data.kind),
+        category=data.category,
+        confidential=data.confidential,
+        district=district,
+        street=street,
+        community_id=located.community_code,
+        address=data.address,
+        latitude=data.latitude,
+        longitude=data.longitude,
+        title=data.title or data.description[:40],
+        description=data.description,
+        urgency=Urgency(data.urgency),
+        deadline_tier=DeadlineTier(tier),
+        tier_override_reason=data.tier_override_reason if tier != default else "",
+        created_by=actor,
+        idempotency_key=idempotency_key or None,
+        external_id=data.external_id,
+        external_url=data.external_url if data.external_id else "",
+        status=status,
+        closed_at=timezone.now() if status in CLOSED_STATES else None,
+        **changes,
+    )
+    events = [
+        TicketEvent(
+            ticket=ticket,
+            action=Action.CREATE,
+            from_status="",
+            to_status=Status.RECEIVED,
+            actor=actor,
+            payload={"channel": ticket.channel, **located.payload, **data.extra},
+        )
+    ]
+    if first_step is not None:
+        events.append(
+            TicketEvent(
+                ticket=ticket,
+                action=first_step.action,
+                from_status=Status.RECEIVED,
+                to_status=status,
+                actor=actor,
+                note=first_step.note,
+                payload=first_step.payload,
+            )
+        )
+    caller = (
+        CallerInput(
+            phone=data.phone,
+            name=data.caller_name,
+            is_enterprise=data.is_enterprise,
+            enterprise_name=data.enterprise_name,
+        )
+        if data.phone
+        else None
+    )
+    # On PostgreSQL the write is one statement: a transaction only where the webhooks' outbox
+    # writes more in it, or around it to recover from a lost race inside the caller's own.
+    in_transaction = connection.in_atomic_block or connection.vendor != "postgresql" or announces(events)
     try:
         # A savepoint only where there is a lost race to recover from.
-        with transaction.atomic(savepoint=idempotency_key is not None or bool(data.external_id)):
-            caller = (
-                upsert_caller(
-                    phone=data.phone,
-                    name=data.caller_name,
-                    is_enterprise=data.is_enterprise,
-                    enterprise_name=data.enterprise_name,
-                )
-                if data.phone
-                else None
-            )
-            ticket = Ticket.objects.create(
-                number=number,
-                channel=Channel(data.channel),
-                kind=Kind(data.kind),
-                category=data.category,
-                caller=caller,
-                confidential=data.confidential,
-                district=district,
-                street=street,
-                community_id=located.community_code,
-                address=data.address,
-                latitude=data.latitude,
-                longitude=data.longitude,
-                title=data.title or data.description[:40],
-                description=data.description,
-                urgency=Urgency(data.urgency),
-                deadline_tier=DeadlineTier(tier),
-                tier_override_reason=data.tier_override_reason if tier != default else "",
-                created_by=actor,
-                idempotency_key=idempotency_key or None,
-                external_id=data.external_id,
-                external_url=data.external_url if data.external_id else "",
-                status=status,
-                closed_at=timezone.now() if status in CLOSED_STATES else None,
-                **changes,
-            )
-            events = [
-                TicketEvent(
-                    ticket=ticket,
-                    action=Action.CREATE,
-                    from_status="",
-                    to_status=Status.RECEIVED,
-                    actor=actor,
-                    payload={"channel": ticket.channel, **located.payload, **data.extra},
-                )
-            ]
-            if first_step is not None:
-                events.append(
-                    TicketEvent(
-                        ticket=ticket,
-                        action=first_step.action,
-                        from_status=Status.RECEIVED,
-                        to_status=status,
-                        actor=actor,
-                        note=first_step.note,
-                        payload=first_step.payload,
-                    )
-                )
-            TicketEvent.objects.bulk_create(events)
+        savepoint = idempotency_key is not None or bool(data.external_id)
+        with transaction.atomic(savepoint=savepoint) if in_transaction else nullcontext():
+            insert_ticket(ticket=ticket, events=events, caller=caller)
             for event in events:
                 _announce(ticket=ticket, event=event)
     except IntegrityError:
@@ -404,6 +377,13 @@ def transition(
         )
         _announce(ticket=ticket, event=event)
     return ticket, event
+
+
+def announces(events: list[TicketEvent]) -> bool:
+    """Whether announcing these events writes webhook deliveries (a subscription takes them)."""
+    from webhooks.services import listens  # webhooks reads intake's models
+
+    return listens(actions=[event.action for event in events])
 
 
 def _announce(*, ticket: Ticket, event: TicketEvent) -> None:
@@ -647,7 +627,8 @@ def submit_intake(
     if existing:
         return Submission(ticket=existing, created=False)
     number = next_ticket_number(day=timezone.localdate())
-    with transaction.atomic():
+    # Only a merge writes more than the ticket (on PostgreSQL one statement, committed alone).
+    with transaction.atomic() if outcome == Outcome.MERGE else nullcontext():
         ticket = create_ticket(
             data=data,
             actor=actor,

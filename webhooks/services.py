@@ -299,6 +299,13 @@ class TicketEventRecord:
     occurred_at: datetime | None = None
 
 
+def listens(*, actions: Iterable[str]) -> bool:
+    """Whether an active subscription takes the events of any of these ticket actions: where
+    none does, recording them writes nothing (and costs no query)."""
+    event_types = {ACTION_EVENTS[action] for action in actions if action in ACTION_EVENTS}
+    return bool(event_types) and any(event_types & sub.event_types for sub in active_subscriptions())
+
+
 def record_ticket_event(*, ticket: Ticket, event: TicketEventRecord) -> list[Delivery]:
     """Write the outbox rows of one ticket event, inside the event's transaction. Without an
     active subscription for its type this costs no query."""

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from hotline.errors import DomainError
 from hotline.models import Category, DeadlineTier, Role
-from intake import selectors, services
+from intake import selectors, services, ticket_insert
 from intake.lifecycle import Action, Status
 from intake.models import Caller, Channel, Disposition, Kind, Ticket, TicketEvent, Urgency
 from intake.services import NewTicket, Outcome
@@ -54,10 +54,10 @@ def test_callers_are_stored_once_per_phone(admin_user):
 
 def test_a_repeat_callers_given_details_win_and_missing_ones_keep_what_is_known():
     # Given a caller known by name as an enterprise
-    first = services.upsert_caller(phone="13800138000", name="张三", is_enterprise=True, enterprise_name="某公司")
+    first = ticket_insert.upsert_caller(phone="13800138000", name="张三", is_enterprise=True, enterprise_name="某公司")
     # When the number calls again without a name, then with a new name
-    again = services.upsert_caller(phone="138 0013 8000")
-    renamed = services.upsert_caller(phone="13800138000", name="张三丰")
+    again = ticket_insert.upsert_caller(phone="138 0013 8000")
+    renamed = ticket_insert.upsert_caller(phone="13800138000", name="张三丰")
     # Then it is the same caller; nothing given is nothing lost, and a new name wins
     assert first.pk == again.pk == renamed.pk
     assert (again.name, again.is_enterprise, again.enterprise_name) == ("张三", True, "某公司")

@@ -1,0 +1,162 @@
+"""The intake's write: a new ticket with its caller and its first events.
+
+On PostgreSQL this is one statement (data-modifying CTEs): the caller's upsert, the ticket and
+its events, in one round trip and, outside a transaction, one commit. Through the ORM the same
+rows took six statements (BEGIN, upsert, ticket, events, COMMIT) and 1.7 ms of CPU to compile the
+two inserts, a fifth of an intake request. The statement's columns, casts and values come from
+the models' own fields (`pre_save`, `get_db_prep_save`), so it follows the models as the ORM does;
+a test holds the two writers to the same rows. Other databases (the SQLite quick start) write
+through the ORM.
+"""
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from django.db import connection, models
+from django.utils import timezone
+
+from intake.models import Caller, Ticket, TicketEvent
+from intake.phones import normalize_phone
+
+CALLER_UPSERT = """
+INSERT INTO intake_caller (phone, name, is_enterprise, enterprise_name, created_at)
+VALUES (%s, %s, %s, %s, %s)
+ON CONFLICT (phone) DO UPDATE SET
+    name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE intake_caller.name END,
+    is_enterprise = intake_caller.is_enterprise OR excluded.is_enterprise,
+    enterprise_name = CASE
+        WHEN excluded.enterprise_name <> '' THEN excluded.enterprise_name ELSE intake_caller.enterprise_name
+    END
+RETURNING id, name, is_enterprise, enterprise_name
+"""
+
+CALLER_FIELDS = ["id", "phone", "name", "is_enterprise", "enterprise_name"]
+
+
+@dataclass(frozen=True)
+class CallerInput:
+    """Who called, as the intake gives it: the number decides which caller row it is."""
+
+    phone: str
+    name: str = ""
+    is_enterprise: bool = False
+    enterprise_name: str = ""
+
+
+def upsert_caller(*, phone: str, name: str = "", is_enterprise: bool = False, enterprise_name: str = "") -> Caller:
+    """The caller of this phone number, created on first contact; a newly given name wins.
+
+    One statement, also when two first contacts of a number arrive at once (the unique phone
+    decides). It replaces get_or_create's select, savepoint and insert, at the price of
+    rewriting a repeat caller's row.
+    """
+    caller = CallerInput(phone=phone, name=name, is_enterprise=is_enterprise, enterprise_name=enterprise_name)
+    phone = normalize_phone(phone)
+    with connection.cursor() as cursor:
+        cursor.execute(CALLER_UPSERT, [phone, *_caller_values(caller)])
+        row = cursor.fetchone()
+    return _caller(phone=phone, row=row)
+
+
+def insert_ticket(*, ticket: Ticket, events: list[TicketEvent], caller: CallerInput | None) -> None:
+    """Write `ticket` (unsaved; its caller is `caller`'s row, upserted) and `events` (for it, in
+    order). Sets the primary keys and the caller on the objects as a save would."""
+    if connection.vendor == "postgresql":
+        insert_in_one_statement(ticket=ticket, events=events, caller=caller)
+    else:
+        insert_through_orm(ticket=ticket, events=events, caller=caller)
+
+
+def insert_through_orm(*, ticket: Ticket, events: list[TicketEvent], caller: CallerInput | None) -> None:
+    if caller is not None:
+        ticket.caller = upsert_caller(
+            phone=caller.phone,
+            name=caller.name,
+            is_enterprise=caller.is_enterprise,
+            enterprise_name=caller.enterprise_name,
+        )
+    ticket.save(force_insert=True)
+    for event in events:
+        event.ticket = ticket
+    TicketEvent.objects.bulk_create(events)
+
+
+def insert_in_one_statement(*, ticket: Ticket, events: list[TicketEvent], caller: CallerInput | None) -> None:
+    phone = normalize_phone(caller.phone) if caller is not None else ""
+    params: list[object] = [phone, *_caller_values(caller)] if caller is not None else []
+    params += [_value(field, ticket) for field in _columns(Ticket) if field.name != "caller"]
+    for event in events:
+        params += [_value(field, event) for field in _columns(TicketEvent) if field.name != "ticket"]
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(with_caller=caller is not None, events=len(events)), params)
+        ticket_id, event_ids, *caller_row = cursor.fetchone()
+    ticket.pk = ticket_id
+    ticket._state.adding = False
+    ticket._state.db = connection.alias
+    if caller is not None:
+        ticket.caller = _caller(phone=phone, row=caller_row)
+    for event, event_id in zip(events, event_ids, strict=True):
+        event.pk = event_id
+        event.ticket = ticket
+        event._state.adding = False
+        event._state.db = connection.alias
+
+
+@cache
+def _statement(*, with_caller: bool, events: int) -> str:
+    """The statement for a ticket with or without a caller and with this many events. Its
+    parameters: the caller's upsert, the ticket's columns but the caller, each event's but the ticket."""
+    ticket_columns = _columns(Ticket)
+    event_columns = _columns(TicketEvent)
+    event_names = ", ".join(field.column for field in event_columns)
+    caller_id = "(SELECT id FROM caller)" if with_caller else "NULL"
+    ticket_values = ", ".join(caller_id if field.name == "caller" else _placeholder(field) for field in ticket_columns)
+    event_values = ", ".join("ticket.id" if field.name == "ticket" else _placeholder(field) for field in event_columns)
+    given = " UNION ALL ".join(f"SELECT {position}, {event_values} FROM ticket" for position in range(events))
+    parts = [f"caller AS ({CALLER_UPSERT})"] if with_caller else []
+    parts += [
+        f"ticket AS (INSERT INTO {Ticket._meta.db_table} ({', '.join(field.column for field in ticket_columns)}) "
+        f"SELECT {ticket_values} RETURNING id)",
+        # Inserted in the order given, so their ids follow it.
+        f"events AS (INSERT INTO {TicketEvent._meta.db_table} ({event_names}) "
+        f"SELECT {event_names} FROM ({given}) AS given (position, {event_names}) ORDER BY position RETURNING id)",
+    ]
+    if with_caller:
+        answer = "ticket.id, ARRAY(SELECT id FROM events ORDER BY id), caller.id, caller.name, "
+        answer += "caller.is_enterprise, caller.enterprise_name FROM ticket, caller"
+    else:
+        answer = "ticket.id, ARRAY(SELECT id FROM events ORDER BY id) FROM ticket"
+    return f"WITH {', '.join(parts)} SELECT {answer}"
+
+
+_TYPE_MODIFIER = re.compile(r"\(.*\)")
+
+
+@cache
+def _columns(model: type[models.Model]) -> list[models.Field]:
+    return [field for field in model._meta.concrete_fields if not field.primary_key]
+
+
+def _placeholder(field: models.Field) -> str:
+    # Typed, since PostgreSQL reads an untyped parameter in a SELECT as text; without the
+    # type's length, which a cast would silently cut a value to where the insert refuses it.
+    return f"%s::{_TYPE_MODIFIER.sub('', field.cast_db_type(connection))}"
+
+
+def _value(field: models.Field, instance: models.Model) -> object:
+    # What the ORM's insert does per field: auto_now(_add) stamps the instance, then the
+    # value is adapted for the database.
+    return field.get_db_prep_save(field.pre_save(instance, add=True), connection=connection)
+
+
+def _caller_values(caller: CallerInput) -> list[object]:
+    created_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    return [caller.name, caller.is_enterprise, caller.enterprise_name, created_at]
+
+
+def _caller(*, phone: str, row: tuple | list) -> Caller:
+    pk, name, is_enterprise, enterprise_name = row
+    # Loaded as from a query; created_at is left deferred, read if anyone asks.
+    # bool(): SQLite answers the OR with 0/1.
+    return Caller.from_db(connection.alias, CALLER_FIELDS, [pk, phone, name, bool(is_enterprise), enterprise_name])

@@ -1,0 +1,140 @@
+"""The intake's write: on PostgreSQL one statement, holding to the rows the ORM writes."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import DataError, connection, transaction
+from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
+
+from hotline.models import Community
+from intake.lifecycle import Action, Status
+from intake.models import Caller, Channel, Kind, Ticket, TicketEvent
+from intake.ticket_insert import CallerInput, insert_in_one_statement, insert_through_orm
+from tests.factories import CategoryFactory, StreetFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+WRITERS = {"one statement": insert_in_one_statement, "orm": insert_through_orm}
+# What differs between any two writes of the same ticket.
+OWN = {"id", "number", "caller", "created_at", "updated_at"}
+
+
+def unsaved(number: str, **fields) -> tuple[Ticket, list[TicketEvent]]:
+    street = fields.pop("street")
+    actor = fields.pop("actor")
+    ticket = Ticket(
+        number=number,
+        channel=Channel.PHONE,
+        kind=Kind.COMPLAINT,
+        category=fields.pop("category"),
+        district=street.parent,
+        street=street,
+        title="楼道灯坏了",
+        description="小区楼道灯坏了一个多月，晚上出行不便。",
+        deadline_tier="d7",
+        status=Status.AWAITING_DISPATCH,
+        created_by=actor,
+        **fields,
+    )
+    events = [
+        TicketEvent(ticket=ticket, action=Action.CREATE, to_status=Status.RECEIVED, actor=actor, payload={"a": [1]}),
+        TicketEvent(
+            ticket=ticket,
+            action=Action.QUEUE_FOR_DISPATCH,
+            from_status=Status.RECEIVED,
+            to_status=Status.AWAITING_DISPATCH,
+            actor=actor,
+            note="转派",
+        ),
+    ]
+    return ticket, events
+
+
+def stored(ticket: Ticket) -> tuple[dict, list[dict]]:
+    row = model_to_dict(Ticket.objects.get(pk=ticket.pk))
+    events = [
+        {key: value for key, value in model_to_dict(event).items() if key not in {"id", "ticket", "created_at"}}
+        for event in TicketEvent.objects.filter(ticket=ticket).order_by("pk")
+    ]
+    return {key: value for key, value in row.items() if key not in OWN}, events
+
+
+def test_one_statement_writes_the_rows_the_orm_writes():
+    # Given the same ticket, with coordinates, a community, a caller and two events, twice
+    street = StreetFactory()
+    category = CategoryFactory()
+    actor = UserFactory()
+    community = Community.objects.create(code="110101001001", name="多福巷社区居委会", street=street)
+    fields = {
+        "street": street,
+        "category": category,
+        "actor": actor,
+        "latitude": Decimal("39.904200"),
+        "longitude": Decimal("116.407400"),
+        "community_id": community.code,
+        "address": "东城区某小区3号楼",
+        "confidential": True,
+    }
+    written = {}
+    for name, writer in WRITERS.items():
+        ticket, events = unsaved(number=f"2026120{len(written)}000001", **fields)
+
+        # When each writer writes it
+        writer(ticket=ticket, events=events, caller=CallerInput(phone="138 0013 8000", name="张三"))
+        written[name] = (ticket, events)
+
+    # Then both stored the same ticket and events, and set the same on the objects
+    (one, _), (orm, _) = written.values()
+    assert stored(one) == stored(orm)
+    assert one.caller.pk == orm.caller.pk == Caller.objects.get(phone="13800138000").pk
+    assert one.caller.name == "张三"
+    assert [event.action for event in TicketEvent.objects.filter(ticket=one).order_by("pk")] == [
+        Action.CREATE,
+        Action.QUEUE_FOR_DISPATCH,
+    ]
+    for ticket, events in written.values():
+        assert ticket.pk is not None
+        assert not ticket._state.adding
+        assert [event.pk for event in events] == sorted(event.pk for event in events)
+        assert all(event.ticket is ticket and not event._state.adding for event in events)
+
+
+def test_one_statement_is_one_query_and_a_ticket_without_caller_has_none():
+    # Given a ticket nobody's phone came with
+    ticket, events = unsaved(number="20261201000009", street=StreetFactory(), category=CategoryFactory(), actor=None)
+
+    # When it is written
+    with CaptureQueriesContext(connection) as queries:
+        insert_in_one_statement(ticket=ticket, events=events, caller=None)
+
+    # Then one statement wrote it, with its two events
+    assert len(queries) == 1
+    assert Ticket.objects.get(pk=ticket.pk).caller_id is None
+    assert TicketEvent.objects.filter(ticket=ticket).count() == 2
+
+
+def test_a_repeat_callers_new_name_wins_and_an_empty_one_keeps_the_old():
+    street, category = StreetFactory(), CategoryFactory()
+    first, events = unsaved(number="20261201000011", street=street, category=category, actor=None)
+    insert_in_one_statement(ticket=first, events=events, caller=CallerInput(phone="13800138000", name="张三"))
+
+    second, events = unsaved(number="20261201000012", street=street, category=category, actor=None)
+    insert_in_one_statement(ticket=second, events=events, caller=CallerInput(phone="13800138000"))
+
+    assert second.caller.pk == first.caller.pk
+    assert Caller.objects.get().name == "张三"
+
+
+def test_a_value_too_long_for_its_column_is_refused_not_cut_and_nothing_is_written():
+    # Given a title longer than its column (the serializers refuse it first; the database too)
+    ticket, events = unsaved(number="20261201000021", street=StreetFactory(), category=CategoryFactory(), actor=None)
+    ticket.title = "长" * 101
+
+    # When it is written, then the database refuses it
+    with pytest.raises(DataError), transaction.atomic():
+        insert_in_one_statement(ticket=ticket, events=events, caller=CallerInput(phone="13800138001"))
+
+    # And neither the ticket, its events nor its caller were written
+    assert not Ticket.objects.filter(number="20261201000021").exists()
+    assert not Caller.objects.filter(phone="13800138001").exists()
