@@ -271,7 +271,7 @@ def ticket_summary(ticket: Ticket) -> dict:
         "deadline_tier": str(ticket.deadline_tier),
         "disposition": str(ticket.disposition),
         "status": str(ticket.status),
-        "status_label": ticket.get_status_display(),
+        "status_label": str(Status(ticket.status).label),  # get_status_display() hashes every choice
         "created_at": _TIME.to_representation(ticket.created_at),
         "closed_at": None if ticket.closed_at is None else _TIME.to_representation(ticket.closed_at),
         "external_id": ticket.external_id,
