@@ -160,8 +160,9 @@ def _insert_select(
 ) -> None:
     """INSERT INTO the rollup table SELECT the queryset's aliases: one statement, no rows in Python.
 
-    The queryset names its key columns r_<field> and its counts after the count fields; the
-    period column comes from the queryset (alias r_<column>) or, given `constant`, a parameter.
+    The queryset names its key columns r_<field> (`keys`: the table's key fields) and its counts
+    after the count fields; the period column comes from the queryset (alias r_<column>) or, given
+    `constant`, a parameter.
     """
     quote = connection.ops.quote_name
     sql, params = queryset.query.sql_with_params()
