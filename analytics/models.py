@@ -24,6 +24,12 @@ Counts (per key):
 The monthly rollup has the same key without the day: it is summed from the daily rows, so the
 month pages (the period selector is a year or a month) read a table about 30 times smaller, and
 any scope (a district, a unit) filters it like the daily one.
+
+The monthly district rollup is the monthly one summed over handling unit, category and street
+(key: month, district, kind, channel): a few hundred rows a month where the monthly rollup has
+tens of thousands at ten million tickets. The big screen and the overview read it whenever the
+scope is districts (or everything); a unit leader's scope needs the handling unit, so theirs
+still sums the monthly rollup.
 """
 
 from django.db import models
@@ -53,6 +59,7 @@ COUNT_FIELDS = (
     "repeat_contacts",
 )
 KEY_FIELDS = ("unit", "category", "kind", "channel", "district", "street")
+DISTRICT_KEY_FIELDS = ("district", "kind", "channel")
 
 
 def _count(verbose_name: str) -> models.PositiveIntegerField:
@@ -101,19 +108,7 @@ def _consistency(prefix: str) -> list[models.CheckConstraint]:
     ]
 
 
-class RollupCounts(models.Model):
-    unit = models.ForeignKey(
-        Unit, verbose_name=_("handling unit"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
-    district = models.ForeignKey(
-        Unit, verbose_name=_("district"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    street = models.ForeignKey(
-        Unit, verbose_name=_("street/township"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+class Counts(models.Model):
     received = _count(_("received"))
     answered_directly = _count(_("answered directly"))
     dispatched = _count(_("dispatched"))
@@ -130,6 +125,24 @@ class RollupCounts(models.Model):
     suggestion_top1 = _count(_("suggested category taken (first)"))
     suggestion_top5 = _count(_("suggested category taken (top 5)"))
     repeat_contacts = _count(_("repeat contacts merged"))
+
+    class Meta:
+        abstract = True
+
+
+class RollupCounts(Counts):
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("handling unit"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    district = models.ForeignKey(
+        Unit, verbose_name=_("district"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    street = models.ForeignKey(
+        Unit, verbose_name=_("street/township"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         abstract = True
@@ -169,6 +182,33 @@ class MonthlyRollup(RollupCounts):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.category_id} {self.received}"
+
+
+class MonthlyDistrictRollup(Counts):
+    month = models.DateField(_("month"), help_text=_("first day of the month"))
+    district = models.ForeignKey(
+        Unit, verbose_name=_("district"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+
+    class Meta:
+        verbose_name = _("monthly district rollup")
+        verbose_name_plural = _("monthly district rollups")
+        constraints = [
+            models.UniqueConstraint(
+                F("month"),
+                Coalesce(F("district"), Value(0)),
+                F("kind"),
+                F("channel"),
+                name="monthly_district_rollup_unique_key",
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="monthly_district_rollup_month_first_day"),
+            *_consistency("monthly_district_rollup"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.district_id} {self.received}"
 
 
 class RollupState(models.Model):

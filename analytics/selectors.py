@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from analytics.models import COUNT_FIELDS, DailyRollup, MonthlyRollup, RollupState
+from analytics.models import COUNT_FIELDS, DailyRollup, MonthlyDistrictRollup, MonthlyRollup, RollupState
 from analytics.periods import Period
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
 from evaluation.rates import district_rate_sums
@@ -107,6 +107,17 @@ def analytics_scope(*, user: User) -> Scope | None:
 
 def rollup_rows(scope: Scope, start: date, end: date) -> QuerySet[MonthlyRollup]:
     return MonthlyRollup.objects.filter(scope.rollups(), month__gte=start, month__lt=end)
+
+
+def district_month_rows(
+    scope: Scope, start: date, end: date
+) -> QuerySet[MonthlyDistrictRollup] | QuerySet[MonthlyRollup]:
+    """Monthly rows to sum by month, district, kind or channel: the monthly district rollup (a few
+    hundred rows a month), unless the scope has handling units, which only the monthly rollup keys."""
+    if scope.unit_ids:
+        return rollup_rows(scope, start, end)
+    rows = MonthlyDistrictRollup.objects.filter(month__gte=start, month__lt=end)
+    return rows if scope.everything else rows.filter(district_id__in=scope.district_ids)
 
 
 def _sums(condition: Q | None = None) -> dict[str, Coalesce]:
@@ -240,7 +251,7 @@ def summary(*, scope: Scope, period: Period) -> Summary:
     previous = period.previous()
     current = Q(month__gte=period.start)
     enterprise = current & Q(channel=Channel.ENTERPRISE_LINE)
-    values = rollup_rows(scope, previous.start, period.end).aggregate(
+    values = district_month_rows(scope, previous.start, period.end).aggregate(
         **_sums(current),
         previous_received=Coalesce(Sum("received", filter=Q(month__lt=period.start)), 0),
         phone=Coalesce(Sum("received", filter=current & Q(channel__in=PHONE_CHANNELS)), 0),
@@ -312,7 +323,7 @@ def monthly_trend(*, scope: Scope, period: Period) -> Trend:
         by_channel={channel: [0] * 12 for channel in Channel.values},
     )
     rows = (
-        rollup_rows(scope, months[0], add_months(months[-1], 1))
+        district_month_rows(scope, months[0], add_months(months[-1], 1))
         .values("month", "kind", "channel")
         .annotate(**_sums())
         .order_by()
@@ -441,7 +452,7 @@ def district_table(*, scope: Scope, period: Period) -> list[DistrictLine]:
     as the district ranking counts them (so a published month shows the ranking's figures)."""
     rows = {
         row["district_id"]: counts_of(row)
-        for row in rollup_rows(scope, period.start, period.end)
+        for row in district_month_rows(scope, period.start, period.end)
         .exclude(district=None)
         .values("district_id")
         .annotate(**_sums())
@@ -1041,7 +1052,7 @@ def screen(*, scope: Scope, now: datetime) -> Screen:
     """Everything the big screen shows, in five queries whatever the number of tickets.
 
     Today's requests come from today's daily rollup and this month's rates and volume per district
-    from the monthly rollup: as fresh as the last rollup refresh (`rollups_as_of`, every few
+    from the monthly district rollup: as fresh as the last rollup refresh (`rollups_as_of`, every few
     minutes). Overdue and due within SCREEN_DUE_WITHIN are live, counted over the live-deadline
     partial index. The tile map colours each district by this month's requests per 10,000 residents.
     """
@@ -1060,7 +1071,10 @@ def screen(*, scope: Scope, now: datetime) -> Screen:
     )
     month_rows = {
         row["district_id"]: counts_of(row)
-        for row in rollup_rows(scope, month, add_months(month, 1)).values("district_id").annotate(**_sums()).order_by()
+        for row in district_month_rows(scope, month, add_months(month, 1))
+        .values("district_id")
+        .annotate(**_sums())
+        .order_by()
     }
     districts = Unit.objects.filter(kind=UnitKind.DISTRICT)
     if scope.everything:

@@ -3,7 +3,8 @@
 Recomputing a day deletes its rollup rows and inserts them again from one INSERT … SELECT that
 aggregates the day's tickets (COUNT … FILTER): no ticket passes through Python, and running it
 twice, or after any change, gives the same rows. The months of the recomputed days are then
-summed again from the daily rows.
+summed again from the daily rows, and their district rows from the monthly ones, in the same
+transaction: the three tables always agree.
 
 What to recompute: every change that a rollup counts (dispatch, sign, reply, callback, exclusion,
 closure …) is a ticket transition, which saves the ticket and so moves its `updated_at`. A refresh
@@ -39,7 +40,16 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from analytics.models import COUNT_FIELDS, KEY_FIELDS, DailyRollup, DirtyDay, MonthlyRollup, RollupState
+from analytics.models import (
+    COUNT_FIELDS,
+    DISTRICT_KEY_FIELDS,
+    KEY_FIELDS,
+    DailyRollup,
+    DirtyDay,
+    MonthlyDistrictRollup,
+    MonthlyRollup,
+    RollupState,
+)
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus
 from evaluation.models import AppealKind, Callback, CallbackStatus, Resolution, Satisfaction
 from evaluation.rates import approved_appeal
@@ -141,20 +151,26 @@ def ticket_rollup_rows(*, start: datetime, end: datetime, now: datetime) -> Quer
 
 
 def _insert_select(
-    *, model: type[models.Model], period_column: str, queryset: QuerySet[Any, Any], constant: Any = None
+    *,
+    model: type[models.Model],
+    period_column: str,
+    queryset: QuerySet[Any, Any],
+    constant: Any = None,
+    keys: tuple[str, ...] = KEY_FIELDS,
 ) -> None:
     """INSERT INTO the rollup table SELECT the queryset's aliases: one statement, no rows in Python.
 
-    The queryset names its key columns r_<field> and its counts after the count fields; the
-    period column comes from the queryset (alias r_<column>) or, given `constant`, a parameter.
+    The queryset names its key columns r_<field> (`keys`: the table's key fields) and its counts
+    after the count fields; the period column comes from the queryset (alias r_<column>) or, given
+    `constant`, a parameter.
     """
     quote = connection.ops.quote_name
     sql, params = queryset.query.sql_with_params()
     # The key fields are concrete columns (foreign keys and plain fields), never reverse relations.
-    key_columns = [cast("models.Field[Any, Any]", model._meta.get_field(name)).column for name in KEY_FIELDS]
+    key_columns = [cast("models.Field[Any, Any]", model._meta.get_field(name)).column for name in keys]
     columns = [period_column, *key_columns, *COUNT_FIELDS]
     period = "%s" if constant is not None else f"rollup_rows.{quote('r_' + period_column)}"
-    selected = [period] + [f"rollup_rows.{quote('r_' + name)}" for name in KEY_FIELDS]
+    selected = [period] + [f"rollup_rows.{quote('r_' + name)}" for name in keys]
     selected += [f"rollup_rows.{quote(name)}" for name in COUNT_FIELDS]
     statement = (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
@@ -189,8 +205,9 @@ def recompute_days(*, days: Iterable[date], now: datetime) -> None:
 
 
 def recompute_months(*, months: Iterable[date]) -> None:
-    """Sum the monthly rows again from the daily rows of each month."""
-    for month in sorted(set(months)):
+    """Sum the monthly rows again from the daily rows of each month, then its district rows."""
+    months = set(months)
+    for month in sorted(months):
         MonthlyRollup.objects.filter(month=month).delete()
         rows = (
             DailyRollup.objects.filter(day__gte=month, day__lt=next_month(month))
@@ -199,6 +216,22 @@ def recompute_months(*, months: Iterable[date]) -> None:
             .order_by()
         )
         _insert_select(model=MonthlyRollup, period_column="month", queryset=rows, constant=month)
+    recompute_district_months(months=months)
+
+
+def recompute_district_months(*, months: Iterable[date]) -> None:
+    """Sum the monthly district rows again from the monthly rows of each month."""
+    for month in sorted(set(months)):
+        MonthlyDistrictRollup.objects.filter(month=month).delete()
+        rows = (
+            MonthlyRollup.objects.filter(month=month)
+            .values(**{f"r_{name}": F(name) for name in DISTRICT_KEY_FIELDS})
+            .annotate(**{name: Sum(name) for name in COUNT_FIELDS})
+            .order_by()
+        )
+        _insert_select(
+            model=MonthlyDistrictRollup, period_column="month", queryset=rows, constant=month, keys=DISTRICT_KEY_FIELDS
+        )
 
 
 def _lock_state() -> RollupState:
@@ -303,7 +336,9 @@ def rebuild_rollups(*, first: date | None = None, last: date | None = None, now:
         with transaction.atomic():
             state = _lock_state()
             DailyRollup.objects.filter(Q(day__lt=first) | Q(day__gt=last)).delete()
-            MonthlyRollup.objects.filter(Q(month__lt=month_of(first)) | Q(month__gt=month_of(last))).delete()
+            outside = Q(month__lt=month_of(first)) | Q(month__gt=month_of(last))
+            MonthlyRollup.objects.filter(outside).delete()
+            MonthlyDistrictRollup.objects.filter(outside).delete()
             if state.watermark is None:
                 # Everything up to now is about to be counted: the next refresh starts from here.
                 state.watermark = now

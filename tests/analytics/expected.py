@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-from analytics.models import COUNT_FIELDS, DailyRollup, MonthlyRollup
+from analytics.models import COUNT_FIELDS, DailyRollup, MonthlyDistrictRollup, MonthlyRollup
 from dispatch.models import AssignmentRole, AssignmentStatus, ReviewStatus
 from evaluation.models import AppealKind, CallbackStatus, Resolution, Satisfaction
 from intake.lifecycle import Status
@@ -14,6 +14,7 @@ from intake.models import Disposition, Ticket
 
 Key = tuple
 Counts = dict[str, int]
+KEY_COLUMNS = ("unit_id", "category_id", "kind", "channel", "district_id", "street_id")
 
 
 def _ticket_counts(ticket: Ticket, now: datetime) -> tuple[int | None, Counts]:
@@ -73,8 +74,18 @@ def expected_monthly(now: datetime) -> dict[Key, tuple[int, ...]]:
     return {key: tuple(values) for key, values in months.items()}
 
 
-def _rows(model: type, period: str) -> dict[Key, tuple[int, ...]]:
-    fields = [period, "unit_id", "category_id", "kind", "channel", "district_id", "street_id"]
+def expected_district_monthly(now: datetime) -> dict[Key, tuple[int, ...]]:
+    """The monthly figures summed over handling unit, category and street: (month, district, kind, channel)."""
+    districts: dict[Key, list[int]] = {}
+    for (month, _unit, _category, kind, channel, district, _street), counts in expected_monthly(now).items():
+        total = districts.setdefault((month, district, kind, channel), [0] * len(COUNT_FIELDS))
+        for index, value in enumerate(counts):
+            total[index] += value
+    return {key: tuple(values) for key, values in districts.items()}
+
+
+def _rows(model: type, period: str, fields: tuple[str, ...] = KEY_COLUMNS) -> dict[Key, tuple[int, ...]]:
+    fields = (period, *fields)
     rows = {}
     for values in model.objects.values_list(*fields, *COUNT_FIELDS):
         key = tuple(values[: len(fields)])
@@ -89,3 +100,7 @@ def daily_rows() -> dict[Key, tuple[int, ...]]:
 
 def monthly_rows() -> dict[Key, tuple[int, ...]]:
     return _rows(MonthlyRollup, "month")
+
+
+def district_monthly_rows() -> dict[Key, tuple[int, ...]]:
+    return _rows(MonthlyDistrictRollup, "month", ("district_id", "kind", "channel"))

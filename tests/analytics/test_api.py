@@ -11,7 +11,7 @@ from analytics.models import MonthlyRollup
 from evaluation.models import Resolution
 from hotline.models import Role
 from hotline.months import add_months
-from tests.factories import CallbackFactory, StreetFactory, at, generate, month_start, series
+from tests.factories import CallbackFactory, StreetFactory, at, generate, month_start, series, sum_district_months
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,7 @@ def rollup(month: date, category, district=None, **counts) -> None:
         district=district,
         **counts,
     )
+    sum_district_months()
 
 
 def test_volume_by_month_kind_and_channel(as_user, city):

@@ -15,7 +15,7 @@ from dispatch.models import Assignment, AssignmentStatus
 from hotline.models import Role, Unit, UnitKind
 from hotline.months import add_months
 from intake.models import Ticket
-from tests.factories import LeadAssignmentFactory, TicketFactory, generate
+from tests.factories import LeadAssignmentFactory, TicketFactory, generate, sum_district_months
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +40,7 @@ def monthly(month: date, category, district=None, **counts) -> None:
     MonthlyRollup.objects.create(
         month=month, category=category, kind="complaint", channel="phone", district=district, **counts
     )
+    sum_district_months()
 
 
 def live_lead(district: Unit, due_in: timedelta, **fields) -> None:

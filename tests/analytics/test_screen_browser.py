@@ -12,7 +12,7 @@ from analytics.models import DailyRollup, MonthlyRollup
 from dispatch.models import Assignment
 from hotline.models import Category, Role, Unit, UnitKind
 from tests.conftest import login, wait_for_js
-from tests.factories import LeadAssignmentFactory, TicketFactory
+from tests.factories import LeadAssignmentFactory, TicketFactory, sum_district_months
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,6 +47,7 @@ def test_the_big_screen_fills_1920_by_1080_and_refreshes_itself(browser_page, ma
         fields = {"category": leaf, "kind": "complaint", "channel": "phone", "district": district}
         DailyRollup.objects.create(day=today, received=index + 1, dispatched=index, **fields)
         MonthlyRollup.objects.create(month=today.replace(day=1), received=(index + 1) * 40, **fields)
+    sum_district_months()
     make_user(Role.HOTLINE_SUPERVISOR, username="screen-browser")
     login(browser_page, "screen-browser")
     browser_page.wait_for_url("**/")

@@ -5,16 +5,26 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from analytics import selectors, services
-from analytics.models import MonthlyRollup
+from analytics.models import COUNT_FIELDS, MonthlyRollup
 from analytics.periods import Period
 from analytics.selectors import EVERYTHING, Scope
 from evaluation.models import Resolution, Satisfaction
 from hotline.models import Role, Unit
 from hotline.months import add_months
-from tests.factories import CallbackFactory, LeadAssignmentFactory, StreetFactory, at, month_start, series
+from tests.factories import (
+    CallbackFactory,
+    LeadAssignmentFactory,
+    StreetFactory,
+    at,
+    month_start,
+    series,
+    sum_district_months,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +120,7 @@ def test_district_table_has_volume_per_10k_residents_and_the_three_rates(city, s
         callbacks_basically_satisfied=10,
     )
     MonthlyRollup.objects.create(month=october, category=leaf, kind="help", channel="web", district=west, received=60)
+    sum_district_months()
     # When the district table of October is read
     lines = {line.district: line for line in selectors.district_table(scope=EVERYTHING, period=Period.month(october))}
     # Then volume per 10k residents and the rates follow DESIGN.md §6 (basically satisfied counts 0.8)
@@ -187,6 +198,7 @@ def test_monthly_trend_has_the_three_rates_of_each_month(city):
     )
     rollup(date(2025, 4, 1), leaf, received=3, dispatched=2, response_required=2, signed_in_time=2)
     rollup(date(2025, 5, 1), leaf, received=4, answered_directly=4)
+    sum_district_months()
     # When the trend of 2025 is read
     trend = selectors.monthly_trend(scope=EVERYTHING, period=Period.year(2025))
     rates = dict(zip(trend.months, trend.rates, strict=True))
@@ -224,6 +236,7 @@ def test_monthly_trend_rates_weigh_basically_satisfied_by_the_configured_factor(
         callbacks_satisfied=1,
         callbacks_basically_satisfied=2,
     )
+    sum_district_months()
     # When the trend of June is read (the twelve months ending with June)
     trend = selectors.monthly_trend(scope=EVERYTHING, period=Period.month(date(2025, 6, 1)))
     # Then June's satisfaction rate is (1 + 0.5 × 2) / 4, and June is the trend's last month
@@ -239,6 +252,7 @@ def test_monthly_trend_rates_follow_the_scope(city):
     march = date(2025, 3, 1)
     rollup(march, leaf, district=east, received=2, dispatched=2, callbacks_answered=2, callbacks_resolved=2)
     rollup(march, leaf, district=west, received=2, dispatched=2, callbacks_answered=2, callbacks_resolved=0)
+    sum_district_months()
     # When the trend of March is read for the west's supervisor and for everything
     west_only = Scope(everything=False, district_ids=frozenset({west.pk}))
     mine = selectors.monthly_trend(scope=west_only, period=Period.month(march))
@@ -256,9 +270,44 @@ def test_a_small_district_volume_per_10000_residents_is_not_shown_as_zero(city):
         month=date(2025, 10, 1), category=city.tree.leaves[0], kind="complaint", channel="phone", district=east,
         received=9,
     )  # fmt: skip
+    sum_district_months()
     # Then its volume per 10,000 residents reads 0.04, not 0.0
     lines = {
         line.district: line
         for line in selectors.district_table(scope=EVERYTHING, period=Period.month(date(2025, 10, 1)))
     }
     assert lines[east].per_10k == Decimal("0.04")
+
+
+def _sums(rows) -> dict[str, int]:
+    totals = rows.aggregate(**{name: Coalesce(Sum(name), 0) for name in COUNT_FIELDS})
+    return {name: totals[name] for name in COUNT_FIELDS}
+
+
+def test_district_figures_are_the_monthly_rollups_sums_for_the_city_and_a_district(city, populate):
+    # Given generated tickets over the last hundred days in both districts, rollups refreshed
+    populate(200)
+    now = timezone.now()
+    this_month = month_start(timezone.localdate(now))
+    year = Period.year(this_month.year)
+    west = city.districts[1]
+    for scope, rows in (
+        (EVERYTHING, MonthlyRollup.objects.all()),
+        (Scope(everything=False, district_ids=frozenset({west.pk})), MonthlyRollup.objects.filter(district=west)),
+    ):
+        # When the year's summary, trend and district table and the screen are read for the scope
+        summary = selectors.summary(scope=scope, period=year)
+        trend = selectors.monthly_trend(scope=scope, period=year)
+        districts = selectors.district_table(scope=scope, period=year)
+        screen = selectors.screen(scope=scope, now=now)
+        # Then each is the sum of the scope's monthly rollup rows (the rows the district rollup sums)
+        assert summary.counts == _sums(rows)
+        assert trend.counts == [_sums(rows.filter(month=month)) for month in trend.months]
+        assert districts
+        assert all(line.counts == _sums(rows.filter(district=line.district)) for line in districts)
+        assert screen.month_counts == _sums(rows.filter(month=this_month))
+        month_rows = rows.filter(month=this_month)
+        assert all(
+            tile.received_month == _sums(month_rows.filter(district=tile.district_id))["received"]
+            for tile in screen.tiles
+        )

@@ -9,10 +9,11 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from analytics import services
-from analytics.models import DailyRollup, DirtyDay, MonthlyRollup, RollupState
+from analytics.models import DailyRollup, DirtyDay, MonthlyDistrictRollup, MonthlyRollup, RollupState
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReviewStatus
 from evaluation import callbacks as callback_services
 from evaluation.callbacks import CallbackAnswer
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.django_db
 def assert_rollups_match(now) -> None:
     assert expected.daily_rows() == expected.expected_daily(now)
     assert expected.monthly_rows() == expected.expected_monthly(now)
+    assert expected.district_monthly_rows() == expected.expected_district_monthly(now)
 
 
 def test_rollups_equal_the_ticket_figures_after_refresh_changes_and_rebuilds(city, make_user, settings):
@@ -83,13 +85,16 @@ def test_rollups_equal_the_ticket_figures_after_refresh_changes_and_rebuilds(cit
     # When the rollups are damaged and rebuilt in full
     DailyRollup.objects.update(closed=0, overdue=0)
     MonthlyRollup.objects.all().delete()
+    MonthlyDistrictRollup.objects.update(received=F("received") + 1)
     DailyRollup.objects.create(
         day=date(2001, 1, 1), category=city.tree.leaves[0], kind="help", channel="phone", received=9
     )
+    MonthlyDistrictRollup.objects.create(month=date(2001, 1, 1), kind="help", channel="phone", received=9)
     services.rebuild_rollups(now=second)
-    # Then they match again, and rows of days without tickets are gone
+    # Then they match again, and rows of days and months without tickets are gone
     assert_rollups_match(second)
     assert not DailyRollup.objects.filter(day=date(2001, 1, 1)).exists()
+    assert not MonthlyDistrictRollup.objects.filter(month=date(2001, 1, 1)).exists()
 
     # When some days are rebuilt (both bounds inclusive)
     first_day = min(key[0] for key in expected.daily_rows())
@@ -127,12 +132,12 @@ def test_refresh_is_idempotent(city):
     now = timezone.now()
     generate(city, count=80, first=now - timedelta(days=40), days=38)
     services.refresh_rollups(now=now)
-    before = (expected.daily_rows(), expected.monthly_rows())
+    before = (expected.daily_rows(), expected.monthly_rows(), expected.district_monthly_rows())
     # When the refresh runs again with nothing changed, and a day is recomputed once more
     services.refresh_rollups(now=now)
     services.recompute_days(days=[min(key[0] for key in before[0])], now=now)
     # Then the rows are the same
-    assert (expected.daily_rows(), expected.monthly_rows()) == before
+    assert (expected.daily_rows(), expected.monthly_rows(), expected.district_monthly_rows()) == before
 
 
 def test_refresh_stops_at_its_time_budget_and_the_next_run_finishes(city, settings):

@@ -16,7 +16,7 @@ from analytics.periods import Period
 from dispatch.models import Assignment
 from hotline.models import Role
 from intake.models import PLATFORM_CHANNELS, Ticket
-from tests.factories import generate
+from tests.factories import generate, sum_district_months
 
 pytestmark = pytest.mark.django_db
 
@@ -191,6 +191,7 @@ def test_overview_shows_the_rates_by_month_of_the_supervisors_district(client, c
             dispatched=5,
             **counts,
         )
+    sum_district_months()
     # When the east's supervisor opens the overview of 2025
     client.force_login(make_user(Role.DISTRICT_SUPERVISOR, east))
     response = client.get(f"{reverse('analytics:overview')}?period=2025")

@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 from analytics.models import MonthlyRollup
 from evaluation.models import Resolution
 from hotline.models import Role, Zone
-from tests.factories import CallbackFactory, DistrictFactory, at
+from tests.factories import CallbackFactory, DistrictFactory, at, sum_district_months
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +52,7 @@ def zoned(city):
             received=received,
             answered_directly=answered,
         )
+    sum_district_months()
     CallbackFactory(unit=west, resolution=Resolution.RESOLVED, completed_at=at(2025, 4, 10))
     for _index in range(9):
         CallbackFactory(unit=third, resolution=Resolution.UNRESOLVED, completed_at=at(2025, 4, 10))

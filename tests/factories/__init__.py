@@ -16,6 +16,7 @@ from tests.factories.analytics import (
     plan_ticket,
     save_plans,
     series,
+    sum_district_months,
 )
 from tests.factories.dispatch import (
     AssignmentFactory,
@@ -74,4 +75,5 @@ __all__ = [
     "published",
     "save_plans",
     "series",
+    "sum_district_months",
 ]

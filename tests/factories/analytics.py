@@ -2,7 +2,8 @@
 state with their assignments, callbacks and appeals, spread over days, months and districts.
 
 Rows are bulk-created as they would stand after the services ran (the rollups only read them);
-`created_at` is set afterwards, since the model stamps it on insert.
+`created_at` is set afterwards, since the model stamps it on insert. Monthly rollup rows written
+by hand get their monthly district rows from `sum_district_months`, as the refresh would.
 """
 
 import itertools
@@ -12,6 +13,8 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
+from analytics import services
+from analytics.models import MonthlyRollup
 from dispatch.models import Assignment, AssignmentRole, AssignmentStatus, ReplyOutcome, ReviewStatus
 from evaluation.models import Appeal, AppealKind, Callback, CallbackStatus, Resolution, Satisfaction
 from hotline.models import Category, Unit, UnitKind, User
@@ -30,6 +33,11 @@ def local(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> d
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
+
+
+def sum_district_months() -> None:
+    """The monthly district rows of every month in the monthly rollup, summed as the refresh does."""
+    services.recompute_district_months(months=MonthlyRollup.objects.values_list("month", flat=True).distinct())
 
 
 @dataclass
