@@ -117,7 +117,8 @@ _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九幺", "0012345
 
 
 class _CharNFKC(dict[int, str]):
-    """Each character's NFKC form, for str.translate: computed once per character."""
+    """Each character's NFKC form, for str.translate: computed once per character (an entry per
+    character ever read, at most Unicode's)."""
 
     def __missing__(self, code: int) -> str:
         self[code] = form = unicodedata.normalize("NFKC", chr(code))
