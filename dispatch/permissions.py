@@ -42,7 +42,7 @@ def _memberships(user: User) -> list[tuple[int, str, str]]:
 def visible_unit_ids(*, user: User) -> set[int] | None:
     """hotline.selectors.scoped_unit_ids, computed once per request (None: every unit)."""
     if not hasattr(user, "_dispatch_scope"):
-        user._dispatch_scope = scoped_unit_ids(user=user)
+        user._dispatch_scope = scoped_unit_ids(user=user, memberships=_memberships(user))
     return user._dispatch_scope
 
 

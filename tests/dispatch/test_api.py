@@ -333,7 +333,7 @@ def test_officer_of_street_a_never_sees_street_b(org, staff, dispatched, api_as)
 def test_inbox_api_runs_a_bounded_number_of_queries(org, staff, dispatched, api_as, django_assert_max_num_queries):
     assign_many(org.street_a, 1000)
     officer = api_as(staff.officer_a)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         response = officer.get("/api/v1/assignments/", {"tab": "to_sign", "page_size": 200})
     assert len(response.json()["results"]) == 200
     with django_assert_max_num_queries(6):
