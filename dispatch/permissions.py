@@ -42,7 +42,7 @@ def _memberships(user: User) -> list[tuple[int, str, str]]:
 def visible_unit_ids(*, user: User) -> set[int] | None:
     """hotline.selectors.scoped_unit_ids, computed once per request (None: every unit)."""
     if not hasattr(user, "_dispatch_scope"):
-        user._dispatch_scope = scoped_unit_ids(user=user)
+        user._dispatch_scope = scoped_unit_ids(user=user, memberships=_memberships(user))
     return user._dispatch_scope
 
 
@@ -74,9 +74,14 @@ def reviews_requests(*, user: User) -> bool:
     return can_dispatch(user=user) or bool(acting_district_ids(user=user))
 
 
-def acting_unit_ids(*, user: User) -> set[int]:
-    """Units the user signs, handles and replies for."""
-    return {unit_id for unit_id, role, _kind in _memberships(user) if role in UNIT_STAFF_ROLES}
+def acting_unit_ids(*, user: User) -> frozenset[int]:
+    """Units the user signs, handles and replies for, computed once per request (a list's
+    `allowed_steps` asks for every row and step)."""
+    if not hasattr(user, "_dispatch_acting"):
+        user._dispatch_acting = frozenset(
+            unit_id for unit_id, role, _kind in _memberships(user) if role in UNIT_STAFF_ROLES
+        )
+    return user._dispatch_acting
 
 
 def acting_district_ids(*, user: User) -> set[int]:

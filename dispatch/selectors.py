@@ -1,13 +1,13 @@
 """Reads for dispatch: scoped assignment inboxes, the dispatch queue, routing suggestions, review queues."""
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypedDict, TypeVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,9 +30,9 @@ from dispatch.models import (
     ReviewStatus,
     RoutingRule,
 )
-from dispatch.steps import STEPS, Refusal, StepName, verdict
+from dispatch.steps import STEPS, Party, Refusal, StepName, may_take, refusal_of, verdict
 from hotline import reference
-from hotline.models import Category, Unit, User, in_reader_language
+from hotline.models import Category, Unit, UnitKind, User, in_reader_language
 from hotline.selectors import count_each
 from intake.lifecycle import Action, Status
 from intake.models import Ticket, TicketEvent
@@ -101,17 +101,20 @@ def tab_condition(tab: str, *, now: datetime, district_ids: Collection[int] = ()
     if tab in DISTRICT_TABS:
         return _district_condition(tab, district_ids) if district_ids else Q(pk__in=[])
     live = Q(ended_at__isnull=True)
-    conditions = {
-        Tab.TO_SIGN: live & Q(status=AssignmentStatus.DISPATCHED) & ~Q(_pending(ReturnRequest)),
-        Tab.IN_PROGRESS: live & Q(status=AssignmentStatus.SIGNED),
-        Tab.DUE_SOON: live & Q(status__in=OPEN, due_at__gte=now, due_at__lt=now + settings.HOTLINE_DUE_SOON),
-        Tab.OVERDUE: live & Q(status__in=OPEN, due_at__lt=now),
-        Tab.REPLIED: live & Q(status=AssignmentStatus.REPLIED),
-        Tab.REVIEW: live & (Q(_pending(ReturnRequest)) | Q(_pending(ExtensionRequest)))
-        | Q(status=AssignmentStatus.RETURNED, ended_at__gte=now - RETURNED_SHOWN_FOR),
-        Tab.ALL: Q(),
+    # Only the tab asked for is built: the others' subqueries cost a list a millisecond.
+    conditions: dict[Tab, Callable[[], Q]] = {
+        Tab.TO_SIGN: lambda: live & Q(status=AssignmentStatus.DISPATCHED) & ~Q(_pending(ReturnRequest)),
+        Tab.IN_PROGRESS: lambda: live & Q(status=AssignmentStatus.SIGNED),
+        Tab.DUE_SOON: lambda: live & Q(status__in=OPEN, due_at__gte=now, due_at__lt=now + settings.HOTLINE_DUE_SOON),
+        Tab.OVERDUE: lambda: live & Q(status__in=OPEN, due_at__lt=now),
+        Tab.REPLIED: lambda: live & Q(status=AssignmentStatus.REPLIED),
+        Tab.REVIEW: lambda: (
+            live & (Q(_pending(ReturnRequest)) | Q(_pending(ExtensionRequest)))
+            | Q(status=AssignmentStatus.RETURNED, ended_at__gte=now - RETURNED_SHOWN_FOR)
+        ),
+        Tab.ALL: Q,
     }
-    return conditions[Tab(tab)]
+    return conditions[Tab(tab)]()
 
 
 def workbench_tabs(*, user: User) -> list[Tab]:
@@ -187,6 +190,19 @@ def with_reference_rows(assignments: list[Assignment]) -> list[Assignment]:
             ticket.district = units[ticket.district_id]
         if ticket.street_id is not None:
             ticket.street = units[ticket.street_id]
+    return assignments
+
+
+def with_step_rows(assignments: list[Assignment]) -> list[Assignment]:
+    """The assignments, given what their step rules read beyond the rows (`available_steps`):
+    the open ones' extension requests, and the open districts' sub-assignments (only a district
+    passes an assignment down: steps.passed_down_lead), in a query each when there are any. An
+    ended assignment fails every step before its rules (dispatch/steps.py), so its rows are
+    never read; prefetching every row's cost a queryset a row (most of "all" has ended). Pass
+    the rows through `with_reference_rows` first: this reads their units."""
+    live = [assignment for assignment in assignments if assignment.ended_at is None]
+    prefetch_related_objects(live, "extension_requests")
+    prefetch_related_objects([a for a in live if a.unit.kind == UnitKind.DISTRICT], "sub_assignments")
     return assignments
 
 
@@ -268,7 +284,14 @@ def available_steps(*, user: User, assignment: Assignment, now: datetime | None 
     sub-assignments: on a list, load them with the rows (select_related, prefetch_related) and
     this runs no query per row."""
     now = now or timezone.now()
-    return [name for name, step in STEPS.items() if verdict(step, user=user, assignment=assignment, now=now) is None]
+    # `verdict` for every step, who the user is to the assignment weighed once, not once a step.
+    parties = {party: may_take(party, user=user, assignment=assignment) for party in Party}
+    ticket = assignment.ticket
+    return [
+        name
+        for name, step in STEPS.items()
+        if parties[step.by] and refusal_of(step, assignment=assignment, ticket=ticket, now=now) is None
+    ]
 
 
 def step_refusal(*, user: User, assignment: Assignment, step: StepName, now: datetime | None = None) -> Refusal | None:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
 from django.conf import settings
 from django.utils.functional import Promise, lazy
@@ -118,6 +119,12 @@ _STATUS_REFUSALS = {
     frozenset({AssignmentStatus.SIGNED}): _("Sign the ticket first."),
 }
 _lazy_refusal_message = lazy(refusal_message, str)
+
+
+@cache
+def _transition_refusal(action: Action, status: str) -> Refusal:
+    """One (lazy, translated when read) refusal per pair: a list weighs every step of each row."""
+    return Refusal("invalid_transition", _lazy_refusal_message(action, status))
 
 
 def _status_refusal(statuses: frozenset[AssignmentStatus]) -> Refusal:
@@ -324,11 +331,7 @@ def may_take(by: Party, *, user: User, assignment: Assignment) -> bool:
 def _requirement_refusal(step: Step, assignment: Assignment, ticket: Ticket) -> Refusal | None:
     """The first unmet requirement of the step, but its rules."""
     if ticket.status not in step.ticket_statuses:
-        refusal = (
-            Refusal("invalid_transition", _lazy_refusal_message(step.action, ticket.status))
-            if step.action
-            else _status_refusal(ANY_STATUS)
-        )
+        refusal = _transition_refusal(step.action, ticket.status) if step.action else _status_refusal(ANY_STATUS)
     elif assignment.ended_at is not None:
         refusal = Refusal("assignment_ended", _("This assignment is no longer open."))
     elif step.role == LEAD and not assignment.is_lead:

@@ -116,11 +116,26 @@ _CHINESE_NUMBER = re.compile(r"[〇零一二三四五六七八九幺](?:[ \t]?[�
 _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九幺", "001234567891")
 
 
+class _CharNFKC(dict[int, str]):
+    """Each character's NFKC form, for str.translate: computed once per character (an entry per
+    character ever read, at most Unicode's)."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = form = unicodedata.normalize("NFKC", chr(code))
+        return form
+
+
+_NFKC = _CharNFKC()
+
+
 def _normalised(text: str) -> tuple[str, list[int]]:
-    """The NFKC form of `text`, Chinese-digit numbers in ASCII digits, and for each of its
-    characters the index it came from."""
+    """The NFKC form of `text` (of each character), Chinese-digit numbers in ASCII digits, and
+    for each of its characters the index it came from."""
     if unicodedata.is_normalized("NFKC", text):
         normal, origin = text, list(range(len(text) + 1))
+    elif len(normal := text.translate(_NFKC)) == len(text):
+        # Every character one (full-width punctuation in Chinese text): each stays where it was.
+        origin = list(range(len(text) + 1))
     else:
         parts: list[str] = []
         origin = []
@@ -168,7 +183,7 @@ def redact_identity(text: str, *, names: Iterable[str] = (), phones: Iterable[st
     spans: list[tuple[int, int, bool]] = []  # (start, end, is a name) in `normal`
     # A caller's number has at least 5 digits: a text with fewer cannot hold it, and its pattern,
     # compiled once per number (milliseconds each), is not needed (a sweep names 1,000 tickets).
-    if sum(char.isdigit() for char in normal) >= _MIN_PHONE_DIGITS:
+    if sum(map(str.isdigit, normal)) >= _MIN_PHONE_DIGITS:
         for pattern in filter(None, map(_phone_pattern, phones)):
             spans.extend((m.start(), m.end(), False) for m in pattern.finditer(normal))
     spans.extend((m.start(), m.end(), False) for m in _NUMBERS.finditer(normal))

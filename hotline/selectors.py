@@ -1,6 +1,6 @@
 """Reads for the shared core: who holds which role where, and which units a user may see."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
@@ -77,25 +77,27 @@ def memberships_of_queryset() -> QuerySet[Membership]:
     return Membership.objects.select_related("unit").order_by("unit__name", "role")
 
 
-def units_in_district(*, district: Unit) -> QuerySet[Unit]:
+def units_in_district(*, district_id: int) -> QuerySet[Unit]:
     """The district itself and every unit directly under it (streets, zones, departments)."""
-    return Unit.objects.filter(Q(pk=district.pk) | Q(parent=district))
+    return Unit.objects.filter(Q(pk=district_id) | Q(parent_id=district_id))
 
 
-def scoped_unit_ids(*, user: User) -> set[int] | None:
+def scoped_unit_ids(*, user: User, memberships: Iterable[tuple[int, str, str]] | None = None) -> set[int] | None:
     """Ids of the units whose tickets a user may see; None means every unit (hotline roles).
 
     Unit staff see their own units; district supervisors and sub-centre dispatchers their whole
-    district.
+    district. `memberships`: the user's (unit id, role, unit kind), when the caller has read them.
     """
     if is_hotline_staff(user=user):
         return None
+    if memberships is None:
+        memberships = Membership.objects.filter(user=user).values_list("unit_id", "role", "unit__kind")
     ids: set[int] = set()
-    for membership in Membership.objects.filter(user=user).select_related("unit"):
-        if membership.role in DISTRICT_WIDE_ROLES and membership.unit.kind == UnitKind.DISTRICT:
-            ids.update(units_in_district(district=membership.unit).values_list("pk", flat=True))
+    for unit_id, role, kind in memberships:
+        if role in DISTRICT_WIDE_ROLES and kind == UnitKind.DISTRICT:
+            ids.update(units_in_district(district_id=unit_id).values_list("pk", flat=True))
         else:
-            ids.add(membership.unit_id)
+            ids.add(unit_id)
     return ids
 
 

@@ -1,7 +1,11 @@
 """API shapes of dispatch: assignments (callers always masked), requests, the catalogue, action inputs."""
 
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -22,7 +26,7 @@ from dispatch.models import (
 from dispatch.services import RuleData
 from dispatch.steps import StepName
 from hotline.api import fields
-from hotline.models import Category, Unit
+from hotline.models import Category, Unit, User
 from intake import selectors as intake_selectors
 from intake.models import Ticket, TicketEvent
 from intake.phones import mask_name, mask_phone
@@ -134,6 +138,78 @@ class AssignmentSerializer(serializers.ModelSerializer):
         if request is None:
             return []
         return selectors.available_steps(user=request.user, assignment=assignment)
+
+
+def assignment_rows(assignments: Iterable[Assignment], *, user: User) -> list[dict]:
+    """The assignments as `AssignmentSerializer` renders them for `user`, built by hand for the
+    unit inbox: through the serializer's field machinery a page of 50 cost ~20 ms of CPU. The
+    serializer stays the schema's source; a test holds the two to the same output. Reads what the
+    serializer reads (the list's select_related, prefetch_related and reference rows)."""
+    now = timezone.now()
+    zone = timezone.get_current_timezone()
+
+    def time(value: datetime | None) -> str | None:
+        """DRF's DateTimeField: ISO 8601 in the current time zone, UTC as Z."""
+        if value is None:
+            return None
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    redacted = not intake_selectors.reads_callers_words(user=user)
+    return [
+        {
+            "id": assignment.pk,
+            "ticket": _ticket_summary(assignment.ticket, time=time, redacted=redacted),
+            "unit": {"id": assignment.unit.pk, "name": assignment.unit.name, "kind": assignment.unit.kind},
+            "role": assignment.role,
+            "status": assignment.status,
+            "level": str(assignment.level),
+            "parent": assignment.parent_id,
+            "whistled_by": assignment.whistled_by_id,
+            "dispatched_at": time(assignment.dispatched_at),
+            "sign_due_at": time(assignment.sign_due_at),
+            "signed_at": time(assignment.signed_at),
+            "first_contact_due_at": time(assignment.first_contact_due_at),
+            "first_contacted_at": time(assignment.first_contacted_at),
+            "due_at": time(assignment.due_at),
+            "replied_at": time(assignment.replied_at),
+            "reply": assignment.reply,
+            "outcome": assignment.outcome,
+            "explanation": assignment.explanation,
+            "returned": assignment.returned,
+            "ended_at": time(assignment.ended_at),
+            "allowed_steps": selectors.available_steps(user=user, assignment=assignment, now=now),
+        }
+        for assignment in assignments
+    ]
+
+
+def _ticket_summary(ticket: Ticket, *, time: Callable[[datetime | None], str | None], redacted: bool) -> dict:
+    """`TicketSummarySerializer`'s output, for `assignment_rows`."""
+    caller = ticket.caller
+
+    def text(value: str) -> str:
+        return intake_selectors.without_identity(value, ticket=ticket) if redacted else value
+
+    return {
+        "id": ticket.pk,
+        "number": ticket.number,
+        "status": ticket.status,
+        "kind": ticket.kind,
+        "channel": ticket.channel,
+        "category": ticket.category.name,
+        "district": "" if ticket.district is None else ticket.district.name,
+        "street": "" if ticket.street is None else ticket.street.name,
+        "address": text(ticket.address),
+        "title": text(ticket.title),
+        "description": text(ticket.description),
+        "urgency": ticket.urgency,
+        "deadline_tier": ticket.deadline_tier,
+        "confidential": ticket.confidential,
+        "caller_phone": "" if caller is None else mask_phone(caller.phone),
+        "caller_name": "" if caller is None else mask_name(caller.name),
+        "created_at": time(ticket.created_at),
+    }
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

@@ -1,16 +1,22 @@
 """The dispatch API: every step as a POST action, permissions (404), state conflicts (409), bad input (400)."""
 
+import json
 import re
 from datetime import timedelta
 from pathlib import PurePath
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 
+from dispatch import selectors, services
+from dispatch.api.serializers import AssignmentSerializer
 from dispatch.models import Assignment, AssignmentStatus, Attachment, ExtensionRequest, ReturnRequest, ReviewStatus
+from hotline.models import Role
 from intake.lifecycle import Action, Status
 from intake.models import PersonalDataAccess, Ticket, TicketEvent
-from tests.factories import assign_many
+from tests.factories import CallerFactory, assign_many
 
 pytestmark = pytest.mark.django_db
 
@@ -327,11 +333,57 @@ def test_officer_of_street_a_never_sees_street_b(org, staff, dispatched, api_as)
 def test_inbox_api_runs_a_bounded_number_of_queries(org, staff, dispatched, api_as, django_assert_max_num_queries):
     assign_many(org.street_a, 1000)
     officer = api_as(staff.officer_a)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         response = officer.get("/api/v1/assignments/", {"tab": "to_sign", "page_size": 200})
     assert len(response.json()["results"]) == 200
     with django_assert_max_num_queries(6):
         assert officer.get("/api/v1/assignments/counts/").json()["to_sign"] == 1000
+
+
+def test_the_inbox_rows_are_the_assignment_serializers_output(org, staff, dispatched, api_as, make_user):
+    # Given assignments of every shape the inbox shows: a lead to sign, with a caller who names
+    # himself and his number in the text; a signed lead with its caller contacted, an extension
+    # asked and a department whistled (assisting); a confidential caller's; a ticket without a
+    # caller and without a district; a replied and ended one; a district's, passed down to street A
+    caller = CallerFactory(phone="13912345678", name="王小明")
+    to_sign = dispatched(
+        org.street_a,
+        caller=caller,
+        title="王小明反映噪音",
+        address="新村街道1号院，电话13912345678",
+        description="我是王小明，手机139 1234 5678，邮箱 wxm@example.com。",
+    )
+    signed = services.sign(assignment_id=dispatched(org.street_a).pk, actor=staff.officer_a)
+    services.record_first_contact(assignment_id=signed.pk, actor=staff.officer_a, note="已联系")
+    services.request_extension(assignment_id=signed.pk, actor=staff.officer_a, extra_days=3, reason="需协调")
+    services.whistle(assignment_id=signed.pk, actor=staff.officer_a, unit_ids=[org.department.pk])
+    dispatched(org.street_a, confidential=True)
+    dispatched(org.street_a, caller=None, district=None)
+    replied = services.sign(assignment_id=dispatched(org.street_a).pk, actor=staff.officer_a)
+    services.reply(assignment_id=replied.pk, actor=staff.officer_a, text="已处理", outcome="resolved")
+    centre = make_user(Role.DISTRICT_DISPATCHER, org.district, username="fengtai_centre")
+    own = services.sign(assignment_id=dispatched(org.district).pk, actor=centre)
+    services.subdispatch(assignment_id=own.pk, actor=centre, lead_unit_id=org.street_a.pk)
+    for user in (staff.officer_a, staff.department_officer, centre, staff.district_supervisor, staff.dispatcher):
+        # When the user lists them
+        listed = api_as(user).get("/api/v1/assignments/", {"tab": "all", "page_size": 200}).json()["results"]
+        # Then each row is exactly what AssignmentSerializer renders (the schema's source), key
+        # order included: redacted or in full, with the steps the user may take
+        assignments = (
+            selectors.visible_assignments(user=user)
+            .select_related(
+                "unit", "parent", "ticket__category", "ticket__caller", "ticket__district", "ticket__street"
+            )
+            .prefetch_related("extension_requests", "sub_assignments")
+            .order_by("-id")
+        )
+        serialized = AssignmentSerializer(assignments, many=True, context={"request": SimpleNamespace(user=user)})
+        assert json.dumps(listed) == json.dumps(json.loads(JSONRenderer().render(serialized.data)))
+    assert (len(listed), {row["level"] for row in listed}) == (8, {"hotline", "district"})
+    row = next(
+        row for row in api_as(staff.officer_a).get("/api/v1/assignments/").json()["results"] if row["id"] == to_sign.pk
+    )
+    assert (row["ticket"]["title"], row["ticket"]["caller_name"]) == ("王**反映噪音", "王**")
 
 
 def test_bulk_dispatch_and_bulk_sign_report_each_item(org, staff, awaiting, api_as):
