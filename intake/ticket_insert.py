@@ -44,15 +44,14 @@ class CallerInput:
     enterprise_name: str = ""
 
 
-def upsert_caller(*, phone: str, name: str = "", is_enterprise: bool = False, enterprise_name: str = "") -> Caller:
+def upsert_caller(*, caller: CallerInput) -> Caller:
     """The caller of this phone number, created on first contact; a newly given name wins.
 
     One statement, also when two first contacts of a number arrive at once (the unique phone
     decides). It replaces get_or_create's select, savepoint and insert, at the price of
     rewriting a repeat caller's row.
     """
-    caller = CallerInput(phone=phone, name=name, is_enterprise=is_enterprise, enterprise_name=enterprise_name)
-    phone = normalize_phone(phone)
+    phone = normalize_phone(caller.phone)
     with connection.cursor() as cursor:
         cursor.execute(CALLER_UPSERT, [phone, *_caller_values(caller)])
         row = cursor.fetchone()
@@ -70,12 +69,7 @@ def insert_ticket(*, ticket: Ticket, events: list[TicketEvent], caller: CallerIn
 
 def insert_through_orm(*, ticket: Ticket, events: list[TicketEvent], caller: CallerInput | None) -> None:
     if caller is not None:
-        ticket.caller = upsert_caller(
-            phone=caller.phone,
-            name=caller.name,
-            is_enterprise=caller.is_enterprise,
-            enterprise_name=caller.enterprise_name,
-        )
+        ticket.caller = upsert_caller(caller=caller)
     ticket.save(force_insert=True)
     for event in events:
         event.ticket = ticket

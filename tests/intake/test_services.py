@@ -12,6 +12,7 @@ from intake import selectors, services, ticket_insert
 from intake.lifecycle import Action, Status
 from intake.models import Caller, Channel, Disposition, Kind, Ticket, TicketEvent, Urgency
 from intake.services import NewTicket, Outcome
+from intake.ticket_insert import CallerInput
 from tests.conftest import run_at_once
 from tests.factories import CategoryFactory, KnowledgeArticleFactory, StreetFactory, TicketFactory
 
@@ -55,10 +56,12 @@ def test_callers_are_stored_once_per_phone(admin_user):
 
 def test_a_repeat_callers_given_details_win_and_missing_ones_keep_what_is_known():
     # Given a caller known by name as an enterprise
-    first = ticket_insert.upsert_caller(phone="13800138000", name="张三", is_enterprise=True, enterprise_name="某公司")
+    first = ticket_insert.upsert_caller(
+        caller=CallerInput(phone="13800138000", name="张三", is_enterprise=True, enterprise_name="某公司")
+    )
     # When the number calls again without a name, then with a new name
-    again = ticket_insert.upsert_caller(phone="138 0013 8000")
-    renamed = ticket_insert.upsert_caller(phone="13800138000", name="张三丰")
+    again = ticket_insert.upsert_caller(caller=CallerInput(phone="138 0013 8000"))
+    renamed = ticket_insert.upsert_caller(caller=CallerInput(phone="13800138000", name="张三丰"))
     # Then it is the same caller; nothing given is nothing lost, and a new name wins
     assert first.pk == again.pk == renamed.pk
     assert (again.name, again.is_enterprise, again.enterprise_name) == ("张三", True, "某公司")
