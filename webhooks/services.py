@@ -353,8 +353,7 @@ def record_ticket_event(*, ticket: Ticket, event: TicketEventRecord) -> list[Del
 
 def record_ticket_events(*, ticket_ids: Iterable[int], action: str, payloads: dict[int, dict[str, Any]]) -> int:
     """The bulk form for the sweeps' overlay events (overdue marks): one event per ticket."""
-    event_type = ACTION_EVENTS.get(action)
-    if event_type is None or not any(event_type in sub.event_types for sub in active_subscriptions()):
+    if not listens(actions=[action]):
         return 0
     written = 0
     for ticket in Ticket.objects.filter(pk__in=list(ticket_ids)).select_related("caller").order_by("pk"):
