@@ -249,10 +249,12 @@ def bench_intake(server: Server, *, token: str, category_id: int, street_id: int
         ("intake_120", "/api/v1/tickets/", ticket_body, 120, 32),  # below capacity: a steady load's latency
         ("intake_fixed", "/api/v1/tickets/", ticket_body, 200, 32),
         ("intake_max", "/api/v1/tickets/", ticket_body, None, 8),
+        # DRF's own cost: the intake's authentication, throttles, permissions and parsing, no work.
+        # Right after the intake's saturation, so that each repeat's pair sees the same machine
+        # (a VM's speed drifts by a fifth from one minute to the next).
+        ("drf_floor_max", "/bench/drf-floor/", ticket_body, None, 8),
         ("bare_fixed", "/bench/bare/", bare_body, 200, 32),
         ("bare_max", "/bench/bare/", bare_body, None, 8),
-        # DRF's own cost: the intake's authentication, throttles, permissions and parsing, no work.
-        ("drf_floor_max", "/bench/drf-floor/", ticket_body, None, 8),
     ]
     out: dict[str, list] = {name: [] for name, *_rest in plan}
     # Untimed: every gunicorn worker imports its views and reads its reference rows first.
@@ -544,6 +546,11 @@ def markdown(results: dict) -> str:
         )
 
     evaluation = results["evaluation"]
+    pairs = [
+        intake["achieved_per_s"] / floor["achieved_per_s"]
+        for intake, floor in zip(runs["intake_max"], runs["drf_floor_max"], strict=True)
+    ]
+    floor_ratios = f"{statistics.median(pairs):.2f} ({min(pairs):.2f}–{max(pairs):.2f})"
     lines = [
         f"Benchmark at {results['tickets']:,} tickets ({results['machine']}), {results['finished']}.",
         "Median of the runs, (min–max) in brackets.",
@@ -565,6 +572,7 @@ def markdown(results: dict) -> str:
         f"| intake / bare throughput | {results['intake_ratio']:.2f} |",
         f"| DRF floor (token auth, throttles, permissions, JSON; writes nothing) saturated: requests/s | "
         f"{med(runs['drf_floor_max'], 'achieved_per_s')} |",
+        f"| intake / DRF floor throughput, each repeat's pair | {floor_ratios} |",
         *(
             f"| {label} saturated, CPU per request in web / PostgreSQL / Redis: ms | "
             + " / ".join(f"{statistics.median(r['cpu_ms'][kind] for r in runs[name]):g}" for kind in CPU_KINDS)

@@ -7,13 +7,23 @@ two inserts, a fifth of an intake request. The statement's columns, casts and va
 the models' own fields (`pre_save`, `get_db_prep_save`), so it follows the models as the ORM does;
 a test holds the two writers to the same rows. Other databases (the SQLite quick start) write
 through the ORM.
+
+The statement is prepared once per database connection (PREPARE, then EXECUTE with the values):
+PostgreSQL parsed and planned the 3 kB statement for every ticket, 0.2–0.3 ms of its CPU, about
+a fifth of what it spends on an intake. Prepared statements belong to the session, so this needs
+a connection of its own per process, as Django's persistent connections are; a pooler that hands
+one session's statements to another (PgBouncer in transaction mode) would break it.
 """
 
+import itertools
 import re
+import weakref
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from django.db import connection, models
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from intake.models import Caller, Ticket, TicketEvent
@@ -79,11 +89,11 @@ def insert_through_orm(*, ticket: Ticket, events: list[TicketEvent], caller: Cal
 def insert_in_one_statement(*, ticket: Ticket, events: list[TicketEvent], caller: CallerInput | None) -> None:
     phone = normalize_phone(caller.phone) if caller is not None else ""
     params: list[object] = [phone, *_caller_values(caller)] if caller is not None else []
-    params += [_value(field, ticket) for field in _columns(Ticket) if field.name != "caller"]
+    params += [_value(field, ticket) for field in _given_columns(Ticket, computed="caller")]
     for event in events:
-        params += [_value(field, event) for field in _columns(TicketEvent) if field.name != "ticket"]
+        params += [_value(field, event) for field in _given_columns(TicketEvent, computed="ticket")]
     with connection.cursor() as cursor:
-        cursor.execute(_statement(with_caller=caller is not None, events=len(events)), params)
+        _execute_prepared(cursor, with_caller=caller is not None, events=len(events), params=params)
         ticket_id, event_ids, *caller_row = cursor.fetchone()
     ticket.pk = ticket_id
     ticket._state.adding = False
@@ -95,6 +105,27 @@ def insert_in_one_statement(*, ticket: Ticket, events: list[TicketEvent], caller
         event.ticket = ticket
         event._state.adding = False
         event._state.db = connection.alias
+
+
+# The statements prepared on each open connection (the driver's connection object; a new one
+# after a reconnect starts empty). PREPARE outlives a rolled-back transaction, so a name, once
+# prepared, stays so for the connection's life.
+_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _execute_prepared(cursor: CursorWrapper, *, with_caller: bool, events: int, params: list[object]) -> None:
+    name = f"intake_ticket_{'caller' if with_caller else 'anonymous'}_{events}_events"
+    prepared = _prepared.setdefault(connection.connection, set())
+    if name not in prepared:
+        cursor.execute(f"PREPARE {name} AS {_numbered(_statement(with_caller=with_caller, events=events))}")
+        prepared.add(name)
+    cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+
+
+def _numbered(statement: str) -> str:
+    """The statement with PostgreSQL's numbered parameters ($1, $2 …) for the driver's %s."""
+    numbers = itertools.count(1)
+    return re.sub("%s", lambda _match: f"${next(numbers)}", statement)
 
 
 @cache
@@ -130,6 +161,12 @@ _TYPE_MODIFIER = re.compile(r"\(.*\)")
 @cache
 def _columns(model: type[models.Model]) -> list[models.Field]:
     return [field for field in model._meta.concrete_fields if not field.primary_key]
+
+
+@cache
+def _given_columns(model: type[models.Model], *, computed: str) -> list[models.Field]:
+    """The columns whose values the statement's parameters give: all but the one it computes."""
+    return [field for field in _columns(model) if field.name != computed]
 
 
 def _placeholder(field: models.Field) -> str:

@@ -100,18 +100,59 @@ def test_one_statement_writes_the_rows_the_orm_writes():
         assert all(event.ticket is ticket and not event._state.adding for event in events)
 
 
-def test_one_statement_is_one_query_and_a_ticket_without_caller_has_none():
-    # Given a ticket nobody's phone came with
-    ticket, events = unsaved(number="20261201000009", street=StreetFactory(), category=CategoryFactory(), actor=None)
+@pytest.mark.django_db(transaction=True)
+def test_one_statement_is_prepared_once_per_connection_and_a_ticket_without_caller_has_none():
+    # Given a connection that has not written a ticket yet, and tickets nobody's phone came with
+    connection.close()
+    street, category = StreetFactory(), CategoryFactory()
+    first, first_events = unsaved(number="20261201000009", street=street, category=category, actor=None)
+    second, second_events = unsaved(number="20261201000010", street=street, category=category, actor=None)
 
-    # When it is written
-    with CaptureQueriesContext(connection) as queries:
-        insert_in_one_statement(ticket=ticket, events=events, caller=None)
+    # When two are written
+    with CaptureQueriesContext(connection) as preparing:
+        insert_in_one_statement(ticket=first, events=first_events, caller=None)
+    with CaptureQueriesContext(connection) as prepared:
+        insert_in_one_statement(ticket=second, events=second_events, caller=None)
 
-    # Then one statement wrote it, with its two events
-    assert len(queries) == 1
-    assert Ticket.objects.get(pk=ticket.pk).caller_id is None
-    assert TicketEvent.objects.filter(ticket=ticket).count() == 2
+    # Then the first prepared the statement and ran it, the second only ran it
+    assert [query["sql"].split()[0] for query in preparing] == ["PREPARE", "EXECUTE"]
+    assert [query["sql"].split()[0] for query in prepared] == ["EXECUTE"]
+    for ticket in (first, second):
+        assert Ticket.objects.get(pk=ticket.pk).caller_id is None
+        assert TicketEvent.objects.filter(ticket=ticket).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_prepares_again_and_a_rollback_keeps_the_statement():
+    # Given the statement prepared inside a transaction that rolled back
+    street, category = StreetFactory(), CategoryFactory()
+    connection.close()
+
+    def write_then_fail() -> None:
+        with transaction.atomic():
+            ticket, events = unsaved(number="20261201000021", street=street, category=category, actor=None)
+            insert_in_one_statement(ticket=ticket, events=events, caller=None)
+            raise RuntimeError("the caller's transaction fails")
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
+
+    # When the same connection writes another ticket, and then a new connection does
+    after_rollback, events = unsaved(number="20261201000022", street=street, category=category, actor=None)
+    with CaptureQueriesContext(connection) as same_connection:
+        insert_in_one_statement(ticket=after_rollback, events=events, caller=None)
+    connection.close()
+    reconnected, events = unsaved(number="20261201000023", street=street, category=category, actor=None)
+    insert_in_one_statement(ticket=reconnected, events=events, caller=None)
+
+    # Then the rolled-back ticket is gone, the statement was not, and the new connection has its own
+    assert [query["sql"].split()[0] for query in same_connection] == ["EXECUTE"]
+    assert list(
+        Ticket.objects.filter(number__startswith="2026120100002").order_by("number").values_list("number", flat=True)
+    ) == [
+        "20261201000022",
+        "20261201000023",
+    ]
 
 
 def test_a_repeat_callers_new_name_wins_and_an_empty_one_keeps_the_old():
