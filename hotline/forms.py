@@ -21,11 +21,18 @@ def apply_domain_error(request: HttpRequest, error: DomainError, *, form: forms.
     if error.code == ErrorCode.NOT_FOUND:
         raise error
     if form is not None:
-        for name, texts in error.fields.items():
-            for text in texts:
-                form.add_error(name if name in form.fields else None, text)
-        if not error.fields:
-            form.add_error(None, error.message)
+        add_form_errors(form, error)
         return
     for text in [text for texts in error.fields.values() for text in texts] or [error.message]:
         messages.error(request, text)
+
+
+def add_form_errors(form: forms.Form, error: DomainError) -> None:
+    """A refusal's field messages on the form's fields (a field the form does not have, and a
+    refusal that names no field, form-wide): for forms that check with a service as they clean,
+    such as the admin's."""
+    for name, texts in error.fields.items():
+        for text in texts:
+            form.add_error(name if name in form.fields else None, text)
+    if not error.fields:
+        form.add_error(None, error.message)

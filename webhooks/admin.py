@@ -1,3 +1,6 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
@@ -7,12 +10,43 @@ from django.utils.translation import ngettext
 
 from hotline import reference
 from hotline.errors import DomainError
+from hotline.forms import add_form_errors
 from webhooks import services, signing
 from webhooks.models import Delivery, DeliveryAttempt, Subscription
 
 
+def _https_by_default(field: models.Field, **kwargs: Any) -> forms.Field | None:
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class SubscriptionForm(forms.ModelForm):
+    """The admin's subscription, checked as the API checks it (URL scheme, event types, filters,
+    the owner's permission for caller data)."""
+
+    class Meta:
+        model = Subscription
+        fields = ["owner", *services.SUBSCRIPTION_FIELDS]
+        # The class's own fields; the admin builds them again with its formfield_overrides.
+        formfield_callback = _https_by_default
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        owner = cleaned.get("owner")
+        if owner is None or self.errors:  # the fields' own errors first
+            return cleaned
+        candidate = Subscription(**{name: cleaned[name] for name in services.SUBSCRIPTION_FIELDS if name in cleaned})
+        try:
+            services.check_subscription(owner=owner, subscription=candidate)
+        except DomainError as error:
+            add_form_errors(self, error)
+        return cleaned
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
+    form = SubscriptionForm
     list_display = ["__str__", "owner", "url", "is_active", "include_caller", "max_in_flight", "created_at"]
     list_filter = ["is_active", "include_caller"]
     search_fields = ["name", "url", "owner__username"]

@@ -81,7 +81,9 @@ def _invalid(fields: dict[str, list[str]]) -> DomainError:
     return DomainError("invalid", _("The input is not valid."), status=400, fields=fields)
 
 
-def _validate(*, owner: User, subscription: Subscription) -> None:
+def check_subscription(*, owner: User, subscription: Subscription) -> None:
+    """Refuse (DomainError, with field messages) a subscription `owner` may not have as it stands:
+    the API's writes and the admin's form both ask."""
     url, include_caller, event_types = subscription.url, subscription.include_caller, subscription.event_types
     errors: dict[str, list[str]] = {}
     for name in ("units", "categories"):
@@ -122,7 +124,7 @@ SUBSCRIPTION_FIELDS = (
 def create_subscription(*, owner: User, **fields: Any) -> Subscription:
     """A new subscription of `owner` with a generated secret (shown to the client once)."""
     subscription = Subscription(owner=owner, secret=signing.new_secret(), **fields)
-    _validate(owner=owner, subscription=subscription)
+    check_subscription(owner=owner, subscription=subscription)
     with transaction.atomic():
         subscription.save()
         reference.changed()
@@ -136,7 +138,7 @@ def update_subscription(*, subscription_id: int, owner: User, **fields: Any) -> 
             if name not in SUBSCRIPTION_FIELDS:
                 raise ValueError(f"{name} is not a subscription field")
             setattr(subscription, name, value)
-        _validate(owner=owner, subscription=subscription)
+        check_subscription(owner=owner, subscription=subscription)
         subscription.save()
         reference.changed()
     return subscription
