@@ -6,13 +6,11 @@ request goes through (fails open), counted and logged by `hotline.degraded`. Lim
 for the length of an outage are a smaller harm than intake switched off.
 """
 
-import weakref
-from typing import Any
-
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
 from hotline import degraded
+from hotline.redis_cache import redis_client
 
 # The expiry is set by the key's first hit only, so later hits do not stretch its window.
 _INCR_WITH_EXPIRY = """
@@ -22,20 +20,6 @@ return count
 """
 
 
-# One Redis client per cache backend (each thread has its own backend, and so its own client).
-# Django's RedisCacheClient builds a new redis.Redis for every call, 66 µs of CPU on every
-# throttled request, and leaves it to the garbage collector.
-_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-
-
-def _client(cache: RedisCache) -> Any:
-    backend = cache._cache  # type: ignore[attr-defined]  # private in Django, left out of its stubs
-    client = _clients.get(backend)
-    if client is None:
-        client = _clients[backend] = backend.get_client(write=True)
-    return client
-
-
 def hit(key: str, *, timeout: int) -> int | None:
     """Count one hit under `key`, which expires `timeout` seconds after its first hit. The count
     so far, or None when the cache could not be reached (let the request through)."""
@@ -43,7 +27,7 @@ def hit(key: str, *, timeout: int) -> int | None:
     try:
         if isinstance(cache, RedisCache):
             full_key = cache.make_and_validate_key(key)
-            return int(_client(cache).eval(_INCR_WITH_EXPIRY, 1, full_key, timeout))
+            return int(redis_client(cache).eval(_INCR_WITH_EXPIRY, 1, full_key, timeout))
         # The in-process cache (no REDIS_URL): nothing to save a round trip on.
         if cache.add(key, 1, timeout=timeout):
             return 1

@@ -3,11 +3,11 @@
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.cache.backends.redis import RedisCache
 from django.db import DatabaseError, connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from hotline import degraded, unit_search
 from hotline.models import Category, Heartbeat, Membership, Role, Unit, UnitKind, User
+from hotline.redis_cache import redis_client
 from hotline.roles import DISTRICT_WIDE_ROLES, HOTLINE_ROLES, holds, user_roles
 
 
@@ -156,18 +157,12 @@ def health() -> Health:
     )
 
 
-class _RedisCacheWithClient(Protocol):
-    """RedisCache's client, private in Django and left out of its stubs."""
-
-    _cache: RedisCacheClient
-
-
 def _redis_state() -> str:
     cache = caches["default"]
     if not isinstance(cache, RedisCache):
         return "not used"  # no REDIS_URL: in-process cache and the filesystem broker
     try:
-        cast(_RedisCacheWithClient, cache)._cache.get_client(write=True).ping()
+        redis_client(cache).ping()
     except degraded.REDIS_ERRORS:
         return "down"
     return "ok"
