@@ -13,7 +13,7 @@ from django.db.models import Q
 from rest_framework.permissions import SAFE_METHODS
 
 from hotline.api.permissions import NotFoundUnless
-from hotline.models import Membership, Role, Unit, UnitKind, User
+from hotline.models import Role, Unit, UnitKind, User
 from hotline.roles import (
     DISPATCH_ROLES,
     HOTLINE_SUPERVISOR_ROLES,
@@ -22,7 +22,7 @@ from hotline.roles import (
     UNIT_STAFF_ROLES,
     holds,
 )
-from hotline.selectors import scoped_unit_ids
+from hotline.selectors import membership_rows, scoped_unit_ids
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
@@ -33,9 +33,7 @@ def _memberships(user: User) -> list[tuple[int, str, str]]:
     if not user.is_authenticated:
         return []
     if not hasattr(user, "_dispatch_memberships"):
-        user._dispatch_memberships = list(
-            Membership.objects.filter(user=user).values_list("unit_id", "role", "unit__kind")
-        )
+        user._dispatch_memberships = membership_rows(user=user)
     return user._dispatch_memberships
 
 

@@ -83,16 +83,21 @@ def units_in_district(*, district_id: int) -> QuerySet[Unit]:
     return Unit.objects.filter(Q(pk=district_id) | Q(parent_id=district_id))
 
 
+def membership_rows(*, user: User) -> list[tuple[int, str, str]]:
+    """(unit id, role, unit kind) of each of the user's memberships, in one query."""
+    return list(Membership.objects.filter(user=user).values_list("unit_id", "role", "unit__kind"))
+
+
 def scoped_unit_ids(*, user: User, memberships: Iterable[tuple[int, str, str]] | None = None) -> set[int] | None:
     """Ids of the units whose tickets a user may see; None means every unit (hotline roles).
 
     Unit staff see their own units; district supervisors and sub-centre dispatchers their whole
-    district. `memberships`: the user's (unit id, role, unit kind), when the caller has read them.
+    district. `memberships`: the user's `membership_rows`, when the caller has read them.
     """
     if is_hotline_staff(user=user):
         return None
     if memberships is None:
-        memberships = Membership.objects.filter(user=user).values_list("unit_id", "role", "unit__kind")
+        memberships = membership_rows(user=user)
     ids: set[int] = set()
     for unit_id, role, kind in memberships:
         if role in DISTRICT_WIDE_ROLES and kind == UnitKind.DISTRICT:
