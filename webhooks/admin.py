@@ -2,7 +2,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -15,21 +14,17 @@ from webhooks import services, signing
 from webhooks.models import Delivery, DeliveryAttempt, Subscription
 
 
-def _https_by_default(field: models.Field, **kwargs: Any) -> forms.Field | None:
-    if isinstance(field, models.URLField):
-        kwargs["assume_scheme"] = "https"
-    return field.formfield(**kwargs)
-
-
 class SubscriptionForm(forms.ModelForm):
     """The admin's subscription, checked as the API checks it (URL scheme, event types, filters,
     the owner's permission for caller data)."""
 
+    # Declared, so that the admin keeps it as it builds the form: an address typed without a
+    # scheme is read as https.
+    url = Subscription._meta.get_field("url").formfield(assume_scheme="https")
+
     class Meta:
         model = Subscription
         fields = ["owner", *services.SUBSCRIPTION_FIELDS]
-        # The class's own fields; the admin builds them again with its formfield_overrides.
-        formfield_callback = _https_by_default
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -51,8 +46,6 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "include_caller"]
     search_fields = ["name", "url", "owner__username"]
     raw_id_fields = ["owner"]
-    exclude = ["secret"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["rotate_secrets"]
 
     def save_model(self, request: HttpRequest, obj: Subscription, form, change: bool) -> None:

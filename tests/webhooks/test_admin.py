@@ -93,3 +93,18 @@ def test_the_admin_adds_a_subscription_the_service_accepts(admin_client, client_
     assert subscription.include_caller
     assert subscription.owner == client_user
     assert len(subscription.secret) >= 32
+
+
+def test_the_admin_form_reads_an_address_without_scheme_as_https_and_never_shows_the_secret(admin_client, client_user):
+    # Given the admin's form for a new subscription, which has no secret field
+    form = admin_client.get("/admin/webhooks/subscription/add/").context["adminform"].form
+    assert "secret" not in form.fields
+
+    # When an administrator types the endpoint without its scheme
+    response = admin_client.post(
+        "/admin/webhooks/subscription/add/", subscription_form(client_user, url="grid.example.org/hooks")
+    )
+
+    # Then it is saved as an https address
+    assert response.status_code == 302
+    assert Subscription.objects.get().url == "https://grid.example.org/hooks"
