@@ -40,6 +40,8 @@ from zoneinfo import ZoneInfo
 
 import psycopg2
 
+from intake.numbers import ADVANCE_SEQUENCES_SQL, LAST_NUMBERS_SQL
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = 86400
 
@@ -136,6 +138,11 @@ class Reference:
     counters: dict[str, int] = field(default_factory=dict)  # "YYYYMMDD" -> last sequence used
 
 
+def _is_postgres(connection) -> bool:
+    """Whether `connection` (psycopg2's own, or Django's) is PostgreSQL's."""
+    return isinstance(connection, psycopg2.extensions.connection) or connection.vendor == "postgresql"
+
+
 def load_reference(connection) -> Reference:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -156,7 +163,10 @@ def load_reference(connection) -> Reference:
         ):
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
             bases[table] = cursor.fetchone()[0]
-        cursor.execute("SELECT day, last FROM intake_ticketnumbercounter")
+        # On PostgreSQL the days with a sequence of their own may have gone past their counters.
+        cursor.execute(
+            LAST_NUMBERS_SQL if _is_postgres(connection) else "SELECT day, last FROM intake_ticketnumbercounter"
+        )
         # A date from psycopg2, 'YYYY-MM-DD' text from SQLite.
         counters = {str(day).replace("-", ""): last for day, last in cursor.fetchall()}
     if not leaves or not units:
@@ -952,6 +962,7 @@ def _finish(connection, *, counters: dict[str, int]) -> None:
             "ON CONFLICT (day) DO UPDATE SET last = GREATEST(intake_ticketnumbercounter.last, EXCLUDED.last)",
             [list(counters), list(counters.values())],
         )
+        cursor.execute(ADVANCE_SEQUENCES_SQL)
     connection.commit()
 
 
@@ -1211,6 +1222,8 @@ def generate_here(
             "THEN excluded.last ELSE intake_ticketnumbercounter.last END",
             [(f"{day[:4]}-{day[4:6]}-{day[6:]}", last) for day, last in generator.counters.items()],
         )
+        if postgres:
+            cursor.execute(ADVANCE_SEQUENCES_SQL)
     return totals
 
 

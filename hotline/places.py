@@ -35,6 +35,8 @@ MARGIN = 0.75
 GENERIC_MIN_NAMES = 6
 # Longer texts are cut: places are named early, and matching time grows with length.
 MAX_TEXT_CHARS = 2000
+# The shortest name indexed; the index looks names up by their first PREFIX characters.
+PREFIX = 2
 
 _DISTRICT, _STREET, _COMMUNITY = 0, 1, 2
 
@@ -151,7 +153,8 @@ class _Entry:
 @dataclass(frozen=True)
 class _Index:
     names: dict[str, tuple[_Entry, ...]]
-    # For each first character, the lengths of the names starting with it, longest first.
+    # For each first two characters, the lengths of the names starting with them, longest first:
+    # a text is looked up once per position, and only where a name may start, at every length.
     lengths: dict[str, tuple[int, ...]]
     districts: dict[int, PlaceUnit]
     streets: dict[int, tuple[PlaceUnit, int]]  # street id → (street, its district id)
@@ -208,9 +211,11 @@ def _build_index() -> _Index:
                 continue
             names[form].append(_Entry(_COMMUNITY, district_id, street_id, pk, _weight(form)))
 
+    # A single character names no place (and would be found everywhere).
+    names = {key: entries for key, entries in names.items() if len(key) >= PREFIX}
     lengths: dict[str, set[int]] = defaultdict(set)
     for key in names:
-        lengths[key[0]].add(len(key))
+        lengths[key[:PREFIX]].add(len(key))
     return _Index(
         names={key: tuple(entries) for key, entries in names.items()},
         lengths={char: tuple(sorted(ns, reverse=True)) for char, ns in lengths.items()},
@@ -253,9 +258,9 @@ def _mentions(index: _Index, text: str) -> list[tuple[_Entry, ...]]:
     """The indexed names in `text`, longest first where finds overlap."""
     text = normalize(text)[:MAX_TEXT_CHARS]
     found: list[tuple[int, int, tuple[_Entry, ...]]] = []
-    for start, char in enumerate(text):
+    for start in range(len(text) - PREFIX + 1):
         room = len(text) - start
-        for length in index.lengths.get(char, ()):
+        for length in index.lengths.get(text[start : start + PREFIX], ()):
             if length <= room and (entries := index.names.get(text[start : start + length])):
                 found.append((length, start, entries))
     found.sort(key=lambda f: (-f[0], f[1]))

@@ -348,6 +348,10 @@ CELERY_BEAT_SCHEDULE = {
     "record-heartbeat": {"task": "hotline.tasks.record_heartbeat", "schedule": float(HEARTBEAT_INTERVAL)},
     "prune-heartbeats": {"task": "hotline.tasks.prune_heartbeats", "schedule": crontab(minute=17, hour=3)},
     "prune-messages": {"task": "hotline.tasks.prune_messages", "schedule": crontab(minute=37, hour=3)},
+    "fold-ticket-number-sequences": {
+        "task": "intake.tasks.fold_ticket_number_sequences",
+        "schedule": crontab(minute=47, hour=3),
+    },
     "open-due-callbacks": every_minute("evaluation.tasks.open_due_callbacks"),
     "sweep-overdue-callbacks": every_minute("evaluation.tasks.sweep_overdue_callbacks"),
     "sweep-late-signs": every_minute("dispatch.tasks.sweep_late_signs"),

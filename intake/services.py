@@ -48,28 +48,6 @@ from intake.proactive import IMPORT_COLUMNS, IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, 
 from intake.ticket_insert import CallerInput, insert_ticket
 
 
-def next_ticket_number(*, day: date) -> str:
-    """YYYYMMDD + a 6-digit per-day sequence, taken in one atomic statement.
-
-    The counter commits on its own (autocommit or the caller's transaction): a rolled-back
-    intake leaves a gap, which is fine for tracking numbers and keeps the hot row unlocked.
-    On its own on PostgreSQL it commits without waiting for its WAL to reach the disk, so every
-    intake holds the day's row for the statement, not for a disk flush (2–3 ms here, which
-    queued the intakes behind one another). A crash may lose only increments no committed ticket
-    holds: each ticket's own commit flushes the WAL up to itself, its number's increment included.
-    """
-    asynchronous = connection.vendor == "postgresql" and not connection.in_atomic_block
-    source = "SELECT %s, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS asynchronous"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO intake_ticketnumbercounter (day, last) {source if asynchronous else 'VALUES (%s, 1)'} "
-            "ON CONFLICT (day) DO UPDATE SET last = intake_ticketnumbercounter.last + 1 RETURNING last",
-            [day],
-        )
-        (sequence,) = cursor.fetchone()
-    return f"{day:%Y%m%d}{sequence:06d}"
-
-
 def default_tier(*, category: Category, urgency: str) -> str:
     """Emergencies get 2 h whatever their category; otherwise the category's tier."""
     return DeadlineTier.EMERGENCY if urgency == Urgency.EMERGENCY else category.default_tier
@@ -164,29 +142,40 @@ class Step:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class Submission:
+    ticket: Ticket
+    # False when an earlier submission with the same idempotency key made the ticket.
+    created: bool
+
+
 def create_ticket(
     *,
     data: NewTicket,
     actor: User | None,
     idempotency_key: str | None = None,
-    number: str | None = None,
     first_step: Step | None = None,
-    look_first: bool = True,
 ) -> Ticket:
     """Create a ticket with its creation event, in status received or, with a `first_step`,
     in the status that step leads to from received (checked against the transition table).
 
     A first step costs no lock and no UPDATE: nobody else can see the row before it is
-    inserted, so the ticket is written once, in its final state, with both events.
+    inserted, so the ticket is written once, in its final state, with both events. The write
+    gives it its tracking number (intake.numbers).
     With an idempotency key, a repeated submission returns the ticket the first one made
     (also when both arrive at once: the unique key decides, the loser reads the winner's).
-    Callers inside a transaction pass a `number` taken before it, so the day's counter row
-    is not locked for the length of their transaction; those that looked for an earlier
-    submission themselves pass `look_first=False`.
     """
-    existing = _submitted_before(data=data, idempotency_key=idempotency_key) if look_first else None
+    existing = _submitted_before(data=data, idempotency_key=idempotency_key)
     if existing:
         return existing
+    return _insert_new(data=data, actor=actor, idempotency_key=idempotency_key, first_step=first_step).ticket
+
+
+def _insert_new(
+    *, data: NewTicket, actor: User | None, idempotency_key: str | None, first_step: Step | None
+) -> Submission:
+    """`create_ticket` after its look for an earlier submission: the ticket written, or the one
+    an earlier submission with the same key wrote meanwhile (`created` false)."""
     located = locate(district=data.district, street=data.street, address=data.address, text=data.description)
     street = located.street
     parent = street.parent if street else None
@@ -201,13 +190,11 @@ def create_ticket(
         tier_reason=data.tier_override_reason,
         default=default,
     )
-    number = number or next_ticket_number(day=timezone.localdate())
     status, changes = Status.RECEIVED, {}
     if first_step is not None:
         _check_move(action=first_step.action, status=Status.RECEIVED)
         status, changes = target_of(first_step.action, Status.RECEIVED), first_step.changes
     ticket = Ticket(
-        number=number,
         channel=Channel(data.channel),
         kind=Kind(data.kind),
         category=data.category,
@@ -276,9 +263,9 @@ def create_ticket(
     except IntegrityError:
         existing = _submitted_before(data=data, idempotency_key=idempotency_key)
         if existing:
-            return existing
+            return Submission(ticket=existing, created=False)
         raise
-    return ticket
+    return Submission(ticket=ticket, created=True)
 
 
 def _submitted_before(*, data: NewTicket, idempotency_key: str | None) -> Ticket | None:
@@ -564,13 +551,6 @@ class Outcome:
     MERGE = "merge"
 
 
-@dataclass(frozen=True)
-class Submission:
-    ticket: Ticket
-    # False when an earlier submission with the same idempotency key made the ticket.
-    created: bool
-
-
 def _check_channel(*, data: NewTicket, actor: User | None) -> NewTicket:
     """The contact with its channel as the actor may post it: an external platform's client
     posts for its platform's channel only (taken from its credential when the body names none),
@@ -632,23 +612,14 @@ def submit_intake(
     existing = _submitted_before(data=data, idempotency_key=idempotency_key)
     if existing:
         return Submission(ticket=existing, created=False)
-    number = next_ticket_number(day=timezone.localdate())
     # Only a merge writes more than the ticket (on PostgreSQL one statement, committed alone).
     with transaction.atomic() if outcome == Outcome.MERGE else nullcontext():
-        ticket = create_ticket(
-            data=data,
-            actor=actor,
-            idempotency_key=idempotency_key,
-            number=number,
-            first_step=first_step,
-            look_first=False,
-        )
-        # A repeated key answers the first ticket, which holds the number another call took:
-        # decided here, after the insert or its lost race, never by a look before it.
-        created = ticket.number == number
-        if outcome == Outcome.MERGE and created and merge_into_id is not None:
-            ticket = merge_into(ticket_id=ticket.pk, parent_id=merge_into_id, actor=actor)
-    return Submission(ticket=ticket, created=created)
+        # A repeated key answers the first ticket: decided by the insert or its lost race.
+        submission = _insert_new(data=data, actor=actor, idempotency_key=idempotency_key, first_step=first_step)
+        if outcome == Outcome.MERGE and submission.created and merge_into_id is not None:
+            merged = merge_into(ticket_id=submission.ticket.pk, parent_id=merge_into_id, actor=actor)
+            submission = Submission(ticket=merged, created=True)
+    return submission
 
 
 def record_personal_data_access(*, user: User, caller: Caller, ticket: Ticket | None, purpose: str) -> None:
@@ -794,10 +765,10 @@ def _proactive_ticket(*, point: RiskPoint, place_field: str = "place") -> NewTic
     )
 
 
-def _create_proactive(*, data: NewTicket, actor: User, number: str, extra: dict[str, Any]) -> Ticket:
+def _create_proactive(*, data: NewTicket, actor: User, extra: dict[str, Any]) -> Ticket:
     """Created (CREATE) and queued for dispatch (QUEUE_FOR_DISPATCH) in one insert, as any intake."""
     data.extra = extra
-    return create_ticket(data=data, actor=actor, number=number, first_step=QUEUEING)
+    return create_ticket(data=data, actor=actor, first_step=QUEUEING)
 
 
 def create_proactive_ticket(*, actor: User, point: RiskPoint, origin: dict[str, Any] | None = None) -> Ticket:
@@ -806,9 +777,8 @@ def create_proactive_ticket(*, actor: User, point: RiskPoint, origin: dict[str, 
     passes {"proactive": "topic", "topic": id})."""
     require(holds(user=actor, roles=PROACTIVE_ROLES))
     data = _proactive_ticket(point=point)
-    number = next_ticket_number(day=timezone.localdate())
     with transaction.atomic():
-        return _create_proactive(data=data, actor=actor, number=number, extra=origin or {"proactive": "manual"})
+        return _create_proactive(data=data, actor=actor, extra=origin or {"proactive": "manual"})
 
 
 @dataclass(frozen=True)
@@ -881,17 +851,13 @@ def import_risk_points(*, actor: User, content: bytes, file_name: str = "") -> I
             )
     if errors:
         raise DomainError("invalid", _("The input is not valid."), status=400, fields={"file": errors})
-    # Numbers taken before the transaction, so the day's counter row is not locked for its length.
-    numbers = [next_ticket_number(day=timezone.localdate()) for _ticket in tickets]
     try:
         with transaction.atomic():
             batch = ProactiveImport.objects.create(
                 content_hash=content_hash, file_name=file_name[:200], ticket_count=len(tickets), created_by=actor
             )
-            for data, number in zip(tickets, numbers, strict=True):
-                _create_proactive(
-                    data=data, actor=actor, number=number, extra={"proactive": "import", "import": batch.pk}
-                )
+            for data in tickets:
+                _create_proactive(data=data, actor=actor, extra={"proactive": "import", "import": batch.pk})
     except IntegrityError:
         # The same file imported at the same time: the first import's batch won the unique hash.
         existing = ProactiveImport.objects.filter(content_hash=content_hash).first()

@@ -1,9 +1,10 @@
 import logging
 
 from celery import shared_task
+from django.utils import timezone
 
 from hotline.errors import DomainError
-from intake import services
+from intake import numbers, services
 from intake.classifier.training import train_from_tickets
 
 logger = logging.getLogger(__name__)
@@ -29,3 +30,10 @@ def train_category_model() -> int | None:
 def rank_recent_suggestions() -> int:
     """Beat, every 30 seconds: where each new ticket's category stood among the model's suggestions."""
     return services.rank_recent_suggestions()
+
+
+@shared_task
+def fold_ticket_number_sequences() -> int:
+    """Beat, nightly: the tracking-number sequences of the days before yesterday folded into the
+    counter table (intake.numbers); how many."""
+    return numbers.fold_past_sequences(today=timezone.localdate())

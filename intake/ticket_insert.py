@@ -1,7 +1,8 @@
 """The intake's write: a new ticket with its caller and its first events.
 
-On PostgreSQL this is one statement (data-modifying CTEs): the caller's upsert, the ticket and
-its events, in one round trip and, outside a transaction, one commit. Through the ORM the same
+On PostgreSQL this is one statement (data-modifying CTEs): the caller's upsert, the ticket with
+its tracking number (intake.numbers) and its events, in one round trip and, outside a
+transaction, one commit. Through the ORM the same
 rows took six statements (BEGIN, upsert, ticket, events, COMMIT) and 1.7 ms of CPU to compile the
 two inserts, a fifth of an intake request. The statement's columns, casts and values come from
 the models' own fields (`pre_save`, `get_db_prep_save`), so it follows the models as the ORM does;
@@ -27,6 +28,7 @@ from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from intake.models import Caller, Ticket, TicketEvent
+from intake.numbers import NUMBER_SQL, next_ticket_number
 from intake.phones import normalize_phone
 
 CALLER_UPSERT = """
@@ -70,7 +72,8 @@ def upsert_caller(*, caller: CallerInput) -> Caller:
 
 def insert_ticket(*, ticket: Ticket, events: list[TicketEvent], caller: CallerInput | None) -> None:
     """Write `ticket` (unsaved; its caller is `caller`'s row, upserted) and `events` (for it, in
-    order). Sets the primary keys and the caller on the objects as a save would."""
+    order). Sets the primary keys and the caller on the objects as a save would, and the ticket's
+    tracking number, the day's next."""
     if connection.vendor == "postgresql":
         insert_in_one_statement(ticket=ticket, events=events, caller=caller)
     else:
@@ -78,6 +81,7 @@ def insert_ticket(*, ticket: Ticket, events: list[TicketEvent], caller: CallerIn
 
 
 def insert_through_orm(*, ticket: Ticket, events: list[TicketEvent], caller: CallerInput | None) -> None:
+    ticket.number = next_ticket_number(day=timezone.localdate())
     if caller is not None:
         ticket.caller = upsert_caller(caller=caller)
     ticket.save(force_insert=True)
@@ -89,12 +93,16 @@ def insert_through_orm(*, ticket: Ticket, events: list[TicketEvent], caller: Cal
 def insert_in_one_statement(*, ticket: Ticket, events: list[TicketEvent], caller: CallerInput | None) -> None:
     phone = normalize_phone(caller.phone) if caller is not None else ""
     params: list[object] = [phone, *_caller_values(caller)] if caller is not None else []
-    params += [_value(field, ticket) for field in _given_columns(Ticket, computed="caller")]
+    today = timezone.localdate()
+    params += [
+        today if field.name == "number" else _value(field, ticket)
+        for field in _given_columns(Ticket, computed="caller")
+    ]
     for event in events:
         params += [_value(field, event) for field in _given_columns(TicketEvent, computed="ticket")]
     with connection.cursor() as cursor:
         _execute_prepared(cursor, with_caller=caller is not None, events=len(events), params=params)
-        ticket_id, event_ids, *caller_row = cursor.fetchone()
+        ticket_id, ticket.number, event_ids, *caller_row = cursor.fetchone()
     ticket.pk = ticket_id
     ticket._state.adding = False
     ticket._state.db = connection.alias
@@ -131,27 +139,29 @@ def _numbered(statement: str) -> str:
 @cache
 def _statement(*, with_caller: bool, events: int) -> str:
     """The statement for a ticket with or without a caller and with this many events. Its
-    parameters: the caller's upsert, the ticket's columns but the caller, each event's but the ticket."""
+    parameters: the caller's upsert, the ticket's columns but the caller (for the number, the day
+    it is taken on), each event's but the ticket."""
     ticket_columns = _columns(Ticket)
     event_columns = _columns(TicketEvent)
     event_names = ", ".join(field.column for field in event_columns)
     caller_id = "(SELECT id FROM caller)" if with_caller else "NULL"
-    ticket_values = ", ".join(caller_id if field.name == "caller" else _placeholder(field) for field in ticket_columns)
+    computed = {"caller": caller_id, "number": NUMBER_SQL}
+    ticket_values = ", ".join(computed.get(field.name) or _placeholder(field) for field in ticket_columns)
     event_values = ", ".join("ticket.id" if field.name == "ticket" else _placeholder(field) for field in event_columns)
     given = " UNION ALL ".join(f"SELECT {position}, {event_values} FROM ticket" for position in range(events))
     parts = [f"caller AS ({CALLER_UPSERT})"] if with_caller else []
     parts += [
         f"ticket AS (INSERT INTO {Ticket._meta.db_table} ({', '.join(field.column for field in ticket_columns)}) "
-        f"SELECT {ticket_values} RETURNING id)",
+        f"SELECT {ticket_values} RETURNING id, number)",
         # Inserted in the order given, so their ids follow it.
         f"events AS (INSERT INTO {TicketEvent._meta.db_table} ({event_names}) "
         f"SELECT {event_names} FROM ({given}) AS given (position, {event_names}) ORDER BY position RETURNING id)",
     ]
     if with_caller:
-        answer = "ticket.id, ARRAY(SELECT id FROM events ORDER BY id), caller.id, caller.name, "
+        answer = "ticket.id, ticket.number, ARRAY(SELECT id FROM events ORDER BY id), caller.id, caller.name, "
         answer += "caller.is_enterprise, caller.enterprise_name FROM ticket, caller"
     else:
-        answer = "ticket.id, ARRAY(SELECT id FROM events ORDER BY id) FROM ticket"
+        answer = "ticket.id, ticket.number, ARRAY(SELECT id FROM events ORDER BY id) FROM ticket"
     return f"WITH {', '.join(parts)} SELECT {answer}"
 
 

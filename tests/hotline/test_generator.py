@@ -12,7 +12,7 @@ from hotline import generator
 from hotline import services as hotline_services
 from hotline.generator import database_dsn
 from hotline.models import Category, Unit, UnitKind
-from intake import services as intake_services
+from intake import numbers
 from intake.models import Ticket, TicketEvent
 from tests.factories import TicketFactory
 
@@ -290,7 +290,7 @@ def rows(sql: str) -> dict:
 def test_a_history_in_this_process_is_consistent_and_the_next_ticket_follows_it(org):
     # Given a ticket numbered today through the services, before the history
     today = NOW.astimezone(generator.SHANGHAI).date()
-    earlier = intake_services.next_ticket_number(day=today)
+    earlier = numbers.next_ticket_number(day=today)
     # When a history up to now is generated through Django's connection
     result = generator.generate_here(tickets=2000, years=0.25, now=NOW)
     # Then every row is there, each ticket with its creation event, each assignment with its ticket
@@ -302,7 +302,7 @@ def test_a_history_in_this_process_is_consistent_and_the_next_ticket_follows_it(
     numbers_today = sorted(Ticket.objects.filter(number__startswith=f"{today:%Y%m%d}").values_list("number", flat=True))
     assert numbers_today
     assert numbers_today[0] > earlier
-    assert intake_services.next_ticket_number(day=today) > numbers_today[-1]
+    assert numbers.next_ticket_number(day=today) > numbers_today[-1]
     # And the next ticket row gets an id past the history's
     last_generated = max(Ticket.objects.values_list("pk", flat=True))
     assert TicketFactory().pk > last_generated

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
 from django.utils import timezone
 
 from hotline.errors import DomainError
@@ -29,14 +28,6 @@ def new(**overrides) -> NewTicket:
         "caller_name": "张三",
     }
     return NewTicket(**{**values, **overrides})
-
-
-def test_tracking_numbers_are_dated_and_sequential():
-    day = timezone.localdate()
-    first, second = (services.next_ticket_number(day=day) for _ in range(2))
-    assert first.startswith(day.strftime("%Y%m%d"))
-    assert len(first) == 14
-    assert int(second[-6:]) == int(first[-6:]) + 1
 
 
 def test_create_writes_the_ticket_its_caller_and_one_event(admin_user):
@@ -309,25 +300,3 @@ def test_text_terms_are_the_chinese_pairs_and_the_ascii_words():
 
 def test_roles_fixture_sanity(make_user):
     assert make_user(Role.AGENT).memberships.get().role == Role.AGENT
-
-
-def _synchronous_commit() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW synchronous_commit")
-        return cursor.fetchone()[0]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_number_taken_on_its_own_commits_without_a_flush_and_nothing_else_does():
-    # Given no transaction open (the intake takes its number before its write)
-    day = timezone.localdate()
-
-    # When a number is taken, then the next statement commits as usual again
-    first = services.next_ticket_number(day=day)
-    assert _synchronous_commit() == "on"
-
-    # And inside a caller's transaction the number never makes that transaction's commit asynchronous
-    with transaction.atomic():
-        second = services.next_ticket_number(day=day)
-        assert _synchronous_commit() == "on"
-    assert int(second[-6:]) == int(first[-6:]) + 1

@@ -6,6 +6,7 @@ import pytest
 from django.db import DataError, connection, transaction
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from hotline.models import Community
 from intake.lifecycle import Action, Status
@@ -20,11 +21,10 @@ WRITERS = {"one statement": insert_in_one_statement, "orm": insert_through_orm}
 OWN = {"id", "number", "caller", "created_at", "updated_at"}
 
 
-def unsaved(number: str, **fields) -> tuple[Ticket, list[TicketEvent]]:
+def unsaved(**fields) -> tuple[Ticket, list[TicketEvent]]:
     street = fields.pop("street")
     actor = fields.pop("actor")
     ticket = Ticket(
-        number=number,
         channel=Channel.PHONE,
         kind=Kind.COMPLAINT,
         category=fields.pop("category"),
@@ -78,7 +78,7 @@ def test_one_statement_writes_the_rows_the_orm_writes():
     }
     written = {}
     for name, writer in WRITERS.items():
-        ticket, events = unsaved(number=f"2026120{len(written)}000001", **fields)
+        ticket, events = unsaved(**fields)
 
         # When each writer writes it
         writer(ticket=ticket, events=events, caller=CallerInput(phone="138 0013 8000", name="张三"))
@@ -87,6 +87,11 @@ def test_one_statement_writes_the_rows_the_orm_writes():
     # Then both stored the same ticket and events, and set the same on the objects
     (one, _), (orm, _) = written.values()
     assert stored(one) == stored(orm)
+    # And each numbered its ticket with the day's next tracking number
+    today = timezone.localdate().strftime("%Y%m%d")
+    assert one.number.startswith(today)
+    assert int(orm.number) == int(one.number) + 1
+    assert [one.number, orm.number] == [Ticket.objects.get(pk=t.pk).number for t in (one, orm)]
     assert one.caller.pk == orm.caller.pk == Caller.objects.get(phone="13800138000").pk
     assert one.caller.name == "张三"
     assert [event.action for event in TicketEvent.objects.filter(ticket=one).order_by("pk")] == [
@@ -105,8 +110,8 @@ def test_one_statement_is_prepared_once_per_connection_and_a_ticket_without_call
     # Given a connection that has not written a ticket yet, and tickets nobody's phone came with
     connection.close()
     street, category = StreetFactory(), CategoryFactory()
-    first, first_events = unsaved(number="20261201000009", street=street, category=category, actor=None)
-    second, second_events = unsaved(number="20261201000010", street=street, category=category, actor=None)
+    first, first_events = unsaved(street=street, category=category, actor=None)
+    second, second_events = unsaved(street=street, category=category, actor=None)
 
     # When two are written
     with CaptureQueriesContext(connection) as preparing:
@@ -130,7 +135,7 @@ def test_a_new_connection_prepares_again_and_a_rollback_keeps_the_statement():
 
     def write_then_fail() -> None:
         with transaction.atomic():
-            ticket, events = unsaved(number="20261201000021", street=street, category=category, actor=None)
+            ticket, events = unsaved(street=street, category=category, actor=None)
             insert_in_one_statement(ticket=ticket, events=events, caller=None)
             raise RuntimeError("the caller's transaction fails")
 
@@ -138,29 +143,24 @@ def test_a_new_connection_prepares_again_and_a_rollback_keeps_the_statement():
         write_then_fail()
 
     # When the same connection writes another ticket, and then a new connection does
-    after_rollback, events = unsaved(number="20261201000022", street=street, category=category, actor=None)
+    after_rollback, events = unsaved(street=street, category=category, actor=None)
     with CaptureQueriesContext(connection) as same_connection:
         insert_in_one_statement(ticket=after_rollback, events=events, caller=None)
     connection.close()
-    reconnected, events = unsaved(number="20261201000023", street=street, category=category, actor=None)
+    reconnected, events = unsaved(street=street, category=category, actor=None)
     insert_in_one_statement(ticket=reconnected, events=events, caller=None)
 
     # Then the rolled-back ticket is gone, the statement was not, and the new connection has its own
     assert [query["sql"].split()[0] for query in same_connection] == ["EXECUTE"]
-    assert list(
-        Ticket.objects.filter(number__startswith="2026120100002").order_by("number").values_list("number", flat=True)
-    ) == [
-        "20261201000022",
-        "20261201000023",
-    ]
+    assert list(Ticket.objects.order_by("pk").values_list("pk", flat=True)) == [after_rollback.pk, reconnected.pk]
 
 
 def test_a_repeat_callers_new_name_wins_and_an_empty_one_keeps_the_old():
     street, category = StreetFactory(), CategoryFactory()
-    first, events = unsaved(number="20261201000011", street=street, category=category, actor=None)
+    first, events = unsaved(street=street, category=category, actor=None)
     insert_in_one_statement(ticket=first, events=events, caller=CallerInput(phone="13800138000", name="张三"))
 
-    second, events = unsaved(number="20261201000012", street=street, category=category, actor=None)
+    second, events = unsaved(street=street, category=category, actor=None)
     insert_in_one_statement(ticket=second, events=events, caller=CallerInput(phone="13800138000"))
 
     assert second.caller.pk == first.caller.pk
@@ -169,7 +169,7 @@ def test_a_repeat_callers_new_name_wins_and_an_empty_one_keeps_the_old():
 
 def test_a_value_too_long_for_its_column_is_refused_not_cut_and_nothing_is_written():
     # Given a title longer than its column (the serializers refuse it first; the database too)
-    ticket, events = unsaved(number="20261201000021", street=StreetFactory(), category=CategoryFactory(), actor=None)
+    ticket, events = unsaved(street=StreetFactory(), category=CategoryFactory(), actor=None)
     ticket.title = "长" * 101
 
     # When it is written, then the database refuses it
@@ -177,5 +177,5 @@ def test_a_value_too_long_for_its_column_is_refused_not_cut_and_nothing_is_writt
         insert_in_one_statement(ticket=ticket, events=events, caller=CallerInput(phone="13800138001"))
 
     # And neither the ticket, its events nor its caller were written
-    assert not Ticket.objects.filter(number="20261201000021").exists()
+    assert not Ticket.objects.exists()
     assert not Caller.objects.filter(phone="13800138001").exists()
