@@ -350,7 +350,7 @@ CELERY_BEAT_SCHEDULE = {
     "prune-messages": {"task": "hotline.tasks.prune_messages", "schedule": crontab(minute=37, hour=3)},
     "fold-ticket-number-sequences": {
         "task": "intake.tasks.fold_ticket_number_sequences",
-        "schedule": crontab(minute=47, hour=3),
+        "schedule": crontab(minute=27, hour=3),
     },
     "open-due-callbacks": every_minute("evaluation.tasks.open_due_callbacks"),
     "sweep-overdue-callbacks": every_minute("evaluation.tasks.sweep_overdue_callbacks"),
