@@ -151,6 +151,11 @@ def api_ticket_detail(*, user: User, ticket_id: int) -> Ticket:
     return _with_timeline(user=user).prefetch_related(Prefetch("merged", queryset=merged)).get(pk=ticket_id)
 
 
+def is_contact_of(*, ticket_id: int, caller_id: int) -> bool:
+    """Whether the caller called about this ticket or about one merged into it (its page lists both)."""
+    return Ticket.objects.filter(Q(pk=ticket_id) | Q(parent_id=ticket_id), caller_id=caller_id).exists()
+
+
 def caller_by_phone(*, phone: str) -> Caller | None:
     return Caller.objects.filter(phone=normalize_phone(phone)).first()
 

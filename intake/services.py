@@ -622,6 +622,13 @@ def submit_intake(
     return submission
 
 
+def set_sms_opt_out(*, actor: User, caller_id: int, opt_out: bool) -> None:
+    """Record that a caller asked to get no SMS (reply results, callback surveys), or to get them
+    again, as they told hotline staff; anyone else, or an unknown caller, is not found."""
+    require(is_hotline_staff(user=actor))
+    require(Caller.objects.filter(pk=caller_id).update(sms_opt_out=opt_out) == 1)
+
+
 def record_personal_data_access(*, user: User, caller: Caller, ticket: Ticket | None, purpose: str) -> None:
     PersonalDataAccess.objects.create(user=user, caller=caller, ticket=ticket, purpose=purpose)
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("desk/articles/", views.desk_articles, name="desk_articles"),
     path("tickets/", views.ticket_list, name="ticket_list"),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:ticket_id>/callers/<int:caller_id>/sms/", views.caller_sms, name="caller_sms"),
     path("proactive/", views.proactive, name="proactive"),
     path("proactive/import/", views.proactive_import, name="proactive_import"),
     path("knowledge/", views.article_list, name="article_list"),

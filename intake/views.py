@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hotline import ratelimit
 from hotline.errors import DomainError
@@ -227,6 +227,18 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     # A request another platform transferred names that platform and its reference there.
     platform = selectors.platform_of_channel(channel=ticket.channel) if ticket.external_id else None
     return render(request, "intake/ticket_detail.html", {"ticket": ticket, "contacts": views, "platform": platform})
+
+
+@require_POST
+def caller_sms(request: HttpRequest, ticket_id: int, caller_id: int) -> HttpResponse:
+    """The ticket page's switch for a caller's SMS: the caller asked to get none, or to get them
+    again (a caller of this ticket or of one merged into it; hotline staff only)."""
+    require(is_hotline_staff(user=request.user))
+    require(selectors.is_contact_of(ticket_id=ticket_id, caller_id=caller_id))
+    opt_out = request.POST.get("sms_opt_out") == "1"
+    services.set_sms_opt_out(actor=request.user, caller_id=caller_id, opt_out=opt_out)
+    messages.success(request, _("The caller gets no more SMS.") if opt_out else _("The caller gets SMS again."))
+    return redirect("intake:ticket_detail", ticket_id=ticket_id)
 
 
 # --- Knowledge base -------------------------------------------------------------------------

@@ -493,6 +493,58 @@ def test_ticket_detail_queries_do_not_grow_with_events_and_contacts(
     assert PersonalDataAccess.objects.filter(ticket__in=[parent, *parent.merged.all()]).count() == 2 + 12
 
 
+def test_a_caller_who_wants_no_sms_is_switched_off_on_the_ticket_page_and_on_again(agent_client):
+    # Given a ticket whose caller is texted, and a repeat contact merged into it by another caller
+    ticket = TicketFactory(caller__phone="13812345678")
+    merged = TicketFactory(caller__phone="13912345678", parent=ticket, status=Status.MERGED, closed_at=timezone.now())
+    page = reverse("intake:ticket_detail", args=[ticket.pk])
+    switch = reverse("intake:caller_sms", args=[ticket.pk, merged.caller_id])
+    assert f'action="{switch}"' in agent_client.get(page).content.decode()
+
+    # When the agent records that the merged contact's caller wants no SMS
+    response = agent_client.post(switch, {"sms_opt_out": "1"})
+
+    # Then that caller gets none (the other still does), and the agent is back on the ticket's page, told so
+    assert Caller.objects.get(pk=merged.caller_id).sms_opt_out
+    assert not Caller.objects.get(pk=ticket.caller_id).sms_opt_out
+    assert response.status_code == 302
+    assert response.url == page
+    with translation.override("zh-hans"):
+        assert [str(message) for message in get_messages(response.wsgi_request)] == [
+            translation.gettext("The caller gets no more SMS.")
+        ]
+    # And the page offers to text that caller again, the other to stop
+    content = agent_client.get(page).content.decode()
+    assert (content.count('name="sms_opt_out" value="0"'), content.count('name="sms_opt_out" value="1"')) == (1, 1)
+
+    # And switched on again, they are texted again
+    agent_client.post(switch, {"sms_opt_out": "0"})
+    assert not Caller.objects.get(pk=merged.caller_id).sms_opt_out
+
+
+def test_only_hotline_staff_switch_a_callers_sms_and_only_for_the_tickets_callers(agent_client, client, make_user):
+    # Given a ticket assigned to a unit, and a caller of another ticket
+    unit = UnitFactory()
+    ticket = TicketFactory(status=Status.DISPATCHED, caller__phone="13812345678")
+    Assignment.objects.create(ticket=ticket, unit=unit, role="lead")
+    stranger = TicketFactory(caller__phone="13700000000").caller
+
+    # When the unit's officer tries to switch the caller's SMS off, then it is not found
+    client.force_login(make_user(Role.UNIT_OFFICER, unit=unit))
+    assert (
+        client.post(reverse("intake:caller_sms", args=[ticket.pk, ticket.caller_id]), {"sms_opt_out": "1"}).status_code
+        == 404
+    )
+    # And hotline staff cannot reach a caller through a ticket they did not call about, nor by GET
+    assert (
+        agent_client.post(reverse("intake:caller_sms", args=[ticket.pk, stranger.pk]), {"sms_opt_out": "1"}).status_code
+        == 404
+    )
+    assert agent_client.get(reverse("intake:caller_sms", args=[ticket.pk, ticket.caller_id])).status_code == 405
+    # And nobody's SMS changed
+    assert not Caller.objects.filter(sms_opt_out=True).exists()
+
+
 # --- Ticket detail: how the ticket is being handled ----------------------------------------
 
 
