@@ -147,11 +147,12 @@ class Server:
         self.process.wait(timeout=30)
 
 
-def cpu_seconds(*, web_parent: int) -> dict[str, float]:
-    """CPU seconds used so far by the web workers (children of `web_parent`), PostgreSQL's
-    processes and Redis, read from /proc (Linux): which process kind a request's time goes to."""
+def cpu_seconds(*, web_parent: int) -> dict[tuple[str, int], float]:
+    """CPU seconds used so far by each web worker (children of `web_parent`), PostgreSQL process
+    and Redis, keyed by (kind, pid), read from /proc (Linux): which process kind a request's time
+    goes to."""
     ticks = os.sysconf("SC_CLK_TCK")
-    used = dict.fromkeys(CPU_KINDS, 0.0)
+    used: dict[tuple[str, int], float] = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/stat") as stat:
@@ -167,7 +168,17 @@ def cpu_seconds(*, web_parent: int) -> dict[str, float]:
             kind = "redis"
         else:
             continue
-        used[kind] += (int(fields[11]) + int(fields[12])) / ticks
+        used[kind, int(pid)] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
+def cpu_used(*, before: dict[tuple[str, int], float], after: dict[tuple[str, int], float]) -> dict[str, float]:
+    """CPU seconds per process kind between two readings. Per process, so that one that ended
+    meanwhile (an autovacuum worker) takes its earlier time with it rather than from the others;
+    its time within the interval is lost, a small undercount."""
+    used = dict.fromkeys(CPU_KINDS, 0.0)
+    for (kind, pid), seconds in after.items():
+        used[kind] += seconds - before.get((kind, pid), 0.0)
     return used
 
 
@@ -279,8 +290,9 @@ def bench_intake(server: Server, *, token: str, category_id: int, street_id: int
                 clients=clients,
             )
             if rate is None:  # saturated: where each request's CPU goes
-                after, served = cpu_seconds(web_parent=server.process.pid), result["achieved_per_s"] * seconds
-                result["cpu_ms"] = {kind: round((after[kind] - before[kind]) / served * 1000, 2) for kind in after}
+                used = cpu_used(before=before, after=cpu_seconds(web_parent=server.process.pid))
+                served = result["achieved_per_s"] * seconds
+                result["cpu_ms"] = {kind: round(seconds_used / served * 1000, 2) for kind, seconds_used in used.items()}
             out[name].append(result)
     return out
 

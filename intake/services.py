@@ -145,7 +145,7 @@ class Step:
 @dataclass(frozen=True)
 class Submission:
     ticket: Ticket
-    # False when an earlier submission with the same idempotency key made the ticket.
+    # False when an earlier submission (the same idempotency key, or a platform's external id) made it.
     created: bool
 
 

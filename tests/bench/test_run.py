@@ -112,3 +112,15 @@ def test_the_benchmark_writes_every_figure_of_its_table(tmp_path, bench_database
     assert "| data generation: tickets/s (with events, COPY) |" in table
     assert "| big screen refresh (API): p50 / p95 ms |" in table
     assert "| intake / DRF floor throughput, each repeat's pair | 0." in table
+
+
+def test_cpu_per_kind_counts_each_process_on_its_own():
+    # Given a PostgreSQL backend that ran throughout, an autovacuum worker that ended, and one that started
+    before = {("postgresql", 10): 5.0, ("postgresql", 11): 2.0, ("web", 20): 1.0}
+    after = {("postgresql", 10): 5.5, ("postgresql", 12): 0.25, ("web", 20): 1.5}
+
+    # When the interval's CPU is counted per kind
+    used = run.cpu_used(before=before, after=after)
+
+    # Then the ended worker takes its earlier time with it, instead of making the sum negative
+    assert used == {"web": 0.5, "postgresql": 0.75, "redis": 0.0}
