@@ -5,10 +5,10 @@ import pytest
 from hotline.models import Category, DeadlineTier, Role, Unit
 from intake import services
 from intake.lifecycle import Status
-from intake.models import Channel, Kind, Ticket
+from intake.models import Caller, Channel, Kind, Ticket
 from intake.services import NewTicket, Outcome
 from tests.conftest import login, wait_for_js
-from tests.factories import AssignmentFactory, CategoryFactory, DistrictFactory, StreetFactory
+from tests.factories import AssignmentFactory, CategoryFactory, DistrictFactory, StreetFactory, TicketFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -134,6 +134,26 @@ def test_agent_follows_a_dispatched_ticket_to_its_units_assignment(browser_page,
     line.locator("a", has_text="新村街道").click()
     page.wait_for_url(f"**/workbench/{assignment.pk}/")
     assert ticket.number in page.inner_text("h1")
+    assert page.js_errors == []
+
+
+def test_agent_records_on_the_ticket_page_that_the_caller_wants_no_sms(browser_page, make_user):
+    # Given a ticket whose caller is texted, and an agent on its page
+    make_user(Role.AGENT, username="smsagent")
+    ticket = TicketFactory(caller__phone="13812345678")
+    page = browser_page
+    login(page, "smsagent")
+    page.wait_for_url("**/")
+    page.goto(f"/tickets/{ticket.pk}/")
+    row = page.locator("tr.contact")
+    # When the caller asks on the phone to get no SMS and the agent records it
+    row.get_by_role("button", name="诉求人不要短信").click()
+    page.wait_for_url(f"**/tickets/{ticket.pk}/")
+    # Then the page says so, marks the caller, and offers to text them again
+    assert "已停止向该诉求人发送短信。" in page.inner_text("body")
+    assert row.locator(".sms .badge").inner_text() == "不接收短信"
+    assert row.get_by_role("button", name="恢复发送短信").is_visible()
+    assert Caller.objects.get(pk=ticket.caller_id).sms_opt_out
     assert page.js_errors == []
 
 
