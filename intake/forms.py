@@ -121,6 +121,7 @@ class DeskForm(forms.Form):
     is_enterprise = forms.BooleanField(label=_("Enterprise"), required=False)
     enterprise_name = forms.CharField(label=_("Enterprise name"), max_length=128, required=False)
     confidential = forms.BooleanField(label=_("Caller asks for confidentiality"), required=False)
+    sms_opt_out = forms.BooleanField(label=_("Caller wants no SMS"), required=False)
     channel = forms.ChoiceField(
         label=_("Channel"),
         choices=[(c.value, c.label) for c in Channel if c not in (Channel.OPEN311, Channel.PROACTIVE)],
@@ -196,6 +197,7 @@ class DeskForm(forms.Form):
             is_enterprise=data["is_enterprise"],
             enterprise_name=data["enterprise_name"] if data["is_enterprise"] else "",
             confidential=data["confidential"],
+            sms_opt_out=data["sms_opt_out"],
             district=data["district"],
             street=data["street"],
             address=data["address"],

@@ -97,6 +97,8 @@ class NewTicket:
     # The platform's own reference and link, for a request an external platform transferred.
     external_id: str = ""
     external_url: str = ""
+    # The caller asked to get no SMS (reply results, callback surveys).
+    sms_opt_out: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -246,6 +248,7 @@ def _insert_new(
             name=data.caller_name,
             is_enterprise=data.is_enterprise,
             enterprise_name=data.enterprise_name,
+            sms_opt_out=data.sms_opt_out,
         )
         if data.phone
         else None

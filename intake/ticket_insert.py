@@ -32,18 +32,19 @@ from intake.numbers import NUMBER_SQL, next_ticket_number
 from intake.phones import normalize_phone
 
 CALLER_UPSERT = """
-INSERT INTO intake_caller (phone, name, is_enterprise, enterprise_name, created_at)
-VALUES (%s, %s, %s, %s, %s)
+INSERT INTO intake_caller (phone, name, is_enterprise, enterprise_name, sms_opt_out, created_at)
+VALUES (%s, %s, %s, %s, %s, %s)
 ON CONFLICT (phone) DO UPDATE SET
     name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE intake_caller.name END,
     is_enterprise = intake_caller.is_enterprise OR excluded.is_enterprise,
     enterprise_name = CASE
         WHEN excluded.enterprise_name <> '' THEN excluded.enterprise_name ELSE intake_caller.enterprise_name
-    END
-RETURNING id, name, is_enterprise, enterprise_name
+    END,
+    sms_opt_out = intake_caller.sms_opt_out OR excluded.sms_opt_out
+RETURNING id, name, is_enterprise, enterprise_name, sms_opt_out
 """
 
-CALLER_FIELDS = ["id", "phone", "name", "is_enterprise", "enterprise_name"]
+CALLER_FIELDS = ["id", "phone", "name", "is_enterprise", "enterprise_name", "sms_opt_out"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class CallerInput:
     name: str = ""
     is_enterprise: bool = False
     enterprise_name: str = ""
+    # Asked to get no SMS: recorded, and never undone by a later contact that does not say so
+    # (hotline staff switch it back on the ticket page).
+    sms_opt_out: bool = False
 
 
 def upsert_caller(*, caller: CallerInput) -> Caller:
@@ -159,7 +163,7 @@ def _statement(*, with_caller: bool, events: int) -> str:
     ]
     if with_caller:
         answer = "ticket.id, ticket.number, ARRAY(SELECT id FROM events ORDER BY id), caller.id, caller.name, "
-        answer += "caller.is_enterprise, caller.enterprise_name FROM ticket, caller"
+        answer += "caller.is_enterprise, caller.enterprise_name, caller.sms_opt_out FROM ticket, caller"
     else:
         answer = "ticket.id, ticket.number, ARRAY(SELECT id FROM events ORDER BY id) FROM ticket"
     return f"WITH {', '.join(parts)} SELECT {answer}"
@@ -193,11 +197,12 @@ def _value(field: models.Field, instance: models.Model) -> object:
 
 def _caller_values(caller: CallerInput) -> list[object]:
     created_at = connection.ops.adapt_datetimefield_value(timezone.now())
-    return [caller.name, caller.is_enterprise, caller.enterprise_name, created_at]
+    return [caller.name, caller.is_enterprise, caller.enterprise_name, caller.sms_opt_out, created_at]
 
 
 def _caller(*, phone: str, row: tuple | list) -> Caller:
-    pk, name, is_enterprise, enterprise_name = row
+    pk, name, is_enterprise, enterprise_name, sms_opt_out = row
     # Loaded as from a query; created_at is left deferred, read if anyone asks.
     # bool(): SQLite answers the OR with 0/1.
-    return Caller.from_db(connection.alias, CALLER_FIELDS, [pk, phone, name, bool(is_enterprise), enterprise_name])
+    values = [pk, phone, name, bool(is_enterprise), enterprise_name, bool(sms_opt_out)]
+    return Caller.from_db(connection.alias, CALLER_FIELDS, values)

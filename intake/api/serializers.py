@@ -81,6 +81,13 @@ class TicketCreateSerializer(ShallowFieldsMixin, serializers.Serializer):
     is_enterprise = serializers.BooleanField(required=False, default=False)
     enterprise_name = fields.CharField(max_length=128, required=False, allow_blank=True)
     confidential = serializers.BooleanField(required=False, default=False)
+    sms_opt_out = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "the caller asked to get no SMS (reply results, callback surveys); false never undoes an earlier request"
+        ),
+    )
     district = ReferenceField(Unit, required=False, allow_null=True)
     street = ReferenceField(Unit, required=False, allow_null=True)
     address = fields.CharField(max_length=200, required=False, allow_blank=True)
@@ -141,6 +148,7 @@ class TicketCreateSerializer(ShallowFieldsMixin, serializers.Serializer):
             is_enterprise=data["is_enterprise"],
             enterprise_name=data.get("enterprise_name", ""),
             confidential=data["confidential"],
+            sms_opt_out=data["sms_opt_out"],
             district=data.get("district"),
             street=data.get("street"),
             address=data.get("address", ""),

@@ -83,6 +83,15 @@ def test_create_queues_for_dispatch_and_points_to_the_timeline(agent_api):
     assert Caller.objects.get().phone == "13800138000"
 
 
+def test_a_client_records_that_the_caller_wants_no_sms_and_false_does_not_undo_it(agent_api):
+    # When a contact says the caller wants no SMS, and their next one says nothing of it
+    for extra in ({"sms_opt_out": True}, {"sms_opt_out": False}):
+        response = agent_api.post("/api/v1/tickets/", payload(**extra), format="json")
+        assert response.status_code == 201, response.json()
+    # Then the caller gets no SMS
+    assert Caller.objects.get().sms_opt_out
+
+
 @pytest.mark.parametrize(
     ("extra", "status", "disposition", "second"),
     [

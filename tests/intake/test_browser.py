@@ -50,6 +50,7 @@ def test_agent_takes_in_a_call_by_keyboard_and_sees_the_repeat(desk_page, make_u
     page.keyboard.press("Tab")  # name
     page.keyboard.press("Tab")  # enterprise flag
     page.keyboard.press("Tab")  # confidentiality
+    page.keyboard.press("Tab")  # no SMS
     page.keyboard.press("Tab")  # channel (phone by default)
     page.keyboard.press("Tab")  # kind
     assert page.evaluate("document.activeElement.name") == "kind"

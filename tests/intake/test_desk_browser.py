@@ -68,6 +68,8 @@ def test_keyboard_only_intake_enter_through_every_field_then_alt_s(at_desk, plac
     page.keyboard.type("某某供热公司")
     enter(page, "id_confidential")
     page.keyboard.press("Space")
+    enter(page, "id_sms_opt_out")
+    page.keyboard.press("Space")  # the caller wants no SMS
     enter(page, "id_channel")
     page.keyboard.press("ArrowDown")  # 电话 → 企业专席
     enter(page, "id_kind")
@@ -107,6 +109,7 @@ def test_keyboard_only_intake_enter_through_every_field_then_alt_s(at_desk, plac
     assert ticket.status == Status.AWAITING_DISPATCH
     assert (ticket.caller.phone, ticket.caller.name, ticket.confidential) == ("13800138000", "李四", True)
     assert (ticket.caller.is_enterprise, ticket.caller.enterprise_name) == (True, "某某供热公司")
+    assert ticket.caller.sms_opt_out
     assert (ticket.channel, ticket.kind, ticket.category) == (Channel.ENTERPRISE_LINE, Kind.COMPLAINT, leak)
     assert (ticket.district, ticket.street) == (places["fengtai"], places["xincun"])
     assert (ticket.address, ticket.description) == ("幸福小区3号楼", "暖气管道漏水，地板都湿了")

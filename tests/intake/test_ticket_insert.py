@@ -81,7 +81,7 @@ def test_one_statement_writes_the_rows_the_orm_writes():
         ticket, events = unsaved(**fields)
 
         # When each writer writes it
-        writer(ticket=ticket, events=events, caller=CallerInput(phone="138 0013 8000", name="张三"))
+        writer(ticket=ticket, events=events, caller=CallerInput(phone="138 0013 8000", name="张三", sms_opt_out=True))
         written[name] = (ticket, events)
 
     # Then both stored the same ticket and events, and set the same on the objects
@@ -94,6 +94,7 @@ def test_one_statement_writes_the_rows_the_orm_writes():
     assert [one.number, orm.number] == [Ticket.objects.get(pk=t.pk).number for t in (one, orm)]
     assert one.caller.pk == orm.caller.pk == Caller.objects.get(phone="13800138000").pk
     assert one.caller.name == "张三"
+    assert (one.caller.sms_opt_out, orm.caller.sms_opt_out, Caller.objects.get().sms_opt_out) == (True, True, True)
     assert [event.action for event in TicketEvent.objects.filter(ticket=one).order_by("pk")] == [
         Action.CREATE,
         Action.QUEUE_FOR_DISPATCH,
@@ -165,6 +166,22 @@ def test_a_repeat_callers_new_name_wins_and_an_empty_one_keeps_the_old():
 
     assert second.caller.pk == first.caller.pk
     assert Caller.objects.get().name == "张三"
+
+
+@pytest.mark.parametrize("writer", WRITERS.values(), ids=WRITERS.keys())
+def test_a_callers_request_for_no_sms_is_kept_by_later_contacts_that_do_not_repeat_it(writer):
+    # Given a caller who asked for no SMS on a first contact
+    street, category = StreetFactory(), CategoryFactory()
+    first, events = unsaved(street=street, category=category, actor=None)
+    writer(ticket=first, events=events, caller=CallerInput(phone="13800138000", sms_opt_out=True))
+
+    # When they call again and nobody ticks it this time
+    second, events = unsaved(street=street, category=category, actor=None)
+    writer(ticket=second, events=events, caller=CallerInput(phone="13800138000"))
+
+    # Then they still get no SMS, and the caller on the new ticket says so
+    assert second.caller.sms_opt_out
+    assert Caller.objects.get().sms_opt_out
 
 
 def test_a_value_too_long_for_its_column_is_refused_not_cut_and_nothing_is_written():

@@ -108,6 +108,16 @@ def test_queue_for_dispatch_creates_the_ticket_and_shows_its_number(agent_client
     assert ticket.number in page.content.decode()
 
 
+def test_the_desk_records_that_the_caller_wants_no_sms(agent_client, desk_data):
+    # When the agent ticks the caller's wish for no SMS as they take in the call
+    agent_client.post(DESK, desk_data(outcome="dispatch", sms_opt_out="on"))
+    # Then the caller is texted nothing (reply results, callback surveys)
+    assert Ticket.objects.get().caller.sms_opt_out
+    # And the next contact of theirs without the box ticked leaves it so
+    agent_client.post(DESK, desk_data(outcome="dispatch"))
+    assert Caller.objects.get().sms_opt_out
+
+
 def test_answer_directly_with_an_article_records_it_and_closes(agent_client, desk_data):
     article = KnowledgeArticleFactory()
     # When the agent presses the article's "answer directly" button
