@@ -33,10 +33,8 @@ SELECT day, max(last) FROM (
 ) AS numbers GROUP BY day
 """
 
-# Both run without parameters: their percent signs are SQL's.
-
 # The days' sequences moved past their counters (after the generator numbered tickets of a day
-# whose sequence exists, today's say).
+# whose sequence exists, today's say). Run without parameters: its percent sign is format()'s.
 ADVANCE_SEQUENCES_SQL = f"""
 SELECT setval(format('%I', sequencename)::regclass, counter.last)
 FROM pg_sequences JOIN intake_ticketnumbercounter AS counter

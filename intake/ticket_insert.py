@@ -2,12 +2,11 @@
 
 On PostgreSQL this is one statement (data-modifying CTEs): the caller's upsert, the ticket with
 its tracking number (intake.numbers) and its events, in one round trip and, outside a
-transaction, one commit. Through the ORM the same
-rows took six statements (BEGIN, upsert, ticket, events, COMMIT) and 1.7 ms of CPU to compile the
-two inserts, a fifth of an intake request. The statement's columns, casts and values come from
-the models' own fields (`pre_save`, `get_db_prep_save`), so it follows the models as the ORM does;
-a test holds the two writers to the same rows. Other databases (the SQLite quick start) write
-through the ORM.
+transaction, one commit. Through the ORM the same rows took six statements (BEGIN, upsert,
+ticket, events, COMMIT) and 1.7 ms of CPU to compile the two inserts, a fifth of an intake
+request. The statement's columns, casts and values come from the models' own fields (`pre_save`,
+`get_db_prep_save`), so it follows the models as the ORM does; a test holds the two writers to
+the same rows. Other databases (the SQLite quick start) write through the ORM.
 
 The statement is prepared once per database connection (PREPARE, then EXECUTE with the values):
 PostgreSQL parsed and planned the 3 kB statement for every ticket, 0.2–0.3 ms of its CPU, about
