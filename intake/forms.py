@@ -341,6 +341,7 @@ class PublicSubmitForm(forms.Form):
     )
     name = forms.CharField(label=_("Your name"), max_length=64, required=False)
     confidential = forms.BooleanField(label=_("Keep my name and number confidential"), required=False)
+    sms_opt_out = forms.BooleanField(label=_("Do not text me the result or a survey"), required=False)
     district = forms.ModelChoiceField(label=_("District"), queryset=districts(), required=False)
     street = _street_field()
     address = forms.CharField(label=_("Community / address"), max_length=200, required=False)
@@ -374,6 +375,7 @@ class PublicSubmitForm(forms.Form):
             phone=data["phone"],
             caller_name=data["name"],
             confidential=data["confidential"],
+            sms_opt_out=data["sms_opt_out"],
             district=data["district"],
             street=data["street"],
             address=data["address"],

@@ -71,6 +71,13 @@ def test_citizen_request_creates_a_web_ticket_and_shows_its_number(client, citiz
     assert response.context["number"] == ticket.number
 
 
+def test_a_citizen_who_asks_for_no_sms_is_not_texted(client, citizen_data):
+    # When a citizen ticks the box asking not to be texted
+    client.post(SUBMIT, citizen_data(sms_opt_out="on"))
+    # Then their caller record gets no SMS (reply results, callback surveys)
+    assert Ticket.objects.get().caller.sms_opt_out
+
+
 def test_sending_the_same_form_twice_creates_one_ticket(client, citizen_data):
     first = client.post(SUBMIT, citizen_data())
     second = client.post(SUBMIT, citizen_data())
