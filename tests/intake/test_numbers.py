@@ -90,8 +90,12 @@ def test_a_first_number_rolled_back_leaves_the_day_to_the_next(drop_sequences):
             transaction.set_rollback(True)  # as a ticket's failed write
         return "rolled back"
 
+    def second_meanwhile() -> str:
+        time.sleep(0.1)
+        return numbers.next_ticket_number(day=day)
+
     # When another number of the day is taken meanwhile
-    taken = run_at_once(first_then_rolled_back, lambda: (time.sleep(0.1), numbers.next_ticket_number(day=day))[1])
+    taken = run_at_once(first_then_rolled_back, second_meanwhile)
 
     # Then it is the day's first: the sequence created with the rolled-back number went with it
     assert sorted(taken) == ["20300501000001", "rolled back"]
