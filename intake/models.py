@@ -119,7 +119,9 @@ class Caller(models.Model):
 
 
 class TicketNumberCounter(models.Model):
-    """Per-day sequence behind the human-readable tracking numbers (YYYYMMDD + 6 digits)."""
+    """Each day's last tracking number (YYYYMMDD + 6 digits). On SQLite the numbering itself; on
+    PostgreSQL the record of past days, after which a day's sequence starts and into which it is
+    folded (intake.numbers)."""
 
     day = models.DateField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
