@@ -138,12 +138,7 @@ class Reference:
     counters: dict[str, int] = field(default_factory=dict)  # "YYYYMMDD" -> last sequence used
 
 
-def _is_postgres(connection) -> bool:
-    """Whether `connection` (psycopg2's own, or Django's) is PostgreSQL's."""
-    return isinstance(connection, psycopg2.extensions.connection) or connection.vendor == "postgresql"
-
-
-def load_reference(connection) -> Reference:
+def load_reference(connection, *, postgres: bool) -> Reference:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT leaf.id, leaf.name, leaf.default_tier, mid.name, top.name FROM hotline_category leaf "
@@ -164,9 +159,7 @@ def load_reference(connection) -> Reference:
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
             bases[table] = cursor.fetchone()[0]
         # On PostgreSQL the days with a sequence of their own may have gone past their counters.
-        cursor.execute(
-            LAST_NUMBERS_SQL if _is_postgres(connection) else "SELECT day, last FROM intake_ticketnumbercounter"
-        )
+        cursor.execute(LAST_NUMBERS_SQL if postgres else "SELECT day, last FROM intake_ticketnumbercounter")
         # A date from psycopg2, 'YYYY-MM-DD' text from SQLite.
         counters = {str(day).replace("-", ""): last for day, last in cursor.fetchall()}
     if not leaves or not units:
@@ -1056,7 +1049,7 @@ def generate(
     connection = psycopg2.connect(dsn)
     try:
         build_pending_indexes(connection, dsn=dsn, workers=workers)  # left by a load that died half-way
-        ref = load_reference(connection)
+        ref = load_reference(connection, postgres=True)
         connection.commit()
         started = time.perf_counter()
         # From about the table's own size on, building the indexes afresh beats keeping them up row by row.
@@ -1179,7 +1172,7 @@ def generate_here(
     start_epoch_day = int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp()) // DAY
     postgres = connection.vendor == "postgresql"
     with transaction.atomic(), connection.cursor() as cursor:
-        ref = load_reference(connection)
+        ref = load_reference(connection, postgres=postgres)
         caller_pool = max(100, int(tickets * 0.7))
         _write_callers_here(
             cursor, postgres=postgres, base=ref.bases["intake_caller"], count=caller_pool, start=start_epoch_day * DAY
