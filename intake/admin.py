@@ -16,6 +16,7 @@ from intake.models import (
     KnowledgeArticle,
     PersonalDataAccess,
     ProactiveImport,
+    SmsPreferenceChange,
     Ticket,
     TicketEvent,
 )
@@ -31,6 +32,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+class MaskedCallerColumn:
+    """A list column with the row's caller masked, as lists show callers."""
+
+    @admin.display(description=_("caller"))
+    def masked_caller(self, row: PersonalDataAccess | SmsPreferenceChange) -> str:
+        return f"{mask_name(row.caller.name)} {mask_phone(row.caller.phone)}"
 
 
 class AuditedChangePage(admin.ModelAdmin):
@@ -120,7 +129,8 @@ class CallerAdmin(AuditedChangePage):
     search_fields = ["=phone", "name", "enterprise_name"]
     list_filter = ["is_enterprise"]
     show_full_result_count = False
-    readonly_fields = ["created_at"]
+    # The SMS switch is the ticket page's, where each switch is recorded (SmsPreferenceChange).
+    readonly_fields = ["sms_opt_out", "created_at"]
 
     def personal_data(self, obj: Caller) -> list[tuple[Caller, Ticket | None]]:
         return [(obj, None)]
@@ -154,7 +164,7 @@ class KnowledgeArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(ReadOnlyAdmin):
+class PersonalDataAccessAdmin(MaskedCallerColumn, ReadOnlyAdmin):
     list_display = ["created_at", "user", "masked_caller", "ticket", "purpose"]
     list_filter = ["purpose"]
     list_select_related = ["user", "caller", "ticket"]
@@ -162,9 +172,17 @@ class PersonalDataAccessAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     ordering = ["-id"]
 
-    @admin.display(description=_("caller"))
-    def masked_caller(self, access: PersonalDataAccess) -> str:
-        return f"{mask_name(access.caller.name)} {mask_phone(access.caller.phone)}"
+
+@admin.register(SmsPreferenceChange)
+class SmsPreferenceChangeAdmin(MaskedCallerColumn, ReadOnlyAdmin):
+    """Who switched a caller's SMS off or on, from which ticket's page (the ticket page's switch)."""
+
+    list_display = ["created_at", "user", "masked_caller", "ticket", "sms_opt_out"]
+    list_filter = ["sms_opt_out"]
+    list_select_related = ["user", "caller", "ticket"]
+    search_fields = ["=ticket__number", "=caller__phone", "user__username"]
+    show_full_result_count = False
+    ordering = ["-id"]
 
 
 @admin.register(CategoryModel)

@@ -400,6 +400,30 @@ class PersonalDataAccess(models.Model):
         return f"{self.user_id} → {self.caller_id} ({self.purpose})"
 
 
+class SmsPreferenceChange(models.Model):
+    """Hotline staff switching a caller's SMS off or on, as the caller asked them (the ticket
+    page): who, when, on which ticket's page, and to what. Append-only, like the timeline; a
+    request made at intake is the ticket's own record."""
+
+    caller = models.ForeignKey(
+        Caller, verbose_name=_("caller"), on_delete=models.PROTECT, related_name="sms_preference_changes"
+    )
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    sms_opt_out = models.BooleanField(_("no SMS"))
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("SMS preference change")
+        verbose_name_plural = _("SMS preference changes")
+        indexes = [models.Index(fields=["caller", "-created_at"], name="sms_change_by_caller")]
+
+    def __str__(self) -> str:
+        return f"{self.caller_id}: {'off' if self.sms_opt_out else 'on'} ({self.user_id})"
+
+
 class CategoryModel(models.Model):
     """One trained version of the category classifier (intake.classifier), stored in the database
     so every web and worker host reads the same artefact. At most one version is active."""

@@ -41,6 +41,7 @@ from intake.models import (
     ExternalPlatform,
     KnowledgeArticle,
     ProactiveImport,
+    SmsPreferenceChange,
     Ticket,
     TicketEvent,
 )
@@ -154,6 +155,16 @@ def api_ticket_detail(*, user: User, ticket_id: int) -> Ticket:
 def is_contact_of(*, ticket_id: int, caller_id: int) -> bool:
     """Whether the caller called about this ticket or about one merged into it (its page lists both)."""
     return Ticket.objects.filter(Q(pk=ticket_id) | Q(parent_id=ticket_id), caller_id=caller_id).exists()
+
+
+def last_sms_preference_changes(*, caller_ids: list[int]) -> dict[int, SmsPreferenceChange]:
+    """Each caller's latest switch of their SMS by hotline staff, with who made it; callers never
+    switched are absent. A caller is switched a few times at most, so all are read."""
+    changes = SmsPreferenceChange.objects.filter(caller_id__in=caller_ids).select_related("user")
+    latest: dict[int, SmsPreferenceChange] = {}
+    for change in changes.order_by("-created_at", "-id"):
+        latest.setdefault(change.caller_id, change)
+    return latest
 
 
 def caller_by_phone(*, phone: str) -> Caller | None:

@@ -40,6 +40,7 @@ from intake.models import (
     KnowledgeArticle,
     PersonalDataAccess,
     ProactiveImport,
+    SmsPreferenceChange,
     Ticket,
     TicketEvent,
     Urgency,
@@ -625,11 +626,22 @@ def submit_intake(
     return submission
 
 
-def set_sms_opt_out(*, actor: User, caller_id: int, opt_out: bool) -> None:
-    """Record that a caller asked to get no SMS (reply results, callback surveys), or to get them
-    again, as they told hotline staff; anyone else, or an unknown caller, is not found."""
+def set_sms_opt_out(*, actor: User, ticket_id: int, caller_id: int, opt_out: bool) -> bool:
+    """Record that a caller of this ticket (or of one merged into it) asked to get no SMS (reply
+    results, callback surveys), or to get them again, as they told hotline staff, and who
+    switched it (SmsPreferenceChange). Whether it changed: the same switch again (a double
+    submit) records nothing. Anyone but hotline staff, or another ticket's caller, is not found."""
     require(is_hotline_staff(user=actor))
-    require(Caller.objects.filter(pk=caller_id).update(sms_opt_out=opt_out) == 1)
+    require(selectors.is_contact_of(ticket_id=ticket_id, caller_id=caller_id))
+    with transaction.atomic():
+        # Locked: a concurrent switch, or an intake's upsert of the same caller, waits for this one.
+        caller = Caller.objects.select_for_update().only("sms_opt_out").get(pk=caller_id)
+        if caller.sms_opt_out == opt_out:
+            return False
+        caller.sms_opt_out = opt_out
+        caller.save(update_fields=["sms_opt_out"])
+        SmsPreferenceChange.objects.create(caller=caller, ticket_id=ticket_id, user=actor, sms_opt_out=opt_out)
+    return True
 
 
 def record_personal_data_access(*, user: User, caller: Caller, ticket: Ticket | None, purpose: str) -> None:

@@ -38,7 +38,7 @@ from intake.forms import (
     public_form_token,
 )
 from intake.lifecycle import Status
-from intake.models import Disposition, KnowledgeArticle, Ticket
+from intake.models import Disposition, KnowledgeArticle, SmsPreferenceChange, Ticket
 from intake.phones import mask_name, mask_phone, normalize_phone
 from intake.proactive import TEMPLATES
 
@@ -199,6 +199,8 @@ class ContactView:
     phone: str
     name: str
     masked: bool
+    # Who last switched the caller's SMS, and when (hotline staff only see it).
+    sms_change: SmsPreferenceChange | None = None
 
 
 @require_GET
@@ -215,12 +217,18 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         services.record_personal_data_accesses(
             user=request.user, reads=[(contact.caller, contact) for contact in contacts], purpose="ticket_detail"
         )
+    sms_changes = (
+        selectors.last_sms_preference_changes(caller_ids=[contact.caller_id for contact in contacts])
+        if unmasked and contacts
+        else {}
+    )
     views = [
         ContactView(
             ticket=contact,
             phone=contact.caller.phone if unmasked else mask_phone(contact.caller.phone),
             name=contact.caller.name if unmasked else mask_name(contact.caller.name),
             masked=not unmasked,
+            sms_change=sms_changes.get(contact.caller_id),
         )
         for contact in contacts
     ]
@@ -232,11 +240,13 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 def caller_sms(request: HttpRequest, ticket_id: int, caller_id: int) -> HttpResponse:
     """The ticket page's switch for a caller's SMS: the caller asked to get none, or to get them
-    again (a caller of this ticket or of one merged into it; the service admits hotline staff only)."""
-    require(selectors.is_contact_of(ticket_id=ticket_id, caller_id=caller_id))
+    again (the service admits hotline staff and the callers of this ticket and of those merged
+    into it)."""
     opt_out = request.POST.get("sms_opt_out") == "1"
-    services.set_sms_opt_out(actor=request.user, caller_id=caller_id, opt_out=opt_out)
-    messages.success(request, _("The caller gets no more SMS.") if opt_out else _("The caller gets SMS again."))
+    if services.set_sms_opt_out(actor=request.user, ticket_id=ticket_id, caller_id=caller_id, opt_out=opt_out):
+        messages.success(request, _("The caller gets no more SMS.") if opt_out else _("The caller gets SMS again."))
+    else:  # switched already, by this form submitted twice or by a colleague meanwhile
+        messages.info(request, _("The caller already gets no SMS.") if opt_out else _("The caller already gets SMS."))
     return redirect("intake:ticket_detail", ticket_id=ticket_id)
 
 

@@ -295,12 +295,20 @@ def test_the_admin_saves_a_valid_template(admin_client):
     assert "errorlist" in response.content.decode()
 
 
-def test_the_caller_admin_offers_the_opt_out(admin_client):
-    caller = CallerFactory(phone="13900008881")
-    assert (
-        'name="sms_opt_out"'
-        in admin_client.get(reverse("admin:intake_caller_change", args=[caller.pk])).content.decode()
-    )
+def test_the_caller_admin_shows_the_opt_out_and_leaves_the_switch_to_the_ticket_page(admin_client):
+    # Given a caller who asked for no SMS
+    caller = CallerFactory(phone="13900008881", sms_opt_out=True)
+    url = reverse("admin:intake_caller_change", args=[caller.pk])
+
+    # When an admin opens the caller and saves it with the box left out
+    content = admin_client.get(url).content.decode()
+    response = admin_client.post(url, {"phone": caller.phone, "name": caller.name, "enterprise_name": ""})
+
+    # Then the request is shown but cannot be changed there (the ticket page's switch records who changed it)
+    assert "field-sms_opt_out" in content
+    assert 'name="sms_opt_out"' not in content
+    assert response.status_code == 302
+    assert Caller.objects.get(pk=caller.pk).sms_opt_out
     assert Caller._meta.get_field("sms_opt_out").default is False
 
 

@@ -140,7 +140,7 @@ def test_agent_follows_a_dispatched_ticket_to_its_units_assignment(browser_page,
 
 def test_agent_records_on_the_ticket_page_that_the_caller_wants_no_sms(browser_page, make_user):
     # Given a ticket whose caller is texted, and an agent on its page
-    make_user(Role.AGENT, username="smsagent")
+    agent = make_user(Role.AGENT, username="smsagent")
     ticket = TicketFactory(caller__phone="13812345678")
     page = browser_page
     login(page, "smsagent")
@@ -155,6 +155,8 @@ def test_agent_records_on_the_ticket_page_that_the_caller_wants_no_sms(browser_p
     assert row.locator(".sms .badge").inner_text() == "不接收短信"
     assert row.get_by_role("button", name="恢复发送短信").is_visible()
     assert Caller.objects.get(pk=ticket.caller_id).sms_opt_out
+    # And beside the switch, who made it
+    assert row.locator(".sms-change").inner_text().startswith(f"{agent} 于 ")
     assert page.js_errors == []
 
 

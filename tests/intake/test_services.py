@@ -1,15 +1,25 @@
 """Intake services: creation, numbering, callers, outcomes, merge, repeat detection, KB search."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from hotline.errors import DomainError
-from hotline.models import Category, DeadlineTier, Role
+from hotline.models import Category, DeadlineTier, Role, User
 from intake import selectors, services, ticket_insert
 from intake.lifecycle import Action, Status
-from intake.models import Caller, Channel, Disposition, Kind, Ticket, TicketEvent, Urgency
+from intake.models import (
+    Caller,
+    Channel,
+    Disposition,
+    Kind,
+    SmsPreferenceChange,
+    Ticket,
+    TicketEvent,
+    Urgency,
+)
 from intake.services import NewTicket, Outcome
 from intake.ticket_insert import CallerInput
 from tests.conftest import run_at_once
@@ -300,3 +310,46 @@ def test_text_terms_are_the_chinese_pairs_and_the_ascii_words():
 
 def test_roles_fixture_sanity(make_user):
     assert make_user(Role.AGENT).memberships.get().role == Role.AGENT
+
+
+def test_switching_a_callers_sms_records_each_change_and_who_made_it(make_user):
+    # Given a ticket whose caller is texted, and an agent
+    ticket = TicketFactory(caller__phone="13812345678")
+    agent = make_user(Role.AGENT)
+
+    # When the agent switches the caller's SMS off, off again (a double submit), then on
+    switched = [
+        services.set_sms_opt_out(actor=agent, ticket_id=ticket.pk, caller_id=ticket.caller_id, opt_out=opt_out)
+        for opt_out in (True, True, False)
+    ]
+
+    # Then the first and the last changed it, and only those two are recorded: who, where, to what
+    assert switched == [True, False, True]
+    changes = list(SmsPreferenceChange.objects.order_by("id"))
+    assert [(c.user, c.ticket_id, c.caller_id, c.sms_opt_out) for c in changes] == [
+        (agent, ticket.pk, ticket.caller_id, True),
+        (agent, ticket.pk, ticket.caller_id, False),
+    ]
+    assert not Caller.objects.get(pk=ticket.caller_id).sms_opt_out
+    # And the latest change is the one the ticket page shows
+    assert selectors.last_sms_preference_changes(caller_ids=[ticket.caller_id]) == {ticket.caller_id: changes[-1]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_switching_a_callers_sms_off_at_once_record_one_change(make_user):
+    # Given a texted caller and two agents who both heard the caller ask for no SMS
+    ticket = TicketFactory(caller__phone="13812345678")
+    agents = [make_user(Role.AGENT), make_user(Role.AGENT)]
+
+    def switch_off(agent: User) -> Callable[[], bool]:
+        return lambda: services.set_sms_opt_out(
+            actor=agent, ticket_id=ticket.pk, caller_id=ticket.caller_id, opt_out=True
+        )
+
+    # When both switch it off at the same moment
+    results = run_at_once(*(switch_off(agent) for agent in agents))
+
+    # Then one of them changed it, the other found it done, and one change is recorded
+    assert sorted(results) == [False, True]
+    assert SmsPreferenceChange.objects.count() == 1
+    assert Caller.objects.get(pk=ticket.caller_id).sms_opt_out

@@ -23,7 +23,16 @@ from evaluation.models import CallbackStatus, Resolution, Satisfaction
 from hotline.models import Category, DeadlineTier, Role, Unit
 from intake import services
 from intake.lifecycle import Action, Status
-from intake.models import Caller, Channel, Disposition, Kind, KnowledgeArticle, PersonalDataAccess, Ticket
+from intake.models import (
+    Caller,
+    Channel,
+    Disposition,
+    Kind,
+    KnowledgeArticle,
+    PersonalDataAccess,
+    SmsPreferenceChange,
+    Ticket,
+)
 from intake.services import NewTicket, Outcome
 from tests.factories import (
     AssignmentFactory,
@@ -503,7 +512,7 @@ def test_ticket_detail_queries_do_not_grow_with_events_and_contacts(
     assert PersonalDataAccess.objects.filter(ticket__in=[parent, *parent.merged.all()]).count() == 2 + 12
 
 
-def test_a_caller_who_wants_no_sms_is_switched_off_on_the_ticket_page_and_on_again(agent_client):
+def test_a_caller_who_wants_no_sms_is_switched_off_on_the_ticket_page_and_on_again(agent_client, agent):
     # Given a ticket whose caller is texted, and a repeat contact merged into it by another caller
     ticket = TicketFactory(caller__phone="13812345678")
     merged = TicketFactory(caller__phone="13912345678", parent=ticket, status=Status.MERGED, closed_at=timezone.now())
@@ -523,13 +532,35 @@ def test_a_caller_who_wants_no_sms_is_switched_off_on_the_ticket_page_and_on_aga
         assert [str(message) for message in get_messages(response.wsgi_request)] == [
             translation.gettext("The caller gets no more SMS.")
         ]
-    # And the page offers to text that caller again, the other to stop
+    # And the page offers to text that caller again, the other to stop, and says who switched it when
     content = agent_client.get(page).content.decode()
     assert (content.count('name="sms_opt_out" value="0"'), content.count('name="sms_opt_out" value="1"')) == (1, 1)
+    change = SmsPreferenceChange.objects.get()
+    assert (change.user, change.ticket_id, change.caller_id, change.sms_opt_out) == (
+        agent,
+        ticket.pk,
+        merged.caller_id,
+        True,
+    )
+    with translation.override("zh-hans"):
+        shown = translation.gettext("switched by %(user)s, %(at)s") % {
+            "user": agent,
+            "at": timezone.localtime(change.created_at).strftime("%Y-%m-%d %H:%M"),
+        }
+    assert content.count(shown) == 1
+
+    # And the same form submitted again changes and records nothing, and says so
+    response = agent_client.post(switch, {"sms_opt_out": "1"})
+    with translation.override("zh-hans"):
+        assert [str(message) for message in get_messages(response.wsgi_request)] == [
+            translation.gettext("The caller already gets no SMS.")
+        ]
+    assert SmsPreferenceChange.objects.count() == 1
 
     # And switched on again, they are texted again
     agent_client.post(switch, {"sms_opt_out": "0"})
     assert not Caller.objects.get(pk=merged.caller_id).sms_opt_out
+    assert SmsPreferenceChange.objects.latest("id").sms_opt_out is False
 
 
 def test_only_hotline_staff_switch_a_callers_sms_and_only_for_the_tickets_callers(agent_client, client, make_user):
@@ -551,8 +582,9 @@ def test_only_hotline_staff_switch_a_callers_sms_and_only_for_the_tickets_caller
         == 404
     )
     assert agent_client.get(reverse("intake:caller_sms", args=[ticket.pk, ticket.caller_id])).status_code == 405
-    # And nobody's SMS changed
+    # And nobody's SMS changed, and no change is recorded
     assert not Caller.objects.filter(sms_opt_out=True).exists()
+    assert not SmsPreferenceChange.objects.exists()
 
 
 # --- Ticket detail: how the ticket is being handled ----------------------------------------
