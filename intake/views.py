@@ -199,7 +199,7 @@ class ContactView:
     phone: str
     name: str
     masked: bool
-    # Who last switched the caller's SMS, and when (hotline staff only see it).
+    # Who last switched the caller's SMS, and when (shown to hotline staff only).
     sms_change: SmsPreferenceChange | None = None
 
 
