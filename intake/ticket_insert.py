@@ -19,10 +19,12 @@ import itertools
 import re
 import weakref
 from dataclasses import dataclass
+from enum import Enum
 from functools import cache
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
@@ -67,10 +69,11 @@ def upsert_caller(*, caller: CallerInput) -> Caller:
     rewriting a repeat caller's row.
     """
     phone = normalize_phone(caller.phone)
-    with connection.cursor() as cursor:
-        cursor.execute(CALLER_UPSERT, [phone, *_caller_values(caller)])
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
+        cursor.execute(CALLER_UPSERT, [phone, *_caller_values(caller, db=db)])
         row = cursor.fetchone()
-    return _caller(phone=phone, row=row)
+    return _caller(phone=phone, row=row, db=db)
 
 
 def insert_ticket(*, ticket: Ticket, events: list[TicketEvent], caller: CallerInput | None) -> None:
@@ -94,28 +97,31 @@ def insert_through_orm(*, ticket: Ticket, events: list[TicketEvent], caller: Cal
 
 
 def insert_in_one_statement(*, ticket: Ticket, events: list[TicketEvent], caller: CallerInput | None) -> None:
+    # The thread's connection itself, used throughout: through the `connection` proxy each
+    # attribute read (the fields' value preparation reads dozens) cost a thread-local lookup.
+    db = connections[DEFAULT_DB_ALIAS]
     phone = normalize_phone(caller.phone) if caller is not None else ""
-    params: list[object] = [phone, *_caller_values(caller)] if caller is not None else []
+    params: list[object] = [phone, *_caller_values(caller, db=db)] if caller is not None else []
     today = timezone.localdate()
     params += [
-        today if field.name == "number" else _value(field, ticket)
+        today if field.name == "number" else _value(field, ticket, db=db)
         for field in _given_columns(Ticket, computed="caller")
     ]
     for event in events:
-        params += [_value(field, event) for field in _given_columns(TicketEvent, computed="ticket")]
-    with connection.cursor() as cursor:
-        _execute_prepared(cursor, with_caller=caller is not None, events=len(events), params=params)
+        params += [_value(field, event, db=db) for field in _given_columns(TicketEvent, computed="ticket")]
+    with db.cursor() as cursor:
+        _execute_prepared(cursor, db=db, with_caller=caller is not None, events=len(events), params=params)
         ticket_id, ticket.number, event_ids, *caller_row = cursor.fetchone()
     ticket.pk = ticket_id
     ticket._state.adding = False
-    ticket._state.db = connection.alias
+    ticket._state.db = db.alias
     if caller is not None:
-        ticket.caller = _caller(phone=phone, row=caller_row)
+        ticket.caller = _caller(phone=phone, row=caller_row, db=db)
     for event, event_id in zip(events, event_ids, strict=True):
         event.pk = event_id
         event.ticket = ticket
         event._state.adding = False
-        event._state.db = connection.alias
+        event._state.db = db.alias
 
 
 # The statements prepared on each open connection (the driver's connection object; a new one
@@ -124,9 +130,11 @@ def insert_in_one_statement(*, ticket: Ticket, events: list[TicketEvent], caller
 _prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
 
-def _execute_prepared(cursor: CursorWrapper, *, with_caller: bool, events: int, params: list[object]) -> None:
+def _execute_prepared(
+    cursor: CursorWrapper, *, db: BaseDatabaseWrapper, with_caller: bool, events: int, params: list[object]
+) -> None:
     name = f"intake_ticket_{'caller' if with_caller else 'anonymous'}_{events}_events"
-    prepared = _prepared.setdefault(connection.connection, set())
+    prepared = _prepared.setdefault(db.connection, set())
     if name not in prepared:
         cursor.execute(f"PREPARE {name} AS {_numbered(_statement(with_caller=with_caller, events=events))}")
         prepared.add(name)
@@ -188,20 +196,23 @@ def _placeholder(field: models.Field) -> str:
     return f"%s::{_TYPE_MODIFIER.sub('', field.cast_db_type(connection))}"
 
 
-def _value(field: models.Field, instance: models.Model) -> object:
+def _value(field: models.Field, instance: models.Model, *, db: BaseDatabaseWrapper) -> object:
     # What the ORM's insert does per field: auto_now(_add) stamps the instance, then the
     # value is adapted for the database.
-    return field.get_db_prep_save(field.pre_save(instance, add=True), connection=connection)
+    value = field.get_db_prep_save(field.pre_save(instance, add=True), connection=db)
+    # The choices' plain value: the driver adapts an enum (a str or int subclass) by walking its
+    # class's bases, every time.
+    return value.value if isinstance(value, Enum) else value
 
 
-def _caller_values(caller: CallerInput) -> list[object]:
-    created_at = connection.ops.adapt_datetimefield_value(timezone.now())
+def _caller_values(caller: CallerInput, *, db: BaseDatabaseWrapper) -> list[object]:
+    created_at = db.ops.adapt_datetimefield_value(timezone.now())
     return [caller.name, caller.is_enterprise, caller.enterprise_name, caller.sms_opt_out, created_at]
 
 
-def _caller(*, phone: str, row: tuple | list) -> Caller:
+def _caller(*, phone: str, row: tuple | list, db: BaseDatabaseWrapper) -> Caller:
     pk, name, is_enterprise, enterprise_name, sms_opt_out = row
     # Loaded as from a query; created_at is left deferred, read if anyone asks.
     # bool(): SQLite answers the OR with 0/1.
     values = [pk, phone, name, bool(is_enterprise), enterprise_name, bool(sms_opt_out)]
-    return Caller.from_db(connection.alias, CALLER_FIELDS, values)
+    return Caller.from_db(db.alias, CALLER_FIELDS, values)
