@@ -34,8 +34,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class MaskedCallerColumn:
-    """A list column with the row's caller masked, as lists show callers."""
+class CallerRecordAdmin(ReadOnlyAdmin):
+    """The records of who read or changed a caller's data: newest first, the caller masked as
+    lists show callers, found by ticket number, phone or user."""
+
+    list_select_related = ["user", "caller", "ticket"]
+    search_fields = ["=ticket__number", "=caller__phone", "user__username"]
+    show_full_result_count = False
+    ordering = ["-id"]
 
     @admin.display(description=_("caller"))
     def masked_caller(self, row: PersonalDataAccess | SmsPreferenceChange) -> str:
@@ -164,25 +170,17 @@ class KnowledgeArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(MaskedCallerColumn, ReadOnlyAdmin):
+class PersonalDataAccessAdmin(CallerRecordAdmin):
     list_display = ["created_at", "user", "masked_caller", "ticket", "purpose"]
     list_filter = ["purpose"]
-    list_select_related = ["user", "caller", "ticket"]
-    search_fields = ["=ticket__number", "=caller__phone", "user__username"]
-    show_full_result_count = False
-    ordering = ["-id"]
 
 
 @admin.register(SmsPreferenceChange)
-class SmsPreferenceChangeAdmin(MaskedCallerColumn, ReadOnlyAdmin):
+class SmsPreferenceChangeAdmin(CallerRecordAdmin):
     """Who switched a caller's SMS off or on, from which ticket's page (the ticket page's switch)."""
 
     list_display = ["created_at", "user", "masked_caller", "ticket", "sms_opt_out"]
     list_filter = ["sms_opt_out"]
-    list_select_related = ["user", "caller", "ticket"]
-    search_fields = ["=ticket__number", "=caller__phone", "user__username"]
-    show_full_result_count = False
-    ordering = ["-id"]
 
 
 @admin.register(CategoryModel)

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from dispatch.models import AssignmentRole
 from hotline.models import Role, User
 from intake.lifecycle import Action, Status
-from intake.models import PersonalDataAccess, TicketEvent
+from intake.models import PersonalDataAccess, SmsPreferenceChange, TicketEvent
 from tests.factories import AssignmentFactory, CallerFactory, StreetFactory, TicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,12 +102,14 @@ def test_the_tickets_change_page_records_the_view_of_its_caller(admin):
 def test_the_admins_lists_mask_phones_and_names_and_record_nothing(admin):
     _user, client = admin
     caller = CallerFactory(phone="13611114444", name="周九九")
-    TicketFactory(caller=caller)
+    ticket = TicketFactory(caller=caller)
     PersonalDataAccess.objects.create(user=UserFactory(), caller=caller, purpose="ticket_detail")
+    SmsPreferenceChange.objects.create(user=UserFactory(), caller=caller, ticket=ticket, sms_opt_out=True)
     callers = client.get("/admin/intake/caller/").content.decode()
     accesses = client.get("/admin/intake/personaldataaccess/").content.decode()
+    sms_changes = client.get("/admin/intake/smspreferencechange/").content.decode()
     assert client.get("/admin/intake/ticket/").status_code == 200
-    for listing in (callers, accesses):
+    for listing in (callers, accesses, sms_changes):
         assert "136****4444" in listing
         assert "周**" in listing
         assert "13611114444" not in listing
