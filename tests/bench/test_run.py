@@ -59,7 +59,7 @@ def test_the_benchmark_writes_every_figure_of_its_table(tmp_path, bench_database
     assert results["repeats"] == 1
     # and the data set was generated
     assert results["data"]["generated"] is True
-    assert results["data"]["intake_ticket"] == TICKETS
+    assert results["data"]["intake_ticket"] == results["data"]["tickets"] == TICKETS
     assert results["data"]["tickets_per_second"] > 0
     # and every intake load (the API, the bare INSERT and DRF floor controls) served requests, none failing
     assert set(results["intake"]) == INTAKE_LOADS
@@ -109,6 +109,7 @@ def test_the_benchmark_writes_every_figure_of_its_table(tmp_path, bench_database
     table = (tmp_path / f"{TICKETS}.md").read_text()
     assert "\n| measurement | result |\n|---|---|\n" in table
     assert table == run.markdown(results)
+    assert table.startswith(f"Benchmark at {TICKETS:,} tickets ({TICKETS:,} in the database at the start; ")
     assert "| data generation: tickets/s (with events, COPY) |" in table
     assert "| big screen refresh (API): p50 / p95 ms |" in table
     assert "| intake / DRF floor throughput, each repeat's pair | 0." in table
