@@ -1,6 +1,7 @@
 """Tracking numbers: the day's sequence on PostgreSQL, started after the day's counter, created
 once also when two first numbers of a day come at once, folded into the counter after the day."""
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -59,46 +60,49 @@ def test_a_days_first_number_follows_the_numbers_its_counter_holds():
 def test_two_first_numbers_of_a_day_at_once_are_distinct(drop_sequences):
     # Given a day without a sequence, and a transaction that takes its first number and stays open
     day = date(2030, 4, 1)
+    first_has_its_number = threading.Event()
 
-    def first_in_a_long_transaction() -> str:
+    def first_in_a_long_transaction() -> tuple[str, str]:
         with transaction.atomic():
             number = numbers.next_ticket_number(day=day)
+            first_has_its_number.set()
             time.sleep(0.5)
-        return number
+        return "first", number
 
-    def second_meanwhile() -> str:
-        time.sleep(0.1)
-        return numbers.next_ticket_number(day=day)
+    def second_meanwhile() -> tuple[str, str]:
+        assert first_has_its_number.wait(timeout=10)
+        return "second", numbers.next_ticket_number(day=day)
 
     # When another number of the day is taken meanwhile
-    taken = run_at_once(first_in_a_long_transaction, second_meanwhile)
+    taken = dict(run_at_once(first_in_a_long_transaction, second_meanwhile))
 
     # Then it waited for the sequence the first one created and took the next number
-    assert sorted(taken) == ["20300401000001", "20300401000002"]
-    assert taken[0] == "20300401000001"
+    assert taken == {"first": "20300401000001", "second": "20300401000002"}
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_first_number_rolled_back_leaves_the_day_to_the_next(drop_sequences):
     # Given a transaction that takes a day's first number, then fails
     day = date(2030, 5, 1)
+    first_has_its_number = threading.Event()
 
-    def first_then_rolled_back() -> str:
+    def first_then_rolled_back() -> tuple[str, str]:
         with transaction.atomic():
             numbers.next_ticket_number(day=day)
+            first_has_its_number.set()
             time.sleep(0.5)
             transaction.set_rollback(True)  # as a ticket's failed write
-        return "rolled back"
+        return "first", "rolled back"
 
-    def second_meanwhile() -> str:
-        time.sleep(0.1)
-        return numbers.next_ticket_number(day=day)
+    def second_meanwhile() -> tuple[str, str]:
+        assert first_has_its_number.wait(timeout=10)
+        return "second", numbers.next_ticket_number(day=day)
 
     # When another number of the day is taken meanwhile
-    taken = run_at_once(first_then_rolled_back, second_meanwhile)
+    taken = dict(run_at_once(first_then_rolled_back, second_meanwhile))
 
     # Then it is the day's first: the sequence created with the rolled-back number went with it
-    assert sorted(taken) == ["20300501000001", "rolled back"]
+    assert taken == {"first": "rolled back", "second": "20300501000001"}
 
 
 def test_past_days_are_folded_into_their_counters_and_numbering_goes_on_after_them():
